@@ -1,0 +1,142 @@
+"""The ``review`` command line: arguments, progress and exit codes — no business rules.
+
+Exit 0 on success, 2 on invalid input or usage (every problem listed), 1 on an internal error
+(one line, and the traceback with ``--verbose``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+import traceback
+from pathlib import Path
+
+from . import __version__
+from .errors import InputError, ReviewError, format_problems
+from .periods import Period
+
+EPILOG = """examples:
+  review validate plans/services-1444
+  review build plans/services-1444 --period 1444-Q4
+  review build plans/diversification-2024 --period 2025-Q2 --sector tourism --lang en
+
+exit codes: 0 success, 2 invalid input or usage (every problem listed), 1 internal error"""
+
+
+def _period(text: str) -> Period:
+    try:
+        return Period.parse(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date like 2024-10-15, got {text!r}") from None
+
+
+def _plan_dir(text: str) -> Path:
+    return Path(text)
+
+
+def _ensure_utf8_output() -> None:
+    # Windows consoles default to a legacy code page that cannot print Arabic.
+    for stream in (sys.stdout, sys.stderr):
+        if hasattr(stream, "reconfigure") and (stream.encoding or "").lower().replace("-", "") != "utf8":
+            stream.reconfigure(encoding="utf-8", errors="replace")
+
+
+def make_parser() -> argparse.ArgumentParser:
+    """Return the argument parser of every ``review`` command."""
+    parser = argparse.ArgumentParser(
+        prog="review",
+        description="Quarterly review briefing packs: Arabic, right-to-left Word documents with "
+                    "charts, challenges and recommendations, one per sector, from a plan (YAML) "
+                    "and each quarter's figures (CSV/Excel).",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"review {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks of internal errors")
+    parser.add_argument("-q", "--quiet", action="store_true", help="print only problems and results")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    validate = commands.add_parser(
+        "validate", help="check a plan and its quarterly data; show data completeness per entity",
+        description="Check plans/<plan>/plan.yaml and every data/<period>/ file, list every "
+                    "problem with file, line or row, field, what was found and what is expected, "
+                    "and show which entities have not (fully) submitted for the period.")
+    validate.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
+    validate.add_argument("--period", type=_period, metavar="P",
+                          help="period whose completeness to show, e.g. 1444-Q2 (default: the latest with data)")
+
+    build = commands.add_parser(
+        "build", help="build one period's results (and packs) into output/<plan>/<period>/",
+        description="Evaluate the plan for one period and write results.json and results.xlsx "
+                    "into OUT/<plan-id>/<period>/. Nothing is written when the input is invalid.")
+    build.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
+    build.add_argument("--period", type=_period, required=True, metavar="P", help="period to build, e.g. 1444-Q4")
+    build.add_argument("--sector", action="append", default=[], metavar="ID",
+                       help="build the pack of this sector only (repeatable; default: every sector)")
+    build.add_argument("--out", type=Path, default=Path("output"), metavar="DIR",
+                       help="output root (default: ./output)")
+    build.add_argument("--lang", choices=("ar", "en"), help="language of the outputs (default: the plan's)")
+    build.add_argument("--issue-date", type=_date, metavar="YYYY-MM-DD",
+                       help="issue date printed on the packs (default: SOURCE_DATE_EPOCH's day, else today)")
+    build.add_argument("--template", type=Path, metavar="FILE.docx",
+                       help="Word template (letterhead) to use instead of templates/briefing.docx")
+    return parser
+
+
+def _progress(quiet: bool):
+    def report(message: str) -> None:
+        if not quiet:
+            print(message, file=sys.stderr, flush=True)
+    return report
+
+
+def run_validate(args: argparse.Namespace) -> int:
+    """Validate a plan and its data; print problems and the completeness table."""
+    from .validate import validate
+    report = validate(args.plan_dir, args.period)
+    print(report)
+    return 0
+
+
+def run_build(args: argparse.Namespace) -> int:
+    """Build one period's outputs."""
+    from .build import BuildOptions, build
+    folder = build(BuildOptions(args.plan_dir, args.period, args.out, args.sector, args.lang,
+                                args.issue_date, args.template), _progress(args.quiet))
+    print(f"Built {folder}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the command line and return its exit code."""
+    _ensure_utf8_output()
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    handlers = {"validate": run_validate, "build": run_build}
+    try:
+        return handlers[args.command](args)
+    except InputError as exc:
+        print(format_problems(exc.problems), file=sys.stderr)
+        return 2
+    except ReviewError as exc:
+        print(f"review: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("review: interrupted; nothing was written", file=sys.stderr)
+        return 130
+    except Exception as exc:  # an internal error: one line unless --verbose
+        if args.verbose:
+            traceback.print_exc()
+        print(f"review: internal error: {type(exc).__name__}: {exc} (rerun with --verbose for details)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

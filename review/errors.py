@@ -1,0 +1,108 @@
+"""User-facing problems and errors.
+
+A :class:`Problem` is one thing wrong with the user's input, located as the user sees it
+(file, line or sheet/row, field). Stages collect problems and raise :class:`InputError` with all of
+them at once; the command line prints them and exits 2. Internal bugs stay ordinary exceptions.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+ERROR = "error"
+WARNING = "warning"
+
+#: At most this many problems are printed per file; the rest are counted (SPEC §7).
+MAX_PER_FILE = 20
+
+
+def display_path(path: Path | str | None) -> str:
+    """Return ``path`` relative to the working directory when it lies below it, else as given."""
+    if path is None:
+        return "<input>"
+    path = Path(path)
+    try:
+        return Path(os.path.relpath(path)).as_posix() if path.is_absolute() else path.as_posix()
+    except ValueError:  # another drive on Windows
+        return str(path)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input, e.g. ``plan.yaml: line 42: sectors[1].id: expected …, got …``.
+
+    ``where`` is the location as the user sees it (``line 42``, ``sheet 'indicators', row 14``,
+    ``row 7``), or empty for a whole-file problem; ``field`` names the field or column, or is empty.
+    """
+
+    file: Path | str | None
+    where: str
+    field: str
+    message: str
+    severity: str = ERROR
+
+    def __str__(self) -> str:
+        parts = [display_path(self.file)]
+        if self.where:
+            parts.append(self.where)
+        if self.field:
+            parts.append(self.field)
+        text = ": ".join(parts) + ": " + self.message
+        return ("warning: " + text) if self.severity == WARNING else text
+
+    @property
+    def is_error(self) -> bool:
+        """Return True unless this problem is only a warning."""
+        return self.severity == ERROR
+
+
+def expected(what: str, got: object) -> str:
+    """Return the message tail ``expected <what>, got <repr(got)>`` used across the project."""
+    return f"expected {what}, got {got!r}"
+
+
+class ReviewError(Exception):
+    """Base of the errors the command line reports without a traceback."""
+
+    exit_code = 2
+
+
+class InputError(ReviewError):
+    """Invalid user input: carries every problem found (errors and warnings)."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = list(problems)
+        super().__init__(format_problems(self.problems))
+
+
+class UsageError(ReviewError):
+    """A command used wrongly (bad option value, missing folder)."""
+
+
+def format_problems(problems: list[Problem], limit: int = MAX_PER_FILE) -> str:
+    """Return the problems as lines, at most ``limit`` per file, then a one-line summary.
+
+    Errors come before warnings; within each, the order is the order found (file by file).
+    """
+    lines: list[str] = []
+    shown: Counter[str] = Counter()
+    hidden: Counter[str] = Counter()
+    ordered = [p for p in problems if p.is_error] + [p for p in problems if not p.is_error]
+    for problem in ordered:
+        key = display_path(problem.file)
+        if shown[key] < limit:
+            lines.append(str(problem))
+            shown[key] += 1
+        else:
+            hidden[key] += 1
+    for key, count in hidden.items():
+        lines.append(f"{key}: … and {count} more")
+    errors = [p for p in problems if p.is_error]
+    if errors:
+        files = len({display_path(p.file) for p in errors})
+        noun = "problem" if len(errors) == 1 else "problems"
+        lines.append(f"Stopped: {len(errors)} {noun} in {files} file{'s' if files != 1 else ''}.")
+    return "\n".join(lines)

@@ -1,0 +1,53 @@
+"""Numbers, percentages and dates as a reader of the pack expects them (Babel, plan's digits)."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from babel.dates import format_date as _babel_format_date
+from babel.numbers import format_decimal
+
+LATIN = "latin"
+ARABIC = "arabic"
+DIGIT_STYLES = (LATIN, ARABIC)
+
+_TO_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+_NUMBERING = {LATIN: "latn", ARABIC: "arab"}
+
+
+def localize_digits(text: str, digits: str) -> str:
+    """Return ``text`` with Western digits turned into Arabic-Indic ones when ``digits == 'arabic'``."""
+    return text.translate(_TO_ARABIC_INDIC) if digits == ARABIC else text
+
+
+def format_number(value: float | None, decimals: int = 0, lang: str = "ar",
+                  digits: str = LATIN, empty: str = "—") -> str:
+    """Return ``value`` with grouping and exactly ``decimals`` decimals; ``empty`` for None."""
+    if value is None:
+        return empty
+    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    return format_decimal(value, format=pattern, locale=lang, numbering_system=_NUMBERING[digits],
+                          decimal_quantization=True)
+
+
+def format_percent(value: float | None, decimals: int = 1, lang: str = "ar",
+                   digits: str = LATIN, empty: str = "—") -> str:
+    """Return a percentage given on the 0–100 scale, e.g. ``85.2%`` (``٨٥٫٢٪`` in Arabic digits)."""
+    if value is None:
+        return empty
+    number = format_number(value, decimals, lang, digits)
+    return number + ("٪" if digits == ARABIC else "%")
+
+
+def format_points(value: float | None, decimals: int = 1, lang: str = "ar",
+                  digits: str = LATIN, empty: str = "—") -> str:
+    """Return a change in percentage points with its sign, e.g. ``+3.5`` or ``-12.0``."""
+    if value is None:
+        return empty
+    sign = "+" if value > 0 else ("-" if value < 0 else "")
+    return sign + format_number(abs(value), decimals, lang, digits)
+
+
+def format_date(day: dt.date, lang: str = "ar", digits: str = LATIN) -> str:
+    """Return a Gregorian date in words, e.g. «30 يوليو 2022»."""
+    return localize_digits(_babel_format_date(day, "d MMMM y", locale=lang), digits)

@@ -1,0 +1,423 @@
+"""Quarterly data: every ``data/<period>/`` folder read, checked against the plan and merged.
+
+SPEC §3.3. Files are picked by name prefix (``indicators*.csv``, ``projects-MOH.xlsx``) or, for
+Excel, by sheet name; each kind's columns may be written in English, Arabic or both
+(``value / القيمة``). Every problem of every file is collected before stopping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from ..errors import InputError, Problem, WARNING
+from ..periods import Period, check_year
+from ..plan.model import Plan
+from .numbers import parse_number
+from .readers import KINDS, SUFFIXES, Table, kind_of_name, read_file
+
+DATA_DIR = "data"
+
+#: Column → Arabic aliases (SPEC §3.3). The English name is always accepted too.
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    "indicators": {"indicator_id": ("رمز المؤشر",), "value": ("القيمة",),
+                   "note": ("ملاحظات", "ملاحظة"), "source": ("المصدر",)},
+    "projects": {"project_id": ("رمز المشروع",), "progress": ("نسبة الإنجاز",),
+                 "spent": ("المصروف",), "note": ("ملاحظات", "ملاحظة")},
+    "challenges": {"sector_id": ("رمز القطاع",), "description": ("الوصف",), "entity_id": ("رمز الجهة",),
+                   "indicator_id": ("رمز المؤشر",), "project_id": ("رمز المشروع",), "category": ("الفئة",),
+                   "cause": ("سبب التعثر",), "remedy": ("المعالجة المقترحة",),
+                   "severity": ("درجة الأهمية",), "support_needed": ("الدعم المطلوب",)},
+    "recommendations": {"id": ("رقم التوصية",), "text": ("نص التوصية",), "status": ("الحالة",),
+                        "sector_id": ("رمز القطاع",), "owner_entity": ("الجهة المسؤولة",),
+                        "due_period": ("موعد الإنجاز",), "note": ("ملاحظات", "ملاحظة")},
+}
+REQUIRED = {"indicators": ("indicator_id", "value"), "projects": ("project_id", "progress"),
+            "challenges": ("sector_id", "description"), "recommendations": ("id",)}
+#: Rows searched for the header (forms carry title rows above it).
+HEADER_SEARCH_ROWS = 30
+
+SEVERITIES = {"high": ("عالية", "مرتفعة", "عالي"), "medium": ("متوسطة", "متوسط"), "low": ("منخفضة", "منخفض")}
+REC_STATUSES = {"not_started": ("لم يبدأ", "لم تبدأ", "لم يبدأ التنفيذ"), "in_progress": ("قيد التنفيذ", "جاري التنفيذ"),
+                "done": ("منفذ", "منفذة", "تم التنفيذ", "منجزة"), "dropped": ("ملغى", "ملغاة", "أسقطت")}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where a row came from: file and location as the user sees it."""
+
+    file: Path
+    where: str
+
+    def __str__(self) -> str:
+        from ..errors import display_path
+        return f"{display_path(self.file)} ({self.where})"
+
+
+@dataclass(frozen=True)
+class Reported:
+    """An indicator's value reported for a period."""
+
+    value: float
+    note: str
+    source: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class ProjectReport:
+    """A project's cumulative progress (%) and spending reported for a period."""
+
+    progress: float
+    spent: float | None
+    note: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class Challenge:
+    """A challenge an entity reported: what, why (cause), what to do (remedy), help needed."""
+
+    sector_id: str
+    description: str
+    entity_id: str
+    indicator_id: str
+    project_id: str
+    category: str
+    cause: str
+    remedy: str
+    severity: str
+    support_needed: str
+    origin: Origin
+
+
+@dataclass(frozen=True)
+class RecommendationRow:
+    """A row of ``recommendations.*``: an adoption (with text) and/or a status update."""
+
+    id: str
+    text: str
+    status: str
+    sector_id: str
+    owner_entity: str
+    due_period: Period | None
+    note: str
+    period: Period
+    origin: Origin
+
+
+@dataclass
+class PeriodData:
+    """Everything reported for one period."""
+
+    period: Period
+    folder: Path
+    indicators: dict[str, Reported] = field(default_factory=dict)
+    projects: dict[str, ProjectReport] = field(default_factory=dict)
+    challenges: list[Challenge] = field(default_factory=list)
+    recommendations: list[RecommendationRow] = field(default_factory=list)
+    files: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class DataSet:
+    """All periods' data of a plan, oldest first, and the warnings met while reading it."""
+
+    periods: dict[Period, PeriodData]
+    warnings: list[Problem] = field(default_factory=list)
+
+    def value(self, indicator_id: str, period: Period) -> float | None:
+        """Return the value reported for an indicator in a period, or None when not reported."""
+        data = self.periods.get(period)
+        reported = data.indicators.get(indicator_id) if data else None
+        return reported.value if reported else None
+
+    def project(self, project_id: str, period: Period) -> ProjectReport | None:
+        """Return a project's report for a period, or None when not reported."""
+        data = self.periods.get(period)
+        return data.projects.get(project_id) if data else None
+
+    def get(self, period: Period) -> PeriodData:
+        """Return the period's data, empty when nothing was sent for it."""
+        return self.periods.get(period) or PeriodData(period, Path())
+
+
+def _normal(text: object) -> str:
+    return str(text).strip().rstrip("*").strip().casefold() if text is not None else ""
+
+
+def _header_map(kind: str, cells: list[object]) -> dict[str, int]:
+    """Return column → index for the cells of a candidate header row."""
+    names = {}
+    for column, aliases in COLUMNS[kind].items():
+        for option in (column, *aliases):
+            names[_normal(option)] = column
+    found: dict[str, int] = {}
+    for index, cell in enumerate(cells):
+        text = _normal(cell)
+        if not text:
+            continue
+        for part in [text, *(p.strip() for p in text.split("/"))]:
+            column = names.get(part)
+            if column and column not in found:
+                found[column] = index
+                break
+    return found
+
+
+def _text(cell: object) -> str:
+    if cell is None:
+        return ""
+    if isinstance(cell, float) and cell.is_integer():
+        return str(int(cell))
+    return str(cell).strip()
+
+
+class _PeriodReader:
+    """Reads one period folder against the plan, collecting problems."""
+
+    def __init__(self, plan: Plan, period: Period, folder: Path):
+        self.plan = plan
+        self.data = PeriodData(period, folder)
+        self.problems: list[Problem] = []
+        self.categories = self._category_lookup()
+
+    def _category_lookup(self) -> dict[str, str]:
+        lookup = {}
+        for key, label in self.plan.challenge_categories.items():
+            for option in (key, label.ar, label.en):
+                if option:
+                    lookup[_normal(option)] = key
+        return lookup
+
+    def problem(self, table: Table, row: int, column: str, message: str, severity: str = "error") -> None:
+        self.problems.append(Problem(table.file, table.where(row), f"column {column!r}" if column else "",
+                                     message, severity))
+
+    def read(self, table: Table) -> None:
+        header_row, columns, headers = None, {}, []
+        required = REQUIRED[table.kind]
+        for number, cells in table.rows[:HEADER_SEARCH_ROWS]:
+            found = _header_map(table.kind, cells)
+            if all(c in found for c in required):
+                header_row, columns, headers = number, found, cells
+                break
+        if header_row is None:
+            wanted = ", ".join(f"{c!r} ({COLUMNS[table.kind][c][0]})" for c in required)
+            where = f"sheet {table.sheet!r}" if table.sheet else ""
+            self.problems.append(Problem(table.file, where, "",
+                                         f"no header row with the columns {wanted} in the first "
+                                         f"{HEADER_SEARCH_ROWS} rows (expected {table.kind} data)"))
+            return
+        self.data.files.append(table.file) if table.file not in self.data.files else None
+        shown = {c: _text(headers[i]) or c for c, i in columns.items()}
+        for number, cells in table.rows:
+            if number <= header_row or all(_text(c) == "" for c in cells):
+                continue
+            row = {c: (cells[i] if i < len(cells) else None) for c, i in columns.items()}
+            origin = Origin(table.file, table.where(number))
+            getattr(self, "_" + table.kind)(table, number, row, shown, origin)
+
+    # -- one method per kind -------------------------------------------------------------
+
+    def _number(self, table, number, row, shown, column) -> tuple[bool, float | None]:
+        try:
+            return True, parse_number(row.get(column))
+        except ValueError as exc:
+            self.problem(table, number, shown.get(column, column), str(exc))
+            return False, None
+
+    def _known(self, table, number, shown, column, value, known, what) -> bool:
+        if value in known:
+            return True
+        sample = ", ".join(sorted(known)[:3])
+        self.problem(table, number, shown.get(column, column),
+                     f"unknown {what} id {value!r} (expected one of the plan's {what} ids, e.g. {sample})")
+        return False
+
+    def _indicators(self, table, number, row, shown, origin) -> None:
+        ident = _text(row["indicator_id"])
+        ok, value = self._number(table, number, row, shown, "value")
+        if not ident:
+            self.problem(table, number, shown["indicator_id"], "expected an indicator id, got an empty cell")
+            return
+        if not self._known(table, number, shown, "indicator_id", ident, self.plan.indicator_index, "indicator"):
+            return
+        if not ok or value is None:
+            return
+        reported = Reported(value, _text(row.get("note")), _text(row.get("source")), origin)
+        earlier = self.data.indicators.get(ident)
+        if earlier is None:
+            self.data.indicators[ident] = reported
+        elif earlier.value != value:
+            self.problem(table, number, shown["value"],
+                         f"indicator {ident!r} reported twice for {self.data.period} with different values: "
+                         f"{earlier.value:g} in {earlier.origin} and {value:g} here")
+
+    def _projects(self, table, number, row, shown, origin) -> None:
+        ident = _text(row["project_id"])
+        ok, progress = self._number(table, number, row, shown, "progress")
+        ok_spent, spent = self._number(table, number, row, shown, "spent")
+        if not ident:
+            self.problem(table, number, shown["project_id"], "expected a project id, got an empty cell")
+            return
+        if not self._known(table, number, shown, "project_id", ident, self.plan.project_index, "project"):
+            return
+        if ok and progress is not None and not 0 <= progress <= 100:
+            self.problem(table, number, shown["progress"],
+                         f"expected a progress between 0 and 100 %, got {row['progress']!r}")
+            return
+        if ok_spent and spent is not None and spent < 0:
+            self.problem(table, number, shown["spent"], f"expected an amount ≥ 0, got {row['spent']!r}")
+            return
+        if not (ok and ok_spent) or progress is None:
+            return
+        report = ProjectReport(progress, spent, _text(row.get("note")), origin)
+        earlier = self.data.projects.get(ident)
+        if earlier is None:
+            self.data.projects[ident] = report
+        elif (earlier.progress, earlier.spent) != (progress, spent):
+            self.problem(table, number, shown["progress"],
+                         f"project {ident!r} reported twice for {self.data.period} with different values: "
+                         f"{earlier.progress:g} % in {earlier.origin} and {progress:g} % here")
+
+    def _challenges(self, table, number, row, shown, origin) -> None:
+        sector = _text(row["sector_id"])
+        description = _text(row["description"])
+        values = {c: _text(row.get(c)) for c in ("entity_id", "indicator_id", "project_id")}
+        good = self._known(table, number, shown, "sector_id", sector, self.plan.sector_by_id, "sector")
+        if not description:
+            self.problem(table, number, shown["description"], "expected a description of the challenge, got an empty cell")
+            good = False
+        for column, known, what in (("entity_id", self.plan.entity_by_id, "entity"),
+                                    ("indicator_id", self.plan.indicator_index, "indicator"),
+                                    ("project_id", self.plan.project_index, "project")):
+            if values[column] and not self._known(table, number, shown, column, values[column], known, what):
+                good = False
+        category = _text(row.get("category"))
+        if category:
+            key = self.categories.get(_normal(category))
+            if key is None:
+                self.problem(table, number, shown.get("category", "category"),
+                             f"expected one of {', '.join(self.plan.challenge_categories)}, got {category!r}")
+                good = False
+            category = key or ""
+        severity = _text(row.get("severity"))
+        if severity:
+            key = _lookup(SEVERITIES, severity)
+            if key is None:
+                self.problem(table, number, shown.get("severity", "severity"),
+                             f"expected high, medium or low (عالية، متوسطة، منخفضة), got {severity!r}")
+                good = False
+            severity = key or ""
+        if good:
+            self.data.challenges.append(Challenge(
+                sector, description, values["entity_id"], values["indicator_id"], values["project_id"],
+                category, _text(row.get("cause")), _text(row.get("remedy")), severity,
+                _text(row.get("support_needed")), origin))
+
+    def _recommendations(self, table, number, row, shown, origin) -> None:
+        ident = _text(row["id"])
+        text, status_text = _text(row.get("text")), _text(row.get("status"))
+        good = True
+        if not ident:
+            self.problem(table, number, shown["id"], "expected a recommendation id, got an empty cell")
+            good = False
+        if not text and not status_text:
+            self.problem(table, number, shown.get("text", "text"),
+                         "expected the recommendation's text (adoption) or a status (update), got neither")
+            good = False
+        status = ""
+        if status_text:
+            status = _lookup(REC_STATUSES, status_text) or ""
+            if not status:
+                self.problem(table, number, shown.get("status", "status"),
+                             f"expected one of {', '.join(REC_STATUSES)}, got {status_text!r}")
+                good = False
+        sector, owner = _text(row.get("sector_id")), _text(row.get("owner_entity"))
+        if sector and not self._known(table, number, shown, "sector_id", sector, self.plan.sector_by_id, "sector"):
+            good = False
+        if owner and not self._known(table, number, shown, "owner_entity", owner, self.plan.entity_by_id, "entity"):
+            good = False
+        due = None
+        if _text(row.get("due_period")):
+            try:
+                due = Period.parse(_text(row["due_period"]))
+            except ValueError as exc:
+                self.problem(table, number, shown["due_period"], str(exc))
+                good = False
+        if good:
+            self.data.recommendations.append(RecommendationRow(
+                ident, text, status, sector, owner, due, _text(row.get("note")), self.data.period, origin))
+
+
+def _lookup(options: dict[str, tuple[str, ...]], value: str) -> str | None:
+    key = _normal(value)
+    for name, aliases in options.items():
+        if key == name or key in (_normal(a) for a in aliases):
+            return name
+    return None
+
+
+def data_folders(plan_dir: Path) -> list[tuple[Period | None, Path]]:
+    """Return the period folders under ``plan_dir/data`` (period None for a badly named one)."""
+    root = Path(plan_dir) / DATA_DIR
+    if not root.is_dir():
+        return []
+    out = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            out.append((Period.parse(folder.name), folder))
+        except ValueError:
+            out.append((None, folder))
+    return out
+
+
+def data_files(folder: Path) -> list[Path]:
+    """Return the files of a period folder that the tool reads, in name order."""
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and p.suffix.lower() in SUFFIXES
+                  and not p.name.startswith((".", "~$")))
+
+
+def read_period(plan: Plan, period: Period, folder: Path) -> tuple[PeriodData, list[Problem]]:
+    """Return one period's data and every problem found in its files (errors and warnings)."""
+    reader = _PeriodReader(plan, period, folder)
+    for path in data_files(folder):
+        tables, problems = read_file(path)
+        reader.problems.extend(problems)
+        if not tables and not problems:
+            reader.problems.append(Problem(path, "", "", "ignored: the name does not start with "
+                                           f"{', '.join(KINDS)} and no sheet is named after one", WARNING))
+        for table in tables:
+            if not table.kind:
+                reader.problems.append(Problem(path, "", "", "ignored: the name does not start with "
+                                               f"{', '.join(KINDS)}", WARNING))
+                continue
+            reader.read(table)
+    return reader.data, reader.problems
+
+
+def read_data(plan: Plan, plan_dir: Path) -> DataSet:
+    """Return every period's data of the plan, oldest first.
+
+    Raises InputError with every error of every file (warnings ride along in the error, and in
+    ``DataSet.warnings`` when there is no error).
+    """
+    periods: dict[Period, PeriodData] = {}
+    problems: list[Problem] = []
+    for period, folder in data_folders(plan_dir):
+        if period is None:
+            problems.append(Problem(folder, "", "", f"folder ignored: expected a period name like 2024-Q3, got {folder.name!r}", WARNING))
+            continue
+        try:
+            check_year(period.year, plan.calendar)
+        except ValueError as exc:
+            problems.append(Problem(folder, "", "", f"{exc} (the plan's calendar is {plan.calendar})"))
+            continue
+        data, found = read_period(plan, period, folder)
+        periods[period] = data
+        problems.extend(found)
+    if any(p.is_error for p in problems):
+        raise InputError(problems)
+    return DataSet(dict(sorted(periods.items())), problems)

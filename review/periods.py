@@ -1,0 +1,136 @@
+"""Periods (``2024-Q3``) as a value type, and the two calendars they are counted in.
+
+A period's year is in the plan's calendar (SPEC §3.2). Hijri quarters are three Hijri months each
+(Q1 = Muharram–Safar–Rabi' al-Awwal) converted to Gregorian dates with the Umm al-Qura calendar
+(``hijridate``); Gregorian quarters are January–March, and so on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from babel.dates import get_month_names
+from hijridate import Hijri
+
+HIJRI = "hijri"
+GREGORIAN = "gregorian"
+CALENDARS = (HIJRI, GREGORIAN)
+
+_PERIOD_RE = re.compile(r"^(\d{4})-Q([1-4])$")
+
+HIJRI_MONTHS = {
+    "ar": (
+        "محرم", "صفر", "ربيع الأول", "ربيع الآخر", "جمادى الأولى", "جمادى الآخرة",
+        "رجب", "شعبان", "رمضان", "شوال", "ذو القعدة", "ذو الحجة",
+    ),
+    "en": (
+        "Muharram", "Safar", "Rabi' al-Awwal", "Rabi' al-Thani", "Jumada al-Ula",
+        "Jumada al-Akhirah", "Rajab", "Sha'ban", "Ramadan", "Shawwal", "Dhu al-Qa'dah",
+        "Dhu al-Hijjah",
+    ),
+}
+
+_QUARTER_ORDINALS = {
+    "ar": ("الأول", "الثاني", "الثالث", "الرابع"),
+    "en": ("first", "second", "third", "fourth"),
+}
+
+# Umm al-Qura tables cover 1343–1500 AH; hijridate raises outside them.
+HIJRI_YEARS = range(1343, 1501)
+GREGORIAN_YEARS = range(1900, 2101)
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """A quarter of a year in the plan's calendar; orders chronologically."""
+
+    year: int
+    quarter: int
+
+    @classmethod
+    def parse(cls, text: str) -> "Period":
+        """Return the period written ``YYYY-Qn``; raise ValueError for anything else."""
+        match = _PERIOD_RE.match(str(text).strip()) if text is not None else None
+        if not match:
+            raise ValueError(f"expected a period like '2024-Q3' (quarter 1 to 4), got {text!r}")
+        return cls(int(match.group(1)), int(match.group(2)))
+
+    def __str__(self) -> str:
+        return f"{self.year}-Q{self.quarter}"
+
+    @property
+    def index(self) -> int:
+        """Return a running quarter number, so that ``b.index - a.index`` counts quarters."""
+        return self.year * 4 + self.quarter - 1
+
+    def previous(self) -> "Period":
+        """Return the quarter before this one, across the year boundary."""
+        return Period(self.year - 1, 4) if self.quarter == 1 else Period(self.year, self.quarter - 1)
+
+    def next(self) -> "Period":
+        """Return the quarter after this one, across the year boundary."""
+        return Period(self.year + 1, 1) if self.quarter == 4 else Period(self.year, self.quarter + 1)
+
+    def year_start(self) -> "Period":
+        """Return Q1 of this period's year."""
+        return Period(self.year, 1)
+
+
+def check_year(year: int, calendar: str) -> None:
+    """Raise ValueError when ``year`` cannot be converted in ``calendar``."""
+    years = HIJRI_YEARS if calendar == HIJRI else GREGORIAN_YEARS
+    if year not in years:
+        raise ValueError(
+            f"expected a {calendar} year between {years.start} and {years.stop - 1}, got {year}"
+        )
+
+
+def quarter_dates(period: Period, calendar: str) -> tuple[dt.date, dt.date]:
+    """Return the first and last Gregorian day of the quarter (inclusive)."""
+    first_month = (period.quarter - 1) * 3 + 1
+    if calendar == HIJRI:
+        start = Hijri(period.year, first_month, 1).to_gregorian()
+        nxt = period.next()
+        end = Hijri(nxt.year, (nxt.quarter - 1) * 3 + 1, 1).to_gregorian()
+        return dt.date(start.year, start.month, start.day), dt.date(end.year, end.month, end.day) - dt.timedelta(days=1)
+    start = dt.date(period.year, first_month, 1)
+    nxt = period.next()
+    end = dt.date(nxt.year, (nxt.quarter - 1) * 3 + 1, 1) - dt.timedelta(days=1)
+    return start, end
+
+
+def month_names(period: Period, calendar: str, lang: str) -> list[str]:
+    """Return the names of the quarter's three months in ``lang`` (``ar`` or ``en``)."""
+    months = range((period.quarter - 1) * 3, period.quarter * 3)
+    if calendar == HIJRI:
+        return [HIJRI_MONTHS[lang][m] for m in months]
+    names = get_month_names("wide", locale=lang)
+    return [names[m + 1] for m in months]
+
+
+def period_label(period: Period, calendar: str, lang: str = "ar") -> str:
+    """Return the period as a reader says it, e.g. «الربع الأول من العام 1444هـ (محرم – صفر – ربيع الأول)».
+
+    Digits are Western here; ``formatting.localize_digits`` converts them when the plan asks.
+    """
+    ordinal = _QUARTER_ORDINALS[lang][period.quarter - 1]
+    months = month_names(period, calendar, lang)
+    if calendar == HIJRI:
+        span = " – ".join(months)
+        if lang == "ar":
+            return f"الربع {ordinal} من العام {period.year}هـ ({span})"
+        return f"{ordinal.capitalize()} quarter of {period.year} AH ({span})"
+    span = f"{months[0]} – {months[-1]}"
+    if lang == "ar":
+        return f"الربع {ordinal} {period.year} ({span})"
+    return f"{ordinal.capitalize()} quarter {period.year} ({span})"
+
+
+def period_short_label(period: Period, calendar: str, lang: str = "ar") -> str:
+    """Return a compact label for chart axes, e.g. «ر1 1444هـ» or «Q1 2024»."""
+    suffix = "هـ" if calendar == HIJRI and lang == "ar" else (" AH" if calendar == HIJRI else "")
+    if lang == "ar":
+        return f"ر{period.quarter} {period.year}{suffix}"
+    return f"Q{period.quarter} {period.year}{suffix}"

@@ -1,0 +1,67 @@
+"""The editable phrase catalogue (``templates/phrases.yaml``): all fixed wording, in ar and en."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .errors import InputError, Problem
+from .plan.loader import format_path, load_yaml
+
+#: The project's templates folder (the repository's ``templates/``).
+TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+LANGS = ("ar", "en")
+
+
+class Phrases:
+    """Wording looked up by dotted key (``status.on_track``) in one language."""
+
+    def __init__(self, entries: dict[str, dict[str, str]], lang: str):
+        self.entries = entries
+        self.lang = lang
+
+    def __call__(self, key: str, **values: object) -> str:
+        """Return the phrase for ``key`` in this language with ``{placeholders}`` filled.
+
+        Raises KeyError for a key the catalogue lacks (a programming error, not user input).
+        """
+        text = self.entries[key][self.lang]
+        return text.format(**values) if values else text
+
+    def has(self, key: str) -> bool:
+        """Return True when the catalogue holds ``key``."""
+        return key in self.entries
+
+    def with_lang(self, lang: str) -> "Phrases":
+        """Return the same catalogue speaking ``lang``."""
+        return Phrases(self.entries, lang)
+
+
+def load_phrases(path: Path | None = None, lang: str = "ar") -> Phrases:
+    """Return the phrase catalogue at ``path`` (default ``templates/phrases.yaml``) in ``lang``.
+
+    Raises InputError when an entry lacks a language or is not text.
+    """
+    path = path or TEMPLATES_DIR / "phrases.yaml"
+    loaded = load_yaml(path)
+    entries: dict[str, dict[str, str]] = {}
+    problems: list[Problem] = []
+
+    def walk(node: object, trail: tuple) -> None:
+        if isinstance(node, dict) and set(node) <= set(LANGS) and node:
+            missing = [lang for lang in LANGS if not isinstance(node.get(lang), str)]
+            if missing:
+                problems.append(Problem(path, f"line {loaded.line_of(trail)}", format_path(trail),
+                                        f"expected text for {' and '.join(LANGS)}, missing {', '.join(missing)}"))
+            else:
+                entries[".".join(map(str, trail))] = node
+        elif isinstance(node, dict):
+            for key, child in node.items():
+                walk(child, trail + (key,))
+        else:
+            problems.append(Problem(path, f"line {loaded.line_of(trail)}", format_path(trail),
+                                    f"expected a mapping of ar/en texts, got {node!r}"))
+
+    walk(loaded.data, ())
+    if problems:
+        raise InputError(problems)
+    return Phrases(entries, lang)
