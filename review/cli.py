@@ -58,12 +58,13 @@ def make_parser() -> argparse.ArgumentParser:
                     "and each quarter's figures (CSV/Excel).",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"review {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="show tracebacks of internal errors")
-    parser.add_argument("-q", "--quiet", action="store_true", help="print only problems and results")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("-v", "--verbose", action="store_true", help="show tracebacks of internal errors")
+    common.add_argument("-q", "--quiet", action="store_true", help="print only problems and results, no progress")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
 
     validate = commands.add_parser(
-        "validate", help="check a plan and its quarterly data; show data completeness per entity",
+        "validate", parents=[common], help="check a plan and its quarterly data; show data completeness per entity",
         description="Check plans/<plan>/plan.yaml and every data/<period>/ file, list every "
                     "problem with file, line or row, field, what was found and what is expected, "
                     "and show which entities have not (fully) submitted for the period.")
@@ -72,7 +73,7 @@ def make_parser() -> argparse.ArgumentParser:
                           help="period whose completeness to show, e.g. 1444-Q2 (default: the latest with data)")
 
     build = commands.add_parser(
-        "build", help="build one period's results (and packs) into output/<plan>/<period>/",
+        "build", parents=[common], help="build one period's results (and packs) into output/<plan>/<period>/",
         description="Evaluate the plan for one period and write results.json and results.xlsx "
                     "into OUT/<plan-id>/<period>/. Nothing is written when the input is invalid.")
     build.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
@@ -86,6 +87,26 @@ def make_parser() -> argparse.ArgumentParser:
                        help="issue date printed on the packs (default: SOURCE_DATE_EPOCH's day, else today)")
     build.add_argument("--template", type=Path, metavar="FILE.docx",
                        help="Word template (letterhead) to use instead of templates/briefing.docx")
+    forms = commands.add_parser(
+        "forms", parents=[common], help="write each entity's data-collection form (.xlsx) for a period",
+        description="Write one Excel form per entity into OUT/<plan-id>/<period>/forms/, pre-filled "
+                    "with its indicators and projects; a filled form dropped into "
+                    "plans/<plan>/data/<period>/ is read as is.")
+    forms.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
+    forms.add_argument("--period", type=_period, required=True, metavar="P", help="period the forms ask for")
+    forms.add_argument("--entity", action="append", default=[], metavar="ID",
+                       help="write the form of this entity only (repeatable; default: every entity)")
+    forms.add_argument("--deadline", type=_date, metavar="YYYY-MM-DD", help="submission deadline printed on the forms")
+    forms.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="output root (default: ./output)")
+
+    status = commands.add_parser(
+        "status", parents=[common], help="show which entities have submitted their data for a period",
+        description="Per entity: focal point, indicators and projects expected and received, "
+                    "challenges reported, and the files they came from; entities that sent "
+                    "nothing are listed first.")
+    status.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
+    status.add_argument("--period", type=_period, required=True, metavar="P", help="period to check")
+    status.add_argument("--xlsx", type=Path, metavar="FILE.xlsx", help="also write the table as an Excel file")
     return parser
 
 
@@ -113,12 +134,28 @@ def run_build(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_forms(args: argparse.Namespace) -> int:
+    """Write the data-collection forms."""
+    from .forms import write_forms
+    paths = write_forms(args.plan_dir, args.period, args.entity, args.out, args.deadline,
+                        _progress(args.quiet))
+    print(f"Wrote {len(paths)} form(s) to {paths[0].parent if paths else args.out}")
+    return 0
+
+
+def run_status(args: argparse.Namespace) -> int:
+    """Show the submission status of a period."""
+    from .submissions import submission_report
+    print(submission_report(args.plan_dir, args.period, args.xlsx))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     _ensure_utf8_output()
     parser = make_parser()
     args = parser.parse_args(argv)
-    handlers = {"validate": run_validate, "build": run_build}
+    handlers = {"validate": run_validate, "build": run_build, "forms": run_forms, "status": run_status}
     try:
         return handlers[args.command](args)
     except InputError as exc:
