@@ -1,0 +1,663 @@
+"""WordprocessingML details: the only module in the project that spells OOXML tags.
+
+Everything else (the pack writer, the template builder) talks in verbs — *make this paragraph
+right to left*, *shade this cell*, *add a PAGE field* — and this module turns them into
+elements. python-docx (1.2) has no paragraph or section ``w:bidi`` property, no complex-script
+font slots, no fields and no cell shading; this fills those gaps.
+
+Schema order matters: Word (and ``openxml-audit --policy strict``) rejects a ``w:pPr`` whose
+children are out of the order the schema's ``xsd:sequence`` gives. Every child is therefore
+inserted through :func:`_get_or_add`, which places it before the first existing sibling that the
+schema says must follow it — the same approach as python-docx's ``ZeroOrOne(successors=...)``
+declarations in ``docx/oxml/text/parfmt.py``. The sequences below are copied from the
+ECMA-376 transitional schema (wml.xsd: CT_PPrBase, CT_RPr, CT_TblPrBase, CT_TrPrBase,
+CT_TcPr, CT_SectPr, CT_Settings, CT_Style, CT_TblStylePr).
+
+A "target" argument may be a python-docx object that owns the property element directly
+(``Paragraph``, ``Run``, ``Table``, ``_Row``, ``_Cell``, ``Section``) or a style
+(``ParagraphStyle``/``CharacterStyle``/table style), so the template can put direction and
+fonts into styles with the same verbs the writer uses on content.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.text.run import Run
+
+# -- Successor sequences (ECMA-376 Part 1, transitional wml.xsd) ------------------------------
+
+_PPR_SEQ = (
+    "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr",
+    "w:widowControl", "w:numPr", "w:suppressLineNumbers", "w:pBdr", "w:shd", "w:tabs",
+    "w:suppressAutoHyphens", "w:kinsoku", "w:wordWrap", "w:overflowPunct", "w:topLinePunct",
+    "w:autoSpaceDE", "w:autoSpaceDN", "w:bidi", "w:adjustRightInd", "w:snapToGrid",
+    "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents", "w:suppressOverlap",
+    "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+    "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)
+
+# CT_ParaRPr (the paragraph mark's rPr) starts with the revision marks; CT_RPr does not, and
+# having them first in one sequence is harmless for both.
+_RPR_SEQ = (
+    "w:ins", "w:del", "w:moveFrom", "w:moveTo",
+    "w:rStyle", "w:rFonts", "w:b", "w:bCs", "w:i", "w:iCs", "w:caps", "w:smallCaps",
+    "w:strike", "w:dstrike", "w:outline", "w:shadow", "w:emboss", "w:imprint", "w:noProof",
+    "w:snapToGrid", "w:vanish", "w:webHidden", "w:color", "w:spacing", "w:w", "w:kern",
+    "w:position", "w:sz", "w:szCs", "w:highlight", "w:u", "w:effect", "w:bdr", "w:shd",
+    "w:fitText", "w:vertAlign", "w:rtl", "w:cs", "w:em", "w:lang", "w:eastAsianLayout",
+    "w:specVanish", "w:oMath", "w:rPrChange",
+)
+
+_TBLPR_SEQ = (
+    "w:tblStyle", "w:tblpPr", "w:tblOverlap", "w:bidiVisual", "w:tblStyleRowBandSize",
+    "w:tblStyleColBandSize", "w:tblW", "w:jc", "w:tblCellSpacing", "w:tblInd",
+    "w:tblBorders", "w:shd", "w:tblLayout", "w:tblCellMar", "w:tblLook", "w:tblCaption",
+    "w:tblDescription", "w:tblPrChange",
+)
+
+_TRPR_SEQ = (
+    "w:cnfStyle", "w:divId", "w:gridBefore", "w:gridAfter", "w:wBefore", "w:wAfter",
+    "w:cantSplit", "w:trHeight", "w:tblHeader", "w:tblCellSpacing", "w:jc", "w:hidden",
+    "w:ins", "w:del", "w:trPrChange",
+)
+
+_TCPR_SEQ = (
+    "w:cnfStyle", "w:tcW", "w:gridSpan", "w:hMerge", "w:vMerge", "w:tcBorders", "w:shd",
+    "w:noWrap", "w:tcMar", "w:textDirection", "w:tcFitText", "w:vAlign", "w:hideMark",
+    "w:headers", "w:cellIns", "w:cellDel", "w:cellMerge", "w:tcPrChange",
+)
+
+_SECTPR_SEQ = (
+    "w:headerReference", "w:footerReference", "w:footnotePr", "w:endnotePr", "w:type",
+    "w:pgSz", "w:pgMar", "w:paperSrc", "w:pgBorders", "w:lnNumType", "w:pgNumType", "w:cols",
+    "w:formProt", "w:vAlign", "w:noEndnote", "w:titlePg", "w:textDirection", "w:bidi",
+    "w:rtlGutter", "w:docGrid", "w:printerSettings", "w:sectPrChange",
+)
+
+_SETTINGS_SEQ = (
+    "w:writeProtection", "w:view", "w:zoom", "w:removePersonalInformation",
+    "w:removeDateAndTime", "w:doNotDisplayPageBoundaries", "w:displayBackgroundShape",
+    "w:printPostScriptOverText", "w:printFractionalCharacterWidth", "w:printFormsData",
+    "w:embedTrueTypeFonts", "w:embedSystemFonts", "w:saveSubsetFonts", "w:saveFormsData",
+    "w:mirrorMargins", "w:alignBordersAndEdges", "w:bordersDoNotSurroundHeader",
+    "w:bordersDoNotSurroundFooter", "w:gutterAtTop", "w:hideSpellingErrors",
+    "w:hideGrammaticalErrors", "w:activeWritingStyle", "w:proofState", "w:formsDesign",
+    "w:attachedTemplate", "w:linkStyles", "w:stylePaneFormatFilter",
+    "w:stylePaneSortMethod", "w:documentType", "w:mailMerge", "w:revisionView",
+    "w:trackRevisions", "w:doNotTrackMoves", "w:doNotTrackFormatting",
+    "w:documentProtection", "w:autoFormatOverride", "w:styleLockTheme", "w:styleLockQFSet",
+    "w:defaultTabStop", "w:autoHyphenation", "w:consecutiveHyphenLimit",
+    "w:hyphenationZone", "w:doNotHyphenateCaps", "w:showEnvelope", "w:summaryLength",
+    "w:clickAndTypeStyle", "w:defaultTableStyle", "w:evenAndOddHeaders",
+    "w:bookFoldRevPrinting", "w:bookFoldPrinting", "w:bookFoldPrintingSheets",
+    "w:drawingGridHorizontalSpacing", "w:drawingGridVerticalSpacing",
+    "w:displayHorizontalDrawingGridEvery", "w:displayVerticalDrawingGridEvery",
+    "w:doNotUseMarginsForDrawingGridOrigin", "w:drawingGridHorizontalOrigin",
+    "w:drawingGridVerticalOrigin", "w:doNotShadeFormData", "w:noPunctuationKerning",
+    "w:characterSpacingControl", "w:printTwoOnOne", "w:strictFirstAndLastChars",
+    "w:noLineBreaksAfter", "w:noLineBreaksBefore", "w:savePreviewPicture",
+    "w:doNotValidateAgainstSchema", "w:saveInvalidXml", "w:ignoreMixedContent",
+    "w:alwaysShowPlaceholderText", "w:doNotDemarcateInvalidXml", "w:saveXmlDataOnly",
+    "w:useXSLTWhenSaving", "w:saveThroughXslt", "w:showXMLTags",
+    "w:alwaysMergeEmptyNamespace", "w:updateFields", "w:hdrShapeDefaults", "w:footnotePr",
+    "w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr", "w:attachedSchema",
+    "w:themeFontLang", "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
+    "w:doNotAutoCompressPictures", "w:forceUpgrade", "w:captions", "w:readModeInkLockDown",
+    "w:smartTagType", "w:schemaLibrary", "w:shapeDefaults", "w:doNotEmbedSmartTags",
+    "w:decimalSymbol", "w:listSeparator",
+)
+
+_STYLE_SEQ = (
+    "w:name", "w:aliases", "w:basedOn", "w:next", "w:link", "w:autoRedefine", "w:hidden",
+    "w:uiPriority", "w:semiHidden", "w:unhideWhenUsed", "w:qFormat", "w:locked",
+    "w:personal", "w:personalCompose", "w:personalReply", "w:rsid", "w:pPr", "w:rPr",
+    "w:tblPr", "w:trPr", "w:tcPr", "w:tblStylePr",
+)
+
+_TBL_STYLE_PR_SEQ = ("w:pPr", "w:rPr", "w:tblPr", "w:trPr", "w:tcPr")
+
+_BORDERS_SEQ = ("w:top", "w:left", "w:bottom", "w:right", "w:insideH", "w:insideV")
+_CELL_MAR_SEQ = ("w:top", "w:left", "w:bottom", "w:right")
+_RPR_DEFAULT_SEQ = ("w:rFonts", "w:sz", "w:szCs", "w:lang")
+
+#: Logical paragraph alignment → ``w:jc`` value. In a ``w:bidi`` paragraph Word reads the
+#: transitional ``left``/``right`` as start/end of the line, so ``start`` is ``left`` in both
+#: directions (the strict-only ``start``/``end`` values fail a transitional audit).
+_JC = {"start": "left", "center": "center", "end": "right", "justify": "both"}
+
+#: Logical cell edges → element names in CT_TblCellMar (transitional spells them left/right;
+#: in a ``bidiVisual`` table Word mirrors them the same way as ``w:jc``).
+_EDGE = {"top": "w:top", "bottom": "w:bottom", "start": "w:left", "end": "w:right"}
+
+
+# -- Generic helpers -------------------------------------------------------------------------
+
+
+def _insert_in_order(parent: Any, child: Any, seq: tuple[str, ...]) -> None:
+    """Insert ``child`` into ``parent`` before the first sibling the schema puts after it.
+
+    Children not named in ``seq`` (extension elements such as ``w14:*``) are treated as
+    successors, since the schemas place extension content last.
+    """
+    tags = [qn(t) for t in seq]
+    position = tags.index(child.tag)
+    successors = set(tags[position + 1:])
+    known = set(tags)
+    for existing in parent:
+        if existing.tag in successors or (isinstance(existing.tag, str) and existing.tag not in known):
+            existing.addprevious(child)
+            return
+    parent.append(child)
+
+
+def _get_or_add(parent: Any, tag: str, seq: tuple[str, ...]) -> Any:
+    """Return ``parent``'s ``tag`` child, adding it in schema order when absent."""
+    child = parent.find(qn(tag))
+    if child is None:
+        child = OxmlElement(tag)
+        _insert_in_order(parent, child, seq)
+    return child
+
+
+def _remove(parent: Any, tag: str) -> None:
+    for child in parent.findall(qn(tag)):
+        parent.remove(child)
+
+
+def _set_on_off(parent: Any, tag: str, seq: tuple[str, ...], on: bool, off: str = "0") -> None:
+    """Write an on/off child: ``<tag/>`` when on, ``<tag w:val="0"/>`` when explicitly off."""
+    element = _get_or_add(parent, tag, seq)
+    if on:
+        element.attrib.pop(qn("w:val"), None)
+    else:
+        element.set(qn("w:val"), off)
+
+
+def _element_of(target: Any) -> Any:
+    """Return the lxml element behind a python-docx object (content or style)."""
+    for attr in ("_p", "_r", "_tbl", "_tr", "_tc", "_sectPr", "_element"):
+        element = getattr(target, attr, None)
+        if element is not None:
+            return element
+    if hasattr(target, "element"):
+        return target.element
+    return target
+
+
+def _is_style(element: Any) -> bool:
+    return element.tag == qn("w:style")
+
+
+def _ppr(target: Any) -> Any:
+    element = _element_of(target)
+    if element.tag == qn("w:pPr"):
+        return element
+    if _is_style(element):
+        return _get_or_add(element, "w:pPr", _STYLE_SEQ)
+    return element.get_or_add_pPr()
+
+
+def _rpr(target: Any) -> Any:
+    element = _element_of(target)
+    if element.tag == qn("w:rPr"):
+        return element
+    if _is_style(element):
+        return _get_or_add(element, "w:rPr", _STYLE_SEQ)
+    return element.get_or_add_rPr()
+
+
+def _tblpr(target: Any) -> Any:
+    element = _element_of(target)
+    if _is_style(element):
+        return _get_or_add(element, "w:tblPr", _STYLE_SEQ)
+    return element.tblPr
+
+
+def _half_points(size_pt: float) -> str:
+    return str(int(round(size_pt * 2)))
+
+
+# -- Paragraphs ------------------------------------------------------------------------------
+
+
+def set_paragraph_direction(target: Any, rtl: bool) -> None:
+    """Make a paragraph (or paragraph style) right to left (``w:bidi``), or explicitly left to right."""
+    _set_on_off(_ppr(target), "w:bidi", _PPR_SEQ, rtl)
+
+
+def set_paragraph_alignment(target: Any, align: str) -> None:
+    """Align a paragraph (or style) to its logical ``start``, ``center``, ``end`` or ``justify``.
+
+    Raises ValueError for any other value.
+    """
+    if align not in _JC:
+        raise ValueError(f"alignment: expected one of {sorted(_JC)}, got {align!r}")
+    _get_or_add(_ppr(target), "w:jc", _PPR_SEQ).set(qn("w:val"), _JC[align])
+
+
+def set_paragraph_mark_direction(paragraph: Any, rtl: bool, cs_font: str | None = None,
+                                 size_pt: float | None = None) -> None:
+    """Give a paragraph's mark (its pilcrow, which sizes an empty line) the run direction."""
+    ppr = _ppr(paragraph)
+    rpr = _get_or_add(ppr, "w:rPr", _PPR_SEQ)
+    _apply_run_properties(rpr, rtl, cs_font, size_pt, None)
+
+
+def set_outline_level(target: Any, level: int | None) -> None:
+    """Set the outline level (0-based; 9 = body text, excluded from a TOC); None removes it."""
+    ppr = _ppr(target)
+    if level is None:
+        _remove(ppr, "w:outlineLvl")
+        return
+    _get_or_add(ppr, "w:outlineLvl", _PPR_SEQ).set(qn("w:val"), str(level))
+
+
+def set_bottom_border(target: Any, colour_hex: str, size_eighths: int = 6,
+                      space_pt: int = 4) -> None:
+    """Draw a rule under a paragraph (or paragraph style); colour is RGB hex without '#'."""
+    ppr = _ppr(target)
+    pbdr = _get_or_add(ppr, "w:pBdr", _PPR_SEQ)
+    bottom = _get_or_add(pbdr, "w:bottom", ("w:top", "w:left", "w:bottom", "w:right",
+                                             "w:between", "w:bar"))
+    bottom.set(qn("w:val"), "single")
+    bottom.set(qn("w:sz"), str(size_eighths))
+    bottom.set(qn("w:space"), str(space_pt))
+    bottom.set(qn("w:color"), colour_hex)
+
+
+# -- Runs ------------------------------------------------------------------------------------
+
+
+def _apply_run_properties(rpr: Any, rtl: bool | None, cs_font: str | None,
+                          size_pt: float | None, bold: bool | None) -> None:
+    if cs_font is not None:
+        fonts = _get_or_add(rpr, "w:rFonts", _RPR_SEQ)
+        fonts.attrib.pop(qn("w:cstheme"), None)  # a theme slot would override w:cs
+        fonts.set(qn("w:cs"), cs_font)
+    if bold is not None:
+        _set_on_off(rpr, "w:b", _RPR_SEQ, bold)
+        _set_on_off(rpr, "w:bCs", _RPR_SEQ, bold)
+    if size_pt is not None:
+        _get_or_add(rpr, "w:sz", _RPR_SEQ).set(qn("w:val"), _half_points(size_pt))
+        _get_or_add(rpr, "w:szCs", _RPR_SEQ).set(qn("w:val"), _half_points(size_pt))
+    if rtl is not None:
+        _set_on_off(rpr, "w:rtl", _RPR_SEQ, rtl)
+
+
+def set_run_direction(target: Any, rtl: bool | None, cs_font: str | None = None,
+                      size_pt: float | None = None, bold: bool | None = None) -> None:
+    """Make a run (or style) right to left (``w:rtl``) with its complex-script font, size, weight.
+
+    ``rtl=False`` writes ``w:rtl w:val="0"``; ``None`` for any argument leaves it unchanged.
+    ``size_pt`` sets both the Latin (``w:sz``) and complex-script (``w:szCs``) size, ``bold``
+    both ``w:b`` and ``w:bCs``: in a ``w:rtl`` run Word draws every character, digits and
+    Latin letters included, with the complex-script properties.
+    """
+    _apply_run_properties(_rpr(target), rtl, cs_font, size_pt, bold)
+
+
+def set_run_fonts(target: Any, latin: str | None = None, cs: str | None = None) -> None:
+    """Set a run's (or style's) Latin (ascii/hAnsi) and complex-script fonts, dropping theme slots."""
+    fonts = _get_or_add(_rpr(target), "w:rFonts", _RPR_SEQ)
+    if latin is not None:
+        for attr in ("w:asciiTheme", "w:hAnsiTheme"):
+            fonts.attrib.pop(qn(attr), None)
+        fonts.set(qn("w:ascii"), latin)
+        fonts.set(qn("w:hAnsi"), latin)
+    if cs is not None:
+        fonts.attrib.pop(qn("w:cstheme"), None)
+        fonts.set(qn("w:cs"), cs)
+
+
+def set_run_colour(target: Any, colour_hex: str) -> None:
+    """Colour a run's (or style's) text; RGB hex without '#'."""
+    color = _get_or_add(_rpr(target), "w:color", _RPR_SEQ)
+    for attr in ("w:themeColor", "w:themeShade", "w:themeTint"):
+        color.attrib.pop(qn(attr), None)
+    color.set(qn("w:val"), colour_hex)
+
+
+def set_language(target: Any, latin: str | None = None, bidi: str | None = None) -> None:
+    """Set a run's (or style's) proofing languages, e.g. ``latin='en-US', bidi='ar-SA'``."""
+    lang = _get_or_add(_rpr(target), "w:lang", _RPR_SEQ)
+    if latin is not None:
+        lang.set(qn("w:val"), latin)
+    if bidi is not None:
+        lang.set(qn("w:bidi"), bidi)
+
+
+# -- Fields ----------------------------------------------------------------------------------
+
+
+def _add_run(paragraph: Any) -> Any:
+    return paragraph._p.add_r()
+
+
+def add_field(paragraph: Any, instruction: str, placeholder: str) -> list[Run]:
+    """Append a complex field (e.g. ``PAGE``, ``NUMPAGES``, ``TOC \\o "1-3" \\h \\z \\u``).
+
+    Writes begin / instrText / separate / ``placeholder`` / end runs and returns them as
+    python-docx runs, so the caller can give them direction and fonts. The placeholder is the
+    field's last result: what a reader sees until Word updates fields.
+    """
+    runs = []
+    for kind in ("begin", "instr", "separate", "result", "end"):
+        r = _add_run(paragraph)
+        if kind == "instr":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = f" {instruction} "
+            r.append(instr)
+        elif kind == "result":
+            r.text = placeholder
+        else:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            if kind == "begin":
+                # Mark the cached result stale so Word recalculates it.
+                char.set(qn("w:dirty"), "true")
+            r.append(char)
+        runs.append(Run(r, paragraph))
+    return runs
+
+
+def begin_field(paragraph: Any, instruction: str) -> list[Run]:
+    """Open a complex field whose result spans several paragraphs; close it with :func:`end_field`.
+
+    Returns the begin, instruction and separate runs.
+    """
+    runs = []
+    for kind in ("begin", "instr", "separate"):
+        r = _add_run(paragraph)
+        if kind == "instr":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = f" {instruction} "
+            r.append(instr)
+        else:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            if kind == "begin":
+                char.set(qn("w:dirty"), "true")
+            r.append(char)
+        runs.append(Run(r, paragraph))
+    return runs
+
+
+def end_field(paragraph: Any) -> Run:
+    """Close the field opened by :func:`begin_field`; returns the end run."""
+    r = _add_run(paragraph)
+    char = OxmlElement("w:fldChar")
+    char.set(qn("w:fldCharType"), "end")
+    r.append(char)
+    return Run(r, paragraph)
+
+
+def field_instructions(element: Any) -> list[str]:
+    """Return the stripped instruction text of every complex field below ``element``."""
+    return [(node.text or "").strip() for node in _element_of(element).iter(qn("w:instrText"))]
+
+
+def set_update_fields_on_open(settings: Any) -> None:
+    """Ask Word to refresh fields (TOC, page counts) when the document is opened.
+
+    ``settings`` is python-docx's ``document.settings``.
+    """
+    element = _element_of(settings)
+    _get_or_add(element, "w:updateFields", _SETTINGS_SEQ).set(qn("w:val"), "true")
+
+
+def set_theme_font_languages(settings: Any, latin: str = "en-US", bidi: str = "ar-SA") -> None:
+    """Record the document's theme font languages (which script the theme's fonts serve)."""
+    element = _get_or_add(_element_of(settings), "w:themeFontLang", _SETTINGS_SEQ)
+    element.set(qn("w:val"), latin)
+    element.set(qn("w:bidi"), bidi)
+
+
+# -- Tables ----------------------------------------------------------------------------------
+
+
+def set_table_direction(target: Any, rtl: bool) -> None:
+    """Lay a table (or table style) out right to left (``w:bidiVisual``: first column on the right)."""
+    # The Open XML SDK types bidiVisual as on/off only (ST_OnOffOnly): "0" fails the audit.
+    _set_on_off(_tblpr(target), "w:bidiVisual", _TBLPR_SEQ, rtl, off="off")
+
+
+def set_table_borders(target: Any, colour_hex: str, size_eighths: int = 4) -> None:
+    """Give a table (or table style) single borders outside and between all cells."""
+    borders = _get_or_add(_tblpr(target), "w:tblBorders", _TBLPR_SEQ)
+    for tag in _BORDERS_SEQ:
+        edge = _get_or_add(borders, tag, _BORDERS_SEQ)
+        edge.set(qn("w:val"), "single")
+        edge.set(qn("w:sz"), str(size_eighths))
+        edge.set(qn("w:space"), "0")
+        edge.set(qn("w:color"), colour_hex)
+
+
+def set_table_cell_margins(target: Any, **margins_twips: int) -> None:
+    """Set default cell margins of a table (or table style) in twips.
+
+    Keywords are logical edges: ``top``, ``bottom``, ``start``, ``end``.
+    """
+    mar = _get_or_add(_tblpr(target), "w:tblCellMar", _TBLPR_SEQ)
+    for edge, twips in margins_twips.items():
+        element = _get_or_add(mar, _EDGE[edge], _CELL_MAR_SEQ)
+        element.set(qn("w:w"), str(int(twips)))
+        element.set(qn("w:type"), "dxa")
+
+
+def set_table_layout_fixed(table: Any) -> None:
+    """Make Word keep the given column widths instead of auto-fitting to content."""
+    layout = _get_or_add(_tblpr(table), "w:tblLayout", _TBLPR_SEQ)
+    layout.set(qn("w:type"), "fixed")
+
+
+def set_table_style_header(style: Any, fill_hex: str, text_hex: str) -> None:
+    """Give a table style a shaded, bold first row (``w:tblStylePr w:type="firstRow"``)."""
+    element = _element_of(style)
+    for existing in element.findall(qn("w:tblStylePr")):
+        if existing.get(qn("w:type")) == "firstRow":
+            element.remove(existing)
+    tsp = OxmlElement("w:tblStylePr")
+    tsp.set(qn("w:type"), "firstRow")
+    _insert_in_order(element, tsp, _STYLE_SEQ)
+    rpr = _get_or_add(tsp, "w:rPr", _TBL_STYLE_PR_SEQ)
+    _apply_run_properties(rpr, None, None, None, True)
+    set_run_colour(rpr, text_hex)
+    trpr = _get_or_add(tsp, "w:trPr", _TBL_STYLE_PR_SEQ)
+    _get_or_add(trpr, "w:tblHeader", _TRPR_SEQ)
+    tcpr = _get_or_add(tsp, "w:tcPr", _TBL_STYLE_PR_SEQ)
+    _shade(tcpr, fill_hex)
+
+
+def set_table_look(table: Any, first_row: bool) -> None:
+    """Say whether the table style's first-row formatting applies (``w:tblLook``)."""
+    look = _get_or_add(_tblpr(table), "w:tblLook", _TBLPR_SEQ)
+    look.set(qn("w:val"), "0420" if first_row else "0400")
+    look.set(qn("w:firstRow"), "1" if first_row else "0")
+    look.set(qn("w:lastRow"), "0")
+    look.set(qn("w:firstColumn"), "0")
+    look.set(qn("w:lastColumn"), "0")
+    look.set(qn("w:noHBand"), "1")
+    look.set(qn("w:noVBand"), "1")
+
+
+def mark_repeat_header(row: Any) -> None:
+    """Repeat this table row at the top of every page the table runs onto (``w:tblHeader``)."""
+    trpr = _element_of(row).get_or_add_trPr()
+    _get_or_add(trpr, "w:tblHeader", _TRPR_SEQ)
+    _get_or_add(trpr, "w:cantSplit", _TRPR_SEQ)
+
+
+def _shade(tcpr: Any, fill_hex: str) -> None:
+    shd = _get_or_add(tcpr, "w:shd", _TCPR_SEQ)
+    shd.set(qn("w:val"), "clear")
+    shd.set(qn("w:color"), "auto")
+    shd.set(qn("w:fill"), fill_hex)
+
+
+def shade_cell(cell: Any, fill_hex: str, text_hex: str | None = None) -> None:
+    """Fill a table cell with a colour (RGB hex, no '#'); optionally recolour its text runs."""
+    _shade(_element_of(cell).get_or_add_tcPr(), fill_hex)
+    if text_hex is not None:
+        for paragraph in cell.paragraphs:
+            for run in paragraph.runs:
+                set_run_colour(run, text_hex)
+
+
+# -- Sections, styles, pictures --------------------------------------------------------------
+
+
+def set_section_direction(section: Any, rtl: bool) -> None:
+    """Make a section right to left (``w:bidi`` in ``w:sectPr``: page numbering, columns, gutter)."""
+    _set_on_off(_element_of(section), "w:bidi", _SECTPR_SEQ, rtl)
+
+
+def clear_style_formatting(style: Any) -> None:
+    """Remove a style's paragraph, run and table formatting so it can be defined afresh."""
+    element = _element_of(style)
+    for tag in ("w:pPr", "w:rPr", "w:tblPr", "w:trPr", "w:tcPr", "w:tblStylePr"):
+        _remove(element, tag)
+
+
+def set_document_defaults(styles: Any, latin_font: str, cs_font: str, size_pt: float,
+                          latin_lang: str = "en-US", bidi_lang: str = "ar-SA") -> None:
+    """Set the document-wide run defaults (``w:docDefaults``): fonts, sizes and languages.
+
+    Theme font slots are removed so the named fonts win.
+    """
+    root = _element_of(styles)
+    defaults = root.find(qn("w:docDefaults"))
+    if defaults is None:
+        defaults = OxmlElement("w:docDefaults")
+        root.insert(0, defaults)
+    rpr_default = defaults.find(qn("w:rPrDefault"))
+    if rpr_default is None:
+        rpr_default = OxmlElement("w:rPrDefault")
+        defaults.insert(0, rpr_default)
+    rpr = rpr_default.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        rpr_default.append(rpr)
+    fonts = _get_or_add(rpr, "w:rFonts", _RPR_SEQ)
+    fonts.attrib.clear()
+    fonts.set(qn("w:ascii"), latin_font)
+    fonts.set(qn("w:eastAsia"), latin_font)
+    fonts.set(qn("w:hAnsi"), latin_font)
+    fonts.set(qn("w:cs"), cs_font)
+    _get_or_add(rpr, "w:sz", _RPR_SEQ).set(qn("w:val"), _half_points(size_pt))
+    _get_or_add(rpr, "w:szCs", _RPR_SEQ).set(qn("w:val"), _half_points(size_pt))
+    lang = _get_or_add(rpr, "w:lang", _RPR_SEQ)
+    lang.set(qn("w:val"), latin_lang)
+    lang.set(qn("w:bidi"), bidi_lang)
+
+
+def resolve_style_run(style: Any, styles: Any) -> dict[str, Any]:
+    """Return the complex-script font, size and weight a style gives its runs.
+
+    Walks the ``w:basedOn`` chain, then the document defaults. Keys: ``cs_font`` (str or
+    None), ``size_pt`` (float or None; ``w:szCs``, else ``w:sz``), ``bold`` (bool; ``w:bCs``,
+    else ``w:b``). Lets the writer repeat these on every run, so Arabic text keeps its size
+    and weight even in a template whose styles only set the Latin ones.
+    """
+    found: dict[str, Any] = {"cs_font": None, "cs_size": None, "size": None,
+                             "bold_cs": None, "bold": None}
+
+    def visit(rpr: Any) -> None:
+        if rpr is None:
+            return
+        fonts = rpr.find(qn("w:rFonts"))
+        if found["cs_font"] is None and fonts is not None and fonts.get(qn("w:cs")):
+            found["cs_font"] = fonts.get(qn("w:cs"))
+        for key, tag in (("cs_size", "w:szCs"), ("size", "w:sz")):
+            node = rpr.find(qn(tag))
+            if found[key] is None and node is not None and node.get(qn("w:val")):
+                found[key] = int(node.get(qn("w:val"))) / 2
+        for key, tag in (("bold_cs", "w:bCs"), ("bold", "w:b")):
+            node = rpr.find(qn(tag))
+            if found[key] is None and node is not None:
+                found[key] = node.get(qn("w:val"), "1") not in ("0", "false", "off")
+
+    root = _element_of(styles)
+    seen = set()
+    element = _element_of(style) if style is not None else None
+    while element is not None and id(element) not in seen:
+        seen.add(id(element))
+        visit(element.find(qn("w:rPr")))
+        based_on = element.find(qn("w:basedOn"))
+        if based_on is None:
+            break
+        element = None
+        for candidate in root.findall(qn("w:style")):
+            if candidate.get(qn("w:styleId")) == based_on.get(qn("w:val")):
+                element = candidate
+                break
+    defaults = root.find(qn("w:docDefaults"))
+    if defaults is not None:
+        visit(defaults.find(f"{qn('w:rPrDefault')}/{qn('w:rPr')}"))
+    size = found["cs_size"] if found["cs_size"] is not None else found["size"]
+    bold = found["bold_cs"] if found["bold_cs"] is not None else found["bold"]
+    return {"cs_font": found["cs_font"], "size_pt": size, "bold": bool(bold)}
+
+
+_LEGACY_RELATIONSHIPS = (
+    # Word 2010's copy of styles.xml; once out of step with styles.xml (any edit by a tool
+    # that does not know it) Word repairs the file, and the strict audit fails it.
+    "http://schemas.microsoft.com/office/2007/relationships/stylesWithEffects",
+    # A picture of some other document's first page.
+    "http://schemas.openxmlformats.org/package/2006/relationships/metadata/thumbnail",
+)
+_CUSTOM_XML = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/customXml"
+
+
+def remove_legacy_parts(document: Any, custom_xml: bool = False) -> None:
+    """Drop the ``stylesWithEffects`` part and the thumbnail (and ``customXml`` when asked).
+
+    Removing the relationship removes the part and its content-type entry on save.
+    """
+    reltypes = _LEGACY_RELATIONSHIPS + ((_CUSTOM_XML,) if custom_xml else ())
+    for owner in (document.part, document.part.package):
+        for rId, rel in list(owner.rels.items()):
+            if rel.reltype in reltypes:
+                owner.rels.pop(rId)
+
+
+def set_picture_description(inline_shape: Any, alt_text: str, title: str | None = None) -> None:
+    """Give a picture its alternative text (``wp:docPr`` ``descr`` and ``title``) for screen readers."""
+    doc_pr = inline_shape._inline.docPr
+    doc_pr.set("descr", alt_text)
+    doc_pr.set("title", title if title is not None else alt_text)
+
+
+def picture_descriptions(element: Any) -> list[str]:
+    """Return the alternative text of every picture below ``element`` (a document or part)."""
+    return [node.get("descr", "") for node in _element_of(element).iter(qn("wp:docPr"))]
+
+
+def iter_bidi_values(element: Any, kind: str) -> Iterable[bool | None]:
+    """Yield, for each paragraph/run/table below ``element``, whether it is marked right to left.
+
+    ``kind`` is ``"paragraph"`` (``w:bidi``), ``"run"`` (``w:rtl``) or ``"table"``
+    (``w:bidiVisual``). Yields None where the property is absent (inherited from the style).
+    """
+    container, tag = {"paragraph": ("w:p", "w:bidi"), "run": ("w:r", "w:rtl"),
+                      "table": ("w:tbl", "w:bidiVisual")}[kind]
+    prop_parent = {"w:p": "w:pPr", "w:r": "w:rPr", "w:tbl": "w:tblPr"}[container]
+    for node in _element_of(element).iter(qn(container)):
+        props = node.find(qn(prop_parent))
+        flag = props.find(qn(tag)) if props is not None else None
+        if flag is None:
+            yield None
+        else:
+            yield flag.get(qn("w:val"), "1") not in ("0", "false", "off")
+
+
+def section_is_rtl(section: Any) -> bool | None:
+    """Return whether a section is marked right to left; None when unmarked."""
+    flag = _element_of(section).find(qn("w:bidi"))
+    if flag is None:
+        return None
+    return flag.get(qn("w:val"), "1") not in ("0", "false", "off")

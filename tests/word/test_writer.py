@@ -1,0 +1,235 @@
+"""PackWriter: a document with every method, audited strictly and read back with python-docx."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+
+import docx
+import pytest
+
+from review.word import rtl
+from review.word.writer import Cell, PackWriter, Span, clean_text, protect_mixed_text
+
+from .conftest import audit, make_png
+
+LRM, RLM = "\u200e", "\u200f"
+
+
+def build(lang: str = "ar", template=None, **extra) -> bytes:
+    """Return a small pack using every writer method."""
+    w = PackWriter(template=template, lang=lang)
+    w.set_properties("حقيبة الإحاطة", "قطاع الخدمات", "المكتب التنفيذي", dt.datetime(2024, 10, 1, 9, 30))
+    w.set_header("خطة قطاع الخدمات — الربع الأول 1444 هـ", draft_mark=extra.get("draft", "مسودة للمراجعة — المراجعة 3"))
+    w.set_footer("سري", "صفحة {PAGE} من {NUMPAGES}" if lang == "ar" else "Page {PAGE} of {NUMPAGES}")
+    w.logo(make_png(30, 30))
+    w.title("حقيبة الإحاطة")
+    w.subtitle("الربع الأول 1444 هـ")
+    w.page_break()
+    w.toc("المحتويات")
+    w.page_break()
+    w.heading("الملخص التنفيذي", 1)
+    w.paragraph("بلغت درجة القطاع 78.4% بتغير -3.5 نقطة، والمؤشر IND-01 85.5%.")
+    w.paragraph([Span("الحالة: "), Span("معرض للخطر", bold=True, colour="F2A900")], align="justify")
+    w.paragraph("سطر أول\nسطر ثانٍ", size_pt=14, colour="1F4E79", bold=True, align="center")
+    w.bullets(["رسالة أولى", "رسالة ثانية"])
+    w.heading("جدول المؤشرات", 2)
+    w.table(["المؤشر", "المستهدف", "الفعلي", "الحالة"],
+            [["نسبة التحصين", "92.0", "85.0", Cell("معرض للخطر", fill="F2A900", colour="000000")],
+             ["أطوال الطرق", "120", "45", Cell("متعثر", fill="7B1010", colour="FFFFFF", bold=True)],
+             ["قصير"]],
+            widths_cm=[6, 2.5, 2.5, None])
+    w.heading("الرسوم", 3)
+    w.picture(make_png(), "توزيع المؤشرات حسب الحالة", caption="شكل 1")
+    w.key_value_table([("عتبة على المسار", "95%"), ("المنهجية", Cell("نسبة", align="end"))])
+    for text in extra.get("texts", ()):
+        w.table(["نص"], [[text]])
+    return w.to_bytes()
+
+
+@pytest.fixture(scope="module")
+def arabic_bytes() -> bytes:
+    return build()
+
+
+def open_doc(data: bytes):
+    return docx.Document(io.BytesIO(data))
+
+
+def all_paragraphs(document):
+    """Yield every paragraph: body, table cells, headers and footers."""
+    yield from document.paragraphs
+    for table in document.tables:
+        for row in table.rows:
+            for cell in row.cells:
+                yield from cell.paragraphs
+    for section in document.sections:
+        yield from section.header.paragraphs
+        yield from section.footer.paragraphs
+
+
+def test_arabic_pack_passes_strict_audit(arabic_bytes, tmp_path):
+    path = tmp_path / "pack.docx"
+    path.write_bytes(arabic_bytes)
+    assert audit(path) == []
+
+
+def test_english_pack_passes_strict_audit(tmp_path):
+    path = tmp_path / "pack-en.docx"
+    path.write_bytes(build("en"))
+    assert audit(path) == []
+
+
+def test_arabic_pack_is_right_to_left_everywhere(arabic_bytes):
+    document = open_doc(arabic_bytes)
+    paragraphs = list(all_paragraphs(document))
+    assert len(paragraphs) > 20
+    for paragraph in paragraphs:
+        assert list(rtl.iter_bidi_values(paragraph, "paragraph")) == [True], paragraph.text
+    assert document.tables and all(
+        list(rtl.iter_bidi_values(table, "table")) == [True] for table in document.tables)
+    runs = list(rtl.iter_bidi_values(document.element.body, "run"))
+    assert runs and all(runs)
+    for section in document.sections:
+        assert rtl.section_is_rtl(section) is True
+        assert all(rtl.iter_bidi_values(section.footer._element, "run"))
+
+
+def test_runs_carry_complex_script_font_and_size(arabic_bytes):
+    document = open_doc(arabic_bytes)
+    for paragraph in document.paragraphs:
+        for run in paragraph.runs:
+            fonts = run._r.rPr.rFonts
+            assert fonts is not None and fonts.get(docx.oxml.ns.qn("w:cs")) == "Arial"
+    heading = next(p for p in document.paragraphs if p.style.name == "Heading 1")
+    run_xml = heading.runs[0]._r.rPr.xml
+    assert '<w:bCs/>' in run_xml and '<w:szCs w:val="36"/>' in run_xml
+
+
+def test_fields_picture_and_properties(arabic_bytes):
+    document = open_doc(arabic_bytes)
+    instructions = rtl.field_instructions(document.element.body)
+    assert 'TOC \\o "1-3" \\h \\z \\u' in instructions
+    footer_fields = rtl.field_instructions(document.sections[0].footer._element)
+    assert footer_fields == ["PAGE", "NUMPAGES"]
+    assert "صفحة 1 من 1" in document.sections[0].footer.paragraphs[0].text
+    header_text = [p.text for p in document.sections[0].header.paragraphs]
+    assert header_text[0] == "مسودة للمراجعة — المراجعة 3"
+    assert rtl.picture_descriptions(document.element.body) == ["شعار الجهة", "توزيع المؤشرات حسب الحالة"]
+    assert "updateFields" in document.settings.element.xml
+    core = document.core_properties
+    created = dt.datetime(2024, 10, 1, 9, 30, tzinfo=dt.timezone.utc)
+    assert (core.title, core.author, core.created, core.modified) == (
+        "حقيبة الإحاطة", "المكتب التنفيذي", created, created)
+
+
+def test_toc_lists_the_headings_until_updated(arabic_bytes):
+    document = open_doc(arabic_bytes)
+    styles = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("toc")]
+    assert styles == [("toc 1", "الملخص التنفيذي"), ("toc 2", "جدول المؤشرات"), ("toc 3", "الرسوم")]
+
+
+def test_table_layout(arabic_bytes):
+    document = open_doc(arabic_bytes)
+    table = document.tables[0]
+    assert table.style.name == "Review Table"
+    header = table.rows[0]
+    assert "<w:tblHeader/>" in header._tr.xml
+    assert [c.text for c in header.cells] == ["المؤشر", "المستهدف", "الفعلي", "الحالة"]
+    status = table.rows[1].cells[3]
+    assert 'w:fill="F2A900"' in status._tc.xml
+    assert table.rows[3].cells[1].text == ""  # short rows are padded
+    assert [round(c.width.cm, 1) for c in table.rows[1].cells] == [6.0, 2.5, 2.5, 6.0]
+
+
+def test_same_input_same_bytes(arabic_bytes):
+    assert build() == arabic_bytes
+
+
+def test_source_date_epoch_sets_zip_times(monkeypatch):
+    import zipfile
+
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    data = build()
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}
+
+
+def test_english_pack_has_no_right_to_left(tmp_path):
+    document = open_doc(build("en"))
+    paragraphs = list(all_paragraphs(document))
+    assert all(list(rtl.iter_bidi_values(p, "paragraph")) == [False] for p in paragraphs)
+    assert all(v is False for v in rtl.iter_bidi_values(document.element.body, "run"))
+    assert all(list(rtl.iter_bidi_values(t, "table")) == [False] for t in document.tables)
+    assert all(rtl.section_is_rtl(s) is False for s in document.sections)
+    assert "Page 1 of 1" in document.sections[0].footer.paragraphs[0].text
+    assert LRM not in "".join(p.text for p in paragraphs)
+
+
+def test_hostile_text_does_not_break_saving(tmp_path):
+    nasty = "قيمة\x00\x01\x07\x0b\x0c\x1f\ufffe نهاية\r\nسطر\tجدول"
+    huge = "ن" * 20_000
+    data = build(texts=[nasty, huge, None])
+    path = tmp_path / "hostile.docx"
+    path.write_bytes(data)
+    cells = [t.rows[1].cells[0].text for t in open_doc(data).tables[-3:]]
+    assert cells[0] == "قيمة نهاية\nسطر\tجدول"
+    assert cells[1] == huge
+    assert cells[2] == ""
+    assert audit(path) == []
+
+
+def test_unknown_language_is_refused():
+    with pytest.raises(ValueError, match=r"lang: expected one of \('ar', 'en'\), got 'fr'"):
+        PackWriter(lang="fr")
+
+
+def test_too_many_cells_is_refused():
+    with pytest.raises(ValueError, match="table row 1: expected at most 2 cells, got 3"):
+        PackWriter().table(["a", "b"], [["1", "2", "3"]])
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("بتغير -3.5 نقطة", f"بتغير {LRM}-3.5 نقطة"),
+    ("+2.1", f"{LRM}+2.1"),
+    ("2024-2025", "2024-2025"),
+    ("PRJ-7 متأخر", "PRJ-7 متأخر"),
+    ("المؤشر IND-01 85.5%", f"المؤشر IND-01{RLM} 85.5%"),
+    ("تغير -٣٫٥", "تغير -٣٫٥"),  # Arabic-Indic digits read right without marks
+    (f"بتغير {LRM}-3.5", f"بتغير {LRM}-3.5"),  # idempotent
+])
+def test_protect_mixed_text(text, expected):
+    assert protect_mixed_text(text) == expected
+    assert protect_mixed_text(expected) == expected
+
+
+def test_clean_text():
+    assert clean_text("a\x00b\x1bc\r\nd\re\tf\ud800") == "abc\nd\ne\tf"
+    assert clean_text(None) == ""
+    assert clean_text(12.5) == "12.5"
+
+
+def test_letterhead_template_keeps_its_header_and_lacks_our_styles(tmp_path):
+    """Any .docx can be the template: its body goes, its header stays, missing styles fall back."""
+    letterhead = docx.Document()  # python-docx's own default: no TOC or Review Table styles
+    letterhead.sections[0].header.paragraphs[0].text = "ORGANISATION LETTERHEAD"
+    letterhead.add_paragraph("old body text that must disappear")
+    letterhead.add_table(rows=1, cols=1)
+    # Remove the heading and caption styles to force the fallbacks.
+    for name in ("Heading 1", "Heading 2", "Heading 3", "Caption", "List Bullet", "Title",
+                 "Heading 1 Char", "Heading 2 Char", "Heading 3 Char", "Title Char", "TOC Heading"):
+        letterhead.styles.element.remove(letterhead.styles[name].element)
+    template = tmp_path / "letterhead.docx"
+    letterhead.save(template)
+
+    data = build(template=template)
+    document = open_doc(data)
+    body_text = "\n".join(p.text for p in document.paragraphs)
+    assert "old body text" not in body_text
+    assert "الملخص التنفيذي" in body_text and "• رسالة أولى" in body_text
+    header = [p.text for p in document.sections[0].header.paragraphs]
+    assert header[0] == "ORGANISATION LETTERHEAD"
+    assert "مسودة للمراجعة — المراجعة 3" in header
+    path = tmp_path / "pack.docx"
+    path.write_bytes(data)
+    assert audit(path) == []
