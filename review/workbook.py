@@ -19,7 +19,7 @@ from . import status as st
 from .evaluate import PeriodResult
 from .phrases import Phrases
 from .plan.model import Plan
-from .zipfix import normalize_zip, source_date_time
+from .xlsxfix import strict_xlsx
 
 HEADER_FILL = PatternFill("solid", fgColor="1F3864")
 HEADER_FONT = Font(bold=True, color="FFFFFF")
@@ -37,10 +37,10 @@ def fixed_properties(workbook: Workbook, title: str, when: dt.datetime) -> None:
 
 
 def workbook_bytes(workbook: Workbook) -> bytes:
-    """Return the saved workbook with fixed zip entry times."""
+    """Return the saved workbook, strict-clean (shared strings, schema order) with fixed zip entry times."""
     buffer = io.BytesIO()
     workbook.save(buffer)
-    return normalize_zip(buffer.getvalue(), source_date_time())
+    return strict_xlsx(buffer.getvalue())
 
 
 def add_sheet(workbook: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[object]],
