@@ -20,6 +20,8 @@ from .periods import Period, check_year, period_label
 from .phrases import load_phrases
 from .plan.model import Plan
 from .plan.validation import load_plan
+from .compose import ChartSpec, PackContext, sector_charts, write_sector_pack
+from .register import build_register
 from .results import results_json
 from .workbook import results_workbook
 
@@ -82,6 +84,28 @@ def check_period(loaded: Loaded, period: Period, plan_dir: Path) -> None:
                                   f"no data folder for {period} (periods with data: {known})")])
 
 
+def check_template(template: Path | None) -> Path | None:
+    """Return the Word template to use, refusing a path that is not a readable .docx."""
+    if template is None:
+        return None
+    import zipfile
+    if not template.is_file():
+        raise UsageError(f"--template: no such file: {template}")
+    try:
+        with zipfile.ZipFile(template) as archive:
+            if "word/document.xml" not in archive.namelist():
+                raise zipfile.BadZipFile
+    except (zipfile.BadZipFile, OSError):
+        raise UsageError(f"--template: {template} is not a Word .docx document") from None
+    return template
+
+
+def render_charts(specs: list[ChartSpec]) -> dict[str, bytes]:
+    """Return each chart's PNG bytes by name (charts are pure: same spec, same bytes)."""
+    from . import charts
+    return {spec.name: getattr(charts, spec.function)(*spec.args, **spec.kwargs) for spec in specs}
+
+
 def build(options: BuildOptions, progress: Progress = _quiet) -> Path:
     """Build every output of one period and return the folder they were published to.
 
@@ -110,6 +134,19 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> Path:
         "results.json": results_json(plan.id, result),
         "results.xlsx": results_workbook(plan, result, phrases, label, issue_time),
     }
+
+    template = check_template(options.template)
+    context = PackContext(plan, data, history, phrases, issue_date, template,
+                          register=build_register(data.periods, options.period), plan_dir=Path(options.plan_dir))
+    sectors = [plan.sector_by_id[s] for s in options.sectors] or plan.sectors
+    plans = {sector.id: sector_charts(context, sector) for sector in sectors}
+    specs = [spec for specs in plans.values() for spec in specs]
+    progress(f"Rendering {len(specs)} charts")
+    pngs = render_charts(specs)
+    files.update({f"charts/{name}": png for name, png in pngs.items()})
+    for number, sector in enumerate(sectors, start=1):
+        progress(f"Writing pack {number}/{len(sectors)}: {sector.id}.docx")
+        files[f"{sector.id}.docx"] = write_sector_pack(context, sector, plans[sector.id], pngs)
     folder = archive.period_folder(options.out_root, plan.id, options.period)
     progress(f"Writing {len(files)} files to {folder}")
     return archive.publish(folder, files)

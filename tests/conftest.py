@@ -99,3 +99,16 @@ def sample(tmp_path: Path):
 def tool(name: str) -> Path:
     """Return the path of a console script installed next to the running Python."""
     return Path(sys.executable).parent / name
+
+
+def audit(path: Path) -> str:
+    """Run ``openxml-audit --policy strict`` on a file or (recursively) a folder; return its findings.
+
+    An empty string means every .docx/.xlsx passed with zero findings.
+    """
+    import subprocess
+    command = [str(tool("openxml-audit")), "--policy", "strict", "-q", "-m", "0"]
+    if Path(path).is_dir():
+        command.append("--recursive")
+    result = subprocess.run(command + [str(path)], capture_output=True, text=True, timeout=900)
+    return "" if result.returncode == 0 else (result.stdout + result.stderr or f"exit {result.returncode}")
