@@ -26,8 +26,10 @@ def format_number(value: float | None, decimals: int = 0, lang: str = "ar",
     if value is None:
         return empty
     pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
-    return format_decimal(value, format=pattern, locale=lang, numbering_system=_NUMBERING[digits],
+    # Babel's numbering system switches the separators (٬ ٫) but not the digits themselves.
+    text = format_decimal(value, format=pattern, locale=lang, numbering_system=_NUMBERING[digits],
                           decimal_quantization=True)
+    return localize_digits(text, digits)
 
 
 def format_percent(value: float | None, decimals: int = 1, lang: str = "ar",

@@ -37,8 +37,9 @@ _QUARTER_ORDINALS = {
     "en": ("first", "second", "third", "fourth"),
 }
 
-# Umm al-Qura tables cover 1343–1500 AH; hijridate raises outside them.
-HIJRI_YEARS = range(1343, 1501)
+# Umm al-Qura tables cover 1343–1500 AH; the last quarter of a year needs the next year's first
+# day, so plans may use 1343–1499.
+HIJRI_YEARS = range(1343, 1500)
 GREGORIAN_YEARS = range(1900, 2101)
 
 

@@ -5,22 +5,28 @@ from __future__ import annotations
 from pathlib import Path
 
 from .build import load
-from .errors import WARNING, InputError, Problem, display_path, format_problems
-from .evaluate import _completeness
-from .periods import Period
+from .errors import WARNING, Problem, UsageError, display_path, format_problems
+from .evaluate import _completeness, target_for
+from .periods import Period, check_year
 from .plan.validation import PLAN_FILE
 
 
 def target_warnings(loaded, plan_dir: Path) -> list[Problem]:
-    """Return a warning for each indicator lacking a target for a year that has data."""
-    years = sorted({p.year for p in loaded.data.periods})
+    """Return a warning for each indicator lacking a target in periods that have data."""
     warnings = []
     for _, _, indicator in loaded.plan.indicators():
-        for year in years:
-            if year not in indicator.targets and not any(p.year == year for p in indicator.quarterly_targets):
-                warnings.append(Problem(Path(plan_dir) / PLAN_FILE, "", f"indicator {indicator.id}",
-                                        f"no target for {year}: its results for {year} will be 'no data'", WARNING))
+        missing = [str(p) for p in loaded.data.periods if target_for(indicator, p) is None]
+        if missing:
+            warnings.append(Problem(Path(plan_dir) / PLAN_FILE, "", f"indicator {indicator.id}",
+                                    f"no target for {', '.join(missing)}: its results there will be 'no data'", WARNING))
     return warnings
+
+
+_PLURALS = {"entity": "entities"}
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun if number == 1 else _PLURALS.get(noun, noun + 's')}"
 
 
 def validate(plan_dir: Path, period: Period | None = None) -> str:
@@ -31,17 +37,22 @@ def validate(plan_dir: Path, period: Period | None = None) -> str:
     indicators = sum(1 for _ in plan.indicators())
     projects = sum(1 for _ in plan.projects())
     periods = ", ".join(map(str, data.periods)) or "none yet"
-    lines.append(f"{display_path(Path(plan_dir) / PLAN_FILE)}: valid — {len(plan.sectors)} sectors, "
-                 f"{sum(len(s.objectives) for s in plan.sectors)} objectives, {indicators} indicators, "
-                 f"{projects} projects, {len(plan.entities)} entities; periods with data: {periods}")
+    counts = ", ".join(_count(n, noun) for n, noun in (
+        (len(plan.sectors), "sector"), (sum(len(s.objectives) for s in plan.sectors), "objective"),
+        (indicators, "indicator"), (projects, "project"), (len(plan.entities), "entity")))
+    lines.append(f"{display_path(Path(plan_dir) / PLAN_FILE)}: valid — {counts}; periods with data: {periods}")
     if period is None and data.periods:
         period = max(data.periods)
     if period is None:
         return "\n".join(lines)
-    if period not in data.periods:
-        raise InputError([Problem(Path(plan_dir) / "data" / str(period), "", "",
-                                  f"no data folder for {period} (periods with data: {periods})")])
+    try:
+        check_year(period.year, plan.calendar)
+    except ValueError as exc:
+        raise UsageError(f"--period {period}: {exc} (the plan's calendar is {plan.calendar})") from None
     lines.append("")
+    if period not in data.periods:
+        # Nobody has submitted yet: that is news for the secretariat, not an error.
+        lines.append(f"No data folder for {period} yet ({display_path(Path(plan_dir) / 'data' / str(period))}).")
     lines.append(f"Data completeness for {period} (indicators and projects with a value):")
     rows = _completeness(plan, data, period)
     width = max(len(e.id) for e in plan.entities)

@@ -143,11 +143,11 @@ def test_excel_by_file_prefix_reads_the_first_sheet(make_plan):
 def test_challenges_and_recommendations(make_plan):
     challenges = ("sector_id,description,entity_id,indicator_id,category,cause,remedy,severity,support_needed\n"
                   "health,نقص اللقاحات,MOH,H1,مالية,تأخر التمويل,جدولة,عالية,تمويل\n")
-    recs = "id,text,sector_id,owner_entity,due_period,status\nR1,رفع التغطية,health,MOH,2024-Q3,\nR0,,,,,done\n"
+    recs = "id,text,sector_id,owner_entity,due_period,status\nR1,رفع التغطية,health,MOH,2024-Q3,\nR1,,,,,in_progress\n"
     data, _ = read(make_plan, {"challenges.csv": challenges, "recommendations.csv": recs})
     assert data.challenges[0].category == "financial"
     assert data.challenges[0].severity == "high"
-    assert [(r.id, r.status, str(r.due_period)) for r in data.recommendations] == [("R1", "", "2024-Q3"), ("R0", "done", "None")]
+    assert [(r.id, r.status, str(r.due_period)) for r in data.recommendations] == [("R1", "", "2024-Q3"), ("R1", "in_progress", "None")]
 
 
 # -- bad input: one test per class, each naming the file and the row -------------------------
@@ -233,3 +233,21 @@ def test_badly_named_folder_is_ignored_with_a_warning(make_plan):
                               "notes": {"readme.csv": "x\n"}})
     dataset = read_data(load_plan(folder), folder)
     assert any("folder ignored" in str(w) and "'notes'" in str(w) for w in dataset.warnings)
+
+
+def test_status_update_of_a_recommendation_never_adopted(make_plan):
+    text = problems_of(make_plan, {"recommendations.csv": "id,status\nR7,done\n"})
+    assert ("recommendations.csv: row 2: column 'id': status update for recommendation 'R7', "
+            "which no earlier or same period adopted") in text
+
+
+def test_unsupported_files_are_named_in_a_warning(make_plan):
+    folder = make_plan(None, {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,1\n", "old.xls": b"\xd0\xcf"}})
+    dataset = read_data(load_plan(folder), folder)
+    assert any("old.xls: ignored: an old-format Excel file: save it as .xlsx" in str(w) for w in dataset.warnings)
+
+
+def test_every_problem_of_a_project_row(make_plan):
+    text = problems_of(make_plan, {"projects.csv": "project_id,progress,spent\nP1,140,-5\n"})
+    assert "column 'progress': expected a progress between 0 and 100 %" in text
+    assert "column 'spent': expected an amount ≥ 0, got '-5'" in text

@@ -78,7 +78,7 @@ def test_windows_reserved_sector_id(make_plan, plan_dict):
 
 def test_hijri_years_are_checked_against_the_calendar(make_plan, plan_dict):
     plan_dict["calendar"] = "hijri"
-    assert "expected a hijri year between 1343 and 1500, got 2024" in problems(make_plan, plan_dict)
+    assert "expected a hijri year between 1343 and 1499, got 2024" in problems(make_plan, plan_dict)
 
 
 def test_thresholds_must_be_ordered(make_plan, plan_dict):
@@ -106,3 +106,11 @@ def test_duplicate_keys_are_reported(make_plan):
 def test_missing_plan_file(tmp_path):
     with pytest.raises(InputError, match="no plan here"):
         load_plan(tmp_path)
+
+
+def test_ids_that_name_files_must_differ_in_more_than_case(make_plan, plan_dict):
+    plan_dict["sectors"][1]["id"] = "Health"
+    plan_dict["entities"][1]["id"] = "AUX"
+    text = problems(make_plan, plan_dict)
+    assert "sectors[1].id: duplicate sector id 'Health'" in text and "differ in more than case" in text
+    assert "entities[1].id: 'AUX' cannot be a file name on Windows" in text

@@ -7,14 +7,14 @@ Excel, by sheet name; each kind's columns may be written in English, Arabic or b
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from ..errors import InputError, Problem, WARNING
 from ..periods import Period, check_year
 from ..plan.model import Plan
 from .numbers import parse_number
-from .readers import KINDS, SUFFIXES, Table, kind_of_name, read_file
+from .readers import FORM_COVER, KINDS, SUFFIXES, Table, kind_of_name, read_file
 
 DATA_DIR = "data"
 
@@ -266,10 +266,10 @@ class _PeriodReader:
         if ok and progress is not None and not 0 <= progress <= 100:
             self.problem(table, number, shown["progress"],
                          f"expected a progress between 0 and 100 %, got {row['progress']!r}")
-            return
+            ok = False
         if ok_spent and spent is not None and spent < 0:
             self.problem(table, number, shown["spent"], f"expected an amount ≥ 0, got {row['spent']!r}")
-            return
+            ok_spent = False
         if not (ok and ok_spent) or progress is None:
             return
         report = ProjectReport(progress, spent, _text(row.get("note")), origin)
@@ -383,9 +383,20 @@ def data_files(folder: Path) -> list[Path]:
 def read_period(plan: Plan, period: Period, folder: Path) -> tuple[PeriodData, list[Problem]]:
     """Return one period's data and every problem found in its files (errors and warnings)."""
     reader = _PeriodReader(plan, period, folder)
+    for path in sorted(folder.iterdir()):
+        if path.is_file() and path.suffix.lower() not in SUFFIXES and not path.name.startswith((".", "~$")):
+            hint = ("an old-format Excel file: save it as .xlsx" if path.suffix.lower() == ".xls"
+                    else "only .csv and .xlsx files are read")
+            reader.problems.append(Problem(path, "", "", f"ignored: {hint}", WARNING))
     for path in data_files(folder):
         tables, problems = read_file(path)
         reader.problems.extend(problems)
+        form_entity, refusals = check_form_metadata(plan, period, tables)
+        if refusals:
+            reader.problems.extend(refusals)
+            continue
+        tables = [t for t in tables if t.kind != FORM_COVER]
+        first_challenge = len(reader.data.challenges)
         if not tables and not problems:
             reader.problems.append(Problem(path, "", "", "ignored: the name does not start with "
                                            f"{', '.join(KINDS)} and no sheet is named after one", WARNING))
@@ -395,6 +406,11 @@ def read_period(plan: Plan, period: Period, folder: Path) -> tuple[PeriodData, l
                                                f"{', '.join(KINDS)}", WARNING))
                 continue
             reader.read(table)
+        if form_entity:
+            # A form's challenges sheet has no entity column: the cover says whose they are.
+            reader.data.challenges[first_challenge:] = [
+                c if c.entity_id else replace(c, entity_id=form_entity)
+                for c in reader.data.challenges[first_challenge:]]
     return reader.data, reader.problems
 
 
@@ -418,6 +434,93 @@ def read_data(plan: Plan, plan_dir: Path) -> DataSet:
         data, found = read_period(plan, period, folder)
         periods[period] = data
         problems.extend(found)
+    if not any(p.is_error for p in problems):
+        from ..register import check_recommendations  # cross-period rule, checked once all is read
+        problems.extend(check_recommendations(periods))
     if any(p.is_error for p in problems):
         raise InputError(problems)
     return DataSet(dict(sorted(periods.items())), problems)
+
+
+# -- data-collection forms (``review forms``) -------------------------------------------------
+
+#: Rows of a form's cover sheet that identify it: the key (``period / الفترة``) in column A, the
+#: value in column B. ``review.forms`` writes them; a filled form is checked against them.
+FORM_METADATA = {"plan_id": "رمز الخطة", "period": "الفترة", "entity_id": "رمز الجهة"}
+
+
+def _header_of(table: Table) -> tuple[int, dict[str, int], list[object]] | None:
+    """Return (row number, column → index, header cells) of a table's header row, or None."""
+    for number, cells in table.rows[:HEADER_SEARCH_ROWS]:
+        found = _header_map(table.kind, cells)
+        if all(c in found for c in REQUIRED[table.kind]):
+            return number, found, cells
+    return None
+
+
+def check_form_metadata(plan: Plan, period: Period, tables: list[Table]) -> tuple[str | None, list[Problem]]:
+    """Return a filled form's entity id and the problems that refuse the whole form.
+
+    ``tables`` are one file's tables. A file without a cover sheet carrying the form's metadata
+    is not a form: ``(None, [])``. A form is refused when it belongs to another plan or period
+    than the folder it sits in, names an unknown entity, or carries rows of another entity
+    (an indicator or project it does not report, a challenge naming another entity).
+    """
+    cover = next((t for t in tables if t.kind == FORM_COVER), None)
+    if cover is None:
+        return None, []
+    found: dict[str, tuple[int, str, str]] = {}
+    for number, cells in cover.rows:
+        key = _normal(cells[0] if cells else None).split("/")[0].strip()
+        if key in FORM_METADATA and key not in found and len(cells) > 1:
+            found[key] = (number, _text(cells[1]), _text(cells[0]))
+    if not found:
+        return None, []
+    missing = [f"{k} / {v}" for k, v in FORM_METADATA.items() if k not in found]
+    if missing:
+        return None, [Problem(cover.file, f"sheet {cover.sheet!r}", "",
+                              f"a form's cover must identify it; missing the row(s) {', '.join(map(repr, missing))} "
+                              f"(expected a form written by 'review forms'; write it again)")]
+    problems = []
+
+    def refuse(key: str, message: str) -> None:
+        number, _, label = found[key]
+        problems.append(Problem(cover.file, cover.where(number), label, message))
+
+    plan_id, form_period, entity = (found[k][1] for k in FORM_METADATA)
+    if plan_id != plan.id:
+        refuse("plan_id", f"expected plan {plan.id!r} (the folder's), got {plan_id!r}: "
+                          "this form belongs to another plan")
+    if form_period != str(period):
+        refuse("period", f"expected period {period} (the folder's), got {form_period!r}: a form is "
+                         "read only in the data folder of the period it was written for")
+    if entity not in plan.entity_by_id:
+        refuse("entity_id", f"unknown entity id {entity!r} (expected one of the plan's entity ids, "
+                            f"e.g. {', '.join(sorted(plan.entity_by_id)[:3])})")
+    if problems:
+        return None, problems
+    for table in tables:
+        header = _header_of(table) if table.kind in ("indicators", "projects", "challenges") else None
+        if header is None:
+            continue
+        header_row, columns, cells = header
+        column = {"indicators": "indicator_id", "projects": "project_id", "challenges": "entity_id"}[table.kind]
+        if column not in columns:
+            continue
+        shown = f"column {_text(cells[columns[column]]) or column!r}"
+        for number, row in table.rows:
+            if number <= header_row or columns[column] >= len(row):
+                continue
+            ident = _text(row[columns[column]])
+            if table.kind == "indicators":
+                owner = plan.indicator_index[ident][2].entity if ident in plan.indicator_index else entity
+            elif table.kind == "projects":
+                owner = plan.project_index[ident][1].entity if ident in plan.project_index else entity
+            else:
+                owner = ident or entity
+            if owner != entity:
+                what = "entity" if table.kind == "challenges" else f"{table.kind[:-1]} {ident!r} belongs to entity"
+                problems.append(Problem(table.file, table.where(number), shown,
+                                        f"{what} {owner!r}, but this is the form of entity {entity!r} "
+                                        f"(expected only {entity}'s rows; {owner} reports in its own form)"))
+    return (None, problems) if problems else (entity, [])

@@ -31,6 +31,10 @@ SHEET_NAMES = {
     "recommendations": ("recommendations", "التوصيات"),
 }
 SUFFIXES = (".csv", ".xlsx")
+#: A data-collection form's cover sheet (``review forms``): read alongside the data sheets so the
+#: intake can check the form's plan, period and entity (``data.check_form_metadata``).
+COVER_SHEET_NAMES = ("الغلاف", "cover")
+FORM_COVER = "form-cover"
 
 
 @dataclass
@@ -84,9 +88,8 @@ def _decode(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
     if b"\x00" in raw or controls > len(raw) // 100:
         return None, [Problem(path, "", "", "not a text CSV file (expected UTF-8 or Windows-1256 text; "
                                             "an Excel file must be saved as .xlsx)")]
+    # Every byte decodes in Windows-1256 (Python maps the five unassigned ones), so no check is left.
     text = raw.decode("cp1256", errors="replace")
-    if "\ufffd" in text:
-        return None, [Problem(path, "", "", "not valid UTF-8 or Windows-1256 text; save the file as UTF-8 CSV")]
     return text, [Problem(path, "", "", "not UTF-8; read as Windows-1256 (Arabic Excel CSV). "
                                         "Save as 'CSV UTF-8' to silence this warning", WARNING)]
 
@@ -153,6 +156,9 @@ def _read_xlsx(path: Path) -> tuple[list[Table], list[Problem]]:
         if not chosen:
             kind = kind_of_name(path.name)
             chosen = [(workbook.worksheets[0], kind)] if kind and workbook.worksheets else []
+        else:
+            chosen = [(ws, FORM_COVER) for ws in workbook.worksheets
+                      if ws.title.strip().lower() in COVER_SHEET_NAMES] + chosen
         tables = []
         for ws, kind in chosen:
             table = Table(path, kind, ws.title)

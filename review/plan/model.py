@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Annotated, Iterator, Literal
+from typing import Annotated, Iterator, Literal, get_args
 
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
                       PlainSerializer, model_validator)
@@ -113,7 +113,7 @@ class Indicator(_Model):
 
     id: Id = Field(description="code used in data files")
     name: Text = Field(description="indicator name")
-    unit: Text = Field(Text(ar="", en=" "), description="unit of measure, e.g. % or كم")
+    unit: Text | None = Field(None, description="unit of measure, e.g. % or كم")
     entity: Id = Field(description="id of the entity that reports it")
     direction: Literal["up", "down"] = Field("up", description="up: higher is better; down: lower is better")
     measure: Literal["level", "cumulative"] = Field("level", description="level: each quarter's value stands alone; cumulative: quarterly values add up over the year")
@@ -223,12 +223,14 @@ def field_table(model: type[BaseModel]) -> list[tuple[str, str, str, str]]:
     """Return (field, type, default, description) rows of a model, for the documentation."""
     rows = []
     for name, info in model.model_fields.items():
-        annotation = getattr(info.annotation, "__name__", None) or str(info.annotation)
-        annotation = annotation.replace("typing.", "").replace("review.plan.model.", "")
+        annotation = str(info.annotation) if get_args(info.annotation) else info.annotation.__name__
+        annotation = re.sub(r"\b(typing|__main__|review\.plan\.model|review\.periods)\.", "", annotation)
+        annotation = re.sub(r"Annotated\[(\w+),[^\]]*\]", r"\1", annotation).replace("NoneType", "None")
         if info.is_required():
             default = "required"
         elif info.default_factory is not None:
-            default = "(see below)" if name == "challenge_categories" else "empty"
+            default = {"challenge_categories": "the nine default categories",
+                       "evaluation": "the defaults below"}.get(name, "empty")
         else:
             default = repr(info.default) if info.default is not None else "—"
         rows.append((name, annotation, default, info.description or ""))

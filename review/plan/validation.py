@@ -65,7 +65,7 @@ def _shape_problems(loaded: LoadedYaml, exc: ValidationError) -> list[Problem]:
             continue
         seen.add(key)
         problems.append(Problem(loaded.file, f"line {line}" if line else "", format_path(path), message))
-    return problems
+    return sorted(problems, key=lambda p: int(p.where.split()[1]) if p.where else 0)
 
 
 def _reference_problems(plan: Plan, loaded: LoadedYaml) -> list[Problem]:
@@ -78,11 +78,14 @@ def _reference_problems(plan: Plan, loaded: LoadedYaml) -> list[Problem]:
     first_seen: dict[str, dict[str, tuple]] = defaultdict(dict)
 
     def unique(kind: str, value: str, path: tuple) -> None:
-        if value in first_seen[kind]:
-            other = first_seen[kind][value]
-            add(path + ("id",), f"duplicate {kind} id {value!r} (first at line {loaded.line_of(other + ('id',))})")
+        # Sector and entity ids name files, and Windows and macOS file names ignore case.
+        key = value.casefold() if kind in ("sector", "entity") else value
+        if key in first_seen[kind]:
+            other = first_seen[kind][key]
+            same = "" if key == value else " (ids that name files must differ in more than case)"
+            add(path + ("id",), f"duplicate {kind} id {value!r} (first at line {loaded.line_of(other + ('id',))}){same}")
         else:
-            first_seen[kind][value] = path
+            first_seen[kind][key] = path
 
     entity_ids = {e.id for e in plan.entities}
 
@@ -98,6 +101,9 @@ def _reference_problems(plan: Plan, loaded: LoadedYaml) -> list[Problem]:
 
     for i, entity in enumerate(plan.entities):
         unique("entity", entity.id, ("entities", i))
+        if entity.id.lower().split(".")[0] in _WINDOWS_RESERVED:
+            add(("entities", i, "id"), f"{entity.id!r} cannot be a file name on Windows (forms are named after "
+                                       "entities); choose another entity id")
     for s, sector in enumerate(plan.sectors):
         sp = ("sectors", s)
         unique("sector", sector.id, sp)
