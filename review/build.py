@@ -106,38 +106,30 @@ def render_charts(specs: list[ChartSpec]) -> dict[str, bytes]:
     return {spec.name: getattr(charts, spec.function)(*spec.args, **spec.kwargs) for spec in specs}
 
 
-def build(options: BuildOptions, progress: Progress = _quiet) -> Path:
-    """Build every output of one period and return the folder they were published to.
+def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
+                   draft_mark: str | None = None, progress: Progress = _quiet) -> dict[str, bytes]:
+    """Return every output file of one period as ``{relative path: bytes}`` — pure, writes nothing.
 
-    Raises InputError (invalid plan or data), UsageError (bad options); writes nothing then.
+    ``draft_mark`` (e.g. «مسودة للمراجعة — المراجعة 2») is printed on every page of every pack;
+    None renders final packs. The same inputs give the same bytes.
     """
-    progress(f"Reading the plan and data of {options.plan_dir}")
-    loaded = load(options.plan_dir)
     plan, data = loaded.plan, loaded.data
-    check_period(loaded, options.period, options.plan_dir)
-    unknown = [s for s in options.sectors if s not in plan.sector_by_id]
-    if unknown:
-        raise UsageError(f"--sector: unknown sector id {unknown[0]!r} (expected one of {', '.join(plan.sector_by_id)})")
     lang = options.lang or plan.language
     phrases = load_phrases(lang=lang)
-    issue_date = resolve_issue_date(options.issue_date)
     issue_time = dt.datetime.combine(issue_date, dt.time())
-    for warning in data.warnings:
-        progress(str(warning))
 
     progress(f"Evaluating {len(data.periods)} period(s) up to {options.period}")
     history: list[PeriodResult] = evaluate_history(plan, data, options.period)
     result = history[-1]
     label = period_label(options.period, plan.calendar, lang)
-
     files: dict[str, bytes] = {
         "results.json": results_json(plan.id, result),
         "results.xlsx": results_workbook(plan, result, phrases, label, issue_time),
     }
 
-    template = check_template(options.template)
-    context = PackContext(plan, data, history, phrases, issue_date, template,
-                          register=build_register(data.periods, options.period), plan_dir=Path(options.plan_dir))
+    context = PackContext(plan, data, history, phrases, issue_date, check_template(options.template),
+                          draft_mark=draft_mark, register=build_register(data.periods, options.period),
+                          plan_dir=Path(options.plan_dir))
     sectors = [plan.sector_by_id[s] for s in options.sectors] or plan.sectors
     plans = {sector.id: sector_charts(context, sector) for sector in sectors}
     specs = [spec for specs in plans.values() for spec in specs]
@@ -147,6 +139,31 @@ def build(options: BuildOptions, progress: Progress = _quiet) -> Path:
     for number, sector in enumerate(sectors, start=1):
         progress(f"Writing pack {number}/{len(sectors)}: {sector.id}.docx")
         files[f"{sector.id}.docx"] = write_sector_pack(context, sector, plans[sector.id], pngs)
-    folder = archive.period_folder(options.out_root, plan.id, options.period)
+    return files
+
+
+def prepare(options: BuildOptions, progress: Progress = _quiet) -> Loaded:
+    """Return the loaded plan and data after checking every option; raises InputError/UsageError."""
+    progress(f"Reading the plan and data of {options.plan_dir}")
+    loaded = load(options.plan_dir)
+    plan = loaded.plan
+    check_period(loaded, options.period, options.plan_dir)
+    unknown = [s for s in options.sectors if s not in plan.sector_by_id]
+    if unknown:
+        raise UsageError(f"--sector: unknown sector id {unknown[0]!r} (expected one of {', '.join(plan.sector_by_id)})")
+    check_template(options.template)
+    for warning in loaded.data.warnings:
+        progress(str(warning))
+    return loaded
+
+
+def build(options: BuildOptions, progress: Progress = _quiet) -> Path:
+    """Build every output of one period and return the folder they were published to.
+
+    Raises InputError (invalid plan or data), UsageError (bad options); writes nothing then.
+    """
+    loaded = prepare(options, progress)
+    files = render_outputs(loaded, options, resolve_issue_date(options.issue_date), progress=progress)
+    folder = archive.period_folder(options.out_root, loaded.plan.id, options.period)
     progress(f"Writing {len(files)} files to {folder}")
     return archive.publish(folder, files)
