@@ -56,6 +56,9 @@ class BuildOptions:
     lang: str | None = None
     issue_date: dt.date | None = None
     template: Path | None = None
+    reason: str | None = None
+    pdf: bool = False
+    command: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -87,6 +87,10 @@ def make_parser() -> argparse.ArgumentParser:
                        help="issue date printed on the packs (default: SOURCE_DATE_EPOCH's day, else today)")
     build.add_argument("--template", type=Path, metavar="FILE.docx",
                        help="Word template (letterhead) to use instead of templates/briefing.docx")
+    build.add_argument("--reason", metavar="TEXT",
+                       help="why a finalised period is built again (required then; recorded as an amendment)")
+    build.add_argument("--pdf", action="store_true",
+                       help="also write a PDF/A copy of every pack (needs LibreOffice)")
     forms = commands.add_parser(
         "forms", parents=[common], help="write each entity's data-collection form (.xlsx) for a period",
         description="Write one Excel form per entity into OUT/<plan-id>/<period>/forms/, pre-filled "
@@ -107,6 +111,17 @@ def make_parser() -> argparse.ArgumentParser:
     status.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
     status.add_argument("--period", type=_period, required=True, metavar="P", help="period to check")
     status.add_argument("--xlsx", type=Path, metavar="FILE.xlsx", help="also write the table as an Excel file")
+
+    recommendations = commands.add_parser(
+        "recommendations", parents=[common], help="print the register of adopted recommendations and write recommendations.xlsx",
+        description="Read recommendations.* of every period up to P, apply later status updates by id, "
+                    "flag overdue ones, print the register and write OUT/<plan-id>/<period>/recommendations.xlsx.")
+    recommendations.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
+    recommendations.add_argument("--period", type=_period, required=True, metavar="P", help="period of the register")
+    recommendations.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="output root (default: ./output)")
+
+    from .archive_cli import add_archive_commands
+    add_archive_commands(commands, common)
     return parser
 
 
@@ -129,7 +144,8 @@ def run_build(args: argparse.Namespace) -> int:
     """Build one period's outputs."""
     from .build import BuildOptions, build
     folder = build(BuildOptions(args.plan_dir, args.period, args.out, args.sector, args.lang,
-                                args.issue_date, args.template), _progress(args.quiet))
+                                args.issue_date, args.template, args.reason, args.pdf, args.argv),
+                   _progress(args.quiet))
     print(f"Built {folder}")
     return 0
 
@@ -150,12 +166,22 @@ def run_status(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_recommendations(args: argparse.Namespace) -> int:
+    """Print the recommendations register and write recommendations.xlsx."""
+    from .register_report import recommendations_report
+    print(recommendations_report(args.plan_dir, args.period, args.out, _progress(args.quiet)))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     _ensure_utf8_output()
     parser = make_parser()
     args = parser.parse_args(argv)
-    handlers = {"validate": run_validate, "build": run_build, "forms": run_forms, "status": run_status}
+    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in the archive's manifest
+    from .archive_cli import run_archive
+    handlers = {"validate": run_validate, "build": run_build, "forms": run_forms, "status": run_status,
+                "recommendations": run_recommendations, "archive": run_archive}
     try:
         return handlers[args.command](args)
     except InputError as exc:
