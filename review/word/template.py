@@ -32,7 +32,7 @@ from pathlib import Path
 import docx
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_LINE_SPACING
-from docx.shared import Cm, Pt, RGBColor
+from docx.shared import Cm, Pt
 
 from review.word import rtl
 from review.zipfix import normalize_zip

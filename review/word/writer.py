@@ -45,11 +45,13 @@ TABLE_SIZE_PT = 10.0
 
 _LRM = "\u200e"  # LEFT-TO-RIGHT MARK
 _RLM = "\u200f"  # RIGHT-TO-LEFT MARK
+_MINUS = "\u2212"  # MINUS SIGN
 
 # Characters XML 1.0 forbids (python-docx raises on them); tab and newline are kept.
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # A sign that starts a number written in Western digits: "-12.5", "+3.0 نقطة".
 _SIGNED_NUMBER = re.compile(r"(?<![\w.,])([+\-\u2212])(?=[0-9])")
+_HYPHEN_MINUS_NUMBER = re.compile(r"(?<![\w.,])-(?=[0-9٠-٩])")
 # A Latin word (an id such as "IND-01") directly followed by a number.
 _LATIN_BEFORE_NUMBER = re.compile(r"([A-Za-z][A-Za-z0-9_\-./]*)(?=[ \t]+[+\-\u2212]?[0-9])")
 
@@ -107,6 +109,16 @@ def clean_text(text: object) -> str:
     return _ILLEGAL_XML.sub("", value)
 
 
+def typeset_minus(text: str) -> str:
+    """Return ``text`` with the hyphen-minus of a negative number replaced by U+2212 MINUS SIGN.
+
+    A hyphen allows a line break after it, so a narrow table cell showed "-" on one line and
+    "0.1" on the next; the minus sign does not (and is the right glyph). "2024-2025" and
+    "IND-01" are left alone.
+    """
+    return _HYPHEN_MINUS_NUMBER.sub(_MINUS, text)
+
+
 def protect_mixed_text(text: str) -> str:
     """Return ``text`` with invisible direction marks so numbers read right in Arabic lines.
 
@@ -116,7 +128,7 @@ def protect_mixed_text(text: str) -> str:
     after a Latin word keeps the following number in the Arabic order. Arabic-Indic digits
     need neither. Idempotent.
     """
-    text = _SIGNED_NUMBER.sub(lambda m: (_LRM + m.group(1)), text.replace(_LRM, ""))
+    text = _SIGNED_NUMBER.sub(lambda m: _LRM + m.group(1), text.replace(_LRM, ""))
     return _LATIN_BEFORE_NUMBER.sub(lambda m: m.group(1) + _RLM, text.replace(_RLM, ""))
 
 
@@ -408,7 +420,7 @@ class PackWriter:
         return self._run_defaults[style_name]
 
     def _prepare(self, text: object) -> str:
-        value = clean_text(text)
+        value = typeset_minus(clean_text(text))
         return protect_mixed_text(value) if self.rtl else value
 
     def _format_run(self, run, style_name: str | None, *, bold: bool = False,

@@ -16,8 +16,9 @@ AUDIT = Path(sys.executable).parent / "openxml-audit"
 
 def make_png(width: int = 40, height: int = 20) -> bytes:
     """Return a small RGB gradient PNG built by hand (no imaging library needed)."""
-    rows = b"".join(b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, 90, y * 255 // height))
-                    for y in range(height))
+    rows = b"".join(
+        b"\x00" + bytes(v for x in range(width) for v in (x * 255 // width, 90, y * 255 // height))
+        for y in range(height))
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))

@@ -32,7 +32,8 @@ def run(inner: str = "") -> Run:
 
 
 def test_bidi_goes_before_spacing_and_jc():
-    p = paragraph('<w:pPr><w:pStyle w:val="Normal"/><w:spacing w:after="0"/><w:jc w:val="center"/></w:pPr>')
+    p = paragraph('<w:pPr><w:pStyle w:val="Normal"/><w:spacing w:after="0"/>'
+                  '<w:jc w:val="center"/></w:pPr>')
     rtl.set_paragraph_direction(p, True)
     assert xml(p._p.pPr) == ('<w:pPr><w:pStyle w:val="Normal"/><w:bidi/><w:spacing w:after="0"/>'
                              '<w:jc w:val="center"/></w:pPr>')
@@ -88,14 +89,16 @@ def test_run_colour_replaces_theme_colour():
 
 
 def _table(tbl_pr: str = "") -> Table:
-    element = parse_xml(f"<w:tbl {nsdecls('w')}><w:tblPr>{tbl_pr}</w:tblPr><w:tblGrid><w:gridCol/></w:tblGrid>"
-                        "<w:tr><w:tc><w:tcPr><w:tcW w:w='0' w:type='auto'/><w:vAlign w:val='center'/></w:tcPr>"
-                        "<w:p/></w:tc></w:tr></w:tbl>")
+    element = parse_xml(
+        f"<w:tbl {nsdecls('w')}><w:tblPr>{tbl_pr}</w:tblPr><w:tblGrid><w:gridCol/></w:tblGrid>"
+        "<w:tr><w:tc><w:tcPr><w:tcW w:w='0' w:type='auto'/><w:vAlign w:val='center'/></w:tcPr>"
+        "<w:p/></w:tc></w:tr></w:tbl>")
     return Table(element, None)
 
 
 def test_bidi_visual_sits_between_style_and_width():
-    table = _table('<w:tblStyle w:val="ReviewTable"/><w:tblW w:w="0" w:type="auto"/><w:tblLook w:val="0420"/>')
+    table = _table('<w:tblStyle w:val="ReviewTable"/><w:tblW w:w="0" w:type="auto"/>'
+                   '<w:tblLook w:val="0420"/>')
     rtl.set_table_direction(table, True)
     rtl.set_table_layout_fixed(table)
     rtl.set_table_borders(table, "BFBFBF", size_eighths=4)

@@ -9,7 +9,7 @@ import docx
 import pytest
 
 from review.word import rtl
-from review.word.writer import Cell, PackWriter, Span, clean_text, protect_mixed_text
+from review.word.writer import Cell, PackWriter, Span, clean_text, protect_mixed_text, typeset_minus
 
 from .conftest import audit, make_png
 
@@ -20,7 +20,8 @@ def build(lang: str = "ar", template=None, **extra) -> bytes:
     """Return a small pack using every writer method."""
     w = PackWriter(template=template, lang=lang)
     w.set_properties("حقيبة الإحاطة", "قطاع الخدمات", "المكتب التنفيذي", dt.datetime(2024, 10, 1, 9, 30))
-    w.set_header("خطة قطاع الخدمات — الربع الأول 1444 هـ", draft_mark=extra.get("draft", "مسودة للمراجعة — المراجعة 3"))
+    w.set_header("خطة قطاع الخدمات — الربع الأول 1444 هـ",
+                 draft_mark=extra.get("draft", "مسودة للمراجعة — المراجعة 3"))
     w.set_footer("سري", "صفحة {PAGE} من {NUMPAGES}" if lang == "ar" else "Page {PAGE} of {NUMPAGES}")
     w.logo(make_png(30, 30))
     w.title("حقيبة الإحاطة")
@@ -201,6 +202,19 @@ def test_too_many_cells_is_refused():
 def test_protect_mixed_text(text, expected):
     assert protect_mixed_text(text) == expected
     assert protect_mixed_text(expected) == expected
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("-0.1", "\u22120.1"), ("تغير -3.5 و +2", "تغير \u22123.5 و +2"), ("2024-2025", "2024-2025"),
+    ("IND-01", "IND-01"), ("- بند", "- بند"), ("-٣", "\u2212٣"), (f"{LRM}-1", f"{LRM}\u22121"),
+])
+def test_typeset_minus(text, expected):
+    assert typeset_minus(text) == expected
+
+
+def test_signed_numbers_are_written_with_minus_and_direction_mark(arabic_bytes):
+    document = open_doc(arabic_bytes)
+    assert any(f"بتغير {LRM}\u22123.5 نقطة" in p.text for p in document.paragraphs)
 
 
 def test_clean_text():
