@@ -26,9 +26,10 @@ from .word.writer import Cell, PackWriter, Span
 
 #: Indicators shown in the "furthest behind" chart.
 BEHIND_COUNT = 6
-#: Column widths (cm) of the indicator table; they add up to the A4 text width of the template.
-INDICATOR_WIDTHS = (2.3, 3.2, 2.0, 1.1, 1.2, 1.2, 1.2, 1.2, 1.3, 1.5, 1.1)
-INDICATOR_TABLE_PT = 8.0
+#: Column widths (cm) of the indicator table, printed on landscape pages: they add up to the
+#: landscape A4 text width of the template (29.7 − 2 × 2 cm).
+INDICATOR_WIDTHS = (3.4, 4.5, 3.0, 1.4, 1.7, 1.9, 1.9, 1.8, 1.9, 2.4, 1.8)
+INDICATOR_TABLE_PT = 9.0
 LOGO = TEMPLATES_DIR / "logo.png"
 
 
@@ -375,11 +376,13 @@ def indicator_rows(ctx: PackContext, sector: Sector) -> list[list]:
 def write_indicators(writer: PackWriter, ctx: PackContext, sector: Sector) -> None:
     """Write the indicator table."""
     t = ctx.t
+    writer.orientation(landscape=True)
     writer.heading(t("pack.indicators"), 1)
     headers = [t("column.objective"), t("column.indicator"), t("column.entity"), t("column.unit"),
                t("column.baseline"), t("column.target"), t("column.actual"), t("column.variance"),
                t("column.achievement"), t("column.status"), t("column.trend")]
     writer.table(headers, indicator_rows(ctx, sector), INDICATOR_WIDTHS, size_pt=INDICATOR_TABLE_PT)
+    writer.orientation(landscape=False)
 
 
 def write_projects(writer: PackWriter, ctx: PackContext, sector: Sector) -> None:

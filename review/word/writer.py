@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Sequence, Union
 
 import docx
+from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_ALIGN_VERTICAL
 from docx.enum.text import WD_BREAK
@@ -304,6 +305,25 @@ class PackWriter:
         run = paragraph.add_run()
         self._format_run(run, None)
         run.add_break(WD_BREAK.PAGE)
+
+    def orientation(self, landscape: bool) -> None:
+        """Continue on a new page in landscape (for wide tables) or portrait orientation.
+
+        Starts a new section only when the orientation changes (else just a page break); the new
+        section keeps the direction, margins, headers and footers of the one before.
+        """
+        current = self._document.sections[-1]
+        if (current.orientation == WD_ORIENT.LANDSCAPE) == landscape:
+            self.page_break()
+            return
+        section = self._document.add_section(WD_SECTION.NEW_PAGE)
+        # python-docx moved the previous section's properties into a new last paragraph.
+        rtl.set_paragraph_direction(self._document.paragraphs[-1], self.rtl)
+        width, height = section.page_width, section.page_height
+        if (width > height) != landscape:
+            section.page_width, section.page_height = height, width
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        rtl.set_section_direction(section, self.rtl)
 
     # -- Header, footer, properties --------------------------------------------------------
 
