@@ -21,6 +21,7 @@ from .phrases import load_phrases
 from .plan.model import Plan
 from .plan.validation import load_plan
 from .compose import ChartSpec, PackContext, sector_charts, write_sector_pack
+from .executive import EXECUTIVE, executive_charts, write_executive_pack
 from .register import build_register
 from .results import results_json
 from .workbook import results_workbook
@@ -135,13 +136,16 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
                           plan_dir=Path(options.plan_dir))
     sectors = [plan.sector_by_id[s] for s in options.sectors] or plan.sectors
     plans = {sector.id: sector_charts(context, sector) for sector in sectors}
-    specs = [spec for specs in plans.values() for spec in specs]
+    executive_specs = executive_charts(context)
+    specs = [spec for specs in plans.values() for spec in specs] + executive_specs
     progress(f"Rendering {len(specs)} charts")
     pngs = render_charts(specs)
     files.update({f"charts/{name}": png for name, png in pngs.items()})
     for number, sector in enumerate(sectors, start=1):
         progress(f"Writing pack {number}/{len(sectors)}: {sector.id}.docx")
         files[f"{sector.id}.docx"] = write_sector_pack(context, sector, plans[sector.id], pngs)
+    progress(f"Writing the executive pack: {EXECUTIVE}.docx")
+    files[f"{EXECUTIVE}.docx"] = write_executive_pack(context, executive_specs, pngs)
     return files
 
 

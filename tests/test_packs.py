@@ -185,3 +185,24 @@ def test_render_with_libreoffice(builds, tmp_path):
     assert pdf.is_file(), result.stderr
     pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
     assert pages >= 5
+
+
+def test_executive_pack_tables_match_results_json(builds):
+    folder = builds["services"]
+    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    phrases = load_phrases(lang="ar")
+    document = docx.Document(str(folder / "executive.docx"))
+    comparison = table_with_header(document, phrases("column.sector"))
+    rows = [[c.text for c in row.cells] for row in comparison.rows[1:]]
+    assert len(rows) == len(results["sectors"])
+    for row, sector in zip(rows, results["sectors"]):
+        assert row[1] == f"{sector['score']:,.1f}%"
+        assert row[2] == phrases(f"status.{sector['status']}")
+        assert row[3] == f"{sector['coverage']:,.1f}%"
+    stalled = [i for i in results["indicators"] if i["status"] == "stalled"]
+    text = "\n".join(p.text for p in body_paragraphs(document))
+    plan_score = f"{results['plan_score']:,.1f}%"
+    assert plan_score in text
+    stalled_table = [t for t in document.tables if len(t.rows) == len(stalled) + 1
+                     and t.rows[0].cells[1].text == phrases("column.indicator")]
+    assert stalled_table, "no stalled-indicators table with one row per stalled indicator"

@@ -492,6 +492,11 @@ def mark_repeat_header(row: Any) -> None:
     _get_or_add(trpr, "w:cantSplit", _TRPR_SEQ)
 
 
+def keep_row_together(row: Any) -> None:
+    """Keep a table row on one page (``w:cantSplit``); a row taller than a page still breaks."""
+    _get_or_add(_element_of(row).get_or_add_trPr(), "w:cantSplit", _TRPR_SEQ)
+
+
 def _shade(tcpr: Any, fill_hex: str) -> None:
     shd = _get_or_add(tcpr, "w:shd", _TCPR_SEQ)
     shd.set(qn("w:val"), "clear")

@@ -247,6 +247,7 @@ class PackWriter:
             self._fill_cell(cell, Cell(text, fill=header_fill, colour=header_colour, bold=True,
                                        align="center"), size_pt)
         for row, values in zip(all_rows[1:], rows):
+            rtl.keep_row_together(row)
             cells = row.cells
             for index, cell in enumerate(cells):
                 self._fill_cell(cell, values[index] if index < len(values) else "", size_pt)

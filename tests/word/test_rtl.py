@@ -186,3 +186,15 @@ def test_legacy_parts_are_removed():
     reltypes = {rel.reltype for rel in document.part.rels.values()}
     assert not any(t.endswith("/stylesWithEffects") for t in reltypes)
     assert not any(r.reltype.endswith("/thumbnail") for r in document.part.package.rels.values())
+
+
+def test_keep_row_together_adds_cant_split_in_schema_order():
+    import docx as _docx
+    from docx.oxml.ns import qn as _qn
+    from review.word import rtl as _rtl
+    table = _docx.Document().add_table(rows=1, cols=1)
+    row = table.rows[0]
+    _rtl.mark_repeat_header(row)
+    _rtl.keep_row_together(row)
+    children = [c.tag for c in row._tr.trPr]
+    assert children == [_qn("w:cantSplit"), _qn("w:tblHeader")]
