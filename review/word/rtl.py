@@ -21,6 +21,8 @@ fonts into styles with the same verbs the writer uses on content.
 
 from __future__ import annotations
 
+import functools
+
 from typing import Any, Iterable
 
 from docx.oxml import OxmlElement
@@ -136,16 +138,21 @@ _EDGE = {"top": "w:top", "bottom": "w:bottom", "start": "w:left", "end": "w:righ
 # -- Generic helpers -------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=None)
+def _sequence(seq: tuple[str, ...]) -> tuple[frozenset, dict[str, frozenset]]:
+    """Return a schema sequence's qualified names, and for each name the names that follow it."""
+    tags = [qn(t) for t in seq]
+    return frozenset(tags), {tag: frozenset(tags[i + 1:]) for i, tag in enumerate(tags)}
+
+
 def _insert_in_order(parent: Any, child: Any, seq: tuple[str, ...]) -> None:
     """Insert ``child`` into ``parent`` before the first sibling the schema puts after it.
 
     Children not named in ``seq`` (extension elements such as ``w14:*``) are treated as
     successors, since the schemas place extension content last.
     """
-    tags = [qn(t) for t in seq]
-    position = tags.index(child.tag)
-    successors = set(tags[position + 1:])
-    known = set(tags)
+    known, successors_of = _sequence(seq)
+    successors = successors_of[child.tag]
     for existing in parent:
         if existing.tag in successors or (isinstance(existing.tag, str) and existing.tag not in known):
             existing.addprevious(child)

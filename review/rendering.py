@@ -1,0 +1,111 @@
+"""Chart rendering for a build: in parallel worker processes, and cached by content hash.
+
+Charts are pure (same :class:`~review.compose.ChartSpec`, same PNG bytes), which allows both:
+
+* worker processes (one per core) render charts side by side; matplotlib is used only through
+  ``review.charts``' object-oriented API, so workers share no pyplot state;
+* a cache keyed by the SHA-256 of the spec and of the chart code skips charts whose data did not
+  change — a rebuild after one sector's figures changed re-renders only that sector's charts.
+
+The cache lives in ``<output root>/.cache/charts/``: it is not part of any archived revision
+(this module is the one writer below the output root besides ``archive``), and deleting it
+only costs time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import os
+import pickle
+import tempfile
+from concurrent.futures import ProcessPoolExecutor
+from functools import lru_cache
+from pathlib import Path
+
+from .compose import ChartSpec
+
+#: Below this many charts a worker pool costs more than it saves.
+MIN_PARALLEL = 6
+CACHE_DIR = Path(".cache") / "charts"
+
+
+def _render(spec: ChartSpec) -> bytes:
+    from . import charts
+    return getattr(charts, spec.function)(*spec.args, **spec.kwargs)
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> bytes:
+    """Return a hash of what else decides a chart's pixels: the chart code, matplotlib, the font."""
+    import matplotlib
+
+    from . import __version__, charts
+    digest = hashlib.sha256()
+    digest.update(Path(charts.__file__).read_bytes())
+    digest.update(f"{__version__}|{matplotlib.__version__}".encode())
+    digest.update(Path(charts.font_path()).name.encode())
+    return digest.digest()
+
+
+def chart_key(spec: ChartSpec) -> str:
+    """Return the cache key of a chart: SHA-256 of its function, data, options and the chart code."""
+    digest = hashlib.sha256(_code_fingerprint())
+    # Pickle names functions (value formatters) by module and qualified name, so the bytes are
+    # stable across processes and runs for the same data.
+    digest.update(pickle.dumps((spec.function, spec.args, spec.kwargs), protocol=4))
+    return digest.hexdigest()
+
+
+def worker_count(todo: int) -> int:
+    """Return how many worker processes to use: ``REVIEW_WORKERS`` if set, else one per core."""
+    configured = os.environ.get("REVIEW_WORKERS", "").strip()
+    workers = int(configured) if configured.isdigit() and int(configured) > 0 else (os.cpu_count() or 1)
+    return max(1, min(workers, todo))
+
+
+def _pool_context():
+    # fork starts workers in milliseconds with matplotlib already imported; spawn elsewhere (Windows).
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+
+
+def render_charts(specs: list[ChartSpec], cache_root: Path | None = None) -> dict[str, bytes]:
+    """Return each chart's PNG bytes by name, rendering only charts missing from the cache.
+
+    ``cache_root`` is the output root (the cache is ``.cache/charts`` below it); None disables
+    the cache. Rendering runs in worker processes when there are enough charts.
+    """
+    keys = {spec.name: chart_key(spec) for spec in specs} if cache_root is not None else {}
+    cache = Path(cache_root) / CACHE_DIR if cache_root is not None else None
+    pngs: dict[str, bytes] = {}
+    todo: list[ChartSpec] = []
+    for spec in specs:
+        cached = cache / f"{keys[spec.name]}.png" if cache is not None else None
+        if cached is not None and cached.is_file():
+            pngs[spec.name] = cached.read_bytes()
+        else:
+            todo.append(spec)
+    workers = worker_count(len(todo))
+    if len(todo) >= MIN_PARALLEL and workers > 1:
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
+            rendered = list(pool.map(_render, todo, chunksize=max(1, len(todo) // (workers * 4))))
+    else:
+        rendered = [_render(spec) for spec in todo]
+    for spec, png in zip(todo, rendered):
+        pngs[spec.name] = png
+        if cache is not None:
+            _store(cache, keys[spec.name], png)
+    return {spec.name: pngs[spec.name] for spec in specs}
+
+
+def _store(cache: Path, key: str, png: bytes) -> None:
+    """Write one cache entry atomically; a cache that cannot be written is simply not used."""
+    try:
+        cache.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(prefix=".", suffix=".png", dir=cache)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(png)
+        os.replace(temporary, cache / f"{key}.png")
+    except OSError:
+        pass
