@@ -9,6 +9,7 @@ from .errors import WARNING, Problem, UsageError, display_path, format_problems
 from .evaluate import _completeness, target_for
 from .periods import Period, check_year
 from .plan.validation import PLAN_FILE
+from .proposals import load_rules
 
 
 def target_warnings(loaded, plan_dir: Path) -> list[Problem]:
@@ -33,6 +34,7 @@ def validate(plan_dir: Path, period: Period | None = None) -> str:
     """Return the validation report of a valid plan; raise InputError listing every problem."""
     loaded = load(plan_dir)
     plan, data = loaded.plan, loaded.data
+    load_rules()  # templates/recommendations.yaml is validated like the plan
     lines = [str(w) for w in data.warnings + target_warnings(loaded, plan_dir)]
     indicators = sum(1 for _ in plan.indicators())
     projects = sum(1 for _ in plan.projects())
