@@ -17,12 +17,14 @@ from .errors import InputError, Problem, UsageError
 from .evaluate import PeriodResult, evaluate_history
 from .intake.data import DataSet, read_data
 from .periods import Period, check_year, period_label
-from .phrases import load_phrases
+from .phrases import TEMPLATES_DIR, load_phrases
 from .plan.model import Plan
 from .plan.validation import load_plan
 from .compose import ChartSpec, PackContext, sector_charts, write_sector_pack
 from .executive import EXECUTIVE, executive_charts, write_executive_pack
+from .proposals import load_rules, propose
 from .register import build_register
+from .rendering import render_charts
 from .results import results_json
 from .workbook import results_workbook
 
@@ -104,22 +106,20 @@ def check_template(template: Path | None) -> Path | None:
     return template
 
 
-def render_charts(specs: list[ChartSpec]) -> dict[str, bytes]:
-    """Return each chart's PNG bytes by name (charts are pure: same spec, same bytes)."""
-    from . import charts
-    return {spec.name: getattr(charts, spec.function)(*spec.args, **spec.kwargs) for spec in specs}
-
-
 def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
-                   draft_mark: str | None = None, progress: Progress = _quiet) -> dict[str, bytes]:
+                   draft_mark: str | None = None, progress: Progress = _quiet,
+                   templates_dir: Path | None = None) -> dict[str, bytes]:
     """Return every output file of one period as ``{relative path: bytes}`` — pure, writes nothing.
 
     ``draft_mark`` (e.g. «مسودة للمراجعة — المراجعة 2») is printed on every page of every pack;
-    None renders final packs. The same inputs give the same bytes.
+    None renders final packs. ``templates_dir`` holds phrases.yaml, recommendations.yaml and
+    logo.png (default: the project's templates/; an archived revision passes its snapshot's).
+    The same inputs give the same bytes.
     """
     plan, data = loaded.plan, loaded.data
     lang = options.lang or plan.language
-    phrases = load_phrases(lang=lang)
+    templates = Path(templates_dir) if templates_dir is not None else TEMPLATES_DIR
+    phrases = load_phrases(templates / "phrases.yaml", lang=lang)
     issue_time = dt.datetime.combine(issue_date, dt.time())
 
     progress(f"Evaluating {len(data.periods)} period(s) up to {options.period}")
@@ -131,15 +131,19 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
         "results.xlsx": results_workbook(plan, result, phrases, label, issue_time),
     }
 
+    register = build_register(data.periods, options.period)
     context = PackContext(plan, data, history, phrases, issue_date, check_template(options.template),
-                          draft_mark=draft_mark, register=build_register(data.periods, options.period),
-                          plan_dir=Path(options.plan_dir))
+                          draft_mark=draft_mark, register=register, plan_dir=Path(options.plan_dir))
+    logo = templates / "logo.png"
+    context.logo = logo.read_bytes() if logo.is_file() else None
+    rules = load_rules(templates / "recommendations.yaml") if (templates / "recommendations.yaml").is_file() else load_rules()
+    context.proposals = propose(plan, data, history, register, rules, lang, context.digits, phrases)
     sectors = [plan.sector_by_id[s] for s in options.sectors] or plan.sectors
     plans = {sector.id: sector_charts(context, sector) for sector in sectors}
     executive_specs = executive_charts(context)
     specs = [spec for specs in plans.values() for spec in specs] + executive_specs
     progress(f"Rendering {len(specs)} charts")
-    pngs = render_charts(specs)
+    pngs = render_charts(specs, cache_root=options.out_root)
     files.update({f"charts/{name}": png for name, png in pngs.items()})
     for number, sector in enumerate(sectors, start=1):
         progress(f"Writing pack {number}/{len(sectors)}: {sector.id}.docx")
@@ -159,18 +163,150 @@ def prepare(options: BuildOptions, progress: Progress = _quiet) -> Loaded:
     if unknown:
         raise UsageError(f"--sector: unknown sector id {unknown[0]!r} (expected one of {', '.join(plan.sector_by_id)})")
     check_template(options.template)
+    load_rules()  # a bad rules file stops the build before any work, like bad data
     for warning in loaded.data.warnings:
         progress(str(warning))
     return loaded
 
 
-def build(options: BuildOptions, progress: Progress = _quiet) -> Path:
-    """Build every output of one period and return the folder they were published to.
+def collect_inputs(options: BuildOptions, loaded: Loaded) -> tuple[dict[str, bytes], str]:
+    """Return every file a build of ``options`` reads, as ``{snapshot name: bytes}``, and the
+    snapshot name of its Word template.
 
-    Raises InputError (invalid plan or data), UsageError (bad options); writes nothing then.
+    Snapshot names mirror a plan folder, so a snapshot builds like one: ``snapshot/plan.yaml``,
+    ``snapshot/data/<period>/<file>`` (every period the intake read), ``snapshot/templates/…``
+    (phrases, recommendation rules and logo, when present) and ``snapshot/word/<template>.docx``.
     """
+    from .intake.data import DATA_DIR, data_files, data_folders
+    from .phrases import TEMPLATES_DIR
+    from .plan.validation import PLAN_FILE
+    from .word.writer import DEFAULT_TEMPLATE
+
+    plan_dir = Path(options.plan_dir)
+    snapshot = archive.SNAPSHOT
+    inputs = {f"{snapshot}/{PLAN_FILE}": (plan_dir / PLAN_FILE).read_bytes()}
+    for period, folder in data_folders(plan_dir):
+        if period in loaded.data.periods:
+            for path in data_files(folder):
+                inputs[f"{snapshot}/{DATA_DIR}/{folder.name}/{path.name}"] = path.read_bytes()
+    for name in ("phrases.yaml", "recommendations.yaml", "logo.png"):
+        if (TEMPLATES_DIR / name).is_file():
+            inputs[f"{snapshot}/templates/{name}"] = (TEMPLATES_DIR / name).read_bytes()
+    template = Path(options.template or DEFAULT_TEMPLATE)
+    template_name = f"{snapshot}/word/{template.name}"
+    inputs[template_name] = template.read_bytes()
+    return inputs, template_name
+
+
+def _fingerprint_settings(options: BuildOptions, plan_id: str, issue_date: dt.date, template: str) -> dict:
+    """Return the settings that change a build's outputs besides its input files (part of the fingerprint)."""
+    from . import __version__
+    return {"version": __version__, "plan": plan_id, "period": str(options.period), "lang": options.lang,
+            "sectors": sorted(set(options.sectors)), "issue_date": issue_date.isoformat(), "template": template}
+
+
+def _up_to_date(folder: Path, fingerprint: str, pdf: bool) -> int | None:
+    """Return the latest revision's number when it was built from the same fingerprint (and has PDFs if asked)."""
+    numbers = archive.revision_numbers(folder)
+    if not numbers:
+        return None
+    try:
+        manifest = archive.read_manifest(folder / archive.revision_name(numbers[-1]))
+    except archive.ArchiveProblem:
+        return None  # a damaged revision is never "up to date": build a new one
+    if manifest.get("fingerprint") != fingerprint or (pdf and not manifest.get("options", {}).get("pdf")):
+        return None
+    return numbers[-1]
+
+
+def build(options: BuildOptions, progress: Progress = _quiet) -> Path:
+    """Build one period (see :func:`build_revision`) and return the revision's folder."""
+    return build_revision(options, progress)[0]
+
+
+def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[Path, bool]:
+    """Build every output of one period as a new archived revision; return (its folder, True).
+
+    The folder is ``…/<period>/r3``.
+
+    With unchanged inputs, template, options and version nothing is built: (the latest revision's
+    folder, False) is returned. Raises InputError (invalid plan or data), UsageError (bad options, a
+    finalised period without ``--reason``, another build running, ``--pdf`` without LibreOffice);
+    writes nothing then, and never touches an earlier revision.
+    """
+    from . import __version__
+    if options.pdf:
+        from .pdf import require_soffice
+        require_soffice()  # before any work: a long build should not fail at its very end
     loaded = prepare(options, progress)
-    files = render_outputs(loaded, options, resolve_issue_date(options.issue_date), progress=progress)
-    folder = archive.period_folder(options.out_root, loaded.plan.id, options.period)
-    progress(f"Writing {len(files)} files to {folder}")
-    return archive.publish(folder, files)
+    plan_id = loaded.plan.id
+    issue_date = resolve_issue_date(options.issue_date)
+    folder = archive.period_folder(options.out_root, plan_id, options.period)
+    with archive.locked(folder, plan_id, options.period):
+        archive.pause_point("locked")
+        for leftover in archive.clean_staging(folder):
+            progress(f"Removed {leftover.name}, left by an interrupted build")
+        inputs, template = collect_inputs(options, loaded)
+        settings = _fingerprint_settings(options, plan_id, issue_date, template)
+        fingerprint = archive.fingerprint(inputs, settings)
+        current = _up_to_date(folder, fingerprint, options.pdf)
+        if current is not None:
+            archive.write_index(folder, plan_id, options.period)
+            progress(f"{plan_id} {options.period} is up to date ({archive.revision_name(current)}): "
+                     "inputs, template, options and version unchanged; nothing built")
+            return folder / archive.revision_name(current), False
+        finalised = archive.final(folder)
+        if finalised is not None and not options.reason:
+            number, manifest = finalised
+            when = str(manifest["final"].get("finalized_at", "?"))[:10]
+            raise UsageError(f"{plan_id} {options.period} was finalised on {when} "
+                             f"({archive.revision_name(number)}); a rebuild needs --reason \"…\" saying why "
+                             "(it is recorded as an amendment)")
+        number = max(archive.revision_numbers(folder), default=0) + 1
+        phrases = load_phrases(lang=options.lang or loaded.plan.language)
+        draft_mark = phrases("pack.draft", revision=number)
+        files = render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress)
+        archive.pause_point("rendered")
+        if options.pdf:
+            from .pdf import convert_packs
+            progress("Converting the packs to PDF/A with LibreOffice")
+            files.update(convert_packs(files))
+        manifest = {"tool": "review", "version": __version__, "plan": plan_id, "period": str(options.period),
+                    "command": ["review", *options.command], "issue_date": issue_date.isoformat(),
+                    "built_at": archive.utc_now(), "fingerprint": fingerprint, "draft_mark": draft_mark,
+                    "options": {"lang": options.lang, "sectors": list(options.sectors), "template": template,
+                                "pdf": options.pdf},
+                    "reason": options.reason, "amends": finalised[0] if finalised else None}
+        progress(f"Writing {archive.revision_name(number)}: {len(files)} files and a snapshot of "
+                 f"{len(inputs)} inputs to {folder}")
+        return archive.write_revision(folder, number, files, inputs, manifest), True
+
+
+def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,
+                    progress: Progress = _quiet) -> dict[str, bytes]:
+    """Return the outputs of an archived revision rendered again from its own ``snapshot/`` (no PDFs).
+
+    Uses the recorded options and issue date; ``draft_mark`` None renders the final packs.
+    Phrases, recommendation rules and logo come from the snapshot's ``templates/`` too.
+    Raises InputError/UsageError like a build.
+    """
+    recorded = manifest.get("options", {})
+    # out_root None: no chart cache, so every chart is really drawn again from the snapshot.
+    options = BuildOptions(revision / archive.SNAPSHOT, Period.parse(manifest["period"]), out_root=None,
+                           sectors=list(recorded.get("sectors") or []), lang=recorded.get("lang"),
+                           issue_date=dt.date.fromisoformat(manifest["issue_date"]),
+                           template=revision / recorded["template"])
+    loaded = prepare(options, progress)
+    return render_outputs(loaded, options, options.issue_date, draft_mark=draft_mark, progress=progress,
+                          templates_dir=revision / archive.SNAPSHOT / "templates")
+
+
+def live_differences(manifest: dict) -> list[str]:
+    """Return how the running tool differs from the one that built a revision (its version).
+
+    Templates need no note: a rebuild reads the snapshot's own copies.
+    """
+    from . import __version__
+    if manifest.get("version") != __version__:
+        return [f"the tool is version {__version__}, the revision was built by {manifest.get('version')}"]
+    return []

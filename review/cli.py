@@ -73,9 +73,11 @@ def make_parser() -> argparse.ArgumentParser:
                           help="period whose completeness to show, e.g. 1444-Q2 (default: the latest with data)")
 
     build = commands.add_parser(
-        "build", parents=[common], help="build one period's results (and packs) into output/<plan>/<period>/",
-        description="Evaluate the plan for one period and write results.json and results.xlsx "
-                    "into OUT/<plan-id>/<period>/. Nothing is written when the input is invalid.")
+        "build", parents=[common], help="build one period's briefing packs and results as a new archived revision",
+        description="Evaluate the plan for one period and write a new revision OUT/<plan-id>/<period>/r<N>/: "
+                    "one Word briefing pack per sector, executive.docx, charts/, results.json, results.xlsx, "
+                    "manifest.json and a snapshot of the inputs. With unchanged inputs nothing is built. "
+                    "Nothing is written when the input is invalid, and earlier revisions are never touched.")
     build.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
     build.add_argument("--period", type=_period, required=True, metavar="P", help="period to build, e.g. 1444-Q4")
     build.add_argument("--sector", action="append", default=[], metavar="ID",
@@ -142,11 +144,11 @@ def run_validate(args: argparse.Namespace) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     """Build one period's outputs."""
-    from .build import BuildOptions, build
-    folder = build(BuildOptions(args.plan_dir, args.period, args.out, args.sector, args.lang,
+    from .build import BuildOptions, build_revision
+    folder, built = build_revision(BuildOptions(args.plan_dir, args.period, args.out, args.sector, args.lang,
                                 args.issue_date, args.template, args.reason, args.pdf, args.argv),
                    _progress(args.quiet))
-    print(f"Built {folder}")
+    print(f"Built {folder}" if built else f"Up to date: {folder}")
     return 0
 
 

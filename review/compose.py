@@ -19,7 +19,7 @@ from .evaluate import IndicatorResult, PeriodResult, ProjectResult, RollUp, tren
 from .formatting import ARABIC, LATIN, format_date, format_number, format_percent, format_points, localize_digits
 from .intake.data import DataSet
 from .periods import Period, period_label, period_short_label, quarter_dates
-from .phrases import TEMPLATES_DIR, Phrases
+from .phrases import Phrases
 from .plan.model import Indicator, Plan, Sector
 from .register import Recommendation
 from .word.writer import Cell, PackWriter, Span
@@ -30,7 +30,6 @@ BEHIND_COUNT = 6
 #: landscape A4 text width of the template (29.7 − 2 × 2 cm).
 INDICATOR_WIDTHS = (3.4, 4.5, 3.0, 1.4, 1.7, 1.9, 1.9, 1.8, 1.9, 2.4, 1.8)
 INDICATOR_TABLE_PT = 9.0
-LOGO = TEMPLATES_DIR / "logo.png"
 
 
 @dataclass(frozen=True)
@@ -69,6 +68,8 @@ class PackContext:
     proposals: list[Proposal] = field(default_factory=list)
     register: list[Recommendation] = field(default_factory=list)
     plan_dir: Path = Path()
+    #: The organisation's logo for the cover (templates/logo.png), None for none.
+    logo: bytes | None = None
 
     @property
     def result(self) -> PeriodResult:
@@ -228,8 +229,8 @@ def start_document(ctx: PackContext, subtitle: str) -> PackWriter:
                           dt.datetime.combine(ctx.issue_date, dt.time()))
     writer.set_header(ctx.t("pack.header", plan=title, period=ctx.short_label(ctx.period)), ctx.draft_mark)
     writer.set_footer(ctx.text(plan.classification) or None, ctx.t("pack.page"))
-    if LOGO.is_file():
-        writer.logo(LOGO.read_bytes(), alt_text=ctx.text(plan.organization))
+    if ctx.logo:
+        writer.logo(ctx.logo, alt_text=ctx.text(plan.organization))
     writer.subtitle(ctx.text(plan.organization))
     writer.title(title)
     writer.subtitle(subtitle)

@@ -220,7 +220,7 @@ def test_filled_form_round_trips_through_build(plan_dir, forms, tmp_path):
     out = tmp_path / "built"
     assert main(["build", str(plan_dir), "--period", "2024-Q2", "--out", str(out), "-q",
                  "--issue-date", "2024-07-01"]) == 0
-    results = json.loads((out / "mini" / "2024-Q2" / "results.json").read_text(encoding="utf-8"))
+    results = json.loads((out / "mini" / "2024-Q2" / "r1" / "results.json").read_text(encoding="utf-8"))
     actual = {i["id"]: i["actual"] for i in results["indicators"]}
     assert actual == {"H1": 75.5, "H2": None, "W1": 90 + 95}  # W1 is cumulative: 90 + 95
     assert [(p["id"], p["actual"], p["budget_execution"]) for p in results["projects"]] == [("P1", 50, 45)]

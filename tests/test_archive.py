@@ -1,0 +1,406 @@
+"""The archive of revisions (issue 5): revisions, manifests, snapshots, verify, finalize, rebuild,
+crash safety, the period lock and PDF/A copies."""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import shutil
+import signal
+import stat
+import subprocess
+import time
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from review import archive
+from review.build import BuildOptions, build
+from review.cli import main
+from review.errors import UsageError
+from review.periods import Period
+
+from .conftest import tool
+
+PERIOD = "2024-Q1"
+DATA = {PERIOD: {"indicators.csv": "indicator_id,value\nH1,70\nH2,80\nW1,100\n",
+                 "projects.csv": "project_id,progress\nP1,20\n"}}
+DRAFT = "مسودة للمراجعة"
+
+
+@pytest.fixture
+def plan_dir(make_plan) -> Path:
+    return make_plan(data=DATA)
+
+
+@pytest.fixture
+def out(tmp_path) -> Path:
+    return tmp_path / "out"
+
+
+def cli(capsys, *args: str) -> tuple[int, str, str]:
+    code = main(list(args))
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+def build_cli(capsys, plan_dir: Path, out: Path, *extra: str) -> tuple[int, str, str]:
+    return cli(capsys, "build", str(plan_dir), "--period", PERIOD, "--out", str(out),
+               "--issue-date", "2024-05-01", *extra)
+
+
+def run(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([str(tool("review")), *args], capture_output=True, text=True, encoding="utf-8",
+                          timeout=300, env=env)
+
+
+def period_dir(out: Path) -> Path:
+    return out / "mini" / PERIOD
+
+
+def revisions(out: Path) -> list[str]:
+    folder = period_dir(out)
+    return sorted(p.name for p in folder.iterdir() if p.is_dir() and not p.name.startswith(".")) \
+        if folder.is_dir() else []
+
+
+def hashes(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): archive.sha256(p.read_bytes())
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def document_text(docx: Path) -> str:
+    with zipfile.ZipFile(docx) as package:
+        return "".join(package.read(n).decode("utf-8") for n in package.namelist()
+                       if n.startswith("word/") and n.endswith(".xml"))
+
+
+def make_writable(folder: Path) -> None:
+    for path in folder.rglob("*"):
+        if path.is_file():
+            os.chmod(path, stat.S_IREAD | stat.S_IWRITE)
+
+
+# -- a build writes a self-contained revision -----------------------------------------------------
+
+def test_build_writes_a_revision_with_manifest_snapshot_and_index(capsys, plan_dir, out):
+    code, stdout, err = build_cli(capsys, plan_dir, out)
+    assert code == 0, err
+    r1 = period_dir(out) / "r1"
+    assert stdout.strip() == f"Built {r1}"
+    assert (r1 / "health.docx").is_file() and (r1 / "results.json").is_file()
+    manifest = json.loads((r1 / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["plan"] == "mini" and manifest["period"] == PERIOD and manifest["revision"] == 1
+    assert manifest["issue_date"] == "2024-05-01" and manifest["version"]
+    assert manifest["command"][:3] == ["review", "build", str(plan_dir)]
+    assert manifest["draft_mark"] == "مسودة للمراجعة — المراجعة 1"
+    assert "final" not in manifest and manifest["amends"] is None and manifest["reason"] is None
+    inputs = {e["path"] for e in manifest["inputs"]}
+    assert {"snapshot/plan.yaml", f"snapshot/data/{PERIOD}/indicators.csv", f"snapshot/data/{PERIOD}/projects.csv",
+            "snapshot/word/briefing.docx", "snapshot/templates/phrases.yaml"} <= inputs
+    assert (r1 / "snapshot/plan.yaml").read_bytes() == (plan_dir / "plan.yaml").read_bytes()
+    outputs = {e["path"]: e for e in manifest["outputs"]}
+    assert "health.docx" in outputs and any(name.startswith("charts/") for name in outputs)
+    assert outputs["health.docx"]["size"] == (r1 / "health.docx").stat().st_size
+    assert outputs["health.docx"]["sha256"] == archive.sha256((r1 / "health.docx").read_bytes())
+    # Until finalised, every page of every pack says it is a draft, with the revision number.
+    assert "مسودة للمراجعة — المراجعة 1" in document_text(r1 / "health.docx")
+    index = json.loads((period_dir(out) / "index.json").read_text(encoding="utf-8"))
+    assert index["latest"] == 1 and index["final"] is None
+    assert [r["folder"] for r in index["revisions"]] == ["r1"]
+
+
+def test_build_returns_the_revision_folder(plan_dir, out):
+    folder = build(BuildOptions(plan_dir, Period.parse(PERIOD), out, issue_date=None))
+    assert folder == archive.period_folder(out, "mini", PERIOD) / "r1"
+
+
+def test_unchanged_inputs_create_nothing_and_changes_make_a_new_revision(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    before = hashes(period_dir(out))
+    code, stdout, err = build_cli(capsys, plan_dir, out)
+    assert code == 0
+    assert "mini 2024-Q1 is up to date (r1)" in err and "nothing built" in err
+    assert stdout.strip().endswith("r1")
+    assert hashes(period_dir(out)) == before
+    # A changed figure is a new revision; the earlier one is untouched.
+    (plan_dir / "data" / PERIOD / "indicators.csv").write_text("indicator_id,value\nH1,75\nH2,80\nW1,100\n",
+                                                                encoding="utf-8")
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    assert revisions(out) == ["r1", "r2"]
+    assert hashes(period_dir(out) / "r1") == {k[3:]: v for k, v in before.items() if k.startswith("r1/")}
+    assert "المراجعة 2" in document_text(period_dir(out) / "r2" / "health.docx")
+    # Another issue date is another build too.
+    assert build_cli(capsys, plan_dir, out, "--issue-date", "2024-06-01")[0] == 0
+    assert revisions(out) == ["r1", "r2", "r3"]
+    index = json.loads((period_dir(out) / "index.json").read_text(encoding="utf-8"))
+    assert index["latest"] == 3 and [r["revision"] for r in index["revisions"]] == [1, 2, 3]
+
+
+# -- verify -----------------------------------------------------------------------------------------
+
+def test_verify_names_changed_missing_and_extra_files(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    code, stdout, _ = cli(capsys, "archive", "verify", "--out", str(out))
+    assert code == 0 and "Verified 1 revision(s) in 1 period(s)" in stdout
+    r1 = period_dir(out) / "r1"
+    with open(r1 / "health.docx", "ab") as handle:
+        handle.write(b"tampered")
+    (r1 / "results.json").unlink()
+    (r1 / "charts" / "notes.txt").write_text("added", encoding="utf-8")
+    (r1 / "snapshot" / "plan.yaml").write_text("id: other\n", encoding="utf-8")
+    code, stdout, _ = cli(capsys, "archive", "verify", str(plan_dir), "--period", PERIOD, "--out", str(out))
+    assert code == 1
+    lines = stdout.splitlines()
+    assert any("r1/health.docx: changed (SHA-256 " in line and "…, expected " in line for line in lines)
+    assert any(line.endswith("r1/results.json: missing") for line in lines)
+    assert any(line.endswith("r1/charts/notes.txt: extra file (not in the manifest)") for line in lines)
+    assert any("r1/snapshot/plan.yaml: changed" in line for line in lines)
+    assert lines[-1].startswith("Stopped: 4 problem(s) in 1 revision(s)")
+
+
+def test_verify_reports_a_damaged_manifest_and_ignores_leftovers(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    folder = period_dir(out)
+    (folder / ".staging-r2-dead").mkdir()
+    (folder / ".staging-r2-dead" / "health.docx").write_bytes(b"partial")
+    (folder / "forms").mkdir()  # review forms writes here: not part of the archive
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+    (folder / "r1" / "manifest.json").write_text("{not json", encoding="utf-8")
+    code, stdout, _ = cli(capsys, "archive", "verify", "mini", "--out", str(out))
+    assert code == 1
+    assert "r1/manifest.json: unreadable" in stdout
+    assert "index.json: out of date" in stdout
+
+
+def test_verify_of_an_unknown_plan_is_a_usage_error(capsys, out):
+    code, _, err = cli(capsys, "archive", "verify", "nothing-here", "--out", str(out))
+    assert code == 2 and "'nothing-here': neither a plan folder (with plan.yaml) nor an archived plan" in err
+
+
+# -- rebuild from the snapshot ----------------------------------------------------------------------
+
+def test_rebuild_from_snapshot_gives_identical_bytes(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out, "--lang", "en")[0] == 0
+    # The live plan moves on; the snapshot is what counts.
+    (plan_dir / "data" / PERIOD / "indicators.csv").unlink()
+    code, stdout, err = cli(capsys, "archive", "rebuild", str(plan_dir), "--period", PERIOD, "--out", str(out))
+    assert code == 0, err
+    assert "mini 2024-Q1 r1: rebuilt from its snapshot; all" in stdout and "identical" in stdout
+    # A changed output is named.
+    r1 = period_dir(out) / "r1"
+    (r1 / "results.json").write_bytes(b"{}")
+    code, stdout, _ = cli(capsys, "archive", "rebuild", "mini", "--period", PERIOD, "--revision", "1",
+                          "--out", str(out), "-q")
+    assert code == 1
+    assert f"{r1 / 'results.json'}: differs from the rebuild" in stdout
+    assert "Stopped: 1 of" in stdout
+
+
+def test_rebuild_of_a_missing_revision_is_a_usage_error(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    code, _, err = cli(capsys, "archive", "rebuild", "mini", "--period", PERIOD, "--revision", "7", "--out", str(out))
+    assert code == 2 and "--revision 7: no such revision" in err and "(expected one of 1)" in err
+    code, _, err = cli(capsys, "archive", "rebuild", "mini", "--period", "2024-Q2", "--out", str(out))
+    assert code == 2 and "mini 2024-Q2: no archived revisions" in err
+
+
+# -- finalize and amendments ------------------------------------------------------------------------
+
+def test_finalize_writes_final_packs_then_builds_need_a_reason(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    folder = period_dir(out)
+    r1 = folder / "r1"
+    drafts = hashes(r1)
+    code, stdout, err = cli(capsys, "archive", "finalize", str(plan_dir), "--period", PERIOD, "--out", str(out))
+    assert code == 0, err
+    assert "Finalised mini 2024-Q1 r1" in stdout and "read-only" in stdout
+    # The drafts stay as they were; final/ holds the packs without the mark.
+    after = hashes(r1)
+    assert {k: v for k, v in after.items() if k in drafts and k != "manifest.json"} == \
+        {k: v for k, v in drafts.items() if k != "manifest.json"}
+    finals = sorted(p.name for p in (r1 / "final").iterdir())
+    assert "health.docx" in finals and all(name.endswith(".docx") for name in finals)
+    assert DRAFT not in document_text(r1 / "final" / "health.docx")
+    assert DRAFT in document_text(r1 / "health.docx")
+    manifest = json.loads((r1 / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["final"]["finalized_at"]
+    assert {e["path"] for e in manifest["final"]["outputs"]} == {f"final/{n}" for n in finals}
+    assert any(e["path"] == "health.docx" for e in manifest["outputs"])
+    assert not os.access(r1 / "health.docx", os.W_OK) or os.geteuid() == 0
+    assert not (r1 / "final" / "health.docx").stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    assert json.loads((folder / "index.json").read_text(encoding="utf-8"))["final"] == 1
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+    assert cli(capsys, "archive", "rebuild", "mini", "--period", PERIOD, "--out", str(out), "-q")[0] == 0
+    # Finalising again changes nothing.
+    code, stdout, _ = cli(capsys, "archive", "finalize", "mini", "--period", PERIOD, "--out", str(out))
+    assert code == 0 and "already final" in stdout
+
+    # Same inputs: still up to date, no reason needed.
+    assert build_cli(capsys, plan_dir, out)[0] == 0 and revisions(out) == ["r1"]
+    # Changed inputs: refused without --reason …
+    code, _, err = build_cli(capsys, plan_dir, out, "--issue-date", "2024-05-09")
+    assert code == 2
+    assert "review: mini 2024-Q1 was finalised on " in err and '(r1); a rebuild needs --reason "…"' in err
+    assert revisions(out) == ["r1"]
+    # … and recorded as an amendment with it.
+    code, _, err = build_cli(capsys, plan_dir, out, "--issue-date", "2024-05-09", "--reason", "تصحيح رقم الصحة")
+    assert code == 0, err
+    amendment = json.loads((folder / "r2" / "manifest.json").read_text(encoding="utf-8"))
+    assert amendment["amends"] == 1 and amendment["reason"] == "تصحيح رقم الصحة"
+    code, stdout, _ = cli(capsys, "archive", "list", "--out", str(out))
+    assert code == 0
+    assert "2024-Q1  (2 revision(s); latest r2, final r1)" in stdout
+    assert "r1   issued 2024-05-01" in stdout and "FINAL since" in stdout
+    assert "r2   issued 2024-05-09" in stdout and "amends r1: 'تصحيح رقم الصحة'" in stdout
+    assert hashes(r1) == after
+    make_writable(r1)
+
+
+def test_finalize_refuses_a_revision_that_does_not_verify(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    (period_dir(out) / "r1" / "water.docx").write_bytes(b"not a pack")
+    code, _, err = cli(capsys, "archive", "finalize", "mini", "--period", PERIOD, "--out", str(out))
+    assert code == 1 and "does not verify, so it cannot be finalised" in err and "water.docx: changed" in err
+    assert not (period_dir(out) / "r1" / "final").exists()
+
+
+# -- crash safety -----------------------------------------------------------------------------------
+
+def _start_paused(plan_dir: Path, out: Path, stage: str, issue_date: str) -> subprocess.Popen:
+    env = dict(os.environ, **{archive.PAUSE_ENV: stage})
+    process = subprocess.Popen([str(tool("review")), "build", str(plan_dir), "--period", PERIOD, "--out", str(out),
+                                "--issue-date", issue_date], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               text=True, encoding="utf-8", env=env)
+    for line in process.stderr:
+        if f"paused at {stage}" in line:
+            return process
+    process.wait(timeout=60)
+    pytest.fail(f"the build ended (exit {process.returncode}) before reaching {stage}")
+
+
+@pytest.mark.parametrize("stage", ["locked", "rendered", "staging", "staged"])
+def test_a_killed_build_leaves_no_partial_revision(capsys, plan_dir, out, stage):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    earlier = hashes(period_dir(out) / "r1")
+    process = _start_paused(plan_dir, out, stage, "2024-05-02")
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    process.stderr.close()
+    assert revisions(out) == ["r1"]
+    assert hashes(period_dir(out) / "r1") == earlier
+    code, stdout, _ = cli(capsys, "archive", "verify", "--out", str(out))
+    assert code == 0, stdout
+    # The next build removes the leftovers and writes the revision (the killed build's lock is gone).
+    code, _, err = build_cli(capsys, plan_dir, out, "--issue-date", "2024-05-02")
+    assert code == 0, err
+    assert revisions(out) == ["r1", "r2"]
+    assert not [p for p in period_dir(out).iterdir() if p.name.startswith(archive.STAGING_PREFIX)]
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+
+
+def test_builds_killed_at_random_moments_never_show_a_partial_revision(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    rng = random.Random(5)
+    for attempt in range(3):
+        process = subprocess.Popen([str(tool("review")), "build", str(plan_dir), "--period", PERIOD,
+                                    "--out", str(out), "--issue-date", f"2024-06-0{attempt + 1}", "-q"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.3, 2.5))
+        process.send_signal(signal.SIGKILL)
+        process.wait(timeout=30)
+        for name in revisions(out):
+            assert (period_dir(out) / name / "manifest.json").is_file()
+        code, stdout, _ = cli(capsys, "archive", "verify", "--out", str(out))
+        # A kill between the rename and the index update leaves a complete revision and a stale index.
+        assert code == 0 or all("index.json: out of date" in line for line in stdout.splitlines()[:-1]), stdout
+
+
+def test_a_killed_finalize_leaves_the_revision_as_it_was(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    r1 = period_dir(out) / "r1"
+    before = hashes(r1)
+    env = dict(os.environ, **{archive.PAUSE_ENV: "finalizing"})
+    process = subprocess.Popen([str(tool("review")), "archive", "finalize", "mini", "--period", PERIOD,
+                                "--out", str(out)], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                               text=True, encoding="utf-8", env=env)
+    assert any("paused at finalizing" in line for line in process.stderr)
+    process.kill()
+    process.wait(timeout=30)
+    process.stderr.close()
+    assert hashes(r1) == before
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+    # Killed after moving final/ in but before the manifest said so: the next finalize redoes it.
+    (r1 / "final").mkdir()
+    (r1 / "final" / "health.docx").write_bytes(b"half")
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 1
+    code, stdout, err = cli(capsys, "archive", "finalize", "mini", "--period", PERIOD, "--out", str(out))
+    assert code == 0, err
+    assert "left by an interrupted finalize" in err
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+    make_writable(r1)
+
+
+# -- concurrency ------------------------------------------------------------------------------------
+
+def test_two_concurrent_builds_never_interleave(capsys, plan_dir, out):
+    command = [str(tool("review")), "build", str(plan_dir), "--period", PERIOD, "--out", str(out),
+               "--issue-date", "2024-05-01"]
+    first = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    second = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8")
+    results = [(p.wait(timeout=300), *p.communicate()) for p in (first, second)]
+    for code, _, err in results:
+        assert code == 0 or (code == 2 and "another build of mini 2024-Q1 is running" in err), err
+    assert revisions(out) == ["r1"]  # the one that waited found the period up to date
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+
+
+def test_a_second_build_stops_clearly_when_the_lock_is_held(monkeypatch, plan_dir, out):
+    monkeypatch.setattr(archive, "LOCK_TIMEOUT", 0.2)
+    folder = archive.period_folder(out, "mini", PERIOD)
+    with archive.locked(folder, "mini", PERIOD):
+        with pytest.raises(UsageError) as caught:
+            build(BuildOptions(plan_dir, Period.parse(PERIOD), out))
+    assert str(caught.value).startswith("another build of mini 2024-Q1 is running (lock file ")
+    assert str(caught.value).endswith(".lock); try again when it finishes")
+    assert revisions(out) == []
+
+
+# -- names, PDF/A -----------------------------------------------------------------------------------
+
+def test_arabic_folder_names(capsys, make_plan, tmp_path):
+    plan_dir = make_plan(data=DATA, name="خطة")
+    out = tmp_path / "مخرجات"
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    assert cli(capsys, "archive", "verify", str(plan_dir), "--out", str(out))[0] == 0
+    code, stdout, _ = cli(capsys, "archive", "list", str(plan_dir), "--out", str(out))
+    assert code == 0 and stdout.startswith("mini\n  2024-Q1")
+
+
+def test_pdf_without_libreoffice_stops_before_any_work(monkeypatch, plan_dir, out, tmp_path):
+    monkeypatch.setenv("PATH", str(tmp_path / "empty"))
+    with pytest.raises(UsageError) as caught:
+        build(BuildOptions(plan_dir, Period.parse(PERIOD), out, pdf=True))
+    assert str(caught.value).startswith("--pdf needs LibreOffice (soffice) on PATH; install libreoffice-writer-nogui")
+    assert not out.exists()
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None and shutil.which("libreoffice") is None,
+                    reason="LibreOffice (soffice) is not installed: no PDF/A to check")
+def test_pdf_writes_a_pdfa_copy_of_every_pack(capsys, plan_dir, out):
+    code, _, err = build_cli(capsys, plan_dir, out, "--pdf", "--sector", "water")
+    assert code == 0, err
+    r1 = period_dir(out) / "r1"
+    pdfs = sorted(p.name for p in r1.glob("*.pdf"))
+    assert pdfs == sorted(p.name[:-5] + ".pdf" for p in r1.glob("*.docx"))
+    data = (r1 / "water.pdf").read_bytes()
+    assert data.startswith(b"%PDF") and b"pdfaid:part" in data
+    manifest = json.loads((r1 / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"]["pdf"] is True and any(e["path"] == "water.pdf" for e in manifest["outputs"])
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+    # Asking for PDFs again is up to date; a build without --pdf is too (it would only lose them).
+    assert build_cli(capsys, plan_dir, out, "--pdf", "--sector", "water")[0] == 0
+    assert build_cli(capsys, plan_dir, out, "--sector", "water")[0] == 0
+    assert revisions(out) == ["r1"]
