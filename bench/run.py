@@ -1,0 +1,521 @@
+"""Benchmark ``review`` on synthetic plans and write the table to BENCHMARKS.md.
+
+    python bench/run.py [--scales 0.5 1 2] [--runs 3] [--out BENCHMARKS.md]
+    python bench/run.py --profile            # one cold 1× build under cProfile instead
+
+For each scale: generate a plan (bench/generate.py) into a temporary folder, then run, each as a
+fresh ``review`` subprocess, ``--runs`` times:
+
+  validate   ``review validate PLAN --period 2025-Q4``
+  cold       ``review build PLAN --period 2025-Q4 --out OUT`` into an empty OUT
+  no-change  the same build again into the OUT of a cold build (nothing changed)
+  one-sector the same build after one value of one sector's indicator changed in an entity's
+             indicators CSV for 2025-Q4
+
+Before every no-change and one-sector run, OUT is restored to the state the first cold build left
+and the CSV to its original bytes, so every run measures the same thing. Medians are reported.
+Wall time is ``time.perf_counter`` around the subprocess. Peak memory comes from the standard
+library: ``os.wait4`` gives the child's own rusage (``ru_maxrss``: the peak RSS of the largest
+single process, the child or a descendant it waited for), and on Linux a sampler sums the memory
+of the child's whole process tree from /proc every 50 ms (PSS, so pages that forked workers share
+count once; worker processes included; short peaks may be missed). The table shows the larger. Builds use a fixed ``--issue-date`` and ``SOURCE_DATE_EPOCH``.
+The runner relies only on exit codes and wall time, never on the output folder's layout.
+
+Also measured once per scale: the chart floor (bench/floor.py), the time to draw the same charts
+alone in one process. Progress goes to stderr.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import importlib.util
+import io
+import json
+import os
+import platform
+import pstats
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+REPO = BENCH.parent
+sys.path.insert(0, str(BENCH))
+import generate  # noqa: E402  (bench/ is not a package)
+
+PERIOD = generate.PERIODS[-1]
+ISSUE_DATE = "2026-01-15"
+SOURCE_DATE_EPOCH = "1768435200"  # 2026-01-15T00:00:00Z
+MB = 1024 * 1024
+
+#: (key, label, limit) at 1×; the seconds limits apply to medians, memory to the peak.
+TARGETS = [("cold", "cold full build", 10.0), ("nochange", "no-change rebuild", 1.0),
+           ("onesector", "one-sector rebuild", 3.0)]
+RSS_LIMIT_MB = 500
+SCALING_LIMIT = 2.2
+KINDS = [("validate", "validate"), ("cold", "cold build"), ("nochange", "no-change rebuild"),
+         ("onesector", "one-sector rebuild")]
+
+BEGIN, END = "<!-- bench:{}:begin -->", "<!-- bench:{}:end -->"
+
+
+def log(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+# -- running one command ---------------------------------------------------------------------------
+
+@dataclass
+class Measurement:
+    seconds: float
+    exit_code: int
+    maxrss: int  # bytes, largest single process (wait4)
+    tree_rss: int  # bytes, sampled PSS sum over the process tree (0 when not sampled)
+    stderr: str
+
+    @property
+    def peak(self) -> int:
+        return max(self.maxrss, self.tree_rss)
+
+
+class TreeSampler(threading.Thread):
+    """Sample the summed memory (PSS) of a process and its descendants from /proc (Linux only)."""
+
+    def __init__(self, pid: int, interval: float = 0.05):
+        super().__init__(daemon=True)
+        self.pid, self.interval, self.peak = pid, interval, 0
+        self.page = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+        self.done = threading.Event()
+
+    @staticmethod
+    def available() -> bool:
+        return Path("/proc/self/stat").exists()
+
+    def sample(self) -> int:
+        parents: dict[int, int] = {}
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit():
+                try:
+                    stat = Path(entry.path, "stat").read_text()
+                except OSError:
+                    continue
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+        tree, frontier = {self.pid}, [self.pid]
+        while frontier:
+            parent = frontier.pop()
+            for child, ppid in parents.items():
+                if ppid == parent and child not in tree:
+                    tree.add(child)
+                    frontier.append(child)
+        total = 0
+        for pid in tree:
+            total += self.memory(pid)
+        return total
+
+    def memory(self, pid: int) -> int:
+        """Return a process's proportional set size (shared pages split among the processes sharing
+        them, so forked workers are not counted twice), or its RSS when PSS is not available."""
+        try:
+            match = re.search(r"^Pss:\s+(\d+) kB", Path(f"/proc/{pid}/smaps_rollup").read_text(), re.M)
+            if match:
+                return int(match.group(1)) * 1024
+        except OSError:
+            pass
+        try:
+            return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * self.page
+        except (OSError, IndexError, ValueError):
+            return 0
+
+    def run(self) -> None:
+        while not self.done.wait(self.interval):
+            self.peak = max(self.peak, self.sample())
+
+
+def run_command(command: list[str], env: dict[str, str]) -> Measurement:
+    """Run ``command`` as a fresh subprocess; return its wall time, exit code and peak memory."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        process = subprocess.Popen(command, stdout=out, stderr=err, env=env, cwd=REPO)
+        sampler = TreeSampler(process.pid) if TreeSampler.available() else None
+        if sampler:
+            sampler.start()
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.perf_counter() - start
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+        if sampler:
+            sampler.done.set()
+            sampler.join()
+        err.seek(0)
+        stderr = err.read().decode("utf-8", "replace")
+    # ru_maxrss is in kilobytes on Linux, bytes on macOS.
+    maxrss = usage.ru_maxrss if sys.platform == "darwin" else usage.ru_maxrss * 1024
+    return Measurement(seconds, process.returncode, maxrss, sampler.peak if sampler else 0, stderr)
+
+
+def review_command() -> list[str]:
+    """Return how to start ``review``: its console script beside this Python, else ``python -m review.cli``."""
+    script = Path(sys.executable).with_name("review")
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "review.cli"]
+
+
+def child_env() -> dict[str, str]:
+    return {**os.environ, "SOURCE_DATE_EPOCH": SOURCE_DATE_EPOCH, "PYTHONUNBUFFERED": "1"}
+
+
+def check(measurement: Measurement, what: str) -> Measurement:
+    if measurement.exit_code != 0:
+        tail = "\n".join(measurement.stderr.strip().splitlines()[-15:])
+        raise SystemExit(f"bench: {what} failed with exit code {measurement.exit_code}:\n{tail}")
+    return measurement
+
+
+# -- the scenario ----------------------------------------------------------------------------------
+
+def tree_listing(root: Path) -> set[str]:
+    return {str(p.relative_to(root)) for p in root.rglob("*")} if root.exists() else set()
+
+
+def restore(snapshot: Path, target: Path) -> None:
+    shutil.rmtree(target, ignore_errors=True)
+    shutil.copytree(snapshot, target, symlinks=True)
+
+
+def pick_change(plan_dir: Path) -> tuple[Path, str, str, str]:
+    """Return (CSV file, indicator id, sector id, new value): one value of one sector's indicator
+    in one entity's indicators CSV of the benchmarked period."""
+    import yaml
+    plan = yaml.safe_load((plan_dir / "plan.yaml").read_text(encoding="utf-8"))
+    folder = plan_dir / "data" / PERIOD
+    sector = plan["sectors"][0]
+    for objective in sector["objectives"]:
+        for indicator in objective["indicators"]:
+            path = folder / f"indicators-{indicator['entity']}.csv"
+            if not path.is_file():
+                continue
+            for row in csv.reader(io.StringIO(path.read_text(encoding="utf-8"))):
+                if row and row[0] == indicator["id"] and row[1].strip():
+                    western = row[1].translate(str.maketrans("٠١٢٣٤٥٦٧٨٩٫", "0123456789.", "٬,"))
+                    return path, indicator["id"], sector["id"], f"{float(western) * 0.9 + 1:.1f}"
+    raise SystemExit(f"bench: no reported indicator of sector {sector['id']!r} in {folder}")
+
+
+def edit_value(path: Path, indicator_id: str, value: str) -> None:
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"))))
+    for row in rows:
+        if row and row[0] == indicator_id:
+            row[1] = value
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(rows)
+    path.write_text(buffer.getvalue(), encoding="utf-8", newline="\n")
+
+
+@dataclass
+class ScaleResult:
+    scale: float
+    counts: dict
+    generate_seconds: float
+    runs: dict[str, list[Measurement]] = field(default_factory=dict)
+    floor: dict | None = None
+    notes: list[str] = field(default_factory=list)
+
+    def median(self, kind: str) -> float | None:
+        values = [m.seconds for m in self.runs.get(kind, [])]
+        return statistics.median(values) if values else None
+
+    def peak(self) -> tuple[int, str]:
+        best = (0, "")
+        for kind, label in KINDS:
+            for m in self.runs.get(kind, []):
+                if m.peak > best[0]:
+                    best = (m.peak, label)
+        return best
+
+
+def bench_scale(scale: float, runs: int, work: Path, floor_runs: int) -> ScaleResult:
+    """Generate a plan at ``scale`` under ``work`` and measure every command ``runs`` times."""
+    review, env = review_command(), child_env()
+    plan_dir, out, baseline = work / "plan", work / "out", work / "baseline"
+    tag = f"[{scale:g}×]"
+    log(f"{tag} generating the plan in {plan_dir}")
+    start = time.perf_counter()
+    counts = generate.generate(scale, plan_dir)
+    result = ScaleResult(scale, counts, time.perf_counter() - start)
+    build = [*review, "build", str(plan_dir), "--period", PERIOD, "--out", str(out), "--issue-date", ISSUE_DATE]
+    validate = [*review, "validate", str(plan_dir), "--period", PERIOD]
+    path, indicator_id, sector_id, new_value = pick_change(plan_dir)
+    original, stat = path.read_bytes(), path.stat()
+    plan_files = tree_listing(plan_dir)
+
+    def record(kind: str, command: list[str], number: int) -> Measurement:
+        m = check(run_command(command, env), f"{tag} {kind}")
+        result.runs.setdefault(kind, []).append(m)
+        log(f"{tag} {kind:<10} run {number}/{runs}: {m.seconds:7.2f} s, peak {m.peak / MB:6.0f} MB")
+        return m
+
+    for number in range(1, runs + 1):
+        record("validate", validate, number)
+
+        shutil.rmtree(out, ignore_errors=True)
+        record("cold", build, number)
+        if number == 1:
+            added = tree_listing(plan_dir) - plan_files
+            if added:
+                result.notes.append(f"the build wrote into the plan folder ({len(added)} paths, e.g. {sorted(added)[0]}); "
+                                    "later cold builds may not be cold")
+            restore(out, baseline)
+
+        restore(baseline, out)
+        before = tree_listing(out)
+        record("nochange", build, number)
+        if number == 1:
+            added = tree_listing(out) - before
+            if added:
+                result.notes.append(f"the no-change rebuild wrote {len(added)} new paths under --out (a new revision?)")
+
+        restore(baseline, out)
+        edit_value(path, indicator_id, new_value)
+        try:
+            record("onesector", build, number)
+        finally:
+            path.write_bytes(original)
+            os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    result.notes.append(f"one-sector change: {path.name}, indicator {indicator_id} (sector {sector_id}) set to {new_value}")
+
+    log(f"{tag} chart floor (bench/floor.py, {floor_runs} run(s))")
+    floor = subprocess.run([sys.executable, str(BENCH / "floor.py"), str(plan_dir), "--period", PERIOD,
+                            "--repeat", str(floor_runs), "--issue-date", ISSUE_DATE],
+                           capture_output=True, text=True, env=env, cwd=REPO)
+    if floor.returncode == 0:
+        result.floor = json.loads(floor.stdout.strip().splitlines()[-1])
+        log(f"{tag} chart floor: {result.floor['charts']} charts, {result.floor['serial_median']:.2f} s in one process")
+    else:
+        result.notes.append("chart floor failed: " + (floor.stderr.strip().splitlines() or ["?"])[-1])
+        log(f"{tag} chart floor failed:\n{floor.stderr[-2000:]}")
+    return result
+
+
+# -- the report ------------------------------------------------------------------------------------
+
+def _spin(_: int) -> int:
+    total = 0
+    for i in range(3_000_000):
+        total += i * i
+    return total
+
+
+def parallel_probe() -> str:
+    """Return how much faster two processes get through CPU-bound work than one (2.0 on two free cores).
+
+    A machine shared with other work shows less; then the build's worker processes cannot help.
+    """
+    import multiprocessing
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return "not measured"
+    start = time.perf_counter()
+    for n in range(4):
+        _spin(n)
+    serial = time.perf_counter() - start
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        pool.map(_spin, range(2))  # start the workers before timing
+        start = time.perf_counter()
+        pool.map(_spin, range(4), chunksize=1)
+        parallel = time.perf_counter() - start
+    return f"{serial / parallel:.2f}× the throughput of one (2.00 on two free cores)"
+
+
+def machine(probe: str) -> list[tuple[str, str]]:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "?"
+    try:
+        kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+        ram = f"{kb / 1024 / 1024:.1f} GiB"
+    except (OSError, AttributeError):
+        pass
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    try:
+        from importlib.metadata import version
+        review_version = version("review")
+    except Exception:
+        review_version = "?"
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "--untracked-files=no"],
+                           capture_output=True, text=True).stdout.strip()
+    return [("CPU", cpu), ("cores", f"{os.cpu_count()} logical, {usable} usable"), ("RAM", ram),
+            ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
+            ("OS", platform.platform()), ("review", f"{review_version} at {commit or '?'}{' (uncommitted changes)' if dirty else ''}"),
+            ("load average (1/5/15 min) at the end", load), ("two processes at the start", probe)]
+
+
+def seconds(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f} s"
+
+
+def results_section(results: list[ScaleResult], command: str, runs: int, started: str, probe: str) -> str:
+    lines = ["## Results", "", f"Command: `{command}` — {runs} run(s) per measurement, medians shown; run on {started} UTC.", "",
+             "| | |", "|---|---|"]
+    lines += [f"| {k} | {v} |" for k, v in machine(probe)]
+    lines += ["", "| scale | sectors | indicators | validate | cold build | no-change rebuild | one-sector rebuild "
+              "| charts alone (floor) | peak memory |", "|---|---|---|---|---|---|---|---|---|"]
+    for r in results:
+        peak, what = r.peak()
+        floor = f"{r.floor['serial_median']:.2f} s ({r.floor['charts']} charts)" if r.floor else "—"
+        lines.append(f"| {r.scale:g}× | {r.counts['sectors']} | {r.counts['indicators']} | {seconds(r.median('validate'))} "
+                     f"| {seconds(r.median('cold'))} | {seconds(r.median('nochange'))} | {seconds(r.median('onesector'))} "
+                     f"| {floor} | {peak / MB:.0f} MB ({what}) |")
+    lines += ["", "Every run (seconds; peak memory in MB as largest process's RSS / whole process tree's PSS, sampled):", ""]
+    for r in results:
+        for kind, label in KINDS:
+            ms = r.runs.get(kind, [])
+            lines.append(f"- {r.scale:g}× {label}: " + ", ".join(
+                f"{m.seconds:.2f} ({m.maxrss / MB:.0f}/{m.tree_rss / MB:.0f} MB)" for m in ms))
+    lines += ["", "## Targets (2-core machine, 1×)", "", "| target | limit | measured | result |", "|---|---|---|---|"]
+    one = next((r for r in results if r.scale == 1), None)
+    two = next((r for r in results if r.scale == 2), None)
+
+    def verdict(ok: bool) -> str:
+        return "pass" if ok else "**FAIL**"
+
+    for key, label, limit in TARGETS:
+        value = one.median(key) if one else None
+        lines.append(f"| {label} | ≤ {limit:g} s | {seconds(value)} | {verdict(value <= limit) if value is not None else 'not measured'} |")
+    if one:
+        peak = one.peak()[0] / MB
+        lines.append(f"| peak RSS | ≤ {RSS_LIMIT_MB} MB | {peak:.0f} MB | {verdict(peak <= RSS_LIMIT_MB)} |")
+    else:
+        lines.append(f"| peak RSS | ≤ {RSS_LIMIT_MB} MB | — | not measured |")
+    if one and two and one.median("cold") and two.median("cold"):
+        ratio = two.median("cold") / one.median("cold")
+        lines.append(f"| 2× cold build ÷ 1× cold build | ≤ {SCALING_LIMIT:g} | {ratio:.2f} | {verdict(ratio <= SCALING_LIMIT)} |")
+    else:
+        lines.append(f"| 2× cold build ÷ 1× cold build | ≤ {SCALING_LIMIT:g} | — | not measured (needs scales 1 and 2) |")
+    lines += ["", "The scaling target: a 2× plan (twice the sectors, indicators, entities and projects) must build "
+              f"in at most {SCALING_LIMIT:g} × the 1× time, i.e. close to linear."]
+    notes = [f"{r.scale:g}×: {note}" for r in results for note in r.notes]
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    if cores != 2:
+        notes.append(f"this machine has {cores} usable cores; the targets are for 2 cores")
+    if notes:
+        lines += ["", "Notes:", ""] + [f"- {n}" for n in notes]
+    floors = [r for r in results if r.floor]
+    if floors:
+        lines += ["", "Chart floor by chart function (one process, seconds):", ""]
+        for r in floors:
+            parts = ", ".join(f"{name} {v['seconds']:.2f} ({v['charts']})" for name, v in r.floor["by_function"].items())
+            lines.append(f"- {r.scale:g}×: {parts}; through `render_charts` without cache: "
+                         f"{r.floor['render_charts_median']:.2f} s; before the charts: load {r.floor['prepare']:.2f} s, "
+                         f"evaluate and compose {r.floor['to_charts']:.2f} s")
+    return "\n".join(lines)
+
+
+def profile_section(work: Path, command: str) -> str:
+    """Run one cold 1× build under cProfile; return the section with the top 25 by cumulative time."""
+    plan_dir, out, stats_file = work / "plan", work / "out", work / "build.prof"
+    log("[profile] generating the 1× plan")
+    generate.generate(1, plan_dir)
+    profiled = [sys.executable, "-m", "cProfile", "-o", str(stats_file), "-m", "review.cli", "build", str(plan_dir),
+                "--period", PERIOD, "--out", str(out), "--issue-date", ISSUE_DATE]
+    log("[profile] cold 1× build under cProfile")
+    m = check(run_command(profiled, child_env()), "profiled build")
+    log(f"[profile] {m.seconds:.2f} s under the profiler")
+    stats = pstats.Stats(str(stats_file), stream=io.StringIO())
+
+    def label(func: tuple) -> str:
+        filename, line, name = func
+        where = re.sub(r"^.*?/(site-packages|lib/python3\.\d+)/", "", filename).replace(str(REPO) + "/", "")
+        return f"{where}:{line}({name})" if line else name
+
+    def bootstrap(func: tuple) -> bool:
+        # The interpreter's and runpy's frames around the entry point say nothing about the build.
+        filename, _, name = func
+        return "runpy" in filename or name in ("<module>", "<built-in method builtins.exec>")
+
+    def rows(order: str, count: int) -> list[str]:
+        key = 3 if order == "cumulative" else 2
+        funcs = sorted((f for f in stats.stats if not bootstrap(f)), key=lambda f: stats.stats[f][key], reverse=True)
+        lines = []
+        for func in funcs[:count]:
+            cc, nc, tt, ct, _ = stats.stats[func]
+            calls = f"{nc}" if nc == cc else f"{nc}/{cc}"
+            lines.append(f"| {ct:.2f} | {tt:.2f} | {calls} | `{label(func)}` |")
+        return lines
+
+    header = ["| cumulative | own | calls | function |", "|---|---|---|---|"]
+    return "\n".join([
+        "## Profile: one cold 1× build", "",
+        f"Command: `{command}`, which runs `python -m cProfile -o build.prof -m review.cli build PLAN --period {PERIOD} "
+        f"--out OUT --issue-date {ISSUE_DATE}` on the 1× plan; {m.seconds:.2f} s wall under the profiler "
+        f"(on {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores). "
+        "Seconds; work in worker processes is not profiled (the main process waiting for it shows as "
+        "lock acquisition); the interpreter's start-up frames are left out.", "",
+        "Top 25 by cumulative time:", "", *header, *rows("cumulative", 25), "",
+        "Top 15 by own time:", "", *header, *rows("own", 15)])
+
+
+def write_section(path: Path, name: str, body: str) -> None:
+    """Replace (or append) the named section of BENCHMARKS.md, keeping the others."""
+    begin, end = BEGIN.format(name), END.format(name)
+    text = path.read_text(encoding="utf-8") if path.exists() else (
+        "# Benchmarks\n\nWritten by `python bench/run.py` (see [bench/README.md](bench/README.md)); "
+        "do not edit by hand.\n")
+    block = f"{begin}\n{body}\n{end}"
+    if begin in text and end in text:
+        before, rest = text.split(begin, 1)
+        text = before + block + rest.split(end, 1)[1]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    path.write_text(text, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog="See bench/README.md.")
+    parser.add_argument("--scales", type=float, nargs="+", default=[0.5, 1, 2], help="scale factors (default 0.5 1 2)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement; medians are reported (default 3)")
+    parser.add_argument("--floor-runs", type=int, default=1, help="runs of the chart floor per scale (default 1)")
+    parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md", help="report file (default BENCHMARKS.md at the repository root)")
+    parser.add_argument("--profile", action="store_true", help="profile one cold 1× build instead and write its section")
+    parser.add_argument("--keep", action="store_true", help="keep the temporary plans and outputs (their folder is printed)")
+    args = parser.parse_args(argv)
+    if args.runs < 1 or any(s <= 0 for s in args.scales):
+        parser.error("--runs must be at least 1 and every scale positive")
+    if importlib.util.find_spec("review") is None:
+        parser.error(f"{sys.executable} cannot import review; run with the project's Python, e.g. .venv/bin/python bench/run.py")
+    command = "python " + " ".join(["bench/run.py", *(argv if argv is not None else sys.argv[1:])])
+    work = Path(tempfile.mkdtemp(prefix="review-bench-"))
+    log(f"working in {work}")
+    try:
+        if args.profile:
+            write_section(args.out, "profile", profile_section(work, command))
+        else:
+            started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+            probe = parallel_probe()
+            log(f"two processes: {probe}")
+            results = [bench_scale(scale, args.runs, work / f"scale-{scale:g}", args.floor_runs) for scale in args.scales]
+            write_section(args.out, "results", results_section(results, command, args.runs, started, probe))
+        log(f"wrote {args.out}")
+    finally:
+        if args.keep:
+            log(f"kept {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

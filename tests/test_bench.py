@@ -1,0 +1,75 @@
+"""The benchmark's plan generator (bench/generate.py): valid plans, deterministic files.
+
+Performance itself is measured by ``python bench/run.py``, never by timed tests.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATE = ROOT / "bench" / "generate.py"
+
+
+def generate(out: Path, *extra: str) -> None:
+    subprocess.run([sys.executable, str(GENERATE), "--scale", "0.05", "--out", str(out), *extra],
+                   check=True, capture_output=True, text=True)
+
+
+def files_of(root: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def tiny_plan(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("bench") / "plan"
+    generate(out)
+    return out
+
+
+def test_tiny_plan_validates(tiny_plan):
+    from review.cli import main
+    assert main(["validate", "-q", str(tiny_plan)]) == 0
+
+
+def test_tiny_plan_has_every_kind_of_file(tiny_plan):
+    periods = sorted(p.name for p in (tiny_plan / "data").iterdir())
+    assert periods == [f"{y}-Q{q}" for y in (2024, 2025) for q in range(1, 5)]
+    last = {p.name for p in (tiny_plan / "data" / "2025-Q4").iterdir()}
+    assert {"challenges.csv", "recommendations.csv"} <= last
+    assert any(n.startswith("indicators-") for n in last) and any(n.startswith("projects-") for n in last)
+
+
+def test_same_seed_same_files(tiny_plan, tmp_path):
+    generate(tmp_path / "again")
+    assert files_of(tmp_path / "again") == files_of(tiny_plan)
+
+
+def test_other_seed_other_files(tiny_plan, tmp_path):
+    generate(tmp_path / "other", "--seed", "7")
+    assert files_of(tmp_path / "other") != files_of(tiny_plan)
+
+
+def test_refuses_to_overwrite_without_force(tiny_plan):
+    result = subprocess.run([sys.executable, str(GENERATE), "--scale", "0.05", "--out", str(tiny_plan)],
+                            capture_output=True, text=True)
+    assert result.returncode == 2
+    assert "already holds a plan (use --force to replace it)" in result.stderr
+
+
+def test_scale_multiplies_counts():
+    spec = importlib.util.spec_from_file_location("bench_generate", GENERATE)
+    gen = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = gen  # dataclasses look their module up there
+    try:
+        spec.loader.exec_module(gen)
+    finally:
+        del sys.modules[spec.name]
+    assert gen.scaled_counts(1) == {"sectors": 12, "objectives": 48, "indicators": 600, "entities": 60, "projects": 120}
+    assert gen.scaled_counts(0.5) == {"sectors": 6, "objectives": 24, "indicators": 300, "entities": 30, "projects": 60}
+    assert gen.scaled_counts(2)["indicators"] == 1200
