@@ -20,11 +20,11 @@ from .periods import Period, check_year, period_label
 from .phrases import TEMPLATES_DIR, load_phrases
 from .plan.model import Plan
 from .plan.validation import load_plan
-from .compose import ChartSpec, PackContext, sector_charts, write_sector_pack
-from .executive import EXECUTIVE, executive_charts, write_executive_pack
+from .compose import PackContext, sector_charts
+from .executive import executive_charts
 from .proposals import load_rules, propose
 from .register import build_register
-from .rendering import render_charts
+from .rendering import render_packs
 from .results import results_json
 from .workbook import results_workbook
 
@@ -126,11 +126,6 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     history: list[PeriodResult] = evaluate_history(plan, data, options.period)
     result = history[-1]
     label = period_label(options.period, plan.calendar, lang)
-    files: dict[str, bytes] = {
-        "results.json": results_json(plan.id, result),
-        "results.xlsx": results_workbook(plan, result, phrases, label, issue_time),
-    }
-
     register = build_register(data.periods, options.period)
     context = PackContext(plan, data, history, phrases, issue_date, check_template(options.template),
                           draft_mark=draft_mark, register=register, plan_dir=Path(options.plan_dir))
@@ -138,18 +133,20 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     context.logo = logo.read_bytes() if logo.is_file() else None
     rules = load_rules(templates / "recommendations.yaml") if (templates / "recommendations.yaml").is_file() else load_rules()
     context.proposals = propose(plan, data, history, register, rules, lang, context.digits, phrases)
+
     sectors = [plan.sector_by_id[s] for s in options.sectors] or plan.sectors
-    plans = {sector.id: sector_charts(context, sector) for sector in sectors}
+    sector_specs = {sector.id: sector_charts(context, sector) for sector in sectors}
     executive_specs = executive_charts(context)
-    specs = [spec for specs in plans.values() for spec in specs] + executive_specs
-    progress(f"Rendering {len(specs)} charts")
-    pngs = render_charts(specs, cache_root=options.out_root)
-    files.update({f"charts/{name}": png for name, png in pngs.items()})
-    for number, sector in enumerate(sectors, start=1):
-        progress(f"Writing pack {number}/{len(sectors)}: {sector.id}.docx")
-        files[f"{sector.id}.docx"] = write_sector_pack(context, sector, plans[sector.id], pngs)
-    progress(f"Writing the executive pack: {EXECUTIVE}.docx")
-    files[f"{EXECUTIVE}.docx"] = write_executive_pack(context, executive_specs, pngs)
+    files: dict[str, bytes] = {}
+
+    def results_files() -> None:
+        # Runs while the workers render packs.
+        files["results.json"] = results_json(plan.id, result)
+        files["results.xlsx"] = results_workbook(plan, result, phrases, label, issue_time)
+
+    charts = sum(map(len, sector_specs.values())) + len(executive_specs)
+    progress(f"Rendering {len(sectors) + 1} packs with {charts} charts")
+    files.update(render_packs(context, sector_specs, executive_specs, options.out_root, progress, results_files))
     return files
 
 

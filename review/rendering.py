@@ -70,11 +70,12 @@ def _pool_context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def render_charts(specs: list[ChartSpec], cache_root: Path | None = None) -> dict[str, bytes]:
+def render_charts(specs: list[ChartSpec], cache_root: Path | None = None,
+                  parallel: bool = True) -> dict[str, bytes]:
     """Return each chart's PNG bytes by name, rendering only charts missing from the cache.
 
     ``cache_root`` is the output root (the cache is ``.cache/charts`` below it); None disables
-    the cache. Rendering runs in worker processes when there are enough charts.
+    the cache. Rendering runs in worker processes when there are enough charts and ``parallel``.
     """
     keys = {spec.name: chart_key(spec) for spec in specs} if cache_root is not None else {}
     cache = Path(cache_root) / CACHE_DIR if cache_root is not None else None
@@ -86,8 +87,12 @@ def render_charts(specs: list[ChartSpec], cache_root: Path | None = None) -> dic
             pngs[spec.name] = cached.read_bytes()
         else:
             todo.append(spec)
-    workers = worker_count(len(todo))
+    workers = worker_count(len(todo)) if parallel else 1
     if len(todo) >= MIN_PARALLEL and workers > 1:
+        # Import matplotlib and register the font before forking, so that workers inherit them
+        # instead of each paying for it again.
+        from . import charts
+        charts.font_path()
         with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
             rendered = list(pool.map(_render, todo, chunksize=max(1, len(todo) // (workers * 4))))
     else:
@@ -109,3 +114,68 @@ def _store(cache: Path, key: str, png: bytes) -> None:
         os.replace(temporary, cache / f"{key}.png")
     except OSError:
         pass
+
+
+# -- Packs ------------------------------------------------------------------------------------
+# Each sector's charts and pack are one task, and the executive pack another, so that a pool of
+# workers keeps every core busy from the first chart to the last pack. Workers receive the pack
+# context once, when they start (inherited under fork, pickled once under spawn).
+
+_TASK_CONTEXT: dict = {}
+
+
+def _init_worker(context, sector_specs, executive_specs, cache_root) -> None:
+    _TASK_CONTEXT.update(context=context, sector_specs=sector_specs, executive_specs=executive_specs,
+                         cache_root=cache_root)
+
+
+def _pack_task(sector_id: str | None) -> dict[str, bytes]:
+    """Render one pack and its charts; None stands for the executive pack."""
+    from .compose import write_sector_pack
+    from .executive import EXECUTIVE, write_executive_pack
+    context, cache_root = _TASK_CONTEXT["context"], _TASK_CONTEXT["cache_root"]
+    specs = _TASK_CONTEXT["executive_specs"] if sector_id is None else _TASK_CONTEXT["sector_specs"][sector_id]
+    pngs = render_charts(specs, cache_root, parallel=False)
+    if sector_id is None:
+        document, name = write_executive_pack(context, specs, pngs), EXECUTIVE
+    else:
+        document, name = write_sector_pack(context, context.plan.sector_by_id[sector_id], specs, pngs), sector_id
+    files = {f"charts/{chart}": png for chart, png in pngs.items()}
+    files[f"{name}.docx"] = document
+    return files
+
+
+def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_specs: list[ChartSpec],
+                 cache_root: Path | None, progress=lambda message: None, meanwhile=None) -> dict[str, bytes]:
+    """Return every pack and chart of a build as ``{relative path: bytes}``, rendered in parallel.
+
+    ``sector_specs`` maps each sector to build to its charts. ``meanwhile`` (optional) is called in
+    this process while the workers render, so that serial work overlaps with theirs.
+    """
+    tasks: list[str | None] = [None, *sector_specs]  # the executive pack is the largest: first
+    _init_worker(context, sector_specs, executive_specs, cache_root)
+    files: dict[str, bytes] = {}
+    workers = worker_count(len(tasks))
+    if workers > 1 and len(tasks) >= 3:
+        from . import charts
+        charts.font_path()  # imported before forking: workers inherit matplotlib and the font
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
+                                 initargs=(context, sector_specs, executive_specs, cache_root)) as pool:
+            results = pool.map(_pack_task, tasks)
+            if meanwhile is not None:
+                meanwhile()
+            for number, result in enumerate(results, start=1):
+                files.update(result)
+                progress(f"Pack {number}/{len(tasks)} written: {_pack_name(tasks[number - 1])}")
+    else:
+        if meanwhile is not None:
+            meanwhile()
+        for number, task in enumerate(tasks, start=1):
+            files.update(_pack_task(task))
+            progress(f"Pack {number}/{len(tasks)} written: {_pack_name(task)}")
+    _TASK_CONTEXT.clear()
+    return files
+
+
+def _pack_name(task: str | None) -> str:
+    return "executive.docx" if task is None else f"{task}.docx"

@@ -22,10 +22,13 @@ fonts into styles with the same verbs the writer uses on content.
 from __future__ import annotations
 
 import functools
+from copy import deepcopy
+from dataclasses import dataclass
 
 from typing import Any, Iterable
 
 from docx.oxml import OxmlElement
+from lxml import etree
 from docx.oxml.ns import qn
 from docx.text.run import Run
 
@@ -184,7 +187,9 @@ def _set_on_off(parent: Any, tag: str, seq: tuple[str, ...], on: bool, off: str 
 
 
 def _element_of(target: Any) -> Any:
-    """Return the lxml element behind a python-docx object (content or style)."""
+    """Return the lxml element behind a python-docx object (content or style), or the element itself."""
+    if isinstance(target, etree._Element):
+        return target  # e.g. a w:tc, which has a `_tbl` property of its own (its table)
     for attr in ("_p", "_r", "_tbl", "_tr", "_tc", "_sectPr", "_element"):
         element = getattr(target, attr, None)
         if element is not None:
@@ -673,3 +678,66 @@ def section_is_rtl(section: Any) -> bool | None:
     if flag is None:
         return None
     return flag.get(qn("w:val"), "1") not in ("0", "false", "off")
+
+
+# -- Fast table cells -------------------------------------------------------------------------
+# A national plan's packs hold tens of thousands of table cells, and python-docx spends about a
+# millisecond on each through its object layer. Cells of one table mostly share a handful of
+# formats, so the writer formats the first cell of each kind through the verbs above and the
+# rest copy its properties (lxml deep copies, schema order preserved by construction).
+
+
+@dataclass(frozen=True)
+class CellPrototype:
+    """The formatting of a finished table cell, ready to be copied onto fresh cells."""
+
+    cell_properties: tuple  # tcPr children other than the width
+    paragraph_properties: Any  # pPr, or None
+    run_properties: Any  # rPr of its text run, or None when the cell had no text
+
+
+def cell_prototype(cell: Any) -> CellPrototype:
+    """Return the formatting of a formatted cell (its cell, paragraph and first-run properties)."""
+    tc = _element_of(cell)
+    tcpr = tc.tcPr
+    children = tuple(deepcopy(c) for c in tcpr if c.tag != qn("w:tcW")) if tcpr is not None else ()
+    paragraph = tc.p_lst[0]
+    ppr = deepcopy(paragraph.pPr) if paragraph.pPr is not None else None
+    runs = paragraph.r_lst
+    rpr = deepcopy(runs[0].rPr) if runs and runs[0].rPr is not None else None
+    return CellPrototype(children, ppr, rpr)
+
+
+def fill_cell_like(cell: Any, prototype: CellPrototype, text: str) -> bool:
+    """Format a fresh cell like ``prototype`` and write ``text`` (newlines become line breaks).
+
+    Returns False, changing nothing, when the prototype knows no run format for a non-empty text.
+    """
+    if text and prototype.run_properties is None:
+        return False
+    tc = _element_of(cell)
+    tcpr = tc.get_or_add_tcPr()
+    for child in prototype.cell_properties:
+        for existing in tcpr.findall(child.tag):
+            tcpr.remove(existing)
+        _insert_in_order(tcpr, deepcopy(child), _TCPR_SEQ)
+    paragraph = tc.p_lst[0]
+    if paragraph.pPr is not None:
+        paragraph.remove(paragraph.pPr)
+    if prototype.paragraph_properties is not None:
+        paragraph.insert(0, deepcopy(prototype.paragraph_properties))
+    if text:
+        run = OxmlElement("w:r")
+        run.append(deepcopy(prototype.run_properties))
+        for number, line in enumerate(text.split("\n")):
+            if number:
+                run.append(OxmlElement("w:br"))
+            t = OxmlElement("w:t")
+            t.text = line.replace("\t", " ")
+            t.set(_XML_SPACE, "preserve")
+            run.append(t)
+        paragraph.append(run)
+    return True
+
+
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"

@@ -25,6 +25,7 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_ALIGN_VERTICAL
 from docx.enum.text import WD_BREAK
 from docx.shared import Cm, Emu, Pt
+from docx.table import _Cell
 
 from review.word import rtl
 from review.zipfix import normalize_zip, source_date_time
@@ -154,6 +155,8 @@ class PackWriter:
         self._styles = {style.name: style for style in self._document.styles}
         self._table_styles = {name: style for name, style in self._styles.items()
                               if style.type == WD_STYLE_TYPE.TABLE}
+        self._paragraph_styles = {name: style for name, style in self._styles.items()
+                                  if style.type == WD_STYLE_TYPE.PARAGRAPH}
         normal = self._paragraph_style("Normal")
         self._font = rtl.resolve_style_run(normal, self._document.styles)["cs_font"] or FALLBACK_FONT
         self._run_defaults: dict[str | None, dict] = {}
@@ -240,18 +243,31 @@ class PackWriter:
                 raise ValueError(f"table row {index + 1}: expected at most {columns} cells, "
                                  f"got {len(row)}")
         table = self._new_table(len(rows) + 1, columns, widths_cm)
-        all_rows = table.rows
-        header_row = all_rows[0]
-        rtl.mark_repeat_header(header_row)
-        for cell, text in zip(header_row.cells, headers):
-            self._fill_cell(cell, Cell(text, fill=header_fill, colour=header_colour, bold=True,
-                                       align="center"), size_pt)
-        for row, values in zip(all_rows[1:], rows):
-            rtl.keep_row_together(row)
-            cells = row.cells
-            for index, cell in enumerate(cells):
-                self._fill_cell(cell, values[index] if index < len(values) else "", size_pt)
+        # Work on the row and cell elements directly: python-docx's row/cell objects cost a
+        # grid walk each, which adds up over a national plan's tables.
+        trs = table._tbl.tr_lst
+        rtl.mark_repeat_header(trs[0])
+        prototypes: dict = {}
+        for tc, text in zip(trs[0].tc_lst, headers):
+            self._fill_tc(table, tc, Cell(text, fill=header_fill, colour=header_colour, bold=True,
+                                          align="center"), size_pt, prototypes)
+        for tr, values in zip(trs[1:], rows):
+            rtl.keep_row_together(tr)
+            for index, tc in enumerate(tr.tc_lst):
+                self._fill_tc(table, tc, values[index] if index < len(values) else "", size_pt, prototypes)
         self._after_table()
+
+    def _fill_tc(self, table, tc, value: CellValue, size_pt: float, prototypes: dict) -> None:
+        """Fill one cell, copying the formatting of an earlier cell of the same kind when there is one."""
+        if not isinstance(value, Cell):
+            value = Cell("" if value is None else str(value))
+        key = (value.align or ("center" if value.fill else None), value.bold, value.colour, value.fill)
+        prototype = prototypes.get(key)
+        if prototype is not None and rtl.fill_cell_like(tc, prototype, self._prepare(value.text)):
+            return
+        self._fill_cell(_Cell(tc, table), value, size_pt)
+        if value.text:
+            prototypes[key] = rtl.cell_prototype(tc)
 
     def picture(self, png_bytes: bytes, alt_text: str, width_cm: float | None = None,
                 caption: str | None = None) -> None:
@@ -429,10 +445,7 @@ class PackWriter:
     def _paragraph_style(self, name: str | None):
         if name is None:
             return None
-        style = self._styles.get(name)
-        if style is None or style.type != WD_STYLE_TYPE.PARAGRAPH:
-            return None
-        return style
+        return self._paragraph_styles.get(name)
 
     def _style_run(self, style_name: str | None) -> dict:
         if style_name not in self._run_defaults:
@@ -478,7 +491,10 @@ class PackWriter:
                        align: str | None = None, style: str | None = None,
                        size_pt: float | None = None, colour: str | None = None):
         style_obj = self._paragraph_style(style)
-        paragraph = self._document.add_paragraph(style=style_obj)
+        paragraph = self._document.add_paragraph()
+        if style_obj is not None:
+            # By id: assigning the style object makes python-docx scan every style each time.
+            paragraph._p.style = style_obj.style_id
         self._direct(paragraph, align)
         self._write(paragraph, text, style if style_obj is not None else None, bold=bold,
                     size_pt=size_pt, colour=colour)
@@ -513,9 +529,9 @@ class PackWriter:
             rtl.set_table_layout_fixed(table)
             for column, width in zip(table.columns, widths):
                 column.width = width
-            for row in table.rows:
-                for cell, width in zip(row.cells, widths):
-                    cell.width = width
+            for tr in table._tbl.tr_lst:
+                for tc, width in zip(tr.tc_lst, widths):
+                    tc.width = width
         return table
 
     def _fill_cell(self, cell, value: CellValue, size_pt: float = TABLE_SIZE_PT) -> None:
