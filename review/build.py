@@ -8,25 +8,21 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from typing import TYPE_CHECKING
+
 from . import archive
 from .errors import InputError, Problem, UsageError
-from .evaluate import PeriodResult, evaluate_history
-from .intake.data import DataSet, read_data
-from .periods import Period, check_year, period_label
-from .phrases import TEMPLATES_DIR, load_phrases
-from .plan.model import Plan
-from .plan.validation import load_plan
-from .compose import PackContext, sector_charts
-from .executive import executive_charts
-from .proposals import load_rules, propose
-from .register import build_register
-from .rendering import render_packs
-from .results import results_json
-from .workbook import results_workbook
+from .locations import DATA_DIR, DEFAULT_TEMPLATE, PLAN_FILE, TEMPLATE_FILES, TEMPLATES_DIR
+from .periods import Period, check_year
+
+if TYPE_CHECKING:  # the heavy stages are imported where they run, so "up to date" answers fast
+    from .intake.data import DataSet
+    from .plan.model import Plan
 
 Progress = Callable[[str], None]
 
@@ -74,6 +70,8 @@ class Loaded:
 
 def load(plan_dir: Path) -> Loaded:
     """Return the validated plan of ``plan_dir`` and all its periods' data (raises InputError)."""
+    from .intake.data import read_data
+    from .plan.validation import load_plan
     plan = load_plan(plan_dir)
     return Loaded(plan, read_data(plan, plan_dir))
 
@@ -116,6 +114,17 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     logo.png (default: the project's templates/; an archived revision passes its snapshot's).
     The same inputs give the same bytes.
     """
+    from .compose import PackContext, sector_charts
+    from .evaluate import evaluate_history
+    from .executive import executive_charts
+    from .periods import period_label
+    from .phrases import load_phrases
+    from .proposals import load_rules, propose
+    from .register import build_register
+    from .rendering import render_packs
+    from .results import results_json
+    from .workbook import results_workbook
+
     plan, data = loaded.plan, loaded.data
     lang = options.lang or plan.language
     templates = Path(templates_dir) if templates_dir is not None else TEMPLATES_DIR
@@ -123,7 +132,7 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     issue_time = dt.datetime.combine(issue_date, dt.time())
 
     progress(f"Evaluating {len(data.periods)} period(s) up to {options.period}")
-    history: list[PeriodResult] = evaluate_history(plan, data, options.period)
+    history = evaluate_history(plan, data, options.period)
     result = history[-1]
     label = period_label(options.period, plan.calendar, lang)
     register = build_register(data.periods, options.period)
@@ -160,39 +169,54 @@ def prepare(options: BuildOptions, progress: Progress = _quiet) -> Loaded:
     if unknown:
         raise UsageError(f"--sector: unknown sector id {unknown[0]!r} (expected one of {', '.join(plan.sector_by_id)})")
     check_template(options.template)
+    from .proposals import load_rules
     load_rules()  # a bad rules file stops the build before any work, like bad data
     for warning in loaded.data.warnings:
         progress(str(warning))
     return loaded
 
 
-def collect_inputs(options: BuildOptions, loaded: Loaded) -> tuple[dict[str, bytes], str]:
+def collect_inputs(options: BuildOptions) -> tuple[dict[str, bytes], str]:
     """Return every file a build of ``options`` reads, as ``{snapshot name: bytes}``, and the
     snapshot name of its Word template.
 
     Snapshot names mirror a plan folder, so a snapshot builds like one: ``snapshot/plan.yaml``,
-    ``snapshot/data/<period>/<file>`` (every period the intake read), ``snapshot/templates/…``
+    ``snapshot/data/<period>/<file>`` (every period folder the intake reads), ``snapshot/templates/…``
     (phrases, recommendation rules and logo, when present) and ``snapshot/word/<template>.docx``.
+    Reads files only: no parsing, so that an up-to-date check costs little.
     """
-    from .intake.data import DATA_DIR, data_files, data_folders
-    from .phrases import TEMPLATES_DIR
-    from .plan.validation import PLAN_FILE
-    from .word.writer import DEFAULT_TEMPLATE
+    from .intake.readers import data_files, data_folders
 
     plan_dir = Path(options.plan_dir)
     snapshot = archive.SNAPSHOT
     inputs = {f"{snapshot}/{PLAN_FILE}": (plan_dir / PLAN_FILE).read_bytes()}
     for period, folder in data_folders(plan_dir):
-        if period in loaded.data.periods:
+        if period is not None:
             for path in data_files(folder):
                 inputs[f"{snapshot}/{DATA_DIR}/{folder.name}/{path.name}"] = path.read_bytes()
-    for name in ("phrases.yaml", "recommendations.yaml", "logo.png"):
+    for name in TEMPLATE_FILES:
         if (TEMPLATES_DIR / name).is_file():
             inputs[f"{snapshot}/templates/{name}"] = (TEMPLATES_DIR / name).read_bytes()
     template = Path(options.template or DEFAULT_TEMPLATE)
     template_name = f"{snapshot}/word/{template.name}"
     inputs[template_name] = template.read_bytes()
     return inputs, template_name
+
+
+_ID_LINE = re.compile(r"^id:[ \t]*(['\"]?)([A-Za-z0-9][A-Za-z0-9._-]{0,63})\1[ \t]*(#.*)?$", re.MULTILINE)
+
+
+def quick_plan_id(plan_dir: Path) -> str | None:
+    """Return the plan's ``id`` read from its top-level ``id:`` line, or None when not that simple.
+
+    Only the up-to-date check uses it: a None just means the full build decides.
+    """
+    try:
+        text = (Path(plan_dir) / PLAN_FILE).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = _ID_LINE.findall(text)
+    return found[0][1] if len(found) == 1 and ".." not in found[0][1] else None
 
 
 def _fingerprint_settings(options: BuildOptions, plan_id: str, issue_date: dt.date, template: str) -> dict:
@@ -235,23 +259,42 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
     if options.pdf:
         from .pdf import require_soffice
         require_soffice()  # before any work: a long build should not fail at its very end
+    issue_date = resolve_issue_date(options.issue_date)
+
+    def check(plan_id: str, folder: Path):
+        """Return (inputs, template, fingerprint, the up-to-date revision's folder or None)."""
+        inputs, template = collect_inputs(options)
+        fingerprint = archive.fingerprint(inputs, _fingerprint_settings(options, plan_id, issue_date, template))
+        current = _up_to_date(folder, fingerprint, options.pdf)
+        if current is None:
+            return inputs, template, fingerprint, None
+        archive.write_index(folder, plan_id, options.period)
+        progress(f"{plan_id} {options.period} is up to date ({archive.revision_name(current)}): "
+                 "inputs, template, options and version unchanged; nothing built")
+        return inputs, template, fingerprint, folder / archive.revision_name(current)
+
+    # Fast path: unchanged input bytes need no validation, since the same bytes built the latest
+    # revision; answer before loading the plan or importing the heavy stages.
+    plan_id = quick_plan_id(options.plan_dir)
+    if plan_id is not None:
+        folder = archive.period_folder(options.out_root, plan_id, options.period)
+        if archive.revision_numbers(folder):
+            with archive.locked(folder, plan_id, options.period):
+                current = check(plan_id, folder)[3]
+            if current is not None:
+                return current, False
+
     loaded = prepare(options, progress)
     plan_id = loaded.plan.id
-    issue_date = resolve_issue_date(options.issue_date)
     folder = archive.period_folder(options.out_root, plan_id, options.period)
     with archive.locked(folder, plan_id, options.period):
         archive.pause_point("locked")
         for leftover in archive.clean_staging(folder):
             progress(f"Removed {leftover.name}, left by an interrupted build")
-        inputs, template = collect_inputs(options, loaded)
-        settings = _fingerprint_settings(options, plan_id, issue_date, template)
-        fingerprint = archive.fingerprint(inputs, settings)
-        current = _up_to_date(folder, fingerprint, options.pdf)
+        # Checked again under the lock: another build may just have finished the same revision.
+        inputs, template, fingerprint, current = check(plan_id, folder)
         if current is not None:
-            archive.write_index(folder, plan_id, options.period)
-            progress(f"{plan_id} {options.period} is up to date ({archive.revision_name(current)}): "
-                     "inputs, template, options and version unchanged; nothing built")
-            return folder / archive.revision_name(current), False
+            return current, False
         finalised = archive.final(folder)
         if finalised is not None and not options.reason:
             number, manifest = finalised
@@ -260,8 +303,11 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
                              f"({archive.revision_name(number)}); a rebuild needs --reason \"…\" saying why "
                              "(it is recorded as an amendment)")
         number = max(archive.revision_numbers(folder), default=0) + 1
+        from .formatting import localize_digits
+        from .phrases import load_phrases
         phrases = load_phrases(lang=options.lang or loaded.plan.language)
-        draft_mark = phrases("pack.draft", revision=number)
+        digits = loaded.plan.digits if (options.lang or loaded.plan.language) == "ar" else "latin"
+        draft_mark = phrases("pack.draft", revision=localize_digits(str(number), digits))
         files = render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress)
         archive.pause_point("rendered")
         if options.pdf:

@@ -9,12 +9,14 @@ This module never spells an OOXML tag (``word.writer`` does) and never imports m
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from pathlib import Path
 
 from . import status as st
+from .canonical import digest
 from .evaluate import IndicatorResult, PeriodResult, ProjectResult, RollUp, trend_arrow
 from .formatting import ARABIC, LATIN, format_date, format_number, format_percent, format_points, localize_digits
 from .intake.data import DataSet
@@ -22,6 +24,7 @@ from .periods import Period, period_label, period_short_label, quarter_dates
 from .phrases import Phrases
 from .plan.model import Indicator, Plan, Sector
 from .register import Recommendation
+from .locations import DEFAULT_TEMPLATE
 from .word.writer import Cell, PackWriter, Span
 
 #: Indicators shown in the "furthest behind" chart.
@@ -500,11 +503,10 @@ def write_methodology(writer: PackWriter, ctx: PackContext) -> None:
     writer.bullets([ctx.t(f"methodology.{k}", **values) for k in keys])
 
 
-def write_sources(writer: PackWriter, ctx: PackContext, sector: Sector | None) -> None:
-    """Write the data sources: the files this pack's figures came from, and the sources entities named.
-
-    A sector pack lists only the files that gave its indicators, projects or challenges.
-    """
+def pack_sources(ctx: PackContext, sector: Sector | None) -> tuple[list[str], list[str]]:
+    """Return the data sources of a pack: the files its figures came from (relative to the plan
+    folder) and the sources entities named. A sector pack lists only the files that gave its
+    indicators, projects or challenges; the executive pack lists every file of the period."""
     data = ctx.data.get(ctx.period)
     if sector is None:
         used = set(data.files)
@@ -520,13 +522,76 @@ def write_sources(writer: PackWriter, ctx: PackContext, sector: Sector | None) -
             files.append(Path(path).relative_to(ctx.plan_dir).as_posix())
         except ValueError:
             files.append(Path(path).name)
-    writer.paragraph(ctx.t("pack.sources_files"), bold=True)
-    writer.bullets(files or [ctx.t("pack.none_reported")])
     wanted = {i.id for _, i in sector.indicators()} if sector else set(ctx.plan.indicator_index)
     named = sorted({r.source for ident, r in data.indicators.items() if ident in wanted and r.source})
+    return files, named
+
+
+def write_sources(writer: PackWriter, ctx: PackContext, sector: Sector | None) -> None:
+    """Write the data sources: the files this pack's figures came from, and the sources entities named."""
+    files, named = pack_sources(ctx, sector)
+    writer.paragraph(ctx.t("pack.sources_files"), bold=True)
+    writer.bullets(files or [ctx.t("pack.none_reported")])
     if named:
         writer.paragraph(ctx.t("pack.sources_named"), bold=True)
         writer.bullets(named)
+
+
+def pack_key(ctx: PackContext, sector: Sector, chart_keys: list[str]) -> str:
+    """Return the SHA-256 of everything :func:`write_sector_pack` reads for ``sector``.
+
+    The key of the pack cache: a pack is reused only when all of it is unchanged. Keep this list in
+    step with the ``write_*`` functions above (each item says who reads it); the archive's
+    ``rebuild`` re-renders without any cache and compares bytes, which catches a missing item.
+    """
+    result = ctx.result
+    period_data = ctx.data.get(ctx.period)
+    entity_ids = {e.id for e in _sector_entities(ctx, sector)}
+    template = Path(ctx.template) if ctx.template else DEFAULT_TEMPLATE
+    facts = (
+        _shared_digest(ctx.plan, ctx.phrases, template),       # code, every name and setting, wording, styles
+        ctx.lang, ctx.digits,                                  # number style
+        ctx.issue_date.isoformat(), ctx.draft_mark, ctx.logo,  # cover, header
+        str(ctx.period), sector.id,
+        result.sector(sector.id),                              # summary, key messages
+        [o for o in result.objectives if o.sector == sector.id],
+        [i for i in result.indicators if i.sector == sector.id],   # indicator table, messages
+        [p for p in result.projects if p.sector == sector.id],     # projects table, messages
+        [e for e in result.entities if e.id in entity_ids],        # completeness annex, messages
+        [(c.sector_id, c.description, c.entity_id, c.indicator_id, c.project_id, c.category, c.cause,
+          c.remedy, c.severity, c.support_needed) for c in period_data.challenges if c.sector_id == sector.id],
+        [p for p in ctx.proposals if p.sector_id == sector.id],
+        [(r.id, r.text, r.owner_entity, str(r.adopted), str(r.due_period), r.status, r.note, r.overdue)
+         for r in ctx.register if r.sector_id == sector.id],    # follow-up table
+        pack_sources(ctx, sector),                             # sources annex
+        chart_keys,                                            # the pictures
+    )
+    return digest(*facts)
+
+
+_SHARED: list = []  # [(plan, phrases, template, digest)] of the current build
+
+
+def _shared_digest(plan: Plan, phrases: Phrases, template: Path) -> str:
+    """Return the digest of what every pack of a build shares (computed once per process and build).
+
+    Remembered by object identity; holding the objects keeps their identities from being reused.
+    """
+    if not (_SHARED and _SHARED[0][0] is plan and _SHARED[0][1] is phrases and _SHARED[0][2] == template):
+        value = digest(_code_fingerprint(), plan.model_dump(mode="json"), phrases.entries,
+                       hashlib.sha256(template.read_bytes()).hexdigest())
+        _SHARED[:] = [(plan, phrases, template, value)]
+    return _SHARED[0][3]
+
+
+@lru_cache(maxsize=1)
+def _code_fingerprint() -> str:
+    """Return a hash of the package's source files, so a code change never reuses an old pack."""
+    from . import __version__
+    digest = hashlib.sha256(__version__.encode())
+    for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def write_sector_pack(ctx: PackContext, sector: Sector, specs: list[ChartSpec], pngs: dict[str, bytes]) -> bytes:

@@ -7,8 +7,7 @@ from pathlib import Path
 from .errors import InputError, Problem
 from .plan.loader import format_path, load_yaml
 
-#: The project's templates folder (the repository's ``templates/``).
-TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "templates"
+from .locations import TEMPLATES_DIR  # noqa: E402  (re-exported: phrases live there)
 LANGS = ("ar", "en")
 
 

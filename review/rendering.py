@@ -5,9 +5,10 @@ Charts are pure (same :class:`~review.compose.ChartSpec`, same PNG bytes), which
 * worker processes (one per core) render charts side by side; matplotlib is used only through
   ``review.charts``' object-oriented API, so workers share no pyplot state;
 * a cache keyed by the SHA-256 of the spec and of the chart code skips charts whose data did not
-  change — a rebuild after one sector's figures changed re-renders only that sector's charts.
+  change — a rebuild after one sector's figures changed re-renders only that sector's charts;
+  likewise sector packs, keyed by everything they show (``compose.pack_key``).
 
-The cache lives in ``<output root>/.cache/charts/``: it is not part of any archived revision
+The caches live in ``<output root>/.cache/``: it is not part of any archived revision
 (this module is the one writer below the output root besides ``archive``), and deleting it
 only costs time.
 """
@@ -17,17 +18,18 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import pickle
 import tempfile
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
+from .canonical import digest
 from .compose import ChartSpec
 
 #: Below this many charts a worker pool costs more than it saves.
 MIN_PARALLEL = 6
 CACHE_DIR = Path(".cache") / "charts"
+PACK_CACHE_DIR = Path(".cache") / "packs"
 
 
 def _render(spec: ChartSpec) -> bytes:
@@ -50,11 +52,7 @@ def _code_fingerprint() -> bytes:
 
 def chart_key(spec: ChartSpec) -> str:
     """Return the cache key of a chart: SHA-256 of its function, data, options and the chart code."""
-    digest = hashlib.sha256(_code_fingerprint())
-    # Pickle names functions (value formatters) by module and qualified name, so the bytes are
-    # stable across processes and runs for the same data.
-    digest.update(pickle.dumps((spec.function, spec.args, spec.kwargs), protocol=4))
-    return digest.hexdigest()
+    return digest(_code_fingerprint().hex(), spec.function, spec.args, spec.kwargs)
 
 
 def worker_count(todo: int) -> int:
@@ -104,14 +102,14 @@ def render_charts(specs: list[ChartSpec], cache_root: Path | None = None,
     return {spec.name: pngs[spec.name] for spec in specs}
 
 
-def _store(cache: Path, key: str, png: bytes) -> None:
+def _store(cache: Path, key: str, content: bytes, suffix: str = ".png") -> None:
     """Write one cache entry atomically; a cache that cannot be written is simply not used."""
     try:
         cache.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".", suffix=".png", dir=cache)
+        handle, temporary = tempfile.mkstemp(prefix=".", suffix=suffix, dir=cache)
         with os.fdopen(handle, "wb") as stream:
-            stream.write(png)
-        os.replace(temporary, cache / f"{key}.png")
+            stream.write(content)
+        os.replace(temporary, cache / f"{key}{suffix}")
     except OSError:
         pass
 
@@ -131,7 +129,6 @@ def _init_worker(context, sector_specs, executive_specs, cache_root) -> None:
 
 def _pack_task(sector_id: str | None) -> dict[str, bytes]:
     """Render one pack and its charts; None stands for the executive pack."""
-    from .compose import write_sector_pack
     from .executive import EXECUTIVE, write_executive_pack
     context, cache_root = _TASK_CONTEXT["context"], _TASK_CONTEXT["cache_root"]
     specs = _TASK_CONTEXT["executive_specs"] if sector_id is None else _TASK_CONTEXT["sector_specs"][sector_id]
@@ -139,40 +136,119 @@ def _pack_task(sector_id: str | None) -> dict[str, bytes]:
     if sector_id is None:
         document, name = write_executive_pack(context, specs, pngs), EXECUTIVE
     else:
-        document, name = write_sector_pack(context, context.plan.sector_by_id[sector_id], specs, pngs), sector_id
+        document, name = _sector_pack(context, sector_id, specs, pngs, cache_root), sector_id
     files = {f"charts/{chart}": png for chart, png in pngs.items()}
     files[f"{name}.docx"] = document
     return files
 
 
+#: Stands for the revision number in a cached pack's draft mark (plain letters: XML leaves them be).
+REVISION_PLACEHOLDER = "REVIEWREVISIONPLACEHOLDER"
+
+
+def _sector_pack(context, sector_id: str, specs: list[ChartSpec], pngs: dict[str, bytes],
+                 cache_root: Path | None) -> bytes:
+    """Return a sector pack, from the pack cache when nothing it shows has changed.
+
+    Every new revision changes the draft mark on every page, so cached packs hold a placeholder
+    for the revision number, stamped into the page headers on the way out — the same bytes as a
+    pack written with the number directly.
+    """
+    from dataclasses import replace
+
+    from .compose import pack_key, write_sector_pack
+    from .word.writer import replace_in_headers
+    sector = context.plan.sector_by_id[sector_id]
+    revision = _revision_text(context)
+    if cache_root is None or revision is None:
+        return write_sector_pack(context, sector, specs, pngs)
+    generic = replace(context, draft_mark=context.draft_mark.replace(revision, REVISION_PLACEHOLDER))
+    key = pack_key(generic, sector, [chart_key(spec) for spec in specs])
+    cached = Path(cache_root) / PACK_CACHE_DIR / f"{key}.docx"
+    if cached.is_file():
+        document = cached.read_bytes()
+    else:
+        document = write_sector_pack(generic, sector, specs, pngs)
+        _store(cached.parent, key, document, ".docx")
+    return replace_in_headers(document, REVISION_PLACEHOLDER, revision)
+
+
+def _revision_text(context) -> str | None:
+    """Return the revision number as written in the context's draft mark, or None (no mark)."""
+    mark = context.draft_mark
+    if not mark:
+        return None
+    prefix, _, suffix = context.phrases("pack.draft", revision=REVISION_PLACEHOLDER).partition(REVISION_PLACEHOLDER)
+    if not (mark.startswith(prefix) and mark.endswith(suffix)) or len(mark) <= len(prefix) + len(suffix):
+        return None
+    revision = mark[len(prefix):len(mark) - len(suffix)]
+    return revision if mark.count(revision) == 1 else None
+
+
+def _cached_sector(context, sector_id: str, specs: list[ChartSpec], cache_root: Path | None) -> dict[str, bytes] | None:
+    """Return a sector's pack and charts from the caches when all of them are there, else None."""
+    from dataclasses import replace
+
+    from .compose import pack_key
+    from .word.writer import replace_in_headers
+    revision = _revision_text(context)
+    if cache_root is None or revision is None:
+        return None
+    keys = {spec.name: chart_key(spec) for spec in specs}
+    charts = {name: Path(cache_root) / CACHE_DIR / f"{key}.png" for name, key in keys.items()}
+    generic = replace(context, draft_mark=context.draft_mark.replace(revision, REVISION_PLACEHOLDER))
+    pack = Path(cache_root) / PACK_CACHE_DIR / f"{pack_key(generic, context.plan.sector_by_id[sector_id], list(keys.values()))}.docx"
+    if not pack.is_file() or not all(path.is_file() for path in charts.values()):
+        return None
+    files = {f"charts/{name}": path.read_bytes() for name, path in charts.items()}
+    files[f"{sector_id}.docx"] = replace_in_headers(pack.read_bytes(), REVISION_PLACEHOLDER, revision)
+    return files
+
+
 def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_specs: list[ChartSpec],
                  cache_root: Path | None, progress=lambda message: None, meanwhile=None) -> dict[str, bytes]:
-    """Return every pack and chart of a build as ``{relative path: bytes}``, rendered in parallel.
+    """Return every pack and chart of a build as ``{relative path: bytes}``.
 
-    ``sector_specs`` maps each sector to build to its charts. ``meanwhile`` (optional) is called in
-    this process while the workers render, so that serial work overlaps with theirs.
+    ``sector_specs`` maps each sector to build to its charts. Sector packs whose content did not
+    change come from the cache (stamped with this revision's number); the others and the
+    executive pack are rendered in worker processes. ``meanwhile`` (optional) is called in this
+    process while the workers render, so that serial work overlaps with theirs.
     """
-    tasks: list[str | None] = [None, *sector_specs]  # the executive pack is the largest: first
-    _init_worker(context, sector_specs, executive_specs, cache_root)
     files: dict[str, bytes] = {}
-    workers = worker_count(len(tasks))
-    if workers > 1 and len(tasks) >= 3:
-        from . import charts
-        charts.font_path()  # imported before forking: workers inherit matplotlib and the font
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
-                                 initargs=(context, sector_specs, executive_specs, cache_root)) as pool:
-            results = pool.map(_pack_task, tasks)
-            if meanwhile is not None:
-                meanwhile()
-            for number, result in enumerate(results, start=1):
-                files.update(result)
-                progress(f"Pack {number}/{len(tasks)} written: {_pack_name(tasks[number - 1])}")
-    else:
+    _init_worker(context, sector_specs, executive_specs, cache_root)
+    workers = worker_count(1 + len(sector_specs))
+    if workers == 1 or not sector_specs:
         if meanwhile is not None:
             meanwhile()
-        for number, task in enumerate(tasks, start=1):
-            files.update(_pack_task(task))
-            progress(f"Pack {number}/{len(tasks)} written: {_pack_name(task)}")
+        for number, task in enumerate([None, *sector_specs], start=1):
+            cached = _cached_sector(context, task, sector_specs[task], cache_root) if task else None
+            files.update(cached if cached is not None else _pack_task(task))
+            progress(f"Pack {number}/{1 + len(sector_specs)} written: {_pack_name(task)}")
+        _TASK_CONTEXT.clear()
+        return files
+
+    from . import charts
+    charts.font_path()  # imported before forking: workers inherit matplotlib and the font
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
+                             initargs=(context, sector_specs, executive_specs, cache_root)) as pool:
+        # The executive pack shows every sector, so it is always drawn: it starts at once, while
+        # this process finds out which sector packs the cache already holds.
+        futures = {None: pool.submit(_pack_task, None)}
+        reused = 0
+        for sector_id, specs in sector_specs.items():
+            cached = _cached_sector(context, sector_id, specs, cache_root)
+            if cached is None:
+                futures[sector_id] = pool.submit(_pack_task, sector_id)
+            else:
+                files.update(cached)
+                reused += 1
+        if reused:
+            progress(f"{reused} of {len(sector_specs)} sector packs unchanged: taken from the cache")
+        if meanwhile is not None:
+            meanwhile()
+        for number, (task, future) in enumerate(futures.items(), start=1):
+            files.update(future.result())
+            progress(f"Pack {number}/{len(futures)} written: {_pack_name(task)}")
     _TASK_CONTEXT.clear()
     return files
 

@@ -55,10 +55,13 @@ def _entry_order(name: str) -> tuple[int, str]:
     return (2, name)
 
 
+_STORED = (".png", ".jpg", ".jpeg")
+
+
 def normalize_zip(data: bytes, date_time: tuple[int, ...] = ZIP_EPOCH) -> bytes:
     """Return ``data`` (a zip archive) rewritten deterministically.
 
-    Every entry gets ``date_time``, mode 0644, DEFLATE at level 6 and no extra fields or
+    Every entry gets ``date_time``, mode 0644, DEFLATE at level 6 (pictures stored) and no extra fields or
     comments; entries are ordered ``[Content_Types].xml``, ``_rels/.rels``, then by name.
     Directory entries are dropped. Raises ``zipfile.BadZipFile`` when ``data`` is not a zip.
     """
@@ -70,8 +73,10 @@ def normalize_zip(data: bytes, date_time: tuple[int, ...] = ZIP_EPOCH) -> bytes:
     with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as target:
         for name, content in sorted(entries, key=lambda item: _entry_order(item[0])):
             info = zipfile.ZipInfo(name, date_time=stamp)
-            info.compress_type = zipfile.ZIP_DEFLATED
+            # Pictures are compressed already: storing them saves the time of deflating them again.
+            method = zipfile.ZIP_STORED if name.lower().endswith(_STORED) else zipfile.ZIP_DEFLATED
+            info.compress_type = method
             info.create_system = _UNIX
             info.external_attr = _FILE_MODE << 16
-            target.writestr(info, content, compress_type=zipfile.ZIP_DEFLATED, compresslevel=6)
+            target.writestr(info, content, compress_type=method, compresslevel=6 if method == zipfile.ZIP_DEFLATED else None)
     return out.getvalue()

@@ -14,9 +14,9 @@ from ..errors import InputError, Problem, WARNING
 from ..periods import Period, check_year
 from ..plan.model import Plan
 from .numbers import parse_number
-from .readers import FORM_COVER, KINDS, SUFFIXES, Table, kind_of_name, read_file
+from .readers import FORM_COVER, KINDS, SUFFIXES, Table, data_files, data_folders, kind_of_name, read_file
 
-DATA_DIR = "data"
+from ..locations import DATA_DIR  # noqa: E402  (re-exported)
 
 #: Column → Arabic aliases (SPEC §3.3). The English name is always accepted too.
 COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
@@ -357,27 +357,6 @@ def _lookup(options: dict[str, tuple[str, ...]], value: str) -> str | None:
         if key == name or key in (_normal(a) for a in aliases):
             return name
     return None
-
-
-def data_folders(plan_dir: Path) -> list[tuple[Period | None, Path]]:
-    """Return the period folders under ``plan_dir/data`` (period None for a badly named one)."""
-    root = Path(plan_dir) / DATA_DIR
-    if not root.is_dir():
-        return []
-    out = []
-    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        try:
-            out.append((Period.parse(folder.name), folder))
-        except ValueError:
-            out.append((None, folder))
-    return out
-
-
-def data_files(folder: Path) -> list[Path]:
-    """Return the files of a period folder that the tool reads, in name order."""
-    return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() in SUFFIXES
-                  and not p.name.startswith((".", "~$")))
 
 
 def read_period(plan: Plan, period: Period, folder: Path) -> tuple[PeriodData, list[Problem]]:

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import WARNING, Problem
+from ..locations import DATA_DIR
+from ..periods import Period
 
 #: Files larger than this are refused unread (a national plan's quarter is far below 1 MB).
 MAX_BYTES = 10 * 1024 * 1024
@@ -172,3 +174,24 @@ def _read_xlsx(path: Path) -> tuple[list[Table], list[Problem]]:
         return [], [Problem(path, "", "", f"unreadable Excel workbook ({exc})")]
     finally:
         workbook.close()
+
+
+def data_folders(plan_dir: Path) -> list[tuple[Period | None, Path]]:
+    """Return the period folders under ``plan_dir/data`` (period None for a badly named one)."""
+    root = Path(plan_dir) / DATA_DIR
+    if not root.is_dir():
+        return []
+    out = []
+    for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
+        try:
+            out.append((Period.parse(folder.name), folder))
+        except ValueError:
+            out.append((None, folder))
+    return out
+
+
+def data_files(folder: Path) -> list[Path]:
+    """Return the files of a period folder that the tool reads, in name order."""
+    return sorted(p for p in folder.iterdir()
+                  if p.is_file() and p.suffix.lower() in SUFFIXES
+                  and not p.name.startswith((".", "~$")))

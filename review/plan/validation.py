@@ -15,7 +15,7 @@ from ..periods import check_year
 from .loader import LoadedYaml, format_path, load_yaml
 from .model import _WINDOWS_RESERVED, Plan
 
-PLAN_FILE = "plan.yaml"
+from ..locations import PLAN_FILE  # noqa: E402,F401  (re-exported)
 
 
 def _message(error: dict) -> str:

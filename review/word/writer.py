@@ -30,8 +30,7 @@ from docx.table import _Cell
 from review.word import rtl
 from review.zipfix import normalize_zip, source_date_time
 
-#: The project's default template (regenerate with ``python -m review.word.template``).
-DEFAULT_TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "briefing.docx"
+from review.locations import DEFAULT_TEMPLATE  # noqa: E402  (regenerate with python -m review.word.template)
 
 LANGUAGES = ("ar", "en")
 #: Fallback complex-script font when the template names none.
@@ -593,3 +592,29 @@ def _open_template(template: Path | str | None):
     from review.word.template import template_bytes  # only when the file is missing
 
     return io.BytesIO(template_bytes())
+
+
+def replace_in_headers(document: bytes, old: str, new: str) -> bytes:
+    """Return a .docx with ``old`` replaced by ``new`` in its page headers (e.g. a revision number).
+
+    The result is byte-identical to writing the document with ``new`` in the first place, as long as
+    both are plain text that XML does not escape. Raises ValueError when no header holds ``old``.
+    """
+    import zipfile
+    if any(ch in old + new for ch in "<>&\"'"):
+        raise ValueError(f"replace_in_headers: expected plain text, got {old!r} → {new!r}")
+    source = zipfile.ZipFile(io.BytesIO(document))
+    parts = {info.filename: source.read(info) for info in source.infolist()}
+    needle, replacement = old.encode("utf-8"), new.encode("utf-8")
+    changed = 0
+    for name in parts:
+        if name.startswith("word/header") and name.endswith(".xml") and needle in parts[name]:
+            parts[name] = parts[name].replace(needle, replacement)
+            changed += 1
+    if not changed:
+        raise ValueError(f"replace_in_headers: no page header holds {old!r}")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+        for name, content in parts.items():
+            target.writestr(name, content)
+    return normalize_zip(buffer.getvalue(), source_date_time())

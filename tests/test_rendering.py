@@ -1,0 +1,105 @@
+"""Chart and pack caches: reused only when nothing shown changed, and always byte-identical to a fresh render."""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+import subprocess
+
+import docx
+import pytest
+
+from review.build import BuildOptions, build
+from review.canonical import canonical_bytes, digest
+from review.periods import Period
+from review.rendering import CACHE_DIR, PACK_CACHE_DIR
+
+from .conftest import tool
+
+DATA = {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,70\nH2,95\nW1,120\n",
+                    "projects.csv": "project_id,progress,spent\nP1,20,100\n"}}
+
+
+def run_build(folder, out):
+    return build(BuildOptions(folder, Period.parse("2024-Q1"), out, issue_date=dt.date(2024, 5, 1)))
+
+
+def header_text(path) -> str:
+    document = docx.Document(str(path))
+    return " ".join(p.text for section in document.sections for p in section.header.paragraphs)
+
+
+def test_canonical_bytes_ignore_object_identity():
+    shared = ["x" * 5]
+    one = {"a": shared, "b": shared, "c": 1.5}
+    two = {"c": 1.5, "b": ["x" * 5], "a": ["xxxxx"]}
+    assert canonical_bytes(one) == canonical_bytes(two)
+    assert digest(one) != digest({**one, "c": 1.50000001})
+
+
+def test_unchanged_sector_pack_is_reused_and_stamped_with_the_new_revision(make_plan, tmp_path, monkeypatch):
+    monkeypatch.setenv("REVIEW_WORKERS", "1")
+    folder = make_plan(None, DATA)
+    out = tmp_path / "out"
+    first = run_build(folder, out)
+    assert "المراجعة 1" in header_text(first / "water.docx")
+    packs = sorted((out / PACK_CACHE_DIR).glob("*.docx"))
+    charts = sorted((out / CACHE_DIR).glob("*.png"))
+    assert len(packs) == 2 and charts
+
+    # Change only the health sector's figures.
+    (folder / "data/2024-Q1/indicators.csv").write_text("indicator_id,value\nH1,71\nH2,95\nW1,120\n", encoding="utf-8")
+    second = run_build(folder, out)
+    assert second.name == "r2"
+    new_packs = set((out / PACK_CACHE_DIR).glob("*.docx")) - set(packs)
+    assert len(new_packs) == 1  # health was redrawn; water came from the cache
+    water = header_text(second / "water.docx")
+    assert "المراجعة 2" in water and "المراجعة 1" not in water
+
+    # The archive re-renders r2 from its snapshot with no cache at all: every byte must match.
+    result = subprocess.run([str(tool("review")), "archive", "rebuild", str(folder), "--period", "2024-Q1",
+                             "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "identical" in result.stdout + result.stderr
+
+
+def test_a_change_a_pack_shows_is_never_served_from_the_cache(make_plan, plan_dict, tmp_path, monkeypatch):
+    monkeypatch.setenv("REVIEW_WORKERS", "1")
+    folder = make_plan(plan_dict, DATA)
+    out = tmp_path / "out"
+    run_build(folder, out)
+    renamed = copy.deepcopy(plan_dict)
+    renamed["sectors"][1]["name"] = {"ar": "المياه والصرف الصحي", "en": "Water and sanitation"}
+    make_plan(renamed, DATA)
+    second = run_build(folder, out)
+    text = "\n".join(p.text for p in docx.Document(str(second / "water.docx")).paragraphs)
+    assert "المياه والصرف الصحي" in text
+
+
+def test_cached_and_fresh_builds_give_the_same_bytes(make_plan, tmp_path, monkeypatch):
+    folder = make_plan(None, DATA)
+    warm = tmp_path / "warm"
+    run_build(folder, warm)
+    (folder / "data/2024-Q1/projects.csv").write_text("project_id,progress,spent\nP1,25,100\n", encoding="utf-8")
+    cached = run_build(folder, warm)  # r2: uses the caches
+    cold_root = tmp_path / "cold"
+    cold = run_build(folder, cold_root)  # r1 of an empty output: no cache
+    for path in sorted(p for p in cold.rglob("*") if p.is_file() and "snapshot" not in p.parts
+                       and p.name != "manifest.json"):
+        other = cached / path.relative_to(cold)
+        if path.suffix == ".docx":
+            # Only the revision number in the draft mark differs (r1 against r2).
+            assert header_text(path).replace("المراجعة 1", "المراجعة 2") == header_text(other), path.name
+        else:
+            assert path.read_bytes() == other.read_bytes(), path.name
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_worker_count_does_not_change_the_output(make_plan, tmp_path, monkeypatch, workers):
+    monkeypatch.setenv("REVIEW_WORKERS", workers)
+    folder = make_plan(None, DATA)
+    built = run_build(folder, tmp_path / workers)
+    monkeypatch.setenv("REVIEW_WORKERS", "1")
+    reference = run_build(folder, tmp_path / f"ref{workers}")
+    for path in sorted(p for p in reference.rglob("*") if p.is_file() and p.name != "manifest.json"):
+        assert path.read_bytes() == (built / path.relative_to(reference)).read_bytes(), path.name
