@@ -16,26 +16,33 @@ time runs right to left.
 
 Only the object-oriented API is used (``Figure`` + ``FigureCanvasAgg``, never ``pyplot``), so
 charts can be drawn in worker processes; the only process-wide state is the font registration
-and a cache of text widths.
+and caches of measured words and shaped lines.
+
+Layout is explicit, not matplotlib's constrained layout: every text's size is known before drawing
+(widths from the measured words, heights from the fixed line spacing), so each chart's margins
+are computed once and the figure is drawn once. :class:`_Renderer` draws our text exactly as Agg
+does, answering measurements from the caches; :func:`_encode_png` writes the PNG.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
-import io
 import math
 import os
+import struct
+import threading
+import zlib
 from collections.abc import Callable, Sequence
 
 import fontpkg
 import numpy as np
 from matplotlib import font_manager, ft2font
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
 from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.patches import Patch, Rectangle
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from review.status import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, TEXT_COLOURS, colour
 
@@ -167,19 +174,147 @@ def _bidi(text: str, rtl: bool) -> str:
                      for line in text.split("\n"))
 
 
-@functools.lru_cache(maxsize=4096)
-def _text_width(text: str, size: float) -> float:
-    """Width in pixels at :data:`DPI` of ``text`` shaped in our font (as the renderer measures)."""
+@functools.lru_cache(maxsize=8192)
+def _text_metrics(text: str, size: float) -> tuple[float, float, float]:
+    """(width, height, descent) in pixels at :data:`DPI` of ``text`` shaped in our font."""
     if not text:
-        return 0.0
-    width, _, _ = _measuring_renderer().get_text_width_height_descent(text, _font(size),
-                                                                     ismath=False)
-    return width
+        return 0.0, 0.0, 0.0
+    return RendererAgg.get_text_width_height_descent(_measuring_renderer(), text, _font(size),
+                                                     ismath=False)
+
+
+@functools.lru_cache(maxsize=8192)
+def _line_metrics(line: str, size: float) -> tuple[float, float, float]:
+    """(width, height, descent) in pixels of one line, as the renderer measures it.
+
+    Shaping is the dear part of text (libraqm), so a line is measured from its words, which recur
+    from chart to chart: Arabic letters never join across a space and widths are advances, so
+    the line is as wide as its words and spaces, as high as its highest ascent and deepest descent.
+    A space or a leading RLM has no width, and no ink, but puts the baseline inside the box.
+    """
+    words = line.removeprefix(_RLM).split(" ")
+    if len(words) == 1 and len(words[0]) == len(line):
+        return _text_metrics(line, size)
+    parts = [_text_metrics(word, size) for word in words]
+    width = sum(w for w, _, _ in parts) + _text_metrics("\u00a0", size)[0] * (len(words) - 1)
+    ascent = max(0.0, *(h - d for _, h, d in parts))
+    descent = max(0.0, *(d for _, _, d in parts))
+    return width, ascent + descent, descent
+
+
+def _text_width(text: str, size: float) -> float:
+    """Width in pixels at :data:`DPI` of one line of ``text`` in our font."""
+    return _line_metrics(text, size)[0]
 
 
 @functools.cache
 def _measuring_renderer() -> RendererAgg:
     return RendererAgg(8, 8, DPI)
+
+
+@functools.cache
+def _height_metrics(size: float) -> tuple[float, float, float]:
+    """(ascent, descent, line gap) in pixels of our font, as ``Text`` reads them from OS/2."""
+    font = ft2font.FT2Font(font_path())
+    os2 = font.get_sfnt_table("OS/2")
+    scale = size * DPI / 72 / font.get_sfnt_table("head")["unitsPerEm"]
+    return (os2["sTypoAscender"] * scale, -os2["sTypoDescender"] * scale,
+            os2["sTypoLineGap"] * scale)
+
+
+@functools.cache
+def _font_paths() -> tuple:
+    return tuple(font_manager.fontManager._find_fonts_by_props(_font(_TEXT_PT)))
+
+
+def _ft_font() -> ft2font.FT2Font:
+    """The FT2Font (with its fallback) that matplotlib draws our text with.
+
+    Not kept here: matplotlib's ``get_font`` gives each thread its own and drops them in a forked
+    child (FreeType faces share the parent's file offsets and must not be used across a fork).
+    """
+    return font_manager.get_font(_font_paths())
+
+
+class _Renderer(RendererAgg):
+    """An Agg renderer that knows our font: it measures our text through the process-wide caches
+    above and skips the font look-ups matplotlib repeats for every text and line."""
+
+    def _our_size(self, prop) -> float | None:
+        size = prop.get_size_in_points()
+        return size if self.dpi == DPI and prop == _font(size) else None
+
+    def get_text_width_height_descent(self, s, prop, ismath):
+        if not ismath and (size := self._our_size(prop)):
+            return _line_metrics(s, size)
+        return super().get_text_width_height_descent(s, prop, ismath)
+
+    def _get_font_height_metrics(self, prop):
+        # Asked by Text._get_layout (matplotlib ≥ 3.11); None falls back to its own look-up.
+        size = self._our_size(prop)
+        return _height_metrics(size) if size else (None, None, None)
+
+    def _prepare_font(self, font_prop):
+        if not (size := self._our_size(font_prop)):
+            return super()._prepare_font(font_prop)
+        font = _ft_font()
+        font.clear()
+        font.set_size(size, self.dpi)
+        return font
+
+    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        # RendererAgg.draw_text for our unrotated text, with two savings that leave the pixels
+        # as they were: a line is shaped once per process (tick and value labels recur from
+        # chart to chart), and the per-glyph transform, the same for every glyph, is built once.
+        size = self._our_size(prop)
+        if (ismath or not size or angle or mtext is not None
+                and (mtext.get_fontfeatures() is not None or mtext.get_language() is not None)):
+            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
+        flags = get_hinting_flag()
+        mode = ft2font.RenderMode.NORMAL if gc.get_antialiased() else ft2font.RenderMode.MONO
+        height = self.height
+        for font, glyph, dx, dy in _shaped(s, size, flags, threading.get_ident()):
+            font.set_size(size, self.dpi)
+            font._set_transform(_UNROTATED,
+                                [round(0x40 * (x + dx)), round(0x40 * (height - y + dy))])
+            bitmap = font._render_glyph(glyph, flags, mode)
+            buffer = bitmap.buffer
+            if mode is ft2font.RenderMode.MONO:
+                buffer *= 0xff
+            self._renderer.draw_text_image(buffer, bitmap.left,
+                                           int(height) - bitmap.top + buffer.shape[0], 0, gc)
+
+
+# FreeType's 16.16 transform matrix of an unrotated, unslanted glyph.
+_UNROTATED = np.array([[0x10000, 0], [0, 0x10000]])
+
+
+@functools.lru_cache(maxsize=4096)
+def _shaped(line: str, size: float, flags, thread: int) -> tuple:
+    """The glyphs of one line as Agg draws them: (font, glyph index, x, y) each, in pixels.
+
+    The fonts are the calling thread's (``thread`` is part of the key); a forked child starts
+    with none (see :func:`_ft_font`).
+    """
+    font = _ft_font()
+    font.clear()
+    font.set_size(size, DPI)
+    return tuple((item.ft_object, item.glyph_index, item.x, item.y)
+                 for item in font._layout(line, flags=flags))
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_shaped.cache_clear)
+
+
+class _Canvas(FigureCanvasAgg):
+    def get_renderer(self):
+        w, h = self.get_width_height(physical=True)
+        key = w, h, self.figure.dpi
+        if self._lastKey != key:
+            self.renderer = _Renderer(w, h, self.figure.dpi)
+            self._lastKey = key
+        return self.renderer
 
 
 class _Measure:
@@ -249,31 +384,94 @@ def _line_count(text: str) -> int:
 # --- figure -------------------------------------------------------------------------------------
 
 
+# Charts are laid out by hand rather than by matplotlib's constrained layout: every text's size is
+# known before drawing (widths from :func:`_text_metrics`, heights from the fixed line spacing), so
+# the plot's box is set once and ``savefig`` draws once. Margins are in pixels at DPI.
+
+#: Blank border round every chart, and the least room between two blocks, in pixels.
+_PAD = 0.06 * DPI
+#: Room between the title (or the legend) and the plot, in pixels.
+_GAP = 2 * _PAD
+#: Tick length + tick label pad of the value axes, in points.
+_TICK_PT = 3 + 3.5
+
+
+def _px(points: float) -> float:
+    return points * DPI / 72
+
+
+def _lines_px(lines: int, size: float) -> float:
+    """Height in pixels of a text of ``lines`` lines: matplotlib spaces them by linespacing."""
+    return lines * _LINE_EM * _px(size)
+
+
 def _figure(width_cm: float, height_cm: float) -> Figure:
     height_cm = min(max(height_cm, 3.0), MAX_HEIGHT_CM)
     # Whole pixels, so the PNG is exactly round(width_cm / 2.54 × DPI) wide.
     size = [round(cm * _CM * DPI) / DPI for cm in (width_cm, height_cm)]
-    fig = Figure(figsize=size, dpi=DPI, layout="constrained", facecolor="white")
-    FigureCanvasAgg(fig)
-    fig.get_layout_engine().set(w_pad=0.06, h_pad=0.06, wspace=0, hspace=0)
+    fig = Figure(figsize=size, dpi=DPI, facecolor="white")
+    _Canvas(fig)
     return fig
+
+
+def _place(ax, *, top: float, bottom: float = 0.0, left: float = 0.0, right: float = 0.0) -> None:
+    """Set the plot's box from its margins in pixels (beyond the :data:`_PAD` border)."""
+    fig = ax.get_figure()
+    width, height = fig.bbox.width, fig.bbox.height
+    x0, x1 = _PAD + left, width - _PAD - right
+    y0, y1 = _PAD + bottom, height - _PAD - top
+    ax.set_position([x0 / width, y0 / height, max(x1 - x0, 1.0) / width,
+                     max(y1 - y0, 1.0) / height])
+
+
+def _plot_height(fig: Figure, top: float, bottom: float) -> float:
+    return fig.bbox.height - 2 * _PAD - top - bottom
 
 
 def _png(fig: Figure) -> bytes:
     """Render ``fig`` to PNG bytes with no clock or version metadata (byte-identical reruns)."""
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=DPI, metadata={"Software": None})
-    return buffer.getvalue()
+    fig.canvas.draw()
+    return _encode_png(np.asarray(fig.canvas.buffer_rgba()))
 
 
-def _title(fig: Figure, title: str, rtl: bool) -> None:
-    if title:
-        fig.suptitle(_bidi(title, rtl), x=0.99 if rtl else 0.01, ha="right" if rtl else "left",
-                     color=_INK, **_style(_TITLE_PT))
+def _encode_png(rgba: np.ndarray) -> bytes:
+    """Encode 8-bit RGBA pixels as a PNG with its resolution (pHYs) and nothing else.
+
+    Written here rather than by Pillow, whose per-row adaptive filtering costs more than the rest
+    of the encoding: charts are mostly flat colour, which zlib packs well unfiltered (level 3 gives
+    files about the size of Pillow's default at a quarter of the time).
+    """
+    height, width, _ = rgba.shape
+    rows = np.zeros((height, width * 4 + 1), np.uint8)  # each row: filter type 0 (None), pixels
+    rows[:, 1:] = rgba.reshape(height, -1)
+    per_metre = round(DPI / 0.0254)
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+
+    return b"".join([
+        b"\x89PNG\r\n\x1a\n",
+        chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
+        chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
+        chunk(b"IDAT", zlib.compress(rows, 3)),
+        chunk(b"IEND", b""),
+    ])
 
 
-def _empty(fig: Figure, message: str, rtl: bool) -> None:
+def _title(fig: Figure, title: str, rtl: bool) -> float:
+    """Write the title at the top; return the room it takes above the plot, in pixels."""
+    if not title:
+        return 0.0
+    text = _bidi(title, rtl)
+    fig.suptitle(text, x=0.99 if rtl else 0.01, y=1 - _PAD / fig.bbox.height, va="top",
+                 ha="right" if rtl else "left", color=_INK, **_style(_TITLE_PT))
+    return _lines_px(_line_count(text), _TITLE_PT) + _GAP
+
+
+def _empty(fig: Figure, message: str, rtl: bool, top: float) -> None:
     ax = fig.add_subplot()
+    _place(ax, top=top)
     ax.set_axis_off()
     ax.text(0.5, 0.5, _bidi(message, rtl), ha="center", va="center", color=_MUTED,
             transform=ax.transAxes, **_style(_TEXT_PT))
@@ -281,8 +479,7 @@ def _empty(fig: Figure, message: str, rtl: bool) -> None:
 
 def _empty_chart(title: str, message: str, width_cm: float, rtl: bool) -> Figure:
     fig = _figure(width_cm, 4.0)
-    _title(fig, title, rtl)
-    _empty(fig, message, rtl)
+    _empty(fig, message, rtl, _title(fig, title, rtl))
     return fig
 
 
@@ -331,42 +528,88 @@ def _setup_category_axis(ax, labels: Sequence[str], size: float, rtl: bool) -> N
 
     In RTL the labels sit on the right as a right-aligned column (every label starts at the same
     edge, as in the pack's tables); otherwise on the left, flush to the axis.
+
+    The labels are plain texts placed as tick labels would be (``gid`` "category"): ticks are
+    dear to make, five artists each, and these have no tick marks or grid lines to draw.
     """
-    ax.set_yticks(range(len(labels)), labels=[_bidi(label, rtl) for label in labels],
-                  **_style(size, color=_INK, va="center"))
+    ax.set_yticks([])
     ax.set_ylim(len(labels) - 0.5, -0.5)
     if rtl:
         ax.yaxis.tick_right()
         # Anchor each label at the far edge of the column and right-align it there.
-        pad = _label_width_pt(labels, size) + 5
-        ax.tick_params(axis="y", length=0, pad=pad)
-        for label in ax.get_yticklabels(which="major"):
-            label.set_horizontalalignment("right")
-            label.set_multialignment("right")
+        transform, _, _ = ax.get_yaxis_text2_transform(_label_width_pt(labels, size) + 5)
     else:
-        ax.tick_params(axis="y", length=0, pad=5)
+        transform, _, _ = ax.get_yaxis_text1_transform(5)
+    for y, label in enumerate(labels):
+        ax.text(1 if rtl else 0, y, _bidi(label, rtl), transform=transform, ha="right",
+                va="center", color=_INK, clip_on=False, gid="category", **_style(size))
     for side in ("top", "left", "right"):
         ax.spines[side].set_visible(False)
     ax.spines["bottom"].set_color(_MUTED)
 
 
+def _place_bars(ax, labels: Sequence[str], size: float, rtl: bool, *, top: float,
+                bottom: float = 0.0, upper: float = 1.0,
+                ticks: Sequence[tuple[float, str]] = ()) -> None:
+    """Place a horizontal-bar plot: its category labels beside it, value ticks (value, label)
+    below it kept inside the image (a label on the axis's end sticks out by half its width)."""
+    column = _px(_label_width_pt(labels, size) + 5)
+    width = ax.get_figure().bbox.width - 2 * _PAD - column
+    far = near = 0.0
+    for value, text in ticks:
+        half = max((_text_width(line, _SMALL_PT) for line in text.split("\n")), default=0) / 2
+        # Distance from the far end, as a share of the plot width (which the margin reduces).
+        share = min(max((upper - value) / upper, 0.0), 0.999)
+        far = max(far, (half - share * width) / (1 - share))
+        if value <= 0:
+            near = max(near, half - column)
+    margins = {"left": far, "right": column + near} if rtl else {"left": column + near,
+                                                                 "right": far}
+    _place(ax, top=top, bottom=bottom, **margins)
+
+
+def _value_ticks_px(ticks: Sequence[tuple[float, str]]) -> float:
+    """Room under the plot for its value ticks and their labels, in pixels."""
+    lines = max((_line_count(text) for _, text in ticks), default=0)
+    return _px(_TICK_PT) + _lines_px(lines, _SMALL_PT) if lines else 0.0
+
+
 def _set_value_axis(ax, upper: float, ticks: Sequence[float], fmt: Format, rtl: bool,
-                    size: float = _SMALL_PT) -> None:
-    """A horizontal value axis from 0 to ``upper``; reversed for RTL so bars grow leftwards."""
+                    size: float = _SMALL_PT) -> list[tuple[float, str]]:
+    """A horizontal value axis from 0 to ``upper``; reversed for RTL so bars grow leftwards.
+
+    Returns the ticks as (value, label), for :func:`_place_bars`.
+    """
     ax.set_xlim((upper, 0) if rtl else (0, upper))
-    ax.set_xticks(list(ticks), labels=[_bidi(fmt(t), rtl) for t in ticks],
-                  **_style(size, color=_MUTED))
+    texts = [_bidi(fmt(t), rtl) for t in ticks]
+    ax.set_xticks(list(ticks), labels=texts, **_style(size, color=_MUTED))
     ax.tick_params(axis="x", length=3, color=_MUTED)
     ax.grid(axis="x", color=_GRID, linewidth=0.6)
     ax.set_axisbelow(True)
+    return list(zip(ticks, texts))
+
+
+def _bars(ax, bars, height: float) -> None:
+    """Horizontal bars from 0 for (y, end, colour) each, as ``barh`` would draw them.
+
+    Added as artists, without ``barh``'s data-limit bookkeeping (a path extent per bar): the
+    value axis's limits are set by hand anyway.
+    """
+    for y, end, fill in bars:
+        ax.add_artist(Rectangle((0, y - height / 2), end, height, facecolor=fill,
+                                edgecolor="none", label="_nolegend_"))
 
 
 def _end_label(ax, x: float, y: float, text: str, rtl: bool, size: float = _SMALL_PT,
                colour_: str = _INK) -> None:
     """Write ``text`` just past the end of a bar (to its left in RTL)."""
-    ax.annotate(_bidi(text, rtl), (x, y), xytext=(-3 if rtl else 3, 0), textcoords="offset points",
-                ha="right" if rtl else "left", va="center", color=colour_, annotation_clip=False,
-                **_style(size))
+    ax.text(x, y, _bidi(text, rtl), transform=_offset(ax, -3 if rtl else 3, 0), clip_on=False,
+            ha="right" if rtl else "left", va="center", color=colour_, **_style(size))
+
+
+def _offset(ax, dx: float, dy: float):
+    """Data coordinates moved by (dx, dy) points: a plain Text costs less than an Annotation."""
+    return ax.transData + ScaledTranslation(dx / 72, dy / 72, ax.get_figure().dpi_scale_trans)
 
 
 def _plot_px(width_cm: float, labels: Sequence[str], size: float) -> float:
@@ -396,10 +639,13 @@ def _percent_ticks(upper: float) -> list[float]:
 
 
 def _legend(fig: Figure, handles: list, labels: list[str], rtl: bool, ncols: int | None = None,
-            handler_map: dict | None = None) -> None:
-    """A legend under the chart, read row by row; in RTL entries and markers start on the right."""
+            handler_map: dict | None = None) -> float:
+    """A legend under the chart, read row by row; in RTL entries and markers start on the right.
+
+    Returns the room it takes under the plot, in pixels.
+    """
     if not handles:
-        return
+        return 0.0
     n = len(handles)
     ncols = ncols or math.ceil(n / math.ceil(n / 4))
     # Each column gets an equal share of the width, less its marker and the column spacing.
@@ -416,12 +662,14 @@ def _legend(fig: Figure, handles: list, labels: list[str], rtl: bool, ncols: int
     blank = Patch(visible=False)
     handles = [handles[k] if k < n else blank for k in order]
     labels = [labels[k] if k < n else "" for k in order]
-    legend = fig.legend(handles, labels, loc="outside lower center", ncols=ncols, frameon=False,
+    legend = fig.legend(handles, labels, loc="lower center", ncols=ncols, frameon=False,
+                        bbox_to_anchor=(0.5, _PAD / fig.bbox.height), borderaxespad=0,
                         markerfirst=not rtl, handler_map=handler_map, prop=_font(_SMALL_PT),
                         handlelength=1.6, columnspacing=1.6)
     for text in legend.get_texts():
         text.update({"parse_math": False, "linespacing": _linespacing(),
                      "multialignment": "right" if rtl else "left"})
+    return legend.get_window_extent(fig.canvas.get_renderer()).height + _GAP
 
 
 def _status_swatch(statuses: Sequence[str]) -> tuple:
@@ -451,20 +699,21 @@ def _draw_status_distribution(items, title, empty_message, count_format, width_c
     labels, size = _category_labels([i[0] for i in items], width_cm, len(items), 0.3)
     pitch = _row_pitch_cm(labels, size, 0.75)
     fig = _figure(width_cm, 1.6 + len(items) * pitch)
-    _title(fig, title, rtl)
+    top = _title(fig, title, rtl)
     ax = fig.add_subplot()
     counts = [max(0, int(i[1])) for i in items]
     texts = [count_format(count) for count in counts]
     upper = _fit_upper(list(zip(counts, texts)), size, _plot_px(width_cm, labels, size),
                        max(max(counts), 1) * 1.05)
     ys = np.arange(len(items))
-    ax.barh(ys, counts, height=0.62, color=[_hex(i[2]) for i in items], edgecolor="none")
+    _bars(ax, zip(ys, counts, [_hex(i[2]) for i in items]), 0.62)
     for y, count, text in zip(ys, counts, texts):
         _end_label(ax, count, y, text, rtl, size)
     _setup_category_axis(ax, labels, size, rtl)
     ax.set_xlim((upper, 0) if rtl else (0, upper))
     ax.set_xticks([])
     ax.spines["bottom"].set_visible(False)
+    _place_bars(ax, labels, size, rtl, top=top)
     return fig
 
 
@@ -489,7 +738,8 @@ def _draw_score_bars(items, title, thresholds, no_data_label, empty_message, val
     labels, size = _category_labels([i[0] for i in items], width_cm, len(items))
     pitch = _row_pitch_cm(labels, size, 0.55)
     fig = _figure(width_cm, 2.2 + len(items) * pitch)
-    _title(fig, title, rtl)
+    # The threshold values are written above the plot.
+    top = _title(fig, title, rtl) + _lines_px(1, _TINY_PT)
     ax = fig.add_subplot()
     plot_px = _plot_px(width_cm, labels, size)
     ends = [(0.0, _fit_text(no_data_label, size, 0.6 * plot_px)) if value is None
@@ -498,15 +748,16 @@ def _draw_score_bars(items, title, thresholds, no_data_label, empty_message, val
     upper = _fit_upper(ends, size, plot_px, 105.0)
     ys = np.arange(len(items))
     bar_height = 0.62 if len(items) <= 25 else 0.75
-    for y, (_, value, status), (end, text) in zip(ys, items, ends):
-        if value is None:
-            _end_label(ax, 0, y, text, rtl, size, _MUTED)
-            continue
-        ax.barh(y, end, height=bar_height, color=_hex(status), edgecolor="none")
-        _end_label(ax, end, y, text, rtl, size)
-    _set_value_axis(ax, upper, _percent_ticks(upper), value_format, rtl)
+    drawn = [(y, end, _hex(status)) for y, (_, value, status), (end, _) in zip(ys, items, ends)
+             if value is not None]
+    _bars(ax, drawn, bar_height)
+    for y, (_, value, _), (end, text) in zip(ys, items, ends):
+        _end_label(ax, end, y, text, rtl, size, _INK if value is not None else _MUTED)
+    ticks = _set_value_axis(ax, upper, _percent_ticks(upper), value_format, rtl)
     _setup_category_axis(ax, labels, size, rtl)
     _threshold_lines(ax, thresholds, value_format, rtl)
+    _place_bars(ax, labels, size, rtl, top=top, bottom=_value_ticks_px(ticks), upper=upper,
+                ticks=ticks)
     return fig
 
 
@@ -542,7 +793,7 @@ def _draw_score_trend(periods, series, title, thresholds, empty_message, value_f
     n = len(periods)
     legend_rows = math.ceil(len(series) / 4) if len(series) > 1 else 0
     fig = _figure(width_cm, 7.5 + 0.6 * legend_rows)
-    _title(fig, title, rtl)
+    top = _title(fig, title, rtl)
     ax = fig.add_subplot()
     measure = _Measure()
     slot_px = 0.8 * width_cm * _CM * DPI / n
@@ -563,19 +814,24 @@ def _draw_score_trend(periods, series, title, thresholds, empty_message, value_f
                         marker=_SERIES_MARKERS[k % len(_SERIES_MARKERS)], markersize=4.5,
                         zorder=3 + k)
         handles.append(line)
+    # Texts above a point or beside a tick, as (value, height above it in pixels).
+    above = []
     if len(series) == 1:
         for x, v in zip(xs, values[0]):
             if not np.isnan(v):
-                ax.annotate(_bidi(value_format(v), rtl), (x, v), xytext=(0, 6),
-                            textcoords="offset points", ha="center", va="bottom", color=_INK,
-                            **_style(size))
+                text = _bidi(value_format(v), rtl)
+                ax.text(x, v, text, transform=_offset(ax, 0, 6), clip_on=False, ha="center",
+                        va="bottom", color=_INK, **_style(size))
+                above.append((v, _px(6) + _lines_px(_line_count(text), size)))
     ax.set_xlim((n - 0.5, -0.5) if rtl else (-0.5, n - 0.5))
-    ax.set_xticks(xs, labels=[_bidi(p, rtl) for p in period_labels],
-                  **_style(size, color=_INK, multialignment="center"))
+    period_texts = [_bidi(p, rtl) for p in period_labels]
+    ax.set_xticks(xs, labels=period_texts, **_style(size, color=_INK, multialignment="center"))
     ticks = _percent_ticks(upper)
     ax.set_ylim(0, upper)
-    ax.set_yticks(ticks, labels=[_bidi(value_format(t), rtl) for t in ticks],
-                  **_style(_SMALL_PT, color=_MUTED))
+    tick_texts = [_bidi(value_format(t), rtl) for t in ticks]
+    ax.set_yticks(ticks, labels=tick_texts, **_style(_SMALL_PT, color=_MUTED))
+    above += [(t, _lines_px(_line_count(text), _SMALL_PT) / 2)
+              for t, text in zip(ticks, tick_texts)]
     if rtl:
         ax.yaxis.tick_right()
     ax.tick_params(length=3, color=_MUTED)
@@ -585,8 +841,16 @@ def _draw_score_trend(periods, series, title, thresholds, empty_message, value_f
         ax.spines[side].set_visible(False)
     for side in ("bottom", "right" if rtl else "left"):
         ax.spines[side].set_color(_MUTED)
+    legend = 0.0
     if len(series) > 1:
-        _legend(fig, handles, [name for name, _ in series], rtl)
+        legend = _legend(fig, handles, [name for name, _ in series], rtl)
+    bottom = legend + _px(_TICK_PT) + _lines_px(max(map(_line_count, period_texts)), size)
+    side = _px(_TICK_PT) + max(_text_width(line, _SMALL_PT)
+                               for text in tick_texts for line in text.split("\n"))
+    # Grow the top margin by whatever sticks out above the plot (a value near the top).
+    height = _plot_height(fig, top, bottom)
+    top += max([0.0] + [v / upper * height + extra - height for v, extra in above])
+    _place(ax, top=top, bottom=bottom, **{"right" if rtl else "left": side})
     return fig
 
 
@@ -667,7 +931,7 @@ def _paired_bars(items, pairs, title, legend_labels, axis_format, width_cm, rtl,
     labels, size = _category_labels([i[0] for i in items], width_cm, len(items), 0.32)
     pitch = _row_pitch_cm(labels, size, 0.9 if len(items) <= 25 else 0.6)
     fig = _figure(width_cm, 2.8 + len(items) * pitch)
-    _title(fig, title, rtl)
+    top = _title(fig, title, rtl)
     ax = fig.add_subplot()
     plot_px = _plot_px(width_cm, labels, size)
     bars = []  # (y, end or None, text, fill)
@@ -678,19 +942,19 @@ def _paired_bars(items, pairs, title, legend_labels, axis_format, width_cm, rtl,
             end = None if amount is None else min(amount, cap)
             bars.append((y + offset, end, _fit_text(text, _TINY_PT, 0.45 * plot_px), fill))
     upper = _fit_upper([(end or 0.0, text) for _, end, text, _ in bars], _TINY_PT, plot_px, 105.0)
-    for y, end, text, fill in bars:
-        if end is None:
-            _end_label(ax, 0, y, text, rtl, _TINY_PT, _MUTED)
-            continue
-        ax.barh(y, end, height=half, color=fill, edgecolor="none")
-        _end_label(ax, end, y, text, rtl, _TINY_PT)
-    _set_value_axis(ax, upper, [t for t in _percent_ticks(upper) if t <= cap], axis_format, rtl)
+    _bars(ax, [(y, end, fill) for y, end, _, fill in bars if end is not None], half)
+    for y, end, text, _ in bars:
+        _end_label(ax, end or 0.0, y, text, rtl, _TINY_PT, _INK if end is not None else _MUTED)
+    ticks = _set_value_axis(ax, upper, [t for t in _percent_ticks(upper) if t <= cap],
+                            axis_format, rtl)
     ax.axvline(100, color=_MUTED, linewidth=0.8, zorder=3)
     _setup_category_axis(ax, labels, size, rtl)
     handles = [Patch(facecolor=_TARGET_FILL, edgecolor="none"),
                _status_swatch([p[4] for p in pairs if p[1] is not None])]
-    _legend(fig, handles, list(legend_labels), rtl, ncols=2,
-            handler_map={tuple: HandlerTuple(ndivide=None, pad=0)})
+    legend = _legend(fig, handles, list(legend_labels), rtl, ncols=2,
+                     handler_map={tuple: HandlerTuple(ndivide=None, pad=0)})
+    _place_bars(ax, labels, size, rtl, top=top, bottom=legend + _value_ticks_px(ticks),
+                upper=upper, ticks=ticks)
     return fig
 
 
@@ -722,7 +986,7 @@ def _draw_status_heatmap(rows, columns, counts, title, empty_message, count_form
     header_lines = max(_line_count(h) for h in headers)
     pitch = _row_pitch_cm(labels, size, 0.6)
     fig = _figure(width_cm, 1.4 + 0.4 * header_lines + len(rows) * pitch)
-    _title(fig, title, rtl)
+    top = _title(fig, title, rtl)
     ax = fig.add_subplot()
     grid = np.array(counts, dtype=float)
     peak = max(float(grid.max()), 1.0)
@@ -732,17 +996,31 @@ def _draw_status_heatmap(rows, columns, counts, title, empty_message, count_form
             count = grid[r, c]
             strength = 0.0 if count <= 0 else 0.18 + 0.82 * count / peak
             x = m - 1 - c if rtl else c
-            ax.add_patch(Rectangle((x - 0.5, r - 0.5), 1, 1, facecolor=_tint(status, strength),
-                                   edgecolor="white", linewidth=1.5))
+            ax.add_artist(Rectangle((x - 0.5, r - 0.5), 1, 1, facecolor=_tint(status, strength),
+                                    edgecolor="white", linewidth=1.5))
             ink = "#" + TEXT_COLOURS.get(status, "000000") if strength > 0.65 else _INK
             ax.text(x, r, _bidi(count_format(count), rtl), ha="center", va="center",
                     color=ink if count > 0 else "#BDBDBD", **_style(size))
     ax.set_xlim(-0.5, m - 0.5)
     positions = [m - 1 - c if rtl else c for c in range(m)]
-    ax.set_xticks(positions, labels=[_bidi(h, rtl) for h in headers],
+    header_texts = [_bidi(h, rtl) for h in headers]
+    ax.set_xticks(positions, labels=header_texts,
                   **_style(_SMALL_PT, color=_INK, multialignment="center", va="baseline"))
     ax.xaxis.tick_top()
     ax.tick_params(axis="x", length=0, pad=3)
     _setup_category_axis(ax, labels, size, rtl)
     ax.spines["bottom"].set_visible(False)
+    top += _px(3) + max(_above_baseline_px(h, _SMALL_PT) for h in header_texts)
+    _place(ax, top=top, **{"right" if rtl else "left": _px(_label_width_pt(labels, size) + 5)})
     return fig
+
+
+def _above_baseline_px(text: str, size: float) -> float:
+    """How far a text aligned on its (last line's) baseline reaches above it, in pixels.
+
+    With a fixed linespacing matplotlib centres each line's ink in a slot of one line height, so
+    the last line's slot reaches (line − ink height)/2 + ink descent below its baseline.
+    """
+    line = _lines_px(1, size)
+    _, ink, descent = _text_metrics(text.split("\n")[-1], size)
+    return _line_count(text) * line - (descent + (line - ink) / 2)
