@@ -15,6 +15,7 @@ only costs time.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import multiprocessing
 import os
@@ -123,6 +124,9 @@ _TASK_CONTEXT: dict = {}
 
 
 def _init_worker(context, sector_specs, executive_specs, cache_root) -> None:
+    # Everything alive now lives as long as the worker: keep the collector from rescanning it
+    # (about a tenth of chart time).
+    gc.freeze()
     _TASK_CONTEXT.update(context=context, sector_specs=sector_specs, executive_specs=executive_specs,
                          cache_root=cache_root)
 
