@@ -4,13 +4,13 @@
 
 Runs in process. It loads the plan like ``review build`` (``review.build.prepare``), lets
 ``review.build.render_outputs`` compose the chart specs of every sector pack and the executive
-pack, and stops it at its call to ``render_charts`` (so the specs are exactly a real build's,
-whatever context ``render_outputs`` builds). Then it times, ``--repeat`` times each:
+pack, and stops it at its call to ``review.rendering.render_packs`` (so the specs are exactly a
+real build's, whatever context ``render_outputs`` builds). Then it times, ``--repeat`` times each:
 
 - ``serial``: every chart drawn one after another in this process, by calling the
   ``review.charts`` function a spec names — the plain cost of the charts;
-- ``render_charts``: the build's own ``review.build.render_charts(specs)`` without a chart cache
-  (it may use worker processes; then this is the floor of the chart stage as the build runs it).
+- ``render_charts``: ``review.rendering.render_charts(specs)`` without a chart cache, in worker
+  processes (the floor of drawing the charts in parallel, as a build does).
 
 Before timing, one chart is drawn untimed (``warmup``: importing matplotlib, loading the font).
 Prints one JSON object on stdout; seconds throughout.
@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import inspect
 import json
 import statistics
 import sys
@@ -30,38 +29,39 @@ from pathlib import Path
 
 
 class _Stop(Exception):
-    """Raised by the stand-in for render_charts once it holds the specs."""
+    """Raised by the stand-in for render_packs once it holds the specs."""
 
 
 def capture_specs(plan_dir: Path, period: str, issue_date: dt.date, out_root: Path) -> tuple[list, dict]:
     """Return the chart specs a build of ``period`` renders, and the seconds spent reaching them.
 
-    Raises SystemExit when ``render_outputs`` never calls ``review.build.render_charts``.
+    Raises SystemExit when ``render_outputs`` never calls ``review.rendering.render_packs``.
     """
-    from review import build
+    from review import build, rendering
     from review.periods import Period
 
     captured: list = []
 
-    def stand_in(specs, *args, **kwargs):
-        captured.extend(specs)
+    def stand_in(context, sector_specs, executive_specs, *args, **kwargs):
+        captured.extend(spec for specs in sector_specs.values() for spec in specs)
+        captured.extend(executive_specs)
         raise _Stop
 
     options = build.BuildOptions(Path(plan_dir), Period.parse(period), out_root=out_root, issue_date=issue_date)
     start = time.perf_counter()
     loaded = build.prepare(options)
     prepared = time.perf_counter()
-    original = build.render_charts
-    build.render_charts = stand_in
+    original = rendering.render_packs
+    rendering.render_packs = stand_in
     try:
         build.render_outputs(loaded, options, issue_date)
     except _Stop:
         pass
     finally:
-        build.render_charts = original
+        rendering.render_packs = original
     composed = time.perf_counter()
     if not captured:
-        raise SystemExit("floor: review.build.render_outputs did not call review.build.render_charts; "
+        raise SystemExit("floor: review.build.render_outputs did not call review.rendering.render_packs; "
                          "bench/floor.py needs updating to the build's new chart stage")
     return captured, {"prepare": prepared - start, "to_charts": composed - prepared}
 
@@ -78,13 +78,9 @@ def render_serial(specs: list) -> dict[str, float]:
 
 
 def render_with_build(specs: list) -> None:
-    """Render through the build's own render_charts, with no chart cache."""
-    from review import build
-    parameters = inspect.signature(build.render_charts).parameters
-    if "cache_root" in parameters:
-        build.render_charts(specs, cache_root=None)
-    else:
-        build.render_charts(specs)
+    """Render through the build's own render_charts (worker processes), with no chart cache."""
+    from review import rendering
+    rendering.render_charts(specs, cache_root=None)
 
 
 def main(argv: list[str] | None = None) -> int:

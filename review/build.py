@@ -123,7 +123,6 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     from .register import build_register
     from .rendering import render_packs
     from .results import results_json
-    from .workbook import results_workbook
 
     plan, data = loaded.plan, loaded.data
     lang = options.lang or plan.language
@@ -146,17 +145,18 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     sectors = [plan.sector_by_id[s] for s in options.sectors] or plan.sectors
     sector_specs = {sector.id: sector_charts(context, sector) for sector in sectors}
     executive_specs = executive_charts(context)
-    files: dict[str, bytes] = {}
-
-    def results_files() -> None:
-        # Runs while the workers render packs.
-        files["results.json"] = results_json(plan.id, result)
-        files["results.xlsx"] = results_workbook(plan, result, phrases, label, issue_time)
-
+    files: dict[str, bytes] = {"results.json": results_json(plan.id, result)}
     charts = sum(map(len, sector_specs.values())) + len(executive_specs)
     progress(f"Rendering {len(sectors) + 1} packs with {charts} charts")
-    files.update(render_packs(context, sector_specs, executive_specs, options.out_root, progress, results_files))
+    files.update(render_packs(context, sector_specs, executive_specs, options.out_root, progress,
+                              side_tasks=[(results_workbook_file, (label, issue_time))]))
     return files
+
+
+def results_workbook_file(context, label: str, issue_time: dt.datetime) -> dict[str, bytes]:
+    """Return ``{"results.xlsx": bytes}`` for a pack context (run in a render worker)."""
+    from .workbook import results_workbook
+    return {"results.xlsx": results_workbook(context.plan, context.result, context.phrases, label, issue_time)}
 
 
 def prepare(options: BuildOptions, progress: Progress = _quiet) -> Loaded:

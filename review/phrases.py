@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from .errors import InputError, Problem
@@ -40,7 +41,18 @@ def load_phrases(path: Path | None = None, lang: str = "ar") -> Phrases:
 
     Raises InputError when an entry lacks a language or is not text.
     """
-    path = path or TEMPLATES_DIR / "phrases.yaml"
+    path = Path(path or TEMPLATES_DIR / "phrases.yaml")
+    try:
+        stat = path.stat()
+        version = (stat.st_mtime_ns, stat.st_size)
+    except OSError:
+        version = None
+    return Phrases(_load_entries(path, version), lang)
+
+
+@functools.lru_cache(maxsize=8)
+def _load_entries(path: Path, version: tuple | None) -> dict[str, dict[str, str]]:
+    """Return the catalogue's entries (read again only when the file's size or time changed)."""
     loaded = load_yaml(path)
     entries: dict[str, dict[str, str]] = {}
     problems: list[Problem] = []
@@ -63,4 +75,4 @@ def load_phrases(path: Path | None = None, lang: str = "ar") -> Phrases:
     walk(loaded.data, ())
     if problems:
         raise InputError(problems)
-    return Phrases(entries, lang)
+    return entries

@@ -16,6 +16,8 @@ from their own pack — and ``{missing}`` lists that sector's items only.
 
 from __future__ import annotations
 
+import functools
+
 import string
 from dataclasses import dataclass
 from pathlib import Path
@@ -276,9 +278,19 @@ def load_rules(path: Path | None = None) -> Rules:
     """Return the validated rules of ``path`` (default ``templates/recommendations.yaml``).
 
     Raises InputError listing every problem of the file, each with its line: unknown fields,
-    unknown kinds, thresholds out of range, unknown placeholders, duplicate ids.
+    unknown kinds, thresholds out of range, unknown placeholders, duplicate ids. A file read
+    before and unchanged since (same size and modification time) is not read again.
     """
     path = Path(path) if path is not None else RULES_FILE
+    try:
+        stat = path.stat()
+    except OSError:
+        return _load_rules(path, None)
+    return _load_rules(path, (stat.st_mtime_ns, stat.st_size))
+
+
+@functools.lru_cache(maxsize=8)
+def _load_rules(path: Path, version: tuple | None) -> Rules:
     loaded = load_yaml(path)
     data = loaded.data
     if not isinstance(data, dict):

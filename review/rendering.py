@@ -209,21 +209,26 @@ def _cached_sector(context, sector_id: str, specs: list[ChartSpec], cache_root: 
     return files
 
 
+def _side_task(function, args: tuple) -> dict[str, bytes]:
+    return function(_TASK_CONTEXT["context"], *args)
+
+
 def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_specs: list[ChartSpec],
-                 cache_root: Path | None, progress=lambda message: None, meanwhile=None) -> dict[str, bytes]:
+                 cache_root: Path | None, progress=lambda message: None,
+                 side_tasks: list[tuple] = ()) -> dict[str, bytes]:
     """Return every pack and chart of a build as ``{relative path: bytes}``.
 
     ``sector_specs`` maps each sector to build to its charts. Sector packs whose content did not
     change come from the cache (stamped with this revision's number); the others and the
-    executive pack are rendered in worker processes. ``meanwhile`` (optional) is called in this
-    process while the workers render, so that serial work overlaps with theirs.
+    executive pack are rendered in worker processes. ``side_tasks`` are more ``(function, args)``
+    to run there: each module-level ``function(context, *args)`` returns more files.
     """
     files: dict[str, bytes] = {}
     _init_worker(context, sector_specs, executive_specs, cache_root)
-    workers = worker_count(1 + len(sector_specs))
+    workers = worker_count(1 + len(sector_specs) + len(side_tasks))
     if workers == 1 or not sector_specs:
-        if meanwhile is not None:
-            meanwhile()
+        for function, args in side_tasks:
+            files.update(function(context, *args))
         for number, task in enumerate([None, *sector_specs], start=1):
             cached = _cached_sector(context, task, sector_specs[task], cache_root) if task else None
             files.update(cached if cached is not None else _pack_task(task))
@@ -231,13 +236,14 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
         _TASK_CONTEXT.clear()
         return files
 
-    from . import charts
-    charts.font_path()  # imported before forking: workers inherit matplotlib and the font
+    # Workers import matplotlib when they first draw, side by side, while this process looks
+    # the cache up: cheaper than importing it here before forking when few charts changed.
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
                              initargs=(context, sector_specs, executive_specs, cache_root)) as pool:
         # The executive pack shows every sector, so it is always drawn: it starts at once, while
         # this process finds out which sector packs the cache already holds.
         futures = {None: pool.submit(_pack_task, None)}
+        side = [pool.submit(_side_task, function, args) for function, args in side_tasks]
         reused = 0
         for sector_id, specs in sector_specs.items():
             cached = _cached_sector(context, sector_id, specs, cache_root)
@@ -248,8 +254,8 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
                 reused += 1
         if reused:
             progress(f"{reused} of {len(sector_specs)} sector packs unchanged: taken from the cache")
-        if meanwhile is not None:
-            meanwhile()
+        for future in side:
+            files.update(future.result())
         for number, (task, future) in enumerate(futures.items(), start=1):
             files.update(future.result())
             progress(f"Pack {number}/{len(futures)} written: {_pack_name(task)}")
