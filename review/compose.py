@@ -17,7 +17,7 @@ from pathlib import Path
 
 from . import status as st
 from .canonical import digest
-from .evaluate import IndicatorResult, PeriodResult, ProjectResult, RollUp, trend_arrow
+from .evaluate import TREND_FLAT, IndicatorResult, PeriodResult, ProjectResult, RollUp, trend_arrow
 from .formatting import ARABIC, LATIN, format_date, format_number, format_percent, format_points, localize_digits
 from .intake.data import DataSet
 from .periods import Period, period_label, period_short_label, quarter_dates
@@ -122,6 +122,14 @@ class PackContext:
     def status_cell(self, key: str) -> Cell:
         return Cell(self.status_label(key), fill=st.colour(key), colour=st.TEXT_COLOURS.get(key, "000000"),
                     bold=True, align="center")
+
+    def change_words(self, change: float | None) -> str:
+        """Return a change in points as a clause: «بارتفاع 3.5 نقطة مئوية عن الربع السابق», …"""
+        if change is None:
+            return self.t("pack.msg_no_trend")
+        if abs(change) <= TREND_FLAT:
+            return self.t("pack.msg_flat")
+        return self.t("pack.msg_up" if change > 0 else "pack.msg_down", points=self.number(abs(change), 1))
 
     def trend_text(self, change: float | None) -> str:
         if change is None:
@@ -267,15 +275,8 @@ def key_messages(ctx: PackContext, sector: Sector) -> list[str]:
     if roll.score is None:
         first = ctx.t("pack.msg_overall_none", sector=name)
     else:
-        change = roll.trend
-        if change is None:
-            how = ctx.t("pack.msg_no_trend")
-        elif abs(change) <= 1:
-            how = ctx.t("pack.msg_flat")
-        else:
-            how = ctx.t("pack.msg_up" if change > 0 else "pack.msg_down", points=ctx.number(abs(change), 1))
         first = ctx.t("pack.msg_overall", sector=name, score=ctx.percent(roll.score),
-                      status=ctx.status_label(roll.status), change=how)
+                      status=ctx.status_label(roll.status), change=ctx.change_words(roll.trend))
     indicators = [i for i in result.indicators if i.sector == sector.id]
     lagging = sorted((i for i in indicators if i.status in (st.OFF_TRACK, st.STALLED)),
                      key=lambda i: i.achievement if i.achievement is not None else 0)

@@ -71,15 +71,8 @@ def plan_messages(ctx: PackContext) -> list[str]:
     if roll.score is None:
         messages.append(ctx.t("executive.msg_none", plan=title))
     else:
-        change = roll.trend
-        if change is None:
-            how = ctx.t("pack.msg_no_trend")
-        elif abs(change) <= 1:
-            how = ctx.t("pack.msg_flat")
-        else:
-            how = ctx.t("pack.msg_up" if change > 0 else "pack.msg_down", points=ctx.number(abs(change), 1))
         messages.append(ctx.t("executive.msg_overall", score=ctx.percent(roll.score),
-                              status=ctx.status_label(roll.status), change=how))
+                              status=ctx.status_label(roll.status), change=ctx.change_words(roll.trend)))
     scored = [s for s in result.sectors if s.score is not None]
     if scored:
         weakest = min(scored, key=lambda s: s.score)

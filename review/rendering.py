@@ -40,14 +40,21 @@ def _render(spec: ChartSpec) -> bytes:
 
 @lru_cache(maxsize=1)
 def _code_fingerprint() -> bytes:
-    """Return a hash of what else decides a chart's pixels: the chart code, matplotlib, the font."""
-    import matplotlib
+    """Return a hash of what else decides a chart's pixels: the chart code, matplotlib, the font.
 
-    from . import __version__, charts
-    digest = hashlib.sha256()
-    digest.update(Path(charts.__file__).read_bytes())
-    digest.update(f"{__version__}|{matplotlib.__version__}".encode())
-    digest.update(Path(charts.font_path()).name.encode())
+    Read from files and package metadata, without importing matplotlib: a rebuild whose charts
+    all come from the cache never needs it.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    from . import __version__
+    digest = hashlib.sha256((Path(__file__).parent / "charts.py").read_bytes())
+    for package in ("matplotlib", "fontpkg-noto-sans-arabic"):
+        try:
+            digest.update(f"{package}={version(package)}|".encode())
+        except PackageNotFoundError:
+            digest.update(f"{package}=?|".encode())
+    digest.update(__version__.encode())
     return digest.digest()
 
 
