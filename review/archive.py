@@ -190,8 +190,12 @@ def _write_tree(folder: Path, files: dict[str, bytes]) -> None:
     _fsync_dir(folder)
 
 
-def _replace_file(target: Path, data: bytes) -> None:
-    """Write ``target`` atomically: a temporary file beside it, then ``os.replace``."""
+def replace_file(target: Path, data: bytes) -> Path:
+    """Write ``target`` atomically (a temporary file beside it, then ``os.replace``); return it.
+
+    The folder is created when missing; the file gets the usual permissions (umask), not 0600.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     try:
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's files are private; the index and manifests are not
@@ -323,7 +327,7 @@ def write_index(folder: Path, plan_id: str, period: Period | str) -> dict:
     data = _json_bytes(index)
     path = folder / INDEX
     if not path.is_file() or path.read_bytes() != data:
-        _replace_file(path, data)
+        replace_file(path, data)
     return index
 
 
@@ -417,7 +421,7 @@ def finalize_revision(folder: Path, number: int, final_outputs: dict[str, bytes]
     _fsync_dir(revision)
     entries = [dict(e, path=f"{FINAL_DIR}/{e['path']}") for e in file_entries(final_outputs)]
     manifest["final"] = {"finalized_at": finalized_at or utc_now(), "outputs": entries}
-    _replace_file(revision / MANIFEST, _json_bytes(manifest))
+    replace_file(revision / MANIFEST, _json_bytes(manifest))
     _make_read_only(revision)
     write_index(folder, manifest.get("plan", ""), manifest.get("period", folder.name))
     return revision

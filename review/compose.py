@@ -17,15 +17,15 @@ from pathlib import Path
 
 from . import status as st
 from .canonical import digest
-from .evaluate import TREND_FLAT, IndicatorResult, PeriodResult, ProjectResult, RollUp, trend_arrow
-from .formatting import ARABIC, LATIN, format_date, format_number, format_percent, format_points, localize_digits
+from .evaluate import TREND_FLAT, IndicatorResult, PeriodResult, ProjectResult, trend_arrow
+from .formatting import LATIN, format_date, format_number, format_percent, format_points, localize_digits
 from .intake.data import DataSet
 from .periods import Period, period_label, period_short_label, quarter_dates
 from .phrases import Phrases
 from .plan.model import Indicator, Plan, Sector
 from .register import Recommendation
 from .locations import DEFAULT_TEMPLATE
-from .word.writer import Cell, PackWriter, Span
+from .word.writer import Cell, PackWriter
 
 #: Indicators shown in the "furthest behind" chart.
 BEHIND_COUNT = 6
@@ -123,6 +123,16 @@ class PackContext:
         return Cell(self.status_label(key), fill=st.colour(key), colour=st.TEXT_COLOURS.get(key, "000000"),
                     bold=True, align="center")
 
+    def join(self, items) -> str:
+        """Return items as a list in running text, with the Arabic comma in Arabic packs."""
+        return ("، " if self.lang == "ar" else ", ").join(items)
+
+    def status_counts(self, statuses, order: tuple[str, ...]) -> str:
+        """Return how many of ``statuses`` have each status, e.g. «على المسار: 5، متعثر: 1»."""
+        counts = Counter(statuses)
+        return self.join(self.t("pack.count_line", label=self.status_label(key), count=self.number(counts[key]))
+                         for key in order if counts[key])
+
     def change_words(self, change: float | None) -> str:
         """Return a change in points as a clause: «بارتفاع 3.5 نقطة مئوية عن الربع السابق», …"""
         if change is None:
@@ -169,7 +179,7 @@ def _status_items(ctx: PackContext, statuses: list[str], order: tuple[str, ...])
 
 
 def _describe(ctx: PackContext, pairs: list[tuple[str, str]]) -> str:
-    return "؛ ".join(f"{a}: {b}" for a, b in pairs) if ctx.lang == "ar" else "; ".join(f"{a}: {b}" for a, b in pairs)
+    return ("؛ " if ctx.lang == "ar" else "; ").join(f"{a}: {b}" for a, b in pairs)
 
 
 def sector_charts(ctx: PackContext, sector: Sector) -> list[ChartSpec]:
@@ -300,7 +310,7 @@ def key_messages(ctx: PackContext, sector: Sector) -> list[str]:
         incomplete = [ctx.entity_name(e.id) for e in _sector_entities(ctx, sector)
                       if e.completeness is not None and e.completeness < 100]
         if incomplete:
-            third = ctx.t("pack.msg_incomplete", entities="، ".join(incomplete) if ctx.lang == "ar" else ", ".join(incomplete))
+            third = ctx.t("pack.msg_incomplete", entities=ctx.join(incomplete))
         elif projects:
             third = ctx.t("pack.msg_projects_ok", total=ctx.number(len(projects)))
         else:
@@ -320,22 +330,15 @@ def write_summary(writer: PackWriter, ctx: PackContext, sector: Sector) -> None:
     writer.heading(ctx.t("pack.summary"), 1)
     indicators = [i for i in result.indicators if i.sector == sector.id]
     projects = [p for p in result.projects if p.sector == sector.id]
-    counts = Counter(i.status for i in indicators)
-    project_counts = Counter(p.status for p in projects)
     rows = [
         (ctx.t("pack.sector_score"), ctx.percent(roll.score)),
         (ctx.t("pack.status"), ctx.status_cell(roll.status)),
         (ctx.t("pack.coverage"), ctx.percent(roll.coverage)),
         (ctx.t("pack.change"), _change_text(ctx, roll.trend)),
-        (ctx.t("pack.indicator_counts"), "، ".join(ctx.t("pack.count_line", label=ctx.status_label(k), count=ctx.number(counts[k]))
-                                                   for k in st.STATUSES if counts[k]) if ctx.lang == "ar" else
-         ", ".join(ctx.t("pack.count_line", label=ctx.status_label(k), count=ctx.number(counts[k])) for k in st.STATUSES if counts[k])),
+        (ctx.t("pack.indicator_counts"), ctx.status_counts((i.status for i in indicators), st.STATUSES)),
     ]
     if projects:
-        separator = "، " if ctx.lang == "ar" else ", "
-        rows.append((ctx.t("pack.project_counts"), separator.join(
-            ctx.t("pack.count_line", label=ctx.status_label(k), count=ctx.number(project_counts[k]))
-            for k in st.PROJECT_STATUSES if project_counts[k])))
+        rows.append((ctx.t("pack.project_counts"), ctx.status_counts((p.status for p in projects), st.PROJECT_STATUSES)))
     writer.key_value_table(rows)
     writer.heading(ctx.t("pack.key_messages"), 2)
     writer.bullets(key_messages(ctx, sector))
@@ -617,7 +620,3 @@ def write_sector_pack(ctx: PackContext, sector: Sector, specs: list[ChartSpec], 
     writer.heading(t("pack.sources"), 2)
     write_sources(writer, ctx, sector)
     return writer.to_bytes()
-
-
-__all__ = ["ChartSpec", "PackContext", "Proposal", "sector_charts", "write_sector_pack", "indicator_rows",
-           "key_messages", "ARABIC", "RollUp", "Span"]

@@ -256,7 +256,7 @@ def _evaluate_base(plan: Plan, data: DataSet, period: Period) -> PeriodResult:
                           sectors, objectives, indicators)
     result.projects = [_evaluate_project(plan, sector.id, project, data, period)
                        for sector, project in plan.projects()]
-    result.entities = _completeness(plan, data, period)
+    result.entities = completeness_by_entity(plan, data, period)
     return result
 
 
@@ -281,7 +281,9 @@ def _evaluate_project(plan: Plan, sector_id: str, project: Project, data: DataSe
                          execution, spent)
 
 
-def _completeness(plan: Plan, data: DataSet, period: Period) -> list[EntityResult]:
+def completeness_by_entity(plan: Plan, data: DataSet, period: Period) -> list[EntityResult]:
+    """Return each entity's data completeness for ``period`` (§4.8): share of its indicators and
+    projects with a value, 0–100; None for an entity with neither."""
     expected = {e.id: 0 for e in plan.entities}
     received = {e.id: 0 for e in plan.entities}
     for _, _, indicator in plan.indicators():

@@ -13,7 +13,7 @@ from collections import Counter
 from . import status as st
 from .compose import (ChartSpec, PackContext, _change_text, _describe, recommendation_cell, start_document,
                       write_charts, write_completeness, write_methodology, write_proposals, write_sources)
-from .word.writer import Cell, PackWriter
+from .word.writer import PackWriter
 
 EXECUTIVE = "executive"
 
@@ -42,7 +42,7 @@ def executive_charts(ctx: PackContext) -> list[ChartSpec]:
     specs.append(ChartSpec(f"{EXECUTIVE}-heatmap.png", "status_heatmap", (rows, columns, counts, title),
                            {**common, "count_format": formats["count"]}, title,
                            ctx.t("pack.chart_alt", title=title, details=_describe(ctx, [
-                               (row, "، ".join(f"{label} {ctx.number(n)}" for (label, _), n in zip(columns, line) if n))
+                               (row, ctx.join(f"{label} {ctx.number(n)}" for (label, _), n in zip(columns, line) if n))
                                for row, line in zip(rows, counts)]))))
 
     title = ctx.t("pack.chart_sector_trends")
@@ -96,15 +96,12 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
     names = {s.id: ctx.text(s.name) for s in plan.sectors}
 
     writer.heading(t("pack.summary"), 1)
-    counts = Counter(s.status for s in result.sectors)
-    separator = "، " if ctx.lang == "ar" else ", "
     writer.key_value_table([
         (t("pack.plan_score"), ctx.percent(result.plan.score)),
         (t("pack.status"), ctx.status_cell(result.plan.status)),
         (t("pack.coverage"), ctx.percent(result.plan.coverage)),
         (t("pack.change"), _change_text(ctx, result.plan.trend)),
-        (t("executive.sectors_by_status"), separator.join(
-            t("pack.count_line", label=ctx.status_label(k), count=ctx.number(counts[k])) for k in st.STATUSES if counts[k])),
+        (t("executive.sectors_by_status"), ctx.status_counts((s.status for s in result.sectors), st.STATUSES)),
     ])
     writer.heading(t("pack.key_messages"), 2)
     writer.bullets(plan_messages(ctx))
@@ -188,6 +185,3 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
     writer.heading(t("pack.sources"), 2)
     write_sources(writer, ctx, None)
     return writer.to_bytes()
-
-
-__all__ = ["EXECUTIVE", "executive_charts", "plan_messages", "write_executive_pack", "Cell"]

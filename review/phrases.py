@@ -6,9 +6,9 @@ import functools
 from pathlib import Path
 
 from .errors import InputError, Problem
+from .locations import TEMPLATES_DIR
 from .plan.loader import format_path, load_yaml
 
-from .locations import TEMPLATES_DIR  # noqa: E402  (re-exported: phrases live there)
 LANGS = ("ar", "en")
 
 

@@ -23,7 +23,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 
 from . import status as st
-from .archive import period_folder
+from .archive import period_folder, replace_file
 from .build import check_period, load, resolve_issue_date
 from .errors import display_path
 from .formatting import localize_digits
@@ -154,23 +154,6 @@ def register_workbook(plan: Plan, data: DataSet, items: list[Recommendation], pe
     return workbook_bytes(workbook)
 
 
-def write_atomically(path: Path, content: bytes) -> Path:
-    """Write ``content`` to ``path`` through a temporary file in the same folder (all or nothing)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # open(..., "xb") rather than mkstemp: the file gets the usual permissions (umask), not 0600.
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        with open(temporary, "xb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
-    return path
-
-
 def issue_time(plan: Plan, period: Period) -> dt.datetime:
     """Return the workbook's date: ``SOURCE_DATE_EPOCH``'s day when set, else the period's last day (never the clock)."""
     if os.environ.get("SOURCE_DATE_EPOCH", "").strip():
@@ -198,5 +181,5 @@ def recommendations_report(plan_dir: Path, period: Period, out_root: Path = Path
     content = register_workbook(plan, loaded.data, items, period, phrases, issue_time(plan, period), Path(plan_dir))
     target = period_folder(out_root, plan.id, period) / FILE_NAME
     progress(f"Writing {display_path(target)}")
-    write_atomically(target, content)
+    replace_file(target, content)
     return register_table(plan, items, period) + f"\nWrote {display_path(target)}"

@@ -157,6 +157,20 @@ def _pack_task(sector_id: str | None) -> dict[str, bytes]:
 REVISION_PLACEHOLDER = "REVIEWREVISIONPLACEHOLDER"
 
 
+def _pack_slot(context, sector_id: str, specs: list[ChartSpec], cache_root: Path | None):
+    """Return (context with the revision placeholder, cache file of the pack, revision text), or
+    None when the pack is not cached at all (no cache, or no draft mark to stamp)."""
+    from dataclasses import replace
+
+    from .compose import pack_key
+    revision = _revision_text(context)
+    if cache_root is None or revision is None:
+        return None
+    generic = replace(context, draft_mark=context.draft_mark.replace(revision, REVISION_PLACEHOLDER))
+    key = pack_key(generic, context.plan.sector_by_id[sector_id], [chart_key(spec) for spec in specs])
+    return generic, Path(cache_root) / PACK_CACHE_DIR / f"{key}.docx", revision
+
+
 def _sector_pack(context, sector_id: str, specs: list[ChartSpec], pngs: dict[str, bytes],
                  cache_root: Path | None) -> bytes:
     """Return a sector pack, from the pack cache when nothing it shows has changed.
@@ -165,22 +179,18 @@ def _sector_pack(context, sector_id: str, specs: list[ChartSpec], pngs: dict[str
     for the revision number, stamped into the page headers on the way out — the same bytes as a
     pack written with the number directly.
     """
-    from dataclasses import replace
-
-    from .compose import pack_key, write_sector_pack
+    from .compose import write_sector_pack
     from .word.writer import replace_in_headers
     sector = context.plan.sector_by_id[sector_id]
-    revision = _revision_text(context)
-    if cache_root is None or revision is None:
+    slot = _pack_slot(context, sector_id, specs, cache_root)
+    if slot is None:
         return write_sector_pack(context, sector, specs, pngs)
-    generic = replace(context, draft_mark=context.draft_mark.replace(revision, REVISION_PLACEHOLDER))
-    key = pack_key(generic, sector, [chart_key(spec) for spec in specs])
-    cached = Path(cache_root) / PACK_CACHE_DIR / f"{key}.docx"
+    generic, cached, revision = slot
     if cached.is_file():
         document = cached.read_bytes()
     else:
         document = write_sector_pack(generic, sector, specs, pngs)
-        _store(cached.parent, key, document, ".docx")
+        _store(cached.parent, cached.stem, document, ".docx")
     return replace_in_headers(document, REVISION_PLACEHOLDER, revision)
 
 
@@ -198,17 +208,12 @@ def _revision_text(context) -> str | None:
 
 def _cached_sector(context, sector_id: str, specs: list[ChartSpec], cache_root: Path | None) -> dict[str, bytes] | None:
     """Return a sector's pack and charts from the caches when all of them are there, else None."""
-    from dataclasses import replace
-
-    from .compose import pack_key
     from .word.writer import replace_in_headers
-    revision = _revision_text(context)
-    if cache_root is None or revision is None:
+    slot = _pack_slot(context, sector_id, specs, cache_root)
+    if slot is None:
         return None
-    keys = {spec.name: chart_key(spec) for spec in specs}
-    charts = {name: Path(cache_root) / CACHE_DIR / f"{key}.png" for name, key in keys.items()}
-    generic = replace(context, draft_mark=context.draft_mark.replace(revision, REVISION_PLACEHOLDER))
-    pack = Path(cache_root) / PACK_CACHE_DIR / f"{pack_key(generic, context.plan.sector_by_id[sector_id], list(keys.values()))}.docx"
+    _, pack, revision = slot
+    charts = {spec.name: Path(cache_root) / CACHE_DIR / f"{chart_key(spec)}.png" for spec in specs}
     if not pack.is_file() or not all(path.is_file() for path in charts.values()):
         return None
     files = {f"charts/{name}": path.read_bytes() for name, path in charts.items()}

@@ -9,15 +9,15 @@ listed under the table instead of hiding it: the secretariat needs both to chase
 from __future__ import annotations
 
 import datetime as dt
-import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from openpyxl import Workbook
 
+from .archive import replace_file
 from .errors import UsageError, display_path, format_problems
-from .intake.data import DATA_DIR, PeriodData, read_period
+from .intake.data import PeriodData, read_period
+from .locations import DATA_DIR
 from .periods import Period, check_year, period_label
 from .phrases import Phrases, load_phrases
 from .plan.model import Entity, Plan
@@ -136,21 +136,6 @@ def status_workbook(plan: Plan, period: Period, data: PeriodData, phrases: Phras
     return workbook_bytes(workbook)
 
 
-def _write_atomically(path: Path, content: bytes) -> None:
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
 def submission_report(plan_dir: Path, period: Period, xlsx_path: Path | None = None) -> str:
     """Return the status report of ``period``; also write it to ``xlsx_path`` when given.
 
@@ -170,6 +155,6 @@ def submission_report(plan_dir: Path, period: Period, xlsx_path: Path | None = N
         data, problems = PeriodData(period, folder), []
     report = status_table(plan, period, data, folder, problems)
     if xlsx_path is not None:
-        _write_atomically(Path(xlsx_path), status_workbook(plan, period, data, load_phrases(lang=plan.language)))
+        replace_file(Path(xlsx_path), status_workbook(plan, period, data, load_phrases(lang=plan.language)))
         report += f"\nWrote {display_path(xlsx_path)}"
     return report

@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from .build import load
-from .errors import WARNING, Problem, UsageError, display_path, format_problems
-from .evaluate import _completeness, target_for
+from .errors import WARNING, Problem, UsageError, display_path
+from .evaluate import completeness_by_entity, target_for
 from .periods import Period, check_year
 from .plan.validation import PLAN_FILE
 from .proposals import load_rules
@@ -56,7 +56,7 @@ def validate(plan_dir: Path, period: Period | None = None) -> str:
         # Nobody has submitted yet: that is news for the secretariat, not an error.
         lines.append(f"No data folder for {period} yet ({display_path(Path(plan_dir) / 'data' / str(period))}).")
     lines.append(f"Data completeness for {period} (indicators and projects with a value):")
-    rows = _completeness(plan, data, period)
+    rows = completeness_by_entity(plan, data, period)
     width = max(len(e.id) for e in plan.entities)
     incomplete = []
     for row in sorted(rows, key=lambda r: (r.completeness is None, r.completeness if r.completeness is not None else 0, r.id)):
@@ -71,6 +71,3 @@ def validate(plan_dir: Path, period: Period | None = None) -> str:
     else:
         lines.append("Every entity has reported every indicator and project.")
     return "\n".join(lines)
-
-
-__all__ = ["validate", "format_problems"]

@@ -125,7 +125,8 @@ def strict_xlsx(data: bytes) -> bytes:
     if "xl/styles.xml" in parts:
         parts["xl/styles.xml"] = _order_fonts(parts["xl/styles.xml"])
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as target:
+    # Stored, not deflated: normalize_zip compresses every part anyway, once.
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as target:
         for name, content in parts.items():
             target.writestr(name, content)
     return normalize_zip(out.getvalue(), source_date_time())

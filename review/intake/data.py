@@ -14,9 +14,8 @@ from ..errors import InputError, Problem, WARNING
 from ..periods import Period, check_year
 from ..plan.model import Plan
 from .numbers import parse_number
-from .readers import FORM_COVER, KINDS, SUFFIXES, Table, data_files, data_folders, kind_of_name, read_file
+from .readers import FORM_COVER, KINDS, SUFFIXES, Table, data_files, data_folders, read_file
 
-from ..locations import DATA_DIR  # noqa: E402  (re-exported)
 
 #: Column → Arabic aliases (SPEC §3.3). The English name is always accepted too.
 COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {

@@ -11,11 +11,10 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from ..errors import InputError, Problem
+from ..locations import PLAN_FILE
 from ..periods import check_year
 from .loader import LoadedYaml, format_path, load_yaml
 from .model import _WINDOWS_RESERVED, Plan
-
-from ..locations import PLAN_FILE  # noqa: E402,F401  (re-exported)
 
 
 def _message(error: dict) -> str:

@@ -27,10 +27,9 @@ from docx.enum.text import WD_BREAK
 from docx.shared import Cm, Emu, Pt
 from docx.table import _Cell
 
+from review.locations import DEFAULT_TEMPLATE
 from review.word import rtl
 from review.zipfix import normalize_zip, source_date_time
-
-from review.locations import DEFAULT_TEMPLATE  # noqa: E402  (regenerate with python -m review.word.template)
 
 LANGUAGES = ("ar", "en")
 #: Fallback complex-script font when the template names none.
@@ -614,7 +613,8 @@ def replace_in_headers(document: bytes, old: str, new: str) -> bytes:
     if not changed:
         raise ValueError(f"replace_in_headers: no page header holds {old!r}")
     buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as target:
+    # Stored, not deflated: normalize_zip compresses every part anyway, once.
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as target:
         for name, content in parts.items():
             target.writestr(name, content)
     return normalize_zip(buffer.getvalue(), source_date_time())
