@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 
+from babel import Locale
 from babel.dates import format_date as _babel_format_date
-from babel.numbers import format_decimal
+from babel.numbers import NumberPattern, parse_pattern
 
 LATIN = "latin"
 ARABIC = "arabic"
@@ -25,11 +27,17 @@ def format_number(value: float | None, decimals: int = 0, lang: str = "ar",
     """Return ``value`` with grouping and exactly ``decimals`` decimals; ``empty`` for None."""
     if value is None:
         return empty
-    pattern = "#,##0" + ("." + "0" * decimals if decimals > 0 else "")
+    pattern, locale = _number_format(decimals, lang)
     # Babel's numbering system switches the separators (٬ ٫) but not the digits themselves.
-    text = format_decimal(value, format=pattern, locale=lang, numbering_system=_NUMBERING[digits],
-                          decimal_quantization=True)
+    text = pattern.apply(value, locale, decimal_quantization=True, numbering_system=_NUMBERING[digits])
     return localize_digits(text, digits)
+
+
+@lru_cache(maxsize=None)
+def _number_format(decimals: int, lang: str) -> tuple[NumberPattern, Locale]:
+    # What babel.numbers.format_decimal does on every call, done once: parsing the locale and
+    # the pattern is most of its cost, and a pack formats thousands of numbers.
+    return parse_pattern("#,##0" + ("." + "0" * decimals if decimals > 0 else "")), Locale.parse(lang)
 
 
 def format_percent(value: float | None, decimals: int = 1, lang: str = "ar",
