@@ -590,9 +590,14 @@ def _shared_digest(plan: Plan, phrases: Phrases, template: Path) -> str:
 
 @lru_cache(maxsize=1)
 def _code_fingerprint() -> str:
-    """Return a hash of the package's source files, so a code change never reuses an old pack."""
+    """Return a hash of the package's source files, so a code change never reuses an old pack.
+
+    The zlib version counts too: cached packs are stamped without compressing them again.
+    """
+    import zlib
+
     from . import __version__
-    digest = hashlib.sha256(__version__.encode())
+    digest = hashlib.sha256(f"{__version__}|zlib {zlib.ZLIB_RUNTIME_VERSION}|".encode())
     for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
         digest.update(path.read_bytes())
     return digest.hexdigest()

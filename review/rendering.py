@@ -20,6 +20,7 @@ import hashlib
 import multiprocessing
 import os
 import tempfile
+import zlib
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
@@ -54,7 +55,7 @@ def _code_fingerprint() -> bytes:
             digest.update(f"{package}={version(package)}|".encode())
         except PackageNotFoundError:
             digest.update(f"{package}=?|".encode())
-    digest.update(__version__.encode())
+    digest.update(f"{__version__}|zlib {zlib.ZLIB_RUNTIME_VERSION}".encode())  # PNGs are deflated
     return digest.digest()
 
 

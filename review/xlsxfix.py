@@ -17,7 +17,7 @@ import re
 import zipfile
 from lxml import etree as ET
 
-from .zipfix import normalize_zip, source_date_time
+from .zipfix import source_date_time, zip_parts
 
 MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -124,9 +124,4 @@ def strict_xlsx(data: bytes) -> bytes:
         parts["docProps/core.xml"] = _unclock(parts["docProps/core.xml"])
     if "xl/styles.xml" in parts:
         parts["xl/styles.xml"] = _order_fonts(parts["xl/styles.xml"])
-    out = io.BytesIO()
-    # Stored, not deflated: normalize_zip compresses every part anyway, once.
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as target:
-        for name, content in parts.items():
-            target.writestr(name, content)
-    return normalize_zip(out.getvalue(), source_date_time())
+    return zip_parts(parts, source_date_time())

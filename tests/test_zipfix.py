@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from review.zipfix import ZIP_EPOCH, normalize_zip, source_date_time
+from review.zipfix import ZIP_EPOCH, normalize_zip, patch_zip, source_date_time, zip_parts
 
 
 def make_zip(entries, date_time=(2024, 5, 6, 7, 8, 10), mode=0o100600) -> bytes:
@@ -69,3 +69,41 @@ def test_source_date_epoch_must_be_a_number(monkeypatch):
     with pytest.raises(ValueError, match="SOURCE_DATE_EPOCH: expected a whole number of seconds "
                                          "since 1970-01-01, got 'yesterday'"):
         source_date_time()
+
+
+def test_patch_zip_edits_some_parts_and_copies_the_rest():
+    parts = {"[Content_Types].xml": b"<types/>", "word/document.xml": b"<doc>" + b"text " * 5000 + b"</doc>",
+             "word/header1.xml": b"<hdr>Draft RX</hdr>", "word/media/image1.png": b"\x89PNG fake"}
+    original = zip_parts(parts, (2024, 1, 2, 3, 4, 6))
+    opened = []
+
+    def edit(name, content):
+        opened.append(name)
+        return content.replace(b"RX", b"r7")
+
+    patched = patch_zip(original, lambda name: name.startswith("word/header"), edit, (2024, 1, 2, 3, 4, 6))
+    assert opened == ["word/header1.xml"]
+    # The same bytes as writing the edited parts from scratch …
+    assert patched == zip_parts({**parts, "word/header1.xml": b"<hdr>Draft r7</hdr>"}, (2024, 1, 2, 3, 4, 6))
+    # … and a sound archive: every CRC checks out.
+    with zipfile.ZipFile(io.BytesIO(patched)) as archive:
+        assert archive.testzip() is None
+        assert archive.read("word/header1.xml") == b"<hdr>Draft r7</hdr>"
+        assert archive.read("word/document.xml") == parts["word/document.xml"]
+        assert archive.getinfo("word/media/image1.png").compress_type == zipfile.ZIP_STORED
+
+
+def test_patch_zip_restamps_copied_parts():
+    parts = {"a.xml": b"<a/>", "b.xml": b"<b/>"}
+    patched = patch_zip(zip_parts(parts), lambda name: False, lambda name, content: content, (2030, 6, 7, 8, 9, 10))
+    assert patched == zip_parts(parts, (2030, 6, 7, 8, 9, 10))
+
+
+def test_zip_parts_matches_what_zipfile_reads_back():
+    parts = {"word/مستند.xml": "نص عربي".encode(), "[Content_Types].xml": b"<types/>"}
+    data = zip_parts(parts, (2023, 11, 14, 22, 13, 20))
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None
+        assert [i.filename for i in archive.infolist()] == ["[Content_Types].xml", "word/مستند.xml"]
+        assert archive.read("word/مستند.xml") == parts["word/مستند.xml"]
+        assert {i.date_time for i in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}

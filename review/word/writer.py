@@ -29,7 +29,7 @@ from docx.table import _Cell
 
 from review.locations import DEFAULT_TEMPLATE
 from review.word import rtl
-from review.zipfix import normalize_zip, source_date_time
+from review.zipfix import normalize_zip, patch_zip, source_date_time
 
 LANGUAGES = ("ar", "en")
 #: Fallback complex-script font when the template names none.
@@ -599,22 +599,19 @@ def replace_in_headers(document: bytes, old: str, new: str) -> bytes:
     The result is byte-identical to writing the document with ``new`` in the first place, as long as
     both are plain text that XML does not escape. Raises ValueError when no header holds ``old``.
     """
-    import zipfile
     if any(ch in old + new for ch in "<>&\"'"):
         raise ValueError(f"replace_in_headers: expected plain text, got {old!r} → {new!r}")
-    source = zipfile.ZipFile(io.BytesIO(document))
-    parts = {info.filename: source.read(info) for info in source.infolist()}
     needle, replacement = old.encode("utf-8"), new.encode("utf-8")
-    changed = 0
-    for name in parts:
-        if name.startswith("word/header") and name.endswith(".xml") and needle in parts[name]:
-            parts[name] = parts[name].replace(needle, replacement)
-            changed += 1
+    changed = []
+
+    def edit(name: str, content: bytes) -> bytes:
+        if needle in content:
+            changed.append(name)
+        return content.replace(needle, replacement)
+
+    # Only the headers are unpacked and packed again: the other parts are copied as they are.
+    result = patch_zip(document, lambda name: name.startswith("word/header") and name.endswith(".xml"),
+                       edit, source_date_time())
     if not changed:
         raise ValueError(f"replace_in_headers: no page header holds {old!r}")
-    buffer = io.BytesIO()
-    # Stored, not deflated: normalize_zip compresses every part anyway, once.
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_STORED) as target:
-        for name, content in parts.items():
-            target.writestr(name, content)
-    return normalize_zip(buffer.getvalue(), source_date_time())
+    return result
