@@ -741,3 +741,33 @@ def fill_cell_like(cell: Any, prototype: CellPrototype, text: str) -> bool:
 
 
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
+def cell_template(blank_cell: Any, prototype: CellPrototype, has_text: bool) -> Any:
+    """Return a detached cell formatted like ``prototype``, to be copied by :func:`cell_from_template`.
+
+    ``blank_cell`` is a fresh cell of the column (its width is kept). With ``has_text`` the
+    template holds a run whose text each copy replaces; a prototype without run format gives None.
+    """
+    template = deepcopy(_element_of(blank_cell))
+    if not fill_cell_like(template, prototype, "x" if has_text else ""):
+        return None
+    return template
+
+
+def cell_from_template(template: Any, text: str) -> Any:
+    """Return a copy of a :func:`cell_template` cell holding ``text`` — the same XML as
+    :func:`fill_cell_like` writes, for a fraction of its cost (one tree copy per cell)."""
+    tc = deepcopy(template)
+    if text:
+        t = tc[-1][-1][-1]  # tc → p → r → t
+        lines = text.replace("\t", " ").split("\n")
+        t.text = lines[0]
+        run = t.getparent()
+        for line in lines[1:]:
+            run.append(OxmlElement("w:br"))
+            more = OxmlElement("w:t")
+            more.text = line
+            more.set(_XML_SPACE, "preserve")
+            run.append(more)
+    return tc

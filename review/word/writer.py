@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from copy import deepcopy
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence, Union
@@ -151,6 +152,7 @@ class PackWriter:
         for section in self._document.sections:
             rtl.set_section_direction(section, self.rtl)
         self._styles = {style.name: style for style in self._document.styles}
+        self._table_style_ids: dict[str, str | None] = {}
         self._table_styles = {name: style for name, style in self._styles.items()
                               if style.type == WD_STYLE_TYPE.TABLE}
         self._paragraph_styles = {name: style for name, style in self._styles.items()
@@ -240,32 +242,53 @@ class PackWriter:
             if len(row) > columns:
                 raise ValueError(f"table row {index + 1}: expected at most {columns} cells, "
                                  f"got {len(row)}")
-        table = self._new_table(len(rows) + 1, columns, widths_cm)
+        table = self._new_table(1, columns, widths_cm)
         # Work on the row and cell elements directly: python-docx's row/cell objects cost a
-        # grid walk each, which adds up over a national plan's tables.
-        trs = table._tbl.tr_lst
-        rtl.mark_repeat_header(trs[0])
+        # grid walk each, which adds up over a national plan's tables. The first cell of each
+        # format is formatted through the verbs of ``rtl``; the others are copies of it.
+        tbl = table._tbl
+        header = tbl.tr_lst[0]
+        blanks = [deepcopy(tc) for tc in header.tc_lst]  # fresh cells of each column's width
+        rtl.mark_repeat_header(header)
         prototypes: dict = {}
-        for tc, text in zip(trs[0].tc_lst, headers):
-            self._fill_tc(table, tc, Cell(text, fill=header_fill, colour=header_colour, bold=True,
-                                          align="center"), size_pt, prototypes)
-        for tr, values in zip(trs[1:], rows):
-            rtl.keep_row_together(tr)
-            for index, tc in enumerate(tr.tc_lst):
-                self._fill_tc(table, tc, values[index] if index < len(values) else "", size_pt, prototypes)
+        for tc, text in zip(header.tc_lst, headers):
+            value = Cell(text, fill=header_fill, colour=header_colour, bold=True, align="center")
+            prototype = prototypes.get(_cell_key(value))
+            if prototype is None or not rtl.fill_cell_like(tc, prototype, self._prepare(value.text)):
+                self._fill_tc(table, tc, value, size_pt, prototypes)
+        blank_row = deepcopy(header)
+        for tc in blank_row.tc_lst:
+            blank_row.remove(tc)
+        if blank_row.trPr is not None:
+            blank_row.remove(blank_row.trPr)
+        rtl.keep_row_together(blank_row)
+        templates: dict = {}
+        for values in rows:
+            tr = deepcopy(blank_row)
+            tbl.append(tr)
+            for index, blank in enumerate(blanks):
+                value = values[index] if index < len(values) else ""
+                if not isinstance(value, Cell):
+                    value = Cell("" if value is None else str(value))
+                key = _cell_key(value)
+                text = self._prepare(value.text)
+                template = templates.get((index, key, bool(text)))
+                if template is None and key in prototypes:
+                    template = rtl.cell_template(blank, prototypes[key], bool(text))
+                    templates[(index, key, bool(text))] = template
+                if template is not None:
+                    tr.append(rtl.cell_from_template(template, text))
+                else:
+                    tc = deepcopy(blank)
+                    tr.append(tc)
+                    self._fill_tc(table, tc, value, size_pt, prototypes)
         self._after_table()
 
-    def _fill_tc(self, table, tc, value: CellValue, size_pt: float, prototypes: dict) -> None:
-        """Fill one cell, copying the formatting of an earlier cell of the same kind when there is one."""
-        if not isinstance(value, Cell):
-            value = Cell("" if value is None else str(value))
-        key = (value.align or ("center" if value.fill else None), value.bold, value.colour, value.fill)
-        prototype = prototypes.get(key)
-        if prototype is not None and rtl.fill_cell_like(tc, prototype, self._prepare(value.text)):
-            return
+    def _fill_tc(self, table, tc, value: Cell, size_pt: float, prototypes: dict) -> None:
+        """Fill one cell through python-docx and remember its format as the prototype of its kind."""
         self._fill_cell(_Cell(tc, table), value, size_pt)
         if value.text:
-            prototypes[key] = rtl.cell_prototype(tc)
+            prototypes[_cell_key(value)] = rtl.cell_prototype(tc)
 
     def picture(self, png_bytes: bytes, alt_text: str, width_cm: float | None = None,
                 caption: str | None = None) -> None:
@@ -511,10 +534,10 @@ class PackWriter:
         table = self._document.add_table(rows=rows, cols=columns)
         table_styles = self._table_styles
         if "Review Table" in table_styles:
-            table.style = table_styles["Review Table"]
+            self._set_table_style(table, table_styles["Review Table"])
         else:
             if "Table Grid" in table_styles:
-                table.style = table_styles["Table Grid"]
+                self._set_table_style(table, table_styles["Table Grid"])
             rtl.set_table_borders(table, RULE)
         rtl.set_table_direction(table, self.rtl)
         rtl.set_table_look(table, first_row=header_row)
@@ -531,6 +554,13 @@ class PackWriter:
                 for tc, width in zip(tr.tc_lst, widths):
                     tc.width = width
         return table
+
+    def _set_table_style(self, table, style) -> None:
+        # What ``table.style = style`` does, with the style's id looked up once per writer:
+        # python-docx scans every style of the document on each assignment.
+        if style.name not in self._table_style_ids:
+            self._table_style_ids[style.name] = self._document.part.get_style_id(style, WD_STYLE_TYPE.TABLE)
+        table._tbl.tblStyle_val = self._table_style_ids[style.name]
 
     def _fill_cell(self, cell, value: CellValue, size_pt: float = TABLE_SIZE_PT) -> None:
         if not isinstance(value, Cell):
@@ -580,6 +610,11 @@ class PackWriter:
         if header_style is not None:
             paragraph.style = header_style
         return paragraph
+
+
+def _cell_key(value: Cell) -> tuple:
+    """Return what decides a table cell's format besides its column: cells alike share a prototype."""
+    return value.align or ("center" if value.fill else None), value.bold, value.colour, value.fill
 
 
 def _open_template(template: Path | str | None):
