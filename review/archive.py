@@ -177,12 +177,15 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_tree(folder: Path, files: dict[str, bytes]) -> None:
+def _write_tree(folder: Path, files: dict[str, bytes], sync: bool = True) -> None:
     # A revision holds a thousand small files at national scale: one os.sync() for all of them
     # costs a tenth of an fsync each. Windows has no os.sync, so there each file is synced.
+    # ``sync`` False leaves the files to the os.sync() of a later call on the same folder.
     batch = hasattr(os, "sync")
     for name in sorted(files):
         _write_file(folder / _safe_relative(name), files[name], durable=not batch)
+    if not sync:
+        return
     if batch:
         os.sync()
     for directory in sorted({p for p in folder.rglob("*") if p.is_dir()}, key=lambda p: -len(p.parts)):
@@ -364,7 +367,7 @@ def write_revision(folder: Path, number: int, outputs: dict[str, bytes], inputs:
     try:
         names = sorted(outputs)
         half = len(names) // 2
-        _write_tree(staging, {n: outputs[n] for n in names[:half]})
+        _write_tree(staging, {n: outputs[n] for n in names[:half]}, sync=False)
         pause_point("staging")
         _write_tree(staging, {n: outputs[n] for n in names[half:]} | inputs)
         _write_file(staging / MANIFEST, _json_bytes(manifest))

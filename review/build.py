@@ -68,12 +68,24 @@ class Loaded:
     data: DataSet
 
 
-def load(plan_dir: Path) -> Loaded:
-    """Return the validated plan of ``plan_dir`` and all its periods' data (raises InputError)."""
+def load(plan_dir: Path, cache: Path | None = None) -> Loaded:
+    """Return the validated plan of ``plan_dir`` and all its periods' data (raises InputError).
+
+    ``cache`` (``<output root>/.cache``) keeps the plan and each period folder as read, by content:
+    a rebuild reads again only what changed.
+    """
+    import hashlib
+
+    from .cache import INTAKE, remembered
     from .intake.data import read_data
     from .plan.validation import load_plan
-    plan = load_plan(plan_dir)
-    return Loaded(plan, read_data(plan, plan_dir))
+    plan_file = Path(plan_dir) / PLAN_FILE
+    if cache is not None and plan_file.is_file():
+        key = ("plan", hashlib.sha256(plan_file.read_bytes()).hexdigest())
+        plan = remembered(cache, INTAKE, key, lambda: load_plan(plan_dir))
+    else:
+        plan = load_plan(plan_dir)
+    return Loaded(plan, read_data(plan, plan_dir, cache))
 
 
 def check_period(loaded: Loaded, period: Period, plan_dir: Path) -> None:
@@ -106,13 +118,14 @@ def check_template(template: Path | None) -> Path | None:
 
 def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
                    draft_mark: str | None = None, progress: Progress = _quiet,
-                   templates_dir: Path | None = None) -> dict[str, bytes]:
+                   templates_dir: Path | None = None, chart_service=None) -> dict[str, bytes]:
     """Return every output file of one period as ``{relative path: bytes}`` — pure, writes nothing.
 
     ``draft_mark`` (e.g. «مسودة للمراجعة — المراجعة 2») is printed on every page of every pack;
     None renders final packs. ``templates_dir`` holds phrases.yaml, recommendations.yaml and
     logo.png (default: the project's templates/; an archived revision passes its snapshot's).
-    The same inputs give the same bytes.
+    The same inputs give the same bytes. ``chart_service``: a started
+    :class:`review.rendering.ChartService`, to draw missing charts (optional).
     """
     from .compose import PackContext, sector_charts
     from .evaluate import evaluate_history
@@ -149,7 +162,8 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     charts = sum(map(len, sector_specs.values())) + len(executive_specs)
     progress(f"Rendering {len(sectors) + 1} packs with {charts} charts")
     files.update(render_packs(context, sector_specs, executive_specs, options.out_root, progress,
-                              side_tasks=[(results_workbook_file, (label, issue_time))]))
+                              side_tasks=[(results_workbook_file, (label, issue_time))],
+                              chart_service=chart_service))
     return files
 
 
@@ -162,7 +176,8 @@ def results_workbook_file(context, label: str, issue_time: dt.datetime) -> dict[
 def prepare(options: BuildOptions, progress: Progress = _quiet) -> Loaded:
     """Return the loaded plan and data after checking every option; raises InputError/UsageError."""
     progress(f"Reading the plan and data of {options.plan_dir}")
-    loaded = load(options.plan_dir)
+    from .cache import cache_dir
+    loaded = load(options.plan_dir, cache_dir(options.out_root))
     plan = loaded.plan
     check_period(loaded, options.period, options.plan_dir)
     unknown = [s for s in options.sectors if s not in plan.sector_by_id]
@@ -255,7 +270,6 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
     finalised period without ``--reason``, another build running, ``--pdf`` without LibreOffice);
     writes nothing then, and never touches an earlier revision.
     """
-    from . import __version__
     if options.pdf:
         from .pdf import require_soffice
         require_soffice()  # before any work: a long build should not fail at its very end
@@ -284,6 +298,20 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
             if current is not None:
                 return current, False
 
+    # Matplotlib is imported and warmed up in a worker while the inputs are read and evaluated.
+    from .rendering import start_chart_service
+    service = start_chart_service(options.out_root)
+    try:
+        return _build_new_revision(options, progress, issue_date, check, service)
+    finally:
+        if service is not None:
+            service.close()
+
+
+def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: dt.date, check,
+                        chart_service) -> tuple[Path, bool]:
+    """The part of :func:`build_revision` after the fast up-to-date check (``check`` as there)."""
+    from . import __version__
     loaded = prepare(options, progress)
     plan_id = loaded.plan.id
     folder = archive.period_folder(options.out_root, plan_id, options.period)
@@ -308,7 +336,8 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
         phrases = load_phrases(lang=options.lang or loaded.plan.language)
         digits = loaded.plan.digits if (options.lang or loaded.plan.language) == "ar" else "latin"
         draft_mark = phrases("pack.draft", revision=localize_digits(str(number), digits))
-        files = render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress)
+        files = render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
+                               chart_service=chart_service)
         archive.pause_point("rendered")
         if options.pdf:
             from .pdf import convert_packs

@@ -12,10 +12,11 @@ import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 
 from . import status as st
+from .cache import code_fingerprint
 from .canonical import digest
 from .evaluate import TREND_FLAT, IndicatorResult, PeriodResult, ProjectResult, trend_arrow
 from .formatting import LATIN, format_date, format_number, format_percent, format_points, localize_digits
@@ -24,6 +25,7 @@ from .periods import Period, period_label, period_short_label, quarter_dates
 from .phrases import Phrases
 from .plan.model import Indicator, Plan, Sector
 from .register import Recommendation
+from .rendering import ChartSpec
 from .locations import DEFAULT_TEMPLATE
 from .word.writer import Cell, PackWriter
 
@@ -43,18 +45,6 @@ class Proposal:
     sector_id: str | None
     text: str
     evidence: str
-
-
-@dataclass(frozen=True)
-class ChartSpec:
-    """A chart to render: ``review.charts.<function>(*args, **kwargs)``, saved as ``charts/<name>``."""
-
-    name: str
-    function: str
-    args: tuple
-    kwargs: dict
-    title: str
-    alt_text: str
 
 
 @dataclass
@@ -582,25 +572,10 @@ def _shared_digest(plan: Plan, phrases: Phrases, template: Path) -> str:
     Remembered by object identity; holding the objects keeps their identities from being reused.
     """
     if not (_SHARED and _SHARED[0][0] is plan and _SHARED[0][1] is phrases and _SHARED[0][2] == template):
-        value = digest(_code_fingerprint(), plan.model_dump(mode="json"), phrases.entries,
-                       hashlib.sha256(template.read_bytes()).hexdigest())
+        plan_json = hashlib.sha256(plan.model_dump_json().encode("utf-8")).hexdigest()
+        value = digest(code_fingerprint(), plan_json, phrases.entries, hashlib.sha256(template.read_bytes()).hexdigest())
         _SHARED[:] = [(plan, phrases, template, value)]
     return _SHARED[0][3]
-
-
-@lru_cache(maxsize=1)
-def _code_fingerprint() -> str:
-    """Return a hash of the package's source files, so a code change never reuses an old pack.
-
-    The zlib version counts too: cached packs are stamped without compressing them again.
-    """
-    import zlib
-
-    from . import __version__
-    digest = hashlib.sha256(f"{__version__}|zlib {zlib.ZLIB_RUNTIME_VERSION}|".encode())
-    for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()
 
 
 def write_sector_pack(ctx: PackContext, sector: Sector, specs: list[ChartSpec], pngs: dict[str, bytes]) -> bytes:

@@ -1,6 +1,6 @@
 """Chart rendering for a build: in parallel worker processes, and cached by content hash.
 
-Charts are pure (same :class:`~review.compose.ChartSpec`, same PNG bytes), which allows both:
+Charts are pure (same :class:`ChartSpec`, same PNG bytes), which allows both:
 
 * worker processes (one per core) render charts side by side; matplotlib is used only through
   ``review.charts``' object-oriented API, so workers share no pyplot state;
@@ -19,19 +19,35 @@ import gc
 import hashlib
 import multiprocessing
 import os
-import tempfile
 import zlib
 from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
 
+from dataclasses import dataclass
+
+from .cache import CACHE, store
 from .canonical import digest
-from .compose import ChartSpec
 
 #: Below this many charts a worker pool costs more than it saves.
 MIN_PARALLEL = 6
-CACHE_DIR = Path(".cache") / "charts"
-PACK_CACHE_DIR = Path(".cache") / "packs"
+CACHE_DIR = CACHE / "charts"
+PACK_CACHE_DIR = CACHE / "packs"
+
+
+@dataclass(frozen=True)
+class ChartSpec:
+    """A chart to render: ``review.charts.<function>(*args, **kwargs)``, saved as ``charts/<name>``.
+
+    Defined here, with light imports, so that the chart service can unpickle specs cheaply.
+    """
+
+    name: str
+    function: str
+    args: tuple
+    kwargs: dict
+    title: str
+    alt_text: str
 
 
 def _render(spec: ChartSpec) -> bytes:
@@ -107,20 +123,94 @@ def render_charts(specs: list[ChartSpec], cache_root: Path | None = None,
     for spec, png in zip(todo, rendered):
         pngs[spec.name] = png
         if cache is not None:
-            _store(cache, keys[spec.name], png)
+            store(cache, f"{keys[spec.name]}.png", png)
     return {spec.name: pngs[spec.name] for spec in specs}
 
 
-def _store(cache: Path, key: str, content: bytes, suffix: str = ".png") -> None:
-    """Write one cache entry atomically; a cache that cannot be written is simply not used."""
-    try:
-        cache.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".", suffix=suffix, dir=cache)
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(content)
-        os.replace(temporary, cache / f"{key}{suffix}")
-    except OSError:
-        pass
+# -- The chart service -------------------------------------------------------------------------
+# Importing matplotlib and drawing a first chart cost a worker more than drawing the few charts a
+# rebuild changes. The service is one worker process started when a build begins: it pays that
+# cost while the build reads and evaluates its inputs, then draws the charts it is sent.
+
+#: A rebuild missing at most this many charts has the service draw them all; beyond that (a cold
+#: build) the pack workers draw their own sectors' charts too, side by side.
+SERVICE_MAX = 12
+
+
+def _serve_charts(connection) -> None:
+    """Body of the service process: warm up, then answer each list of specs with their PNGs."""
+    from . import charts
+    from .formatting import format_number  # specs carry formatting's functions: import it ahead
+    charts.font_path()
+    # One small chart fills the font and text caches.
+    charts.status_distribution([("تجربة", 1, "on_track")], "تجربة", count_format=format_number)
+    gc.freeze()
+    while True:
+        try:
+            specs = connection.recv()
+        except (EOFError, OSError):
+            return
+        if specs is None:
+            return
+        try:
+            reply = [_render(spec) for spec in specs]
+        except Exception as exc:  # noqa: BLE001 — reported to the build, which draws them itself
+            reply = RuntimeError(f"{type(exc).__name__}: {exc}")
+        connection.send(reply)
+
+
+class ChartService:
+    """A worker process that draws charts on request (see :data:`SERVICE_MAX`); a context manager.
+
+    Pure like the charts: the PNGs are the bytes ``review.charts`` returns in any process.
+    """
+
+    def __init__(self) -> None:
+        context = _pool_context()
+        self._connection, child = context.Pipe()
+        self._process = context.Process(target=_serve_charts, args=(child,), name="review-charts", daemon=True)
+        self._process.start()
+        child.close()
+
+    def draw(self, specs: list[ChartSpec]) -> None:
+        """Ask for the PNGs of ``specs``; :meth:`result` returns them (answers come in order)."""
+        try:
+            self._connection.send(list(specs))
+        except OSError:
+            pass  # the service is gone: result() says so
+
+    def result(self) -> list[bytes] | None:
+        """Return the PNGs of the oldest unanswered :meth:`draw`, or None when the service failed."""
+        try:
+            reply = self._connection.recv()
+        except (EOFError, OSError):
+            return None
+        return None if isinstance(reply, BaseException) else reply
+
+    def close(self) -> None:
+        try:
+            self._connection.send(None)
+        except OSError:
+            pass
+        self._connection.close()
+        self._process.join(timeout=10)
+        if self._process.is_alive():
+            self._process.terminate()
+            self._process.join()
+
+    def __enter__(self) -> "ChartService":
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+
+def start_chart_service(cache_root: Path | None) -> ChartService | None:
+    """Return a started :class:`ChartService` for a build that caches charts below ``cache_root``
+    on a machine with several cores, else None (single-process builds stay single-process)."""
+    if cache_root is None or worker_count(2) < 2:
+        return None
+    return ChartService()
 
 
 # -- Packs ------------------------------------------------------------------------------------
@@ -191,7 +281,7 @@ def _sector_pack(context, sector_id: str, specs: list[ChartSpec], pngs: dict[str
         document = cached.read_bytes()
     else:
         document = write_sector_pack(generic, sector, specs, pngs)
-        _store(cached.parent, cached.stem, document, ".docx")
+        store(cached.parent, cached.name, document)
     return replace_in_headers(document, REVISION_PLACEHOLDER, revision)
 
 
@@ -228,13 +318,15 @@ def _side_task(function, args: tuple) -> dict[str, bytes]:
 
 def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_specs: list[ChartSpec],
                  cache_root: Path | None, progress=lambda message: None,
-                 side_tasks: list[tuple] = ()) -> dict[str, bytes]:
+                 side_tasks: list[tuple] = (), chart_service: ChartService | None = None) -> dict[str, bytes]:
     """Return every pack and chart of a build as ``{relative path: bytes}``.
 
     ``sector_specs`` maps each sector to build to its charts. Sector packs whose content did not
     change come from the cache (stamped with this revision's number); the others and the
     executive pack are rendered in worker processes. ``side_tasks`` are more ``(function, args)``
     to run there: each module-level ``function(context, *args)`` returns more files.
+    ``chart_service`` (with a cache only) draws the charts that are missing, or the executive
+    pack's when many are (see :data:`SERVICE_MAX`), while the workers start on the rest.
     """
     files: dict[str, bytes] = {}
     _init_worker(context, sector_specs, executive_specs, cache_root)
@@ -253,20 +345,41 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
     # the cache up: cheaper than importing it here before forking when few charts changed.
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
                              initargs=(context, sector_specs, executive_specs, cache_root)) as pool:
-        # The executive pack shows every sector, so it is always drawn: it starts at once, while
-        # this process finds out which sector packs the cache already holds.
-        futures = {None: pool.submit(_pack_task, None)}
+        futures = {}
+        if chart_service is None or cache_root is None:
+            # The executive pack shows every sector, so it is always drawn: it starts at once,
+            # while this process finds out which sector packs the cache already holds.
+            futures[None] = pool.submit(_pack_task, None)
         side = [pool.submit(_side_task, function, args) for function, args in side_tasks]
-        reused = 0
+        reused, missing = 0, {}
         for sector_id, specs in sector_specs.items():
             cached = _cached_sector(context, sector_id, specs, cache_root)
             if cached is None:
-                futures[sector_id] = pool.submit(_pack_task, sector_id)
+                missing[sector_id] = _missing_charts(specs, cache_root)
             else:
                 files.update(cached)
                 reused += 1
         if reused:
             progress(f"{reused} of {len(sector_specs)} sector packs unchanged: taken from the cache")
+        if None in futures:
+            futures.update((sector_id, pool.submit(_pack_task, sector_id)) for sector_id in missing)
+        else:
+            missing = {None: _missing_charts(executive_specs, cache_root), **missing}
+            delegated = list(missing) if sum(map(len, missing.values())) <= SERVICE_MAX else [None]
+            # Packs whose charts the service does not draw start now; the others as soon as it
+            # has drawn theirs, pack by pack (two requests in flight keep it busy).
+            futures.update((task, pool.submit(_pack_task, task)) for task in missing if task not in delegated)
+            requests = [task for task in delegated if missing[task]]
+            futures.update((task, pool.submit(_pack_task, task)) for task in delegated if not missing[task])
+            for task in requests[:2]:
+                chart_service.draw(missing[task])
+            for number, task in enumerate(requests):
+                pngs = chart_service.result()
+                if number + 2 < len(requests):
+                    chart_service.draw(missing[requests[number + 2]])
+                for spec, png in zip(missing[task], pngs or ()):  # None (it failed): the worker draws them
+                    store(Path(cache_root) / CACHE_DIR, f"{chart_key(spec)}.png", png)
+                futures[task] = pool.submit(_pack_task, task)
         for future in side:
             files.update(future.result())
         for number, (task, future) in enumerate(futures.items(), start=1):
@@ -274,6 +387,13 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
             progress(f"Pack {number}/{len(futures)} written: {_pack_name(task)}")
     _TASK_CONTEXT.clear()
     return files
+
+
+def _missing_charts(specs: list[ChartSpec], cache_root: Path | None) -> list[ChartSpec]:
+    """Return the specs whose PNG the chart cache lacks (all of them without a cache)."""
+    if cache_root is None:
+        return list(specs)
+    return [spec for spec in specs if not (Path(cache_root) / CACHE_DIR / f"{chart_key(spec)}.png").is_file()]
 
 
 def _pack_name(task: str | None) -> str:

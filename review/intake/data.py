@@ -7,6 +7,7 @@ Excel, by sheet name; each kind's columns may be written in English, Arabic or b
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -392,12 +393,22 @@ def read_period(plan: Plan, period: Period, folder: Path) -> tuple[PeriodData, l
     return reader.data, reader.problems
 
 
-def read_data(plan: Plan, plan_dir: Path) -> DataSet:
+def _folder_key(folder: Path) -> list:
+    """Return what decides a period folder's reading besides the plan: every entry's name and
+    the SHA-256 of every file's bytes."""
+    return [(path.name, hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "folder")
+            for path in sorted(folder.iterdir())]
+
+
+def read_data(plan: Plan, plan_dir: Path, cache: Path | None = None) -> DataSet:
     """Return every period's data of the plan, oldest first.
 
     Raises InputError with every error of every file (warnings ride along in the error, and in
-    ``DataSet.warnings`` when there is no error).
+    ``DataSet.warnings`` when there is no error). ``cache`` (a build's ``.cache`` folder) keeps
+    each folder's reading by content, so that only folders whose files changed are read again.
     """
+    from ..cache import INTAKE, remembered
+    plan_key = hashlib.sha256(plan.model_dump_json().encode("utf-8")).hexdigest() if cache else ""
     periods: dict[Period, PeriodData] = {}
     problems: list[Problem] = []
     for period, folder in data_folders(plan_dir):
@@ -409,7 +420,12 @@ def read_data(plan: Plan, plan_dir: Path) -> DataSet:
         except ValueError as exc:
             problems.append(Problem(folder, "", "", f"{exc} (the plan's calendar is {plan.calendar})"))
             continue
-        data, found = read_period(plan, period, folder)
+        if cache is None:
+            data, found = read_period(plan, period, folder)
+        else:
+            key = (plan_key, str(period), folder.as_posix(), _folder_key(folder))
+            data, found = remembered(cache, INTAKE, key, lambda: read_period(plan, period, folder),
+                                     keep=lambda read: not any(p.is_error for p in read[1]))
         periods[period] = data
         problems.extend(found)
     if not any(p.is_error for p in problems):

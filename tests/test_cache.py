@@ -1,0 +1,123 @@
+"""The build cache: the plan and period folders read again only when their bytes changed; the
+chart service draws what a worker would."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from review import cache as cache_module
+from review.build import BuildOptions, build, load
+from review.cache import remembered
+from review.errors import InputError
+from review.periods import Period
+from review.rendering import CACHE_DIR, ChartService, ChartSpec, _render
+
+DATA = {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,70\nH2,95\nW1,120\n"},
+        "2024-Q2": {"indicators.csv": "indicator_id,value\nH1,72\nW1,180\n",
+                    "projects.csv": "project_id,progress\nP1,40\n"}}
+
+
+def test_remembered_computes_once_per_key(tmp_path):
+    calls = []
+
+    def compute(value):
+        calls.append(value)
+        return {"value": value}
+
+    assert remembered(tmp_path, "kind", ("a",), lambda: compute(1)) == {"value": 1}
+    assert remembered(tmp_path, "kind", ("a",), lambda: compute(2)) == {"value": 1}  # from the cache
+    assert remembered(tmp_path, "kind", ("b",), lambda: compute(3)) == {"value": 3}
+    assert remembered(None, "kind", ("a",), lambda: compute(4)) == {"value": 4}  # no cache: computed
+    assert calls == [1, 3, 4]
+
+
+def test_remembered_recomputes_a_damaged_entry_and_keeps_only_what_it_is_told(tmp_path):
+    remembered(tmp_path, "kind", ("a",), lambda: 1)
+    (entry,) = (tmp_path / "kind").iterdir()
+    entry.write_bytes(b"not a pickle")
+    assert remembered(tmp_path, "kind", ("a",), lambda: 2) == 2
+    assert remembered(tmp_path, "kind", ("a",), lambda: 3) == 2  # written again
+
+    assert remembered(tmp_path, "other", ("a",), lambda: "bad", keep=lambda value: False) == "bad"
+    assert not (tmp_path / "other").exists()
+
+
+def test_new_code_never_reuses_an_entry(tmp_path, monkeypatch):
+    remembered(tmp_path, "kind", ("a",), lambda: "old code")
+    monkeypatch.setattr(cache_module, "code_fingerprint", lambda: "another version")
+    assert remembered(tmp_path, "kind", ("a",), lambda: "new code") == "new code"
+
+
+def test_a_rebuild_reads_only_the_folder_that_changed(make_plan, tmp_path, monkeypatch):
+    from review.intake import data as intake
+    from review.plan import validation
+
+    folder = make_plan(None, DATA)
+    store = tmp_path / "cache"
+    periods_read, plans_read = [], []
+    read_period, load_plan = intake.read_period, validation.load_plan
+    monkeypatch.setattr(intake, "read_period", lambda plan, period, where: (periods_read.append(str(period)),
+                                                                           read_period(plan, period, where))[1])
+    monkeypatch.setattr(validation, "load_plan", lambda where: (plans_read.append(where), load_plan(where))[1])
+
+    first = load(folder, store)
+    assert sorted(periods_read) == ["2024-Q1", "2024-Q2"] and len(plans_read) == 1
+    (folder / "data/2024-Q2/indicators.csv").write_text("indicator_id,value\nH1,75\nW1,180\n", encoding="utf-8")
+    second = load(folder, store)
+    assert sorted(periods_read) == ["2024-Q1", "2024-Q2", "2024-Q2"] and len(plans_read) == 1
+    assert second.data.get(Period.parse("2024-Q2")).indicators["H1"].value == 75
+    assert second.data.get(Period.parse("2024-Q1")) == first.data.get(Period.parse("2024-Q1"))
+
+    # What was read from the cache is what reading the files gives.
+    fresh = load(folder)
+    assert fresh.plan == second.plan
+    assert fresh.data.periods == second.data.periods
+
+
+def test_a_folder_with_errors_is_never_cached(make_plan, tmp_path):
+    folder = make_plan(None, {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,سبعون\n"}})
+    with pytest.raises(InputError):
+        load(folder, tmp_path / "cache")
+    assert len(list((tmp_path / "cache" / cache_module.INTAKE).glob("*.pickle"))) == 1  # the plan only
+
+
+def chart(name: str, items) -> ChartSpec:
+    return ChartSpec(name, "status_distribution", (items, "عنوان"), {"rtl": True}, "عنوان", "نص بديل")
+
+
+def test_the_chart_service_draws_the_bytes_a_worker_draws():
+    specs = [chart("a.png", [("على المسار", 3, "on_track")]), chart("b.png", [("متأخر", 2, "off_track")])]
+    with ChartService() as service:
+        service.draw(specs[:1])
+        service.draw(specs[1:])  # answers come in order
+        assert service.result() == [_render(specs[0])]
+        assert service.result() == [_render(specs[1])]
+        service.draw([ChartSpec("bad.png", "no_such_chart", (), {}, "", "")])
+        assert service.result() is None  # a failure is reported, and the service goes on
+        service.draw(specs[:1])
+        assert service.result() == [_render(specs[0])]
+
+
+def test_a_rebuild_with_the_chart_service_matches_a_single_process_build(make_plan, tmp_path, monkeypatch):
+    options = dict(period=Period.parse("2024-Q2"), issue_date=dt.date(2024, 8, 1))
+
+    def build_twice(out, workers: str):
+        """Build r1, correct one figure, build r2; return r2."""
+        monkeypatch.setenv("REVIEW_WORKERS", workers)
+        folder = make_plan(None, DATA)
+        build(BuildOptions(folder, out_root=out, **options))
+        charts_before = set((out / CACHE_DIR).glob("*.png"))
+        (folder / "data/2024-Q2/indicators.csv").write_text("indicator_id,value\nH1,79\nW1,180\n", encoding="utf-8")
+        second = build(BuildOptions(folder, out_root=out, **options))
+        assert second.name == "r2"
+        assert set((out / CACHE_DIR).glob("*.png")) - charts_before  # the changed charts were drawn
+        return second
+
+    served = build_twice(tmp_path / "served", "2")  # two workers: the chart service draws
+    single = build_twice(tmp_path / "single", "1")  # one process draws everything itself
+    names = sorted(p.relative_to(single) for p in single.rglob("*") if p.is_file() and p.name != "manifest.json")
+    assert names == sorted(p.relative_to(served) for p in served.rglob("*") if p.is_file() and p.name != "manifest.json")
+    for name in names:
+        assert (served / name).read_bytes() == (single / name).read_bytes(), name
