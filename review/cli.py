@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import sys
+import textwrap
 import traceback
 from pathlib import Path
 
@@ -74,10 +75,19 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser(
         "build", parents=[common], help="build one period's briefing packs and results as a new archived revision",
-        description="Evaluate the plan for one period and write a new revision OUT/<plan-id>/<period>/r<N>/: "
-                    "one Word briefing pack per sector, executive.docx, charts/, results.json, results.xlsx, "
-                    "manifest.json and a snapshot of the inputs. With unchanged inputs nothing is built. "
-                    "Nothing is written when the input is invalid, and earlier revisions are never touched.")
+        description=textwrap.fill(
+            "Evaluate the plan for one period and write a new revision OUT/<plan-id>/<period>/r<N>/: "
+            "one Word briefing pack per sector, executive.docx, charts/, results.json, results.xlsx, "
+            "manifest.json and a snapshot of the inputs. With unchanged inputs nothing is built. "
+            "Nothing is written when the input is invalid, and earlier revisions are never touched.",
+            79, break_on_hyphens=False),
+        epilog="environment:\n"
+               "  SOURCE_DATE_EPOCH  default issue date and zip timestamps (seconds since 1970, UTC)\n"
+               "  REVIEW_WORKERS     worker processes for charts and packs (default: one per core;\n"
+               "                     1 builds in this process alone)\n\n"
+               "OUT/.cache/ keeps parsed inputs, charts and packs by content hash, so that a rebuild\n"
+               "after one figure changed redoes only what shows it; deleting it only costs time.",
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     build.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
     build.add_argument("--period", type=_period, required=True, metavar="P", help="period to build, e.g. 1444-Q4")
     build.add_argument("--sector", action="append", default=[], metavar="ID",

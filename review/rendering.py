@@ -188,6 +188,9 @@ class ChartService:
         return None if isinstance(reply, BaseException) else reply
 
     def close(self) -> None:
+        """Stop the service (once; later calls do nothing)."""
+        if self._connection.closed:
+            return
         try:
             self._connection.send(None)
         except OSError:
@@ -380,6 +383,7 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
                 for spec, png in zip(missing[task], pngs or ()):  # None (it failed): the worker draws them
                     store(Path(cache_root) / CACHE_DIR, f"{chart_key(spec)}.png", png)
                 futures[task] = pool.submit(_pack_task, task)
+            chart_service.close()  # done: its memory goes back before the workers' peak
         for future in side:
             files.update(future.result())
         for number, (task, future) in enumerate(futures.items(), start=1):
