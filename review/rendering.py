@@ -21,10 +21,9 @@ import multiprocessing
 import os
 import zlib
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-
-from dataclasses import dataclass
 
 from .cache import CACHE, store
 from .canonical import digest
