@@ -139,10 +139,9 @@ SERVICE_MAX = 12
 def _serve_charts(connection) -> None:
     """Body of the service process: warm up, then answer each list of specs with their PNGs."""
     from . import charts
-    from .formatting import format_number  # specs carry formatting's functions: import it ahead
-    charts.font_path()
-    # One small chart fills the font and text caches.
-    charts.status_distribution([("تجربة", 1, "on_track")], "تجربة", count_format=format_number)
+    from . import formatting  # specs carry its functions: import it ahead
+    charts.warm_up()
+    formatting.format_number(1.5, 1, "ar", formatting.ARABIC)
     gc.freeze()
     while True:
         try:
@@ -195,7 +194,9 @@ class ChartService:
         except OSError:
             pass
         self._connection.close()
-        self._process.join(timeout=10)
+        # Asked to stop while still warming up (the build failed early), it would finish its
+        # imports first: it holds nothing worth waiting for.
+        self._process.join(timeout=0.5)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join()
@@ -348,12 +349,19 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
                              initargs=(context, sector_specs, executive_specs, cache_root)) as pool:
         futures = {}
-        if chart_service is None or cache_root is None:
-            # The executive pack shows every sector, so it is always drawn: it starts at once,
+        served = chart_service is not None and cache_root is not None
+        if served:
+            # The executive pack shows every sector, so its changed charts are asked for at once,
             # while this process finds out which sector packs the cache already holds.
+            missing = {None: _missing_charts(executive_specs, cache_root)}
+            if missing[None]:
+                chart_service.draw(missing[None])
+        else:
+            missing = {}
+            # The executive pack shows every sector, so it is always drawn: it starts at once.
             futures[None] = pool.submit(_pack_task, None)
         side = [pool.submit(_side_task, function, args) for function, args in side_tasks]
-        reused, missing = 0, {}
+        reused = 0
         for sector_id, specs in sector_specs.items():
             cached = _cached_sector(context, sector_id, specs, cache_root)
             if cached is None:
@@ -363,17 +371,17 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
                 reused += 1
         if reused:
             progress(f"{reused} of {len(sector_specs)} sector packs unchanged: taken from the cache")
-        if None in futures:
+        if not served:
             futures.update((sector_id, pool.submit(_pack_task, sector_id)) for sector_id in missing)
         else:
-            missing = {None: _missing_charts(executive_specs, cache_root), **missing}
             delegated = list(missing) if sum(map(len, missing.values())) <= SERVICE_MAX else [None]
             # Packs whose charts the service does not draw start now; the others as soon as it
             # has drawn theirs, pack by pack (two requests in flight keep it busy).
-            futures.update((task, pool.submit(_pack_task, task)) for task in missing if task not in delegated)
+            futures.update((task, pool.submit(_pack_task, task)) for task in missing
+                           if task not in delegated or not missing[task])
             requests = [task for task in delegated if missing[task]]
-            futures.update((task, pool.submit(_pack_task, task)) for task in delegated if not missing[task])
-            for task in requests[:2]:
+            sent = 1 if missing[None] else 0
+            for task in requests[sent:2]:
                 chart_service.draw(missing[task])
             for number, task in enumerate(requests):
                 pngs = chart_service.result()
