@@ -346,12 +346,34 @@ def final(folder: Path) -> tuple[int, dict] | None:
 
 # -- writing a revision ---------------------------------------------------------------------------
 
+def stage_inputs(folder: Path, number: int, inputs: dict[str, bytes]) -> Path:
+    """Start revision ``number``: create its staging folder and write the input snapshot there.
+
+    ``inputs`` are named as for :func:`write_revision`, which completes the revision (pass it the
+    folder returned as ``staging``); until then nothing is durable, and :func:`discard_staging`
+    removes it. A build writes the snapshot while its workers render. Call while holding the lock.
+    """
+    staging = _make_dir(folder, f"{STAGING_PREFIX}{revision_name(number)}-")
+    try:
+        _write_tree(staging, inputs, sync=False)
+    except BaseException:
+        discard_staging(staging)
+        raise
+    return staging
+
+
+def discard_staging(staging: Path) -> None:
+    """Remove a staging folder of :func:`stage_inputs` (a build that failed before completing it)."""
+    shutil.rmtree(staging, ignore_errors=True)
+
+
 def write_revision(folder: Path, number: int, outputs: dict[str, bytes], inputs: dict[str, bytes],
-                   manifest: dict) -> Path:
+                   manifest: dict, staging: Path | None = None) -> Path:
     """Write revision ``number`` (outputs, ``snapshot/`` inputs, ``manifest.json``) and return its folder.
 
     ``inputs`` are named relative to the revision (``snapshot/plan.yaml``); ``manifest`` gets the
-    input and output lists added. The revision appears as ``r<N>`` only once every byte is on disk;
+    input and output lists added. ``staging``: the folder of :func:`stage_inputs`, holding the
+    inputs already. The revision appears as ``r<N>`` only once every byte is on disk;
     ``index.json`` is rewritten afterwards. Call while holding the period's lock.
     """
     target = folder / revision_name(number)
@@ -363,19 +385,23 @@ def write_revision(folder: Path, number: int, outputs: dict[str, bytes], inputs:
         raise ValueError(f"output names clash with the archive's own files: {sorted(overlap)}")
     manifest = dict(manifest, format=ARCHIVE_FORMAT, revision=number,
                     inputs=file_entries(inputs), outputs=file_entries(outputs))
-    staging = _make_dir(folder, f"{STAGING_PREFIX}{revision_name(number)}-")
+    if staging is None:
+        staging = _make_dir(folder, f"{STAGING_PREFIX}{revision_name(number)}-")
+        pending = inputs
+    else:
+        pending = {}
     try:
         names = sorted(outputs)
         half = len(names) // 2
         _write_tree(staging, {n: outputs[n] for n in names[:half]}, sync=False)
         pause_point("staging")
-        _write_tree(staging, {n: outputs[n] for n in names[half:]} | inputs)
+        _write_tree(staging, {n: outputs[n] for n in names[half:]} | pending)
         _write_file(staging / MANIFEST, _json_bytes(manifest))
         _fsync_dir(staging)
         pause_point("staged")
         os.rename(staging, target)
     except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        discard_staging(staging)
         raise
     _fsync_dir(folder)
     write_index(folder, manifest.get("plan", ""), manifest.get("period", folder.name))

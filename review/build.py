@@ -118,14 +118,16 @@ def check_template(template: Path | None) -> Path | None:
 
 def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
                    draft_mark: str | None = None, progress: Progress = _quiet,
-                   templates_dir: Path | None = None, chart_service=None) -> dict[str, bytes]:
+                   templates_dir: Path | None = None, chart_service=None,
+                   while_waiting: Callable[[], None] | None = None) -> dict[str, bytes]:
     """Return every output file of one period as ``{relative path: bytes}`` — pure, writes nothing.
 
     ``draft_mark`` (e.g. «مسودة للمراجعة — المراجعة 2») is printed on every page of every pack;
     None renders final packs. ``templates_dir`` holds phrases.yaml, recommendations.yaml and
     logo.png (default: the project's templates/; an archived revision passes its snapshot's).
     The same inputs give the same bytes. ``chart_service``: a started
-    :class:`review.rendering.ChartService`, to draw missing charts (optional).
+    :class:`review.rendering.ChartService`, to draw missing charts (optional); ``while_waiting``:
+    work for this process while its workers render (called once).
     """
     from .compose import PackContext, sector_charts
     from .evaluate import evaluate_history
@@ -163,7 +165,7 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     progress(f"Rendering {len(sectors) + 1} packs with {charts} charts")
     files.update(render_packs(context, sector_specs, executive_specs, options.out_root, progress,
                               side_tasks=[(results_workbook_file, (label, issue_time))],
-                              chart_service=chart_service))
+                              chart_service=chart_service, while_waiting=while_waiting))
     return files
 
 
@@ -336,8 +338,18 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
         phrases = load_phrases(lang=options.lang or loaded.plan.language)
         digits = loaded.plan.digits if (options.lang or loaded.plan.language) == "ar" else "latin"
         draft_mark = phrases("pack.draft", revision=localize_digits(str(number), digits))
-        files = render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
-                               chart_service=chart_service)
+        staged: list[Path] = []
+
+        def while_waiting() -> None:  # the snapshot is written while the workers render
+            staged.append(archive.stage_inputs(folder, number, inputs))
+
+        try:
+            files = render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
+                                   chart_service=chart_service, while_waiting=while_waiting)
+        except BaseException:
+            for staging in staged:
+                archive.discard_staging(staging)
+            raise
         archive.pause_point("rendered")
         if options.pdf:
             from .pdf import convert_packs
@@ -351,7 +363,8 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
                     "reason": options.reason, "amends": finalised[0] if finalised else None}
         progress(f"Writing {archive.revision_name(number)}: {len(files)} files and a snapshot of "
                  f"{len(inputs)} inputs to {folder}")
-        return archive.write_revision(folder, number, files, inputs, manifest), True
+        return archive.write_revision(folder, number, files, inputs, manifest,
+                                      staging=staged[0] if staged else None), True
 
 
 def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,

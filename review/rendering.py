@@ -321,7 +321,8 @@ def _side_task(function, args: tuple) -> dict[str, bytes]:
 
 def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_specs: list[ChartSpec],
                  cache_root: Path | None, progress=lambda message: None,
-                 side_tasks: list[tuple] = (), chart_service: ChartService | None = None) -> dict[str, bytes]:
+                 side_tasks: list[tuple] = (), chart_service: ChartService | None = None,
+                 while_waiting=None) -> dict[str, bytes]:
     """Return every pack and chart of a build as ``{relative path: bytes}``.
 
     ``sector_specs`` maps each sector to build to its charts. Sector packs whose content did not
@@ -330,11 +331,14 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
     to run there: each module-level ``function(context, *args)`` returns more files.
     ``chart_service`` (with a cache only) draws the charts that are missing, or the executive
     pack's when many are (see :data:`SERVICE_MAX`), while the workers start on the rest.
+    ``while_waiting()``, when given, is called once, when this process has nothing else to do.
     """
+    while_waiting = while_waiting or (lambda: None)
     files: dict[str, bytes] = {}
     _init_worker(context, sector_specs, executive_specs, cache_root)
     workers = worker_count(1 + len(sector_specs) + len(side_tasks))
     if workers == 1 or not sector_specs:
+        while_waiting()
         for function, args in side_tasks:
             files.update(function(context, *args))
         for number, task in enumerate([None, *sector_specs], start=1):
@@ -373,6 +377,7 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
             progress(f"{reused} of {len(sector_specs)} sector packs unchanged: taken from the cache")
         if not served:
             futures.update((sector_id, pool.submit(_pack_task, sector_id)) for sector_id in missing)
+            while_waiting()
         else:
             delegated = list(missing) if sum(map(len, missing.values())) <= SERVICE_MAX else [None]
             # Packs whose charts the service does not draw start now; the others as soon as it
@@ -383,6 +388,7 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
             sent = 1 if missing[None] else 0
             for task in requests[sent:2]:
                 chart_service.draw(missing[task])
+            while_waiting()
             for number, task in enumerate(requests):
                 pngs = chart_service.result()
                 if number + 2 < len(requests):

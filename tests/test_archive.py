@@ -404,3 +404,23 @@ def test_pdf_writes_a_pdfa_copy_of_every_pack(capsys, plan_dir, out):
     assert build_cli(capsys, plan_dir, out, "--pdf", "--sector", "water")[0] == 0
     assert build_cli(capsys, plan_dir, out, "--sector", "water")[0] == 0
     assert revisions(out) == ["r1"]
+
+
+def test_a_build_failing_after_its_snapshot_was_written_leaves_nothing(capsys, plan_dir, out, monkeypatch):
+    from review import rendering
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    earlier = hashes(period_dir(out) / "r1")
+    written = []
+
+    def failing_render(*args, while_waiting=None, **kwargs):
+        while_waiting()  # the snapshot goes to the staging folder …
+        written.extend(p / "snapshot" / "plan.yaml" for p in period_dir(out).iterdir()
+                       if p.name.startswith(archive.STAGING_PREFIX) and (p / "snapshot" / "plan.yaml").is_file())
+        raise RuntimeError("a worker died")  # … and then rendering fails
+
+    monkeypatch.setattr(rendering, "render_packs", failing_render)
+    code, _, err = build_cli(capsys, plan_dir, out, "--issue-date", "2024-05-02")
+    assert code == 1 and "a worker died" in err
+    assert len(written) == 1
+    assert not [p for p in period_dir(out).iterdir() if p.name.startswith(archive.STAGING_PREFIX)]
+    assert revisions(out) == ["r1"] and hashes(period_dir(out) / "r1") == earlier
