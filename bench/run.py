@@ -499,7 +499,7 @@ def write_section(path: Path, name: str, body: str) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], epilog="See bench/README.md.")
     parser.add_argument("--scales", type=float, nargs="+", default=[0.5, 1, 2], help="scale factors (default 0.5 1 2)")
-    parser.add_argument("--runs", type=int, default=3, help="runs of each measurement; medians are reported (default 3)")
+    parser.add_argument("--runs", type=int, default=5, help="runs of each measurement; medians are reported (default 5)")
     parser.add_argument("--floor-runs", type=int, default=1, help="runs of the chart floor per scale (default 1)")
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md", help="report file (default BENCHMARKS.md at the repository root)")
     parser.add_argument("--profile", action="store_true", help="profile one cold 1× build instead and write its section")
