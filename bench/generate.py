@@ -169,7 +169,8 @@ class Generator:
     def __init__(self, scale: float, seed: int = DEFAULT_SEED):
         self.scale = scale
         self.counts = scaled_counts(scale)
-        self.rng = random.Random(f"{seed}:{scale}")
+        # float(): scale 1 and 1.0 (an int from Python, a float from the command line) are one plan.
+        self.rng = random.Random(f"{seed}:{float(scale)}")
         self.entities: list[dict] = []
         self.entity_style: dict[str, tuple[str, bool]] = {}
         self.sectors: list[dict] = []

@@ -62,7 +62,7 @@ def test_refuses_to_overwrite_without_force(tiny_plan):
     assert "already holds a plan (use --force to replace it)" in result.stderr
 
 
-def test_scale_multiplies_counts():
+def load_generator():
     spec = importlib.util.spec_from_file_location("bench_generate", GENERATE)
     gen = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = gen  # dataclasses look their module up there
@@ -70,6 +70,18 @@ def test_scale_multiplies_counts():
         spec.loader.exec_module(gen)
     finally:
         del sys.modules[spec.name]
+    return gen
+
+
+def test_scale_given_as_int_or_float_is_one_plan():
+    # bench/run.py passes floats from its command line, ints from its defaults.
+    gen = load_generator()
+    assert gen.Generator(1).rng.random() == gen.Generator(1.0).rng.random()
+    assert gen.Generator(2).rng.random() != gen.Generator(1.0).rng.random()
+
+
+def test_scale_multiplies_counts():
+    gen = load_generator()
     assert gen.scaled_counts(1) == {"sectors": 12, "objectives": 48, "indicators": 600, "entities": 60, "projects": 120}
     assert gen.scaled_counts(0.5) == {"sectors": 6, "objectives": 24, "indicators": 300, "entities": 30, "projects": 60}
     assert gen.scaled_counts(2)["indicators"] == 1200
