@@ -136,8 +136,16 @@ def render_charts(specs: list[ChartSpec], cache_root: Path | None = None,
 SERVICE_MAX = 12
 
 
-def _serve_charts(connection) -> None:
-    """Body of the service process: warm up, then answer each list of specs with their PNGs."""
+def _serve_charts(connection, builds_end) -> None:
+    """Body of the service process: warm up, then answer each list of specs with their PNGs.
+
+    Stops when told to, when the build's end of the pipe closes, or when the build is gone
+    (workers forked by the build hold its end of the pipe too).
+    """
+    import signal
+    builds_end.close()  # inherited under fork: holding it, this process would never see the pipe close
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the build's to handle: it stops the service
+    _exit_with_parent()
     from . import charts
     from . import formatting  # specs carry its functions: import it ahead
     charts.warm_up()
@@ -166,7 +174,8 @@ class ChartService:
     def __init__(self) -> None:
         context = _pool_context()
         self._connection, child = context.Pipe()
-        self._process = context.Process(target=_serve_charts, args=(child,), name="review-charts", daemon=True)
+        self._process = context.Process(target=_serve_charts, args=(child, self._connection),
+                                        name="review-charts", daemon=True)
         self._process.start()
         child.close()
 
@@ -224,6 +233,27 @@ def start_chart_service(cache_root: Path | None) -> ChartService | None:
 _TASK_CONTEXT: dict = {}
 
 
+def _exit_with_parent() -> None:
+    """End this worker process when the build's process ends: a killed build leaves no workers."""
+    import threading
+    from multiprocessing.connection import wait
+
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        wait([parent.sentinel])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="review-parent-watch", daemon=True).start()
+
+
+def _start_worker(*context) -> None:
+    _exit_with_parent()
+    _init_worker(*context)
+
+
 def _init_worker(context, sector_specs, executive_specs, cache_root) -> None:
     # Everything alive now lives as long as the worker: keep the collector from rescanning it
     # (about a tenth of chart time).
@@ -234,7 +264,9 @@ def _init_worker(context, sector_specs, executive_specs, cache_root) -> None:
 
 def _pack_task(sector_id: str | None) -> dict[str, bytes]:
     """Render one pack and its charts; None stands for the executive pack."""
+    from .archive import pause_point
     from .executive import EXECUTIVE, write_executive_pack
+    pause_point("rendering")
     context, cache_root = _TASK_CONTEXT["context"], _TASK_CONTEXT["cache_root"]
     specs = _TASK_CONTEXT["executive_specs"] if sector_id is None else _TASK_CONTEXT["sector_specs"][sector_id]
     pngs = render_charts(specs, cache_root, parallel=False)
@@ -350,7 +382,7 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
 
     # Workers import matplotlib when they first draw, side by side, while this process looks
     # the cache up: cheaper than importing it here before forking when few charts changed.
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_init_worker,
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_start_worker,
                              initargs=(context, sector_specs, executive_specs, cache_root)) as pool:
         futures = {}
         served = chart_service is not None and cache_root is not None

@@ -301,6 +301,32 @@ def test_a_killed_build_leaves_no_partial_revision(capsys, plan_dir, out, stage)
     assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
 
 
+def _processes_of(out: Path) -> list[str]:
+    """Return the ids of running processes whose command line names ``out`` (a build and its workers)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and str(out).encode() in (entry / "cmdline").read_bytes():
+                found.append(entry.name)
+        except OSError:
+            continue
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/cmdline").exists(), reason="lists processes through /proc")
+def test_a_killed_build_leaves_no_worker_processes(plan_dir, out, monkeypatch):
+    monkeypatch.setenv("REVIEW_WORKERS", "2")
+    process = _start_paused(plan_dir, out, "rendering", "2024-05-02")  # a worker pauses in its first pack
+    assert len(_processes_of(out)) >= 3  # the build, its pack workers, its chart service
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    process.stderr.close()
+    deadline = time.monotonic() + 15
+    while _processes_of(out) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert _processes_of(out) == []
+
+
 def test_builds_killed_at_random_moments_never_show_a_partial_revision(capsys, plan_dir, out):
     assert build_cli(capsys, plan_dir, out)[0] == 0
     rng = random.Random(5)
