@@ -346,25 +346,26 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
         try:
             files = render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
                                    chart_service=chart_service, while_waiting=while_waiting)
+            archive.pause_point("rendered")
+            if options.pdf:
+                from .pdf import convert_packs
+                progress("Converting the packs to PDF/A with LibreOffice")
+                files.update(convert_packs(files))
+            manifest = {"tool": "review", "version": __version__, "plan": plan_id, "period": str(options.period),
+                        "command": ["review", *options.command], "issue_date": issue_date.isoformat(),
+                        "built_at": archive.utc_now(), "fingerprint": fingerprint, "draft_mark": draft_mark,
+                        "options": {"lang": options.lang, "sectors": list(options.sectors), "template": template,
+                                    "pdf": options.pdf},
+                        "reason": options.reason, "amends": finalised[0] if finalised else None}
+            progress(f"Writing {archive.revision_name(number)}: {len(files)} files and a snapshot of "
+                     f"{len(inputs)} inputs to {folder}")
+            return archive.write_revision(folder, number, files, inputs, manifest,
+                                          staging=staged[0] if staged else None), True
         except BaseException:
+            # Whatever stopped the build (a failed PDF conversion, Ctrl+C), it leaves no staging folder.
             for staging in staged:
                 archive.discard_staging(staging)
             raise
-        archive.pause_point("rendered")
-        if options.pdf:
-            from .pdf import convert_packs
-            progress("Converting the packs to PDF/A with LibreOffice")
-            files.update(convert_packs(files))
-        manifest = {"tool": "review", "version": __version__, "plan": plan_id, "period": str(options.period),
-                    "command": ["review", *options.command], "issue_date": issue_date.isoformat(),
-                    "built_at": archive.utc_now(), "fingerprint": fingerprint, "draft_mark": draft_mark,
-                    "options": {"lang": options.lang, "sectors": list(options.sectors), "template": template,
-                                "pdf": options.pdf},
-                    "reason": options.reason, "amends": finalised[0] if finalised else None}
-        progress(f"Writing {archive.revision_name(number)}: {len(files)} files and a snapshot of "
-                 f"{len(inputs)} inputs to {folder}")
-        return archive.write_revision(folder, number, files, inputs, manifest,
-                                      staging=staged[0] if staged else None), True
 
 
 def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,

@@ -34,10 +34,23 @@ T = TypeVar("T")
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Return a hash of the package's source files and version, and of the zlib in use (cached
-    packs are stamped without compressing them again)."""
+    """Return a hash of the package's source files and version, of Python's version, of every
+    installed distribution's name and version, and of the zlib in use (cached packs are stamped
+    without compressing them again).
+
+    Installed distributions are known by their ``*.dist-info`` folders on ``sys.path`` (a listing,
+    not a metadata read): upgrading any library starts the caches afresh.
+    """
+    import sys
+
     from . import __version__
-    fingerprint = hashlib.sha256(f"{__version__}|zlib {zlib.ZLIB_RUNTIME_VERSION}|".encode())
+    fingerprint = hashlib.sha256(f"{__version__}|{sys.version}|zlib {zlib.ZLIB_RUNTIME_VERSION}|".encode())
+    for entry in sys.path:
+        try:
+            installed = sorted(name for name in os.listdir(entry or ".") if name.endswith((".dist-info", ".egg-info")))
+        except OSError:
+            continue
+        fingerprint.update("|".join(installed).encode("utf-8"))
     for path in sorted(Path(__file__).resolve().parent.rglob("*.py")):
         fingerprint.update(path.read_bytes())
     return fingerprint.hexdigest()

@@ -2,15 +2,16 @@
 
 Charts are pure (same :class:`ChartSpec`, same PNG bytes), which allows both:
 
-* worker processes (one per core) render charts side by side; matplotlib is used only through
-  ``review.charts``' object-oriented API, so workers share no pyplot state;
+* worker processes (one per core) render charts and packs side by side, and a chart service
+  process, started with the build, draws the few charts a rebuild needs while the build reads
+  its inputs; matplotlib is used only through ``review.charts``' object-oriented API, so
+  processes share no pyplot state;
 * a cache keyed by the SHA-256 of the spec and of the chart code skips charts whose data did not
   change — a rebuild after one sector's figures changed re-renders only that sector's charts;
   likewise sector packs, keyed by everything they show (``compose.pack_key``).
 
-The caches live in ``<output root>/.cache/``: it is not part of any archived revision
-(this module is the one writer below the output root besides ``archive``), and deleting it
-only costs time.
+The caches live in ``<output root>/.cache/`` (written through ``review.cache``): it is not part
+of any archived revision, and deleting it only costs time.
 """
 
 from __future__ import annotations
@@ -139,30 +140,46 @@ SERVICE_MAX = 12
 def _serve_charts(connection, builds_end) -> None:
     """Body of the service process: warm up, then answer each list of specs with their PNGs.
 
-    Stops when told to, when the build's end of the pipe closes, or when the build is gone
-    (workers forked by the build hold its end of the pipe too).
+    A thread reads the requests as they come (also while warming up), so the build can send all
+    of them at once without ever waiting on a full pipe. Stops when told to, when the build's end
+    of the pipe closes, or when the build is gone (workers forked by the build hold its end too).
     """
+    import queue
     import signal
+    import threading
     builds_end.close()  # inherited under fork: holding it, this process would never see the pipe close
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl+C is the build's to handle: it stops the service
     _exit_with_parent()
+    requests: queue.SimpleQueue = queue.SimpleQueue()
+
+    def read() -> None:
+        while True:
+            try:
+                message = connection.recv()
+            except (EOFError, OSError):
+                message = None
+            requests.put(message)
+            if message is None:
+                return
+
+    threading.Thread(target=read, name="review-charts-requests", daemon=True).start()
     from . import charts
     from . import formatting  # specs carry its functions: import it ahead
     charts.warm_up()
     formatting.format_number(1.5, 1, "ar", formatting.ARABIC)
     gc.freeze()
     while True:
-        try:
-            specs = connection.recv()
-        except (EOFError, OSError):
-            return
+        specs = requests.get()
         if specs is None:
             return
         try:
             reply = [_render(spec) for spec in specs]
         except Exception as exc:  # noqa: BLE001 — reported to the build, which draws them itself
             reply = RuntimeError(f"{type(exc).__name__}: {exc}")
-        connection.send(reply)
+        try:
+            connection.send(reply)
+        except OSError:
+            return  # the build is gone
 
 
 class ChartService:
@@ -174,15 +191,27 @@ class ChartService:
     def __init__(self) -> None:
         context = _pool_context()
         self._connection, child = context.Pipe()
-        self._process = context.Process(target=_serve_charts, args=(child, self._connection),
-                                        name="review-charts", daemon=True)
-        self._process.start()
-        child.close()
+        self._pending = 0  # requests not answered yet
+        self._used = False
+        try:
+            self._process = context.Process(target=_serve_charts, args=(child, self._connection),
+                                            name="review-charts", daemon=True)
+            self._process.start()
+        except BaseException:
+            self._connection.close()
+            raise
+        finally:
+            child.close()
 
     def draw(self, specs: list[ChartSpec]) -> None:
-        """Ask for the PNGs of ``specs``; :meth:`result` returns them (answers come in order)."""
+        """Ask for the PNGs of ``specs``; :meth:`result` returns them (answers come in order).
+
+        Never waits for the service: it reads its requests as they come.
+        """
         try:
             self._connection.send(list(specs))
+            self._pending += 1
+            self._used = True
         except OSError:
             pass  # the service is gone: result() says so
 
@@ -192,20 +221,26 @@ class ChartService:
             reply = self._connection.recv()
         except (EOFError, OSError):
             return None
+        finally:
+            self._pending -= 1
         return None if isinstance(reply, BaseException) else reply
 
     def close(self) -> None:
-        """Stop the service (once; later calls do nothing)."""
+        """Stop the service (once; later calls do nothing).
+
+        A service that answered everything it was asked ends by itself; one still warming up or
+        drawing for a build that stopped early is terminated: it holds nothing worth waiting for.
+        """
         if self._connection.closed:
             return
+        idle = self._used and self._pending == 0
         try:
             self._connection.send(None)
         except OSError:
             pass
         self._connection.close()
-        # Asked to stop while still warming up (the build failed early), it would finish its
-        # imports first: it holds nothing worth waiting for.
-        self._process.join(timeout=0.5)
+        if idle:
+            self._process.join(timeout=5)
         if self._process.is_alive():
             self._process.terminate()
             self._process.join()
@@ -219,10 +254,14 @@ class ChartService:
 
 def start_chart_service(cache_root: Path | None) -> ChartService | None:
     """Return a started :class:`ChartService` for a build that caches charts below ``cache_root``
-    on a machine with several cores, else None (single-process builds stay single-process)."""
+    on a machine with several cores, else None: single-process builds stay single-process, and a
+    service that cannot start leaves the workers to draw every chart."""
     if cache_root is None or worker_count(2) < 2:
         return None
-    return ChartService()
+    try:
+        return ChartService()
+    except OSError:
+        return None
 
 
 # -- Packs ------------------------------------------------------------------------------------
@@ -413,18 +452,16 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
         else:
             delegated = list(missing) if sum(map(len, missing.values())) <= SERVICE_MAX else [None]
             # Packs whose charts the service does not draw start now; the others as soon as it
-            # has drawn theirs, pack by pack (two requests in flight keep it busy).
+            # has drawn theirs, pack by pack.
             futures.update((task, pool.submit(_pack_task, task)) for task in missing
                            if task not in delegated or not missing[task])
             requests = [task for task in delegated if missing[task]]
-            sent = 1 if missing[None] else 0
-            for task in requests[sent:2]:
-                chart_service.draw(missing[task])
+            for task in requests:
+                if task is not None:  # the executive pack's were asked for already
+                    chart_service.draw(missing[task])
             while_waiting()
-            for number, task in enumerate(requests):
+            for task in requests:
                 pngs = chart_service.result()
-                if number + 2 < len(requests):
-                    chart_service.draw(missing[requests[number + 2]])
                 for spec, png in zip(missing[task], pngs or ()):  # None (it failed): the worker draws them
                     store(Path(cache_root) / CACHE_DIR, f"{chart_key(spec)}.png", png)
                 futures[task] = pool.submit(_pack_task, task)

@@ -450,3 +450,17 @@ def test_a_build_failing_after_its_snapshot_was_written_leaves_nothing(capsys, p
     assert len(written) == 1
     assert not [p for p in period_dir(out).iterdir() if p.name.startswith(archive.STAGING_PREFIX)]
     assert revisions(out) == ["r1"] and hashes(period_dir(out) / "r1") == earlier
+
+
+def test_a_build_stopped_after_rendering_leaves_no_staging_folder(capsys, plan_dir, out, monkeypatch):
+    # E.g. a failed PDF conversion or Ctrl+C: the snapshot staged while rendering is removed.
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(archive, "write_revision", interrupted)
+    code, _, err = build_cli(capsys, plan_dir, out, "--issue-date", "2024-05-02")
+    assert code == 130 and "interrupted" in err
+    assert not [p for p in period_dir(out).iterdir() if p.name.startswith(archive.STAGING_PREFIX)]
+    assert revisions(out) == ["r1"]

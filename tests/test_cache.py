@@ -4,6 +4,8 @@ chart service draws what a worker would."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from pathlib import Path
 
 import pytest
 
@@ -121,3 +123,52 @@ def test_a_rebuild_with_the_chart_service_matches_a_single_process_build(make_pl
     assert names == sorted(p.relative_to(served) for p in served.rglob("*") if p.is_file() and p.name != "manifest.json")
     for name in names:
         assert (served / name).read_bytes() == (single / name).read_bytes(), name
+
+
+def test_files_the_tool_does_not_read_do_not_stop_a_cached_build(make_plan, tmp_path, monkeypatch):
+    # Excel keeps a locked owner file (~$…) beside an open workbook; other files are ignored too.
+    folder = make_plan(None, DATA)
+    (folder / "data/2024-Q2/~$indicators.xlsx").write_bytes(b"locked")
+    (folder / "data/2024-Q2/notes.txt").write_text("ملاحظات", encoding="utf-8")
+    read_bytes = Path.read_bytes
+
+    def locked(path):
+        if path.name.startswith("~$"):
+            raise PermissionError(13, "The process cannot access the file", str(path))
+        return read_bytes(path)
+
+    monkeypatch.setattr(Path, "read_bytes", locked)
+    from review.intake import data as intake
+    read_period, periods_read = intake.read_period, []
+    monkeypatch.setattr(intake, "read_period", lambda plan, period, where: (periods_read.append(str(period)),
+                                                                           read_period(plan, period, where))[1])
+    cached = load(folder, tmp_path / "cache")
+    assert load(folder, tmp_path / "cache").data.periods == cached.data.periods
+    assert sorted(periods_read) == ["2024-Q1", "2024-Q2"]  # the second build read both from the cache
+    assert cached.data.periods == load(folder).data.periods
+
+
+def test_many_requests_sent_at_once_all_come_back_in_order():
+    # Long labels make each request bigger than a pipe's buffer: the service reads requests while
+    # it draws, so sending them all before reading any answer cannot deadlock.
+    specs = [chart(f"{n}.png", [("تسمية " * 4000 + str(n), n + 1, "on_track")]) for n in range(12)]
+    answers: list = []
+
+    def converse():
+        with ChartService() as service:
+            for spec in specs:
+                service.draw([spec])
+            answers.extend(service.result() for _ in specs)
+
+    worker = threading.Thread(target=converse, daemon=True)
+    worker.start()
+    worker.join(timeout=300)
+    assert not worker.is_alive(), "the build and the chart service wait on each other"
+    assert answers == [[_render(spec)] for spec in specs]
+
+
+def test_a_service_stopped_before_it_was_used_ends_at_once():
+    service = ChartService()
+    service.close()
+    assert not service._process.is_alive()
+    service.close()  # a second close does nothing

@@ -393,11 +393,16 @@ def read_period(plan: Plan, period: Period, folder: Path) -> tuple[PeriodData, l
     return reader.data, reader.problems
 
 
-def _folder_key(folder: Path) -> list:
-    """Return what decides a period folder's reading besides the plan: every entry's name and
-    the SHA-256 of every file's bytes."""
-    return [(path.name, hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else "folder")
-            for path in sorted(folder.iterdir())]
+def _folder_key(folder: Path) -> list | None:
+    """Return what decides a period folder's reading besides the plan — every entry's name and
+    kind, and the SHA-256 of every data file — or None when a file cannot be read now (e.g. one
+    Excel holds open): then the folder is read without the cache, which reports it properly."""
+    try:
+        wanted = set(data_files(folder))
+        return [(path.name, hashlib.sha256(path.read_bytes()).hexdigest() if path in wanted
+                 else "file" if path.is_file() else "other") for path in sorted(folder.iterdir())]
+    except OSError:
+        return None
 
 
 def read_data(plan: Plan, plan_dir: Path, cache: Path | None = None) -> DataSet:
@@ -420,12 +425,15 @@ def read_data(plan: Plan, plan_dir: Path, cache: Path | None = None) -> DataSet:
         except ValueError as exc:
             problems.append(Problem(folder, "", "", f"{exc} (the plan's calendar is {plan.calendar})"))
             continue
-        if cache is None:
+        listing = _folder_key(folder) if cache is not None else None
+        if listing is None:
             data, found = read_period(plan, period, folder)
         else:
-            key = (plan_key, str(period), folder.as_posix(), _folder_key(folder))
+            # Kept only when free of errors, and when no file changed while it was read.
+            key = (plan_key, str(period), folder.as_posix(), listing)
             data, found = remembered(cache, INTAKE, key, lambda: read_period(plan, period, folder),
-                                     keep=lambda read: not any(p.is_error for p in read[1]))
+                                     keep=lambda read: not any(p.is_error for p in read[1])
+                                     and _folder_key(folder) == listing)
         periods[period] = data
         problems.extend(found)
     if not any(p.is_error for p in problems):
