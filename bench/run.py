@@ -1,6 +1,6 @@
 """Benchmark ``review`` on synthetic plans and write the table to BENCHMARKS.md.
 
-    python bench/run.py [--scales 0.5 1 2] [--runs 3] [--out BENCHMARKS.md]
+    python bench/run.py [--scales 0.5 1 2] [--runs 5] [--out BENCHMARKS.md]
     python bench/run.py --profile            # one cold 1× build under cProfile instead
 
 For each scale: generate a plan (bench/generate.py) into a temporary folder, then run, each as a
@@ -12,6 +12,8 @@ fresh ``review`` subprocess, ``--runs`` times:
   one-sector the same build after one value of one sector's indicator changed in an entity's
              indicators CSV for 2025-Q4
 
+Runs take turns across scales (run 1 of every scale, then run 2, …), so that a slow spell of a
+shared machine falls on runs of every scale rather than on all the runs of one.
 Before every no-change and one-sector run, OUT is restored to the state the first cold build left
 and the CSV to its original bytes, so every run measures the same thing. Medians are reported.
 Wall time is ``time.perf_counter`` around the subprocess. Peak memory comes from the standard
@@ -252,8 +254,12 @@ class ScaleResult:
         return best
 
 
-def bench_scale(scale: float, runs: int, work: Path, floor_runs: int) -> ScaleResult:
-    """Generate a plan at ``scale`` under ``work`` and measure every command ``runs`` times."""
+def bench_scale(scale: float, runs: int, work: Path, floor_runs: int):
+    """Generate a plan at ``scale`` under ``work`` and measure every command ``runs`` times.
+
+    A generator: it pauses after each run (so runs of several scales can take turns, see
+    :func:`interleave`) and returns the :class:`ScaleResult`.
+    """
     review, env = review_command(), child_env()
     plan_dir, out, baseline = work / "plan", work / "out", work / "baseline"
     tag = f"[{scale:g}×]"
@@ -301,6 +307,7 @@ def bench_scale(scale: float, runs: int, work: Path, floor_runs: int) -> ScaleRe
         finally:
             path.write_bytes(original)
             os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+        yield
     result.notes.append(f"one-sector change: {path.name}, indicator {indicator_id} (sector {sector_id}) set to {new_value}")
 
     log(f"{tag} chart floor (bench/floor.py, {floor_runs} run(s))")
@@ -314,6 +321,24 @@ def bench_scale(scale: float, runs: int, work: Path, floor_runs: int) -> ScaleRe
         result.notes.append("chart floor failed: " + (floor.stderr.strip().splitlines() or ["?"])[-1])
         log(f"{tag} chart floor failed:\n{floor.stderr[-2000:]}")
     return result
+
+
+def interleave(scales) -> list[ScaleResult]:
+    """Advance the :func:`bench_scale` generators in turns — run 1 of every scale, then run 2, … —
+    and return their results in order. A slow spell of a shared machine then falls on runs of
+    every scale, and the medians absorb it, instead of on all the runs of one scale."""
+    results: dict[int, ScaleResult] = {}
+    pending = list(enumerate(scales))
+    while pending:
+        still = []
+        for index, runs in pending:
+            try:
+                next(runs)
+                still.append((index, runs))
+            except StopIteration as done:
+                results[index] = done.value
+        pending = still
+    return [results[index] for index in sorted(results)]
 
 
 # -- the report ------------------------------------------------------------------------------------
@@ -345,7 +370,7 @@ def parallel_probe() -> str:
     return f"{serial / parallel:.2f}× the throughput of one (2.00 on two free cores)"
 
 
-def machine(probe: str) -> list[tuple[str, str]]:
+def machine(probes: tuple[str, str]) -> list[tuple[str, str]]:
     cpu = platform.processor() or platform.machine()
     try:
         for line in Path("/proc/cpuinfo").read_text().splitlines():
@@ -373,17 +398,19 @@ def machine(probe: str) -> list[tuple[str, str]]:
     return [("CPU", cpu), ("cores", f"{os.cpu_count()} logical, {usable} usable"), ("RAM", ram),
             ("Python", f"{platform.python_implementation()} {platform.python_version()}"),
             ("OS", platform.platform()), ("review", f"{review_version} at {commit or '?'}{' (uncommitted changes)' if dirty else ''}"),
-            ("load average (1/5/15 min) at the end", load), ("two processes at the start", probe)]
+            ("load average (1/5/15 min) at the end", load), ("two processes at the start", probes[0]),
+            ("two processes at the end", probes[1])]
 
 
 def seconds(value: float | None) -> str:
     return "—" if value is None else f"{value:.2f} s"
 
 
-def results_section(results: list[ScaleResult], command: str, runs: int, started: str, probe: str) -> str:
+def results_section(results: list[ScaleResult], command: str, runs: int, started: str,
+                    probes: tuple[str, str]) -> str:
     lines = ["## Results", "", f"Command: `{command}` — {runs} run(s) per measurement, medians shown; run on {started} UTC.", "",
              "| | |", "|---|---|"]
-    lines += [f"| {k} | {v} |" for k, v in machine(probe)]
+    lines += [f"| {k} | {v} |" for k, v in machine(probes)]
     lines += ["", "| scale | sectors | indicators | validate | cold build | no-change rebuild | one-sector rebuild "
               "| charts alone (floor) | peak memory |", "|---|---|---|---|---|---|---|---|---|"]
     for r in results:
@@ -519,8 +546,12 @@ def main(argv: list[str] | None = None) -> int:
             started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
             probe = parallel_probe()
             log(f"two processes: {probe}")
-            results = [bench_scale(scale, args.runs, work / f"scale-{scale:g}", args.floor_runs) for scale in args.scales]
-            write_section(args.out, "results", results_section(results, command, args.runs, started, probe))
+            results = interleave([bench_scale(scale, args.runs, work / f"scale-{scale:g}", args.floor_runs)
+                                  for scale in args.scales])
+            probe_end = parallel_probe()
+            log(f"two processes at the end: {probe_end}")
+            write_section(args.out, "results", results_section(results, command, args.runs, started,
+                                                               (probe, probe_end)))
         log(f"wrote {args.out}")
     finally:
         if args.keep:

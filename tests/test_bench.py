@@ -85,3 +85,24 @@ def test_scale_multiplies_counts():
     assert gen.scaled_counts(1) == {"sectors": 12, "objectives": 48, "indicators": 600, "entities": 60, "projects": 120}
     assert gen.scaled_counts(0.5) == {"sectors": 6, "objectives": 24, "indicators": 300, "entities": 30, "projects": 60}
     assert gen.scaled_counts(2)["indicators"] == 1200
+
+
+def test_runs_of_several_scales_take_turns(monkeypatch):
+    monkeypatch.syspath_prepend(str(ROOT / "bench"))  # run.py imports its neighbour generate.py
+    spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+    runner = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = runner
+    try:
+        spec.loader.exec_module(runner)
+    finally:
+        del sys.modules[spec.name]
+    order = []
+
+    def scale(name: str, runs: int):
+        for number in range(1, runs + 1):
+            order.append(f"{name}{number}")
+            yield
+        return name.upper()
+
+    assert runner.interleave([scale("a", 2), scale("b", 3), scale("c", 1)]) == ["A", "B", "C"]
+    assert order == ["a1", "b1", "c1", "a2", "b2", "b3"]
