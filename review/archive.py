@@ -386,16 +386,13 @@ def write_revision(folder: Path, number: int, outputs: dict[str, bytes], inputs:
     manifest = dict(manifest, format=ARCHIVE_FORMAT, revision=number,
                     inputs=file_entries(inputs), outputs=file_entries(outputs))
     if staging is None:
-        staging = _make_dir(folder, f"{STAGING_PREFIX}{revision_name(number)}-")
-        pending = inputs
-    else:
-        pending = {}
+        staging = stage_inputs(folder, number, inputs)
     try:
         names = sorted(outputs)
         half = len(names) // 2
         _write_tree(staging, {n: outputs[n] for n in names[:half]}, sync=False)
         pause_point("staging")
-        _write_tree(staging, {n: outputs[n] for n in names[half:]} | pending)
+        _write_tree(staging, {n: outputs[n] for n in names[half:]})
         _write_file(staging / MANIFEST, _json_bytes(manifest))
         _fsync_dir(staging)
         pause_point("staged")

@@ -63,22 +63,23 @@ def _quiet(message: str) -> None:
 
 # -- what a form holds (pure) -------------------------------------------------------------------
 
+def _latest_before(data: DataSet, period: Period, lookup) -> tuple[Period, object] | None:
+    """Return (period, ``lookup(period)``) for the latest period before ``period`` where it is not None."""
+    for earlier in sorted((p for p in data.periods if p < period), reverse=True):
+        found = lookup(earlier)
+        if found is not None:
+            return earlier, found
+    return None
+
+
 def last_value(data: DataSet, indicator_id: str, period: Period) -> tuple[Period, float] | None:
     """Return (period, value) of the latest value reported for the indicator before ``period``, or None."""
-    for earlier in sorted((p for p in data.periods if p < period), reverse=True):
-        value = data.value(indicator_id, earlier)
-        if value is not None:
-            return earlier, value
-    return None
+    return _latest_before(data, period, lambda earlier: data.value(indicator_id, earlier))
 
 
 def last_progress(data: DataSet, project_id: str, period: Period) -> tuple[Period, ProjectReport] | None:
     """Return (period, report) of the project's latest report before ``period``, or None."""
-    for earlier in sorted((p for p in data.periods if p < period), reverse=True):
-        report = data.project(project_id, earlier)
-        if report is not None:
-            return earlier, report
-    return None
+    return _latest_before(data, period, lambda earlier: data.project(project_id, earlier))
 
 
 def entity_indicators(plan: Plan, entity_id: str) -> list[Indicator]:

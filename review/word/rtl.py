@@ -203,22 +203,22 @@ def _is_style(element: Any) -> bool:
     return element.tag == qn("w:style")
 
 
-def _ppr(target: Any) -> Any:
+def _properties(target: Any, tag: str) -> Any:
+    """Return the ``w:pPr``/``w:rPr`` of a paragraph, run or style (created when missing)."""
     element = _element_of(target)
-    if element.tag == qn("w:pPr"):
+    if element.tag == qn(tag):
         return element
     if _is_style(element):
-        return _get_or_add(element, "w:pPr", _STYLE_SEQ)
-    return element.get_or_add_pPr()
+        return _get_or_add(element, tag, _STYLE_SEQ)
+    return element.get_or_add_pPr() if tag == "w:pPr" else element.get_or_add_rPr()
+
+
+def _ppr(target: Any) -> Any:
+    return _properties(target, "w:pPr")
 
 
 def _rpr(target: Any) -> Any:
-    element = _element_of(target)
-    if element.tag == qn("w:rPr"):
-        return element
-    if _is_style(element):
-        return _get_or_add(element, "w:rPr", _STYLE_SEQ)
-    return element.get_or_add_rPr()
+    return _properties(target, "w:rPr")
 
 
 def _tblpr(target: Any) -> Any:
