@@ -87,7 +87,7 @@ def test_scale_multiplies_counts():
     assert gen.scaled_counts(2)["indicators"] == 1200
 
 
-def test_runs_of_several_scales_take_turns(monkeypatch):
+def load_runner(monkeypatch):
     monkeypatch.syspath_prepend(str(ROOT / "bench"))  # run.py imports its neighbour generate.py
     spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
     runner = importlib.util.module_from_spec(spec)
@@ -96,6 +96,11 @@ def test_runs_of_several_scales_take_turns(monkeypatch):
         spec.loader.exec_module(runner)
     finally:
         del sys.modules[spec.name]
+    return runner
+
+
+def test_runs_of_several_scales_take_turns(monkeypatch):
+    runner = load_runner(monkeypatch)
     order = []
 
     def scale(name: str, runs: int):
@@ -106,3 +111,23 @@ def test_runs_of_several_scales_take_turns(monkeypatch):
 
     assert runner.interleave([scale("a", 2), scale("b", 3), scale("c", 1)]) == ["A", "B", "C"]
     assert order == ["a1", "b1", "c1", "a2", "b2", "b3"]
+
+
+def test_outputs_are_set_aside_during_runs_and_deleted_after(monkeypatch, tmp_path):
+    # Deleting right before a measurement would slow the measured build (see set_aside).
+    runner = load_runner(monkeypatch)
+    scale = tmp_path / "scale-1"
+    out, baseline = scale / "out", scale / "baseline"
+    baseline.mkdir(parents=True)
+    (baseline / "r1.txt").write_text("baseline", encoding="utf-8")
+    out.mkdir()
+    (out / "r2.txt").write_text("one-sector build", encoding="utf-8")
+    runner.restore(baseline, out)
+    assert sorted(p.name for p in out.iterdir()) == ["r1.txt"]
+    runner.set_aside(out)
+    runner.set_aside(out)  # nothing there any more: nothing to do
+    assert not out.exists()
+    kept = sorted((scale / ".trash").iterdir())
+    assert [sorted(p.name for p in folder.iterdir()) for folder in kept] == [["r2.txt"], ["r1.txt"]]
+    runner.empty_trash(tmp_path)
+    assert not (scale / ".trash").exists() and (baseline / "r1.txt").is_file()
