@@ -6,6 +6,9 @@ package's source), so a new version never reuses an old entry. Entries are writt
 a cache that cannot be read or written is simply not used.
 
 * ``charts/`` and ``packs/``: PNGs and sector packs (``review.rendering``);
+* ``shaping.pickle``: how chart texts were measured and shaped, as plain numbers, so that a
+  rebuild's few new charts do not shape their words again (``review.rendering``, kept with the
+  chart code's fingerprint inside: other code starts afresh);
 * ``intake/``: the parsed plan and each period folder's data, so that a rebuild after one
   figure changed reads only the folder that changed (``review.build``, ``review.intake.data``).
 

@@ -31,6 +31,7 @@ import functools
 import math
 import os
 import struct
+import sys
 import threading
 import zlib
 from collections.abc import Callable, Sequence
@@ -175,13 +176,45 @@ def _bidi(text: str, rtl: bool) -> str:
                      for line in text.split("\n"))
 
 
+# --- shaping kept between processes --------------------------------------------------------------
+# Shaping text (libraqm) is the dear part of drawing it, and a rebuild draws the same words and
+# labels as the build before it, in a fresh process. So measurements and glyph runs are also kept
+# as plain data, which a process can hand to later ones (``review.rendering`` keeps them in the
+# build cache): given the same text, size, fonts and code they are the same numbers.
+
+#: Shaping results handed in by :func:`use_shaping`, by key.
+_KNOWN: dict = {}
+#: Shaping results this process computed that :data:`_KNOWN` lacked (see :func:`take_learnt`).
+_LEARNT: dict = {}
+#: The font objects of each thread by file, for glyph runs taken from :data:`_KNOWN`.
+_FONTS: dict = {}
+
+
+def use_shaping(entries: dict) -> None:
+    """Use ``entries`` (from :func:`take_learnt` in this or another process) instead of shaping
+    their texts again. Entries computed with other fonts or code must not be passed."""
+    _KNOWN.update(entries)
+
+
+def take_learnt() -> dict:
+    """Return the shaping results computed here since the last call, for :func:`use_shaping`."""
+    learnt = dict(_LEARNT)
+    _LEARNT.clear()
+    return learnt
+
+
 @functools.lru_cache(maxsize=8192)
 def _text_metrics(text: str, size: float) -> tuple[float, float, float]:
     """(width, height, descent) in pixels at :data:`DPI` of ``text`` shaped in our font."""
     if not text:
         return 0.0, 0.0, 0.0
-    return RendererAgg.get_text_width_height_descent(_measuring_renderer(), text, _font(size),
-                                                     ismath=False)
+    key = ("metrics", text, size)
+    if (known := _KNOWN.get(key)) is not None:
+        return known
+    metrics = RendererAgg.get_text_width_height_descent(_measuring_renderer(), text, _font(size),
+                                                        ismath=False)
+    _LEARNT[key] = metrics
+    return metrics
 
 
 @functools.lru_cache(maxsize=8192)
@@ -297,15 +330,30 @@ def _shaped(line: str, size: float, flags, thread: int) -> tuple:
     The fonts are the calling thread's (``thread`` is part of the key); a forked child starts
     with none (see :func:`_ft_font`).
     """
+    key = ("glyphs", line, size, str(flags))
+    fonts = _FONTS.setdefault(thread, {})
+    primary = _ft_font()
+    fonts.setdefault(primary.fname, primary)
+    if (known := _KNOWN.get(key)) is not None and all(file in fonts for file, *_ in known):
+        return tuple((fonts[file], glyph, x, y) for file, glyph, x, y in known)
     font = _ft_font()
     font.clear()
     font.set_size(size, DPI)
-    return tuple((item.ft_object, item.glyph_index, item.x, item.y)
-                 for item in font._layout(line, flags=flags))
+    glyphs = tuple((item.ft_object, item.glyph_index, item.x, item.y)
+                   for item in font._layout(line, flags=flags))
+    fonts.update((glyph[0].fname, glyph[0]) for glyph in glyphs)  # the fallback font's object too
+    # Interned: a pickle of many runs then holds each file name once.
+    _LEARNT[key] = tuple((sys.intern(glyph[0].fname), *glyph[1:]) for glyph in glyphs)
+    return glyphs
+
+
+def _forget_fonts() -> None:
+    _shaped.cache_clear()
+    _FONTS.clear()
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_shaped.cache_clear)
+    os.register_at_fork(after_in_child=_forget_fonts)
 
 
 class _Canvas(FigureCanvasAgg):

@@ -7,6 +7,7 @@ Exit 0 on success, 2 on invalid input or usage (every problem listed), 1 on an i
 from __future__ import annotations
 
 import argparse
+import os
 import datetime as dt
 import sys
 import textwrap
@@ -85,8 +86,9 @@ def make_parser() -> argparse.ArgumentParser:
                "  SOURCE_DATE_EPOCH  default issue date and zip timestamps (seconds since 1970, UTC)\n"
                "  REVIEW_WORKERS     worker processes for charts and packs (default: one per core;\n"
                "                     1 builds in this process alone)\n\n"
-               "OUT/.cache/ keeps parsed inputs, charts and packs by content hash, so that a rebuild\n"
-               "after one figure changed redoes only what shows it; deleting it only costs time.",
+               "OUT/.cache/ keeps parsed inputs, charts, packs and the shaping of chart text by\n"
+               "content hash, so that a rebuild after one figure changed redoes only what shows it;\n"
+               "deleting it only costs time.",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     build.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
     build.add_argument("--period", type=_period, required=True, metavar="P", help="period to build, e.g. 1444-Q4")
@@ -188,6 +190,9 @@ def run_recommendations(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     """Run the command line and return its exit code."""
     _ensure_utf8_output()
+    # numpy (under matplotlib and openpyxl) does no linear algebra here, yet OpenBLAS would start
+    # a thread that spins for a while in every process that imports it: about 0.1 s of CPU each.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     parser = make_parser()
     args = parser.parse_args(argv)
     args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in the archive's manifest

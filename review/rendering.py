@@ -10,6 +10,10 @@ Charts are pure (same :class:`ChartSpec`, same PNG bytes), which allows both:
   change — a rebuild after one sector's figures changed re-renders only that sector's charts;
   likewise sector packs, keyed by everything they show (``compose.pack_key``).
 
+Shaping a chart's words (libraqm) is a good part of drawing it, and a rebuild draws the words of
+the build before it: processes that draw hand back what they shaped, kept in one file of the cache
+and handed to the next build's processes (``review.charts.use_shaping``).
+
 The caches live in ``<output root>/.cache/`` (written through ``review.cache``): it is not part
 of any archived revision, and deleting it only costs time.
 """
@@ -20,6 +24,7 @@ import gc
 import hashlib
 import multiprocessing
 import os
+import pickle
 import zlib
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -33,6 +38,10 @@ from .canonical import digest
 MIN_PARALLEL = 6
 CACHE_DIR = CACHE / "charts"
 PACK_CACHE_DIR = CACHE / "packs"
+#: Text shaping results of earlier builds (``review.charts.use_shaping``), one file.
+SHAPING_FILE = CACHE / "shaping.pickle"
+#: At most this many shaping results are kept (the newest): a few times a national plan's words.
+SHAPING_MAX = 100_000
 
 
 @dataclass(frozen=True)
@@ -52,7 +61,39 @@ class ChartSpec:
 
 def _render(spec: ChartSpec) -> bytes:
     from . import charts
+    if (shaping := _TASK_CONTEXT.pop("shaping", None)) is not None:
+        charts.use_shaping(shaping)
     return getattr(charts, spec.function)(*spec.args, **spec.kwargs)
+
+
+def _learnt_shaping() -> dict:
+    """Return what this process learnt about shaping text since last asked (none if it drew nothing)."""
+    import sys
+    charts = sys.modules.get(f"{__package__}.charts")
+    return charts.take_learnt() if charts is not None else {}
+
+
+def load_shaping(cache_root: Path | None) -> dict:
+    """Return the text shaping results kept below ``cache_root`` by earlier builds of this code
+    (see ``review.charts.use_shaping``); none without a cache or when it cannot be read."""
+    if cache_root is None:
+        return {}
+    try:
+        kept = pickle.loads((Path(cache_root) / SHAPING_FILE).read_bytes())
+        return kept["entries"] if kept["code"] == _code_fingerprint() else {}
+    except Exception:  # noqa: BLE001 — missing, damaged or of other code: start afresh
+        return {}
+
+
+def save_shaping(cache_root: Path | None, known: dict, learnt: dict) -> None:
+    """Keep ``known`` and the newly ``learnt`` shaping results for later builds (newest win)."""
+    if cache_root is None or not learnt:
+        return
+    entries = {**known, **learnt}
+    if len(entries) > SHAPING_MAX:
+        entries = dict(list(entries.items())[-SHAPING_MAX:])
+    content = pickle.dumps({"code": _code_fingerprint(), "entries": entries}, protocol=pickle.HIGHEST_PROTOCOL)
+    store((Path(cache_root) / SHAPING_FILE).parent, SHAPING_FILE.name, content)
 
 
 @lru_cache(maxsize=1)
@@ -137,8 +178,9 @@ def render_charts(specs: list[ChartSpec], cache_root: Path | None = None,
 SERVICE_MAX = 12
 
 
-def _serve_charts(connection, builds_end) -> None:
-    """Body of the service process: warm up, then answer each list of specs with their PNGs.
+def _serve_charts(connection, builds_end, cache_root: Path | None) -> None:
+    """Body of the service process: warm up, then answer each list of specs with their PNGs and
+    what it learnt about shaping text (see ``review.charts.use_shaping``).
 
     A thread reads the requests as they come (also while warming up), so the build can send all
     of them at once without ever waiting on a full pipe. Stops when told to, when the build's end
@@ -165,15 +207,18 @@ def _serve_charts(connection, builds_end) -> None:
     threading.Thread(target=read, name="review-charts-requests", daemon=True).start()
     from . import charts
     from . import formatting  # specs carry its functions: import it ahead
-    charts.warm_up()
+    if requests.empty():  # nothing to draw yet: pay for the first chart's lazy set-up meanwhile
+        charts.warm_up()
     formatting.format_number(1.5, 1, "ar", formatting.ARABIC)
+    charts.take_learnt()  # the warm-up's text is worth nothing to later builds
+    charts.use_shaping(load_shaping(cache_root))
     gc.freeze()
     while True:
         specs = requests.get()
         if specs is None:
             return
         try:
-            reply = [_render(spec) for spec in specs]
+            reply = [_render(spec) for spec in specs], charts.take_learnt()
         except Exception as exc:  # noqa: BLE001 — reported to the build, which draws them itself
             reply = RuntimeError(f"{type(exc).__name__}: {exc}")
         try:
@@ -188,13 +233,15 @@ class ChartService:
     Pure like the charts: the PNGs are the bytes ``review.charts`` returns in any process.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, cache_root: Path | None = None) -> None:
         context = _pool_context()
         self._connection, child = context.Pipe()
         self._pending = 0  # requests not answered yet
         self._used = False
+        #: Shaping results the service learnt while drawing (see ``review.charts.use_shaping``).
+        self.learnt: dict = {}
         try:
-            self._process = context.Process(target=_serve_charts, args=(child, self._connection),
+            self._process = context.Process(target=_serve_charts, args=(child, self._connection, cache_root),
                                             name="review-charts", daemon=True)
             self._process.start()
         except BaseException:
@@ -223,7 +270,11 @@ class ChartService:
             return None
         finally:
             self._pending -= 1
-        return None if isinstance(reply, BaseException) else reply
+        if isinstance(reply, BaseException):
+            return None
+        pngs, learnt = reply
+        self.learnt.update(learnt)
+        return pngs
 
     def close(self) -> None:
         """Stop the service (once; later calls do nothing).
@@ -259,7 +310,7 @@ def start_chart_service(cache_root: Path | None) -> ChartService | None:
     if cache_root is None or worker_count(2) < 2:
         return None
     try:
-        return ChartService()
+        return ChartService(cache_root)
     except OSError:
         return None
 
@@ -293,16 +344,20 @@ def _start_worker(*context) -> None:
     _init_worker(*context)
 
 
-def _init_worker(context, sector_specs, executive_specs, cache_root) -> None:
+def _init_worker(context, sector_specs, executive_specs, cache_root, shaping=None) -> None:
     # Everything alive now lives as long as the worker: keep the collector from rescanning it
     # (about a tenth of chart time).
     gc.freeze()
     _TASK_CONTEXT.update(context=context, sector_specs=sector_specs, executive_specs=executive_specs,
                          cache_root=cache_root)
+    if shaping:
+        _TASK_CONTEXT["shaping"] = shaping  # handed to review.charts by the first chart drawn
 
 
-def _pack_task(sector_id: str | None) -> dict[str, bytes]:
-    """Render one pack and its charts; None stands for the executive pack."""
+def _pack_task(sector_id: str | None) -> tuple[dict[str, bytes], dict]:
+    """Render one pack and its charts; None stands for the executive pack.
+
+    Returns the files and what drawing taught this process about shaping text."""
     from .archive import pause_point
     from .executive import EXECUTIVE, write_executive_pack
     pause_point("rendering")
@@ -315,7 +370,7 @@ def _pack_task(sector_id: str | None) -> dict[str, bytes]:
         document, name = _sector_pack(context, sector_id, specs, pngs, cache_root), sector_id
     files = {f"charts/{chart}": png for chart, png in pngs.items()}
     files[f"{name}.docx"] = document
-    return files
+    return files, _learnt_shaping()
 
 
 #: Stands for the revision number in a cached pack's draft mark (plain letters: XML leaves them be).
@@ -406,7 +461,9 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
     """
     while_waiting = while_waiting or (lambda: None)
     files: dict[str, bytes] = {}
-    _init_worker(context, sector_specs, executive_specs, cache_root)
+    shaping = load_shaping(cache_root)
+    learnt: dict = {}
+    _init_worker(context, sector_specs, executive_specs, cache_root, shaping)
     workers = worker_count(1 + len(sector_specs) + len(side_tasks))
     if workers == 1 or not sector_specs:
         while_waiting()
@@ -414,15 +471,19 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
             files.update(function(context, *args))
         for number, task in enumerate([None, *sector_specs], start=1):
             cached = _cached_sector(context, task, sector_specs[task], cache_root) if task else None
-            files.update(cached if cached is not None else _pack_task(task))
+            if cached is None:
+                cached, taught = _pack_task(task)
+                learnt.update(taught)
+            files.update(cached)
             progress(f"Pack {number}/{1 + len(sector_specs)} written: {_pack_name(task)}")
         _TASK_CONTEXT.clear()
+        save_shaping(cache_root, shaping, learnt)
         return files
 
     # Workers import matplotlib when they first draw, side by side, while this process looks
     # the cache up: cheaper than importing it here before forking when few charts changed.
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_start_worker,
-                             initargs=(context, sector_specs, executive_specs, cache_root)) as pool:
+                             initargs=(context, sector_specs, executive_specs, cache_root, shaping)) as pool:
         futures = {}
         served = chart_service is not None and cache_root is not None
         if served:
@@ -466,12 +527,16 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
                     store(Path(cache_root) / CACHE_DIR, f"{chart_key(spec)}.png", png)
                 futures[task] = pool.submit(_pack_task, task)
             chart_service.close()  # done: its memory goes back before the workers' peak
+            learnt.update(chart_service.learnt)
         for future in side:
             files.update(future.result())
         for number, (task, future) in enumerate(futures.items(), start=1):
-            files.update(future.result())
+            written, taught = future.result()
+            files.update(written)
+            learnt.update(taught)
             progress(f"Pack {number}/{len(futures)} written: {_pack_name(task)}")
     _TASK_CONTEXT.clear()
+    save_shaping(cache_root, shaping, learnt)
     return files
 
 

@@ -14,7 +14,8 @@ from review.build import BuildOptions, build, load
 from review.cache import remembered
 from review.errors import InputError
 from review.periods import Period
-from review.rendering import CACHE_DIR, ChartService, ChartSpec, _render
+from review import rendering
+from review.rendering import CACHE_DIR, SHAPING_FILE, ChartService, ChartSpec, _render
 
 DATA = {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,70\nH2,95\nW1,120\n"},
         "2024-Q2": {"indicators.csv": "indicator_id,value\nH1,72\nW1,180\n",
@@ -110,6 +111,7 @@ def test_a_rebuild_with_the_chart_service_matches_a_single_process_build(make_pl
         monkeypatch.setenv("REVIEW_WORKERS", workers)
         folder = make_plan(None, DATA)
         build(BuildOptions(folder, out_root=out, **options))
+        assert rendering.load_shaping(out)  # what drawing r1 taught is kept for r2
         charts_before = set((out / CACHE_DIR).glob("*.png"))
         (folder / "data/2024-Q2/indicators.csv").write_text("indicator_id,value\nH1,79\nW1,180\n", encoding="utf-8")
         second = build(BuildOptions(folder, out_root=out, **options))
@@ -172,3 +174,20 @@ def test_a_service_stopped_before_it_was_used_ends_at_once():
     service.close()
     assert not service._process.is_alive()
     service.close()  # a second close does nothing
+
+
+def test_shaping_is_kept_for_the_same_code_only(tmp_path, monkeypatch):
+    a, b, c = (("metrics", text, 8.5) for text in "abc")
+    assert rendering.load_shaping(tmp_path) == {} and rendering.load_shaping(None) == {}
+    rendering.save_shaping(tmp_path, {a: (1.0, 2.0, 0.0)}, {b: (3.0, 2.0, 0.5)})
+    assert rendering.load_shaping(tmp_path) == {a: (1.0, 2.0, 0.0), b: (3.0, 2.0, 0.5)}
+    rendering.save_shaping(tmp_path, {}, {})  # nothing learnt: nothing written
+    assert rendering.load_shaping(tmp_path) == {a: (1.0, 2.0, 0.0), b: (3.0, 2.0, 0.5)}
+    monkeypatch.setattr(rendering, "SHAPING_MAX", 2)
+    rendering.save_shaping(tmp_path, rendering.load_shaping(tmp_path), {c: (4.0, 2.0, 0.5)})
+    assert rendering.load_shaping(tmp_path) == {b: (3.0, 2.0, 0.5), c: (4.0, 2.0, 0.5)}  # the newest
+    monkeypatch.setattr(rendering, "_code_fingerprint", lambda: b"other chart code")
+    assert rendering.load_shaping(tmp_path) == {}
+    monkeypatch.undo()
+    (tmp_path / SHAPING_FILE).write_bytes(b"not a pickle")
+    assert rendering.load_shaping(tmp_path) == {}

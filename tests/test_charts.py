@@ -287,6 +287,57 @@ def test_shaping_is_left_to_matplotlib():
         charts.score_bars([(word[::-1], 50.0, ON_TRACK)], "")
 
 
+def forget_shaping(monkeypatch) -> None:
+    """Start this process's text shaping afresh, as a new process would."""
+    for name in ("_KNOWN", "_LEARNT", "_FONTS"):
+        monkeypatch.setattr(charts, name, {})
+    for cached in (charts._line_metrics, charts._text_metrics, charts._shaped):
+        cached.cache_clear()
+
+
+# A label the Arabic font lacks a glyph of (▲): its run comes from the fallback font.
+FALLBACK_ITEMS = [("▲ رفع نسبة الالتحاق", 97.5, "on_track"), *SCORE_ITEMS[1:]]
+
+
+@pytest.mark.parametrize("items", [SCORE_ITEMS, FALLBACK_ITEMS], ids=["arabic", "fallback"])
+def test_shaping_handed_on_gives_the_same_bytes_without_shaping_again(monkeypatch, items):
+    forget_shaping(monkeypatch)
+    drawn = render("score_bars", items)
+    learnt = charts.take_learnt()
+    assert {key[0] for key in learnt} == {"metrics", "glyphs"}
+    assert charts.take_learnt() == {}  # handed on once
+    fonts = {file for key, value in learnt.items() if key[0] == "glyphs" for file, *_ in value}
+    assert len(fonts) == (1 if items is SCORE_ITEMS else 2)  # the Arabic font, and its fallback
+    forget_shaping(monkeypatch)
+    charts.use_shaping(learnt)
+    assert render("score_bars", items) == drawn
+    again = charts.take_learnt()
+    # Nothing measured or shaped again, but for one line: a process gets to know the fallback
+    # font's object by shaping a line that needs it.
+    assert all("▲" in key[1] for key in again) and len(again) == (0 if items is SCORE_ITEMS else 1)
+
+
+def test_shaping_handed_to_another_process_gives_the_same_bytes(tmp_path):
+    script = textwrap.dedent(f"""
+        import hashlib, pickle, sys
+        from pathlib import Path
+        from review import charts
+        kept = Path(sys.argv[1])
+        if kept.is_file():
+            charts.use_shaping(pickle.loads(kept.read_bytes()))
+        png = charts.score_bars({FALLBACK_ITEMS!r}, "عنوان الرسم", no_data_label="لا توجد بيانات")
+        learnt = charts.take_learnt()
+        if not kept.is_file():
+            kept.write_bytes(pickle.dumps(learnt))
+        sys.stdout.write(hashlib.sha256(png).hexdigest() + " " + str(len(learnt)))
+    """)
+    kept = tmp_path / "shaping.pickle"
+    runs = [subprocess.run([sys.executable, "-c", script, str(kept)], capture_output=True, text=True,
+                           check=True).stdout.split() for _ in range(2)]
+    assert runs[0][0] == runs[1][0] == hashlib.sha256(render("score_bars", FALLBACK_ITEMS)).hexdigest()
+    assert int(runs[0][1]) > 10 and runs[1][1] == "1"  # the second process shaped one line (see above)
+
+
 # --- colours ---------------------------------------------------------------------------------------
 
 
