@@ -289,21 +289,21 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
                  "inputs, template, options and version unchanged; nothing built")
         return inputs, template, fingerprint, folder / archive.revision_name(current)
 
-    # Fast path: unchanged input bytes need no validation, since the same bytes built the latest
-    # revision; answer before loading the plan or importing the heavy stages.
-    plan_id = quick_plan_id(options.plan_dir)
-    if plan_id is not None:
-        folder = archive.period_folder(options.out_root, plan_id, options.period)
-        if archive.revision_numbers(folder):
-            with archive.locked(folder, plan_id, options.period):
-                current = check(plan_id, folder)[3]
-            if current is not None:
-                return current, False
-
-    # Matplotlib is imported and warmed up in a worker while the inputs are read and evaluated.
+    # Matplotlib is imported and warmed up in a worker while the inputs are read and evaluated;
+    # started first, since it is the longest way to the first chart (an up-to-date period stops it).
     from .rendering import start_chart_service
     service = start_chart_service(options.out_root)
     try:
+        # Fast path: unchanged input bytes need no validation, since the same bytes built the
+        # latest revision; answer before loading the plan or importing the heavy stages.
+        plan_id = quick_plan_id(options.plan_dir)
+        if plan_id is not None:
+            folder = archive.period_folder(options.out_root, plan_id, options.period)
+            if archive.revision_numbers(folder):
+                with archive.locked(folder, plan_id, options.period):
+                    current = check(plan_id, folder)[3]
+                if current is not None:
+                    return current, False
         return _build_new_revision(options, progress, issue_date, check, service)
     finally:
         if service is not None:
