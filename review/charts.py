@@ -243,7 +243,8 @@ def _text_width(text: str, size: float) -> float:
 
 @functools.cache
 def _measuring_renderer() -> RendererAgg:
-    return RendererAgg(8, 8, DPI)
+    # Ours, for its _prepare_font: RendererAgg's looks the font files up again for every text.
+    return _Renderer(8, 8, DPI)
 
 
 @functools.cache

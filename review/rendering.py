@@ -480,38 +480,46 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
         save_shaping(cache_root, shaping, learnt)
         return files
 
-    # Workers import matplotlib when they first draw, side by side, while this process looks
-    # the cache up: cheaper than importing it here before forking when few charts changed.
+    served = chart_service is not None and cache_root is not None
+    missing: dict = {}
+    if served:
+        # The executive pack shows every sector, so its changed charts are asked for at once,
+        # while this process finds out which sector packs the cache already holds.
+        missing[None] = _missing_charts(executive_specs, cache_root)
+        if missing[None]:
+            chart_service.draw(missing[None])
+    reused = 0
+    for sector_id, specs in sector_specs.items():
+        cached = _cached_sector(context, sector_id, specs, cache_root)
+        if cached is None:
+            missing[sector_id] = _missing_charts(specs, cache_root)
+        else:
+            files.update(cached)
+            reused += 1
+    if reused:
+        progress(f"{reused} of {len(sector_specs)} sector packs unchanged: taken from the cache")
+    if not served:
+        # The executive pack shows every sector, so it is always drawn (by a worker).
+        missing = {None: _missing_charts(executive_specs, cache_root), **missing}
+        delegated = []
+    else:
+        delegated = list(missing) if sum(map(len, missing.values())) <= SERVICE_MAX else [None]
+    if _pool_context().get_start_method() == "fork" and any(missing[task] for task in missing if task not in delegated):
+        # The workers will draw too: import matplotlib once, here, for all of them to inherit
+        # (the chart service is drawing meanwhile). When only the service draws, they never need it.
+        from . import charts
+        charts.font_path()
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_start_worker,
                              initargs=(context, sector_specs, executive_specs, cache_root, shaping)) as pool:
         futures = {}
-        served = chart_service is not None and cache_root is not None
-        if served:
-            # The executive pack shows every sector, so its changed charts are asked for at once,
-            # while this process finds out which sector packs the cache already holds.
-            missing = {None: _missing_charts(executive_specs, cache_root)}
-            if missing[None]:
-                chart_service.draw(missing[None])
-        else:
-            missing = {}
-            # The executive pack shows every sector, so it is always drawn: it starts at once.
-            futures[None] = pool.submit(_pack_task, None)
-        side = [pool.submit(_side_task, function, args) for function, args in side_tasks]
-        reused = 0
-        for sector_id, specs in sector_specs.items():
-            cached = _cached_sector(context, sector_id, specs, cache_root)
-            if cached is None:
-                missing[sector_id] = _missing_charts(specs, cache_root)
-            else:
-                files.update(cached)
-                reused += 1
-        if reused:
-            progress(f"{reused} of {len(sector_specs)} sector packs unchanged: taken from the cache")
         if not served:
-            futures.update((sector_id, pool.submit(_pack_task, sector_id)) for sector_id in missing)
+            futures[None] = pool.submit(_pack_task, None)  # first: it waits for no chart service
+        side = [pool.submit(_side_task, function, args) for function, args in side_tasks]
+        if not served:
+            futures.update((sector_id, pool.submit(_pack_task, sector_id)) for sector_id in missing
+                           if sector_id is not None)
             while_waiting()
         else:
-            delegated = list(missing) if sum(map(len, missing.values())) <= SERVICE_MAX else [None]
             # Packs whose charts the service does not draw start now; the others as soon as it
             # has drawn theirs, pack by pack.
             futures.update((task, pool.submit(_pack_task, task)) for task in missing
