@@ -183,8 +183,10 @@ def _serve_charts(connection, builds_end, cache_root: Path | None) -> None:
     what it learnt about shaping text (see ``review.charts.use_shaping``).
 
     A thread reads the requests as they come (also while warming up), so the build can send all
-    of them at once without ever waiting on a full pipe. Stops when told to, when the build's end
-    of the pipe closes, or when the build is gone (workers forked by the build hold its end too).
+    of them at once without ever waiting on a full pipe; another sends the answers, so the service
+    draws on while the build is busy elsewhere and has not read them yet. Stops when told to, when
+    the build's end of the pipe closes, or when the build is gone (workers forked by the build
+    hold its end too).
     """
     import queue
     import signal
@@ -204,7 +206,18 @@ def _serve_charts(connection, builds_end, cache_root: Path | None) -> None:
             if message is None:
                 return
 
+    replies: queue.SimpleQueue = queue.SimpleQueue()
+
+    def send() -> None:
+        while (reply := replies.get()) is not None:
+            try:
+                connection.send(reply)
+            except OSError:
+                return  # the build is gone
+
     threading.Thread(target=read, name="review-charts-requests", daemon=True).start()
+    sender = threading.Thread(target=send, name="review-charts-replies", daemon=True)
+    sender.start()
     from . import charts
     from . import formatting  # specs carry its functions: import it ahead
     if requests.empty():  # nothing to draw yet: pay for the first chart's lazy set-up meanwhile
@@ -213,18 +226,13 @@ def _serve_charts(connection, builds_end, cache_root: Path | None) -> None:
     charts.take_learnt()  # the warm-up's text is worth nothing to later builds
     charts.use_shaping(load_shaping(cache_root))
     gc.freeze()
-    while True:
-        specs = requests.get()
-        if specs is None:
-            return
+    while (specs := requests.get()) is not None:
         try:
-            reply = [_render(spec) for spec in specs], charts.take_learnt()
+            replies.put(([_render(spec) for spec in specs], charts.take_learnt()))
         except Exception as exc:  # noqa: BLE001 — reported to the build, which draws them itself
-            reply = RuntimeError(f"{type(exc).__name__}: {exc}")
-        try:
-            connection.send(reply)
-        except OSError:
-            return  # the build is gone
+            replies.put(RuntimeError(f"{type(exc).__name__}: {exc}"))
+    replies.put(None)
+    sender.join()  # every answer is sent before the process ends
 
 
 class ChartService:
