@@ -171,7 +171,7 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
 
 def results_workbook_file(context, label: str, issue_time: dt.datetime) -> dict[str, bytes]:
     """Return ``{"results.xlsx": bytes}`` for a pack context (run in a render worker)."""
-    from .workbook import results_workbook
+    from .results_xlsx import results_workbook
     return {"results.xlsx": results_workbook(context.plan, context.result, context.phrases, label, issue_time)}
 
 

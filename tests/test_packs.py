@@ -207,3 +207,48 @@ def test_executive_pack_tables_match_results_json(builds):
     stalled_table = [t for t in document.tables if len(t.rows) == len(stalled) + 1
                      and t.rows[0].cells[1].text == phrases("column.indicator")]
     assert stalled_table, "no stalled-indicators table with one row per stalled indicator"
+
+
+def test_results_workbook_matches_results_json(builds):
+    import openpyxl
+    from review.status import TEXT_COLOURS, colour
+    folder = builds["services"]
+    results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
+    phrases = load_phrases(lang="ar")
+    book = openpyxl.load_workbook(folder / "results.xlsx")
+    assert [sheet.title for sheet in book] == [phrases(f"workbook.{name}") for name in
+                                               ("summary", "sectors", "objectives", "indicators", "projects", "entities")]
+    assert all(sheet.sheet_view.rightToLeft and sheet.freeze_panes == "A2" for sheet in book)
+    assert book.properties.creator == "review" and book.properties.created == book.properties.modified
+    summary = book.worksheets[0]
+    assert summary["B4"].value == pytest.approx(results["plan_score"]) and summary["B4"].number_format == "0.0"
+    plan_status = {phrases(f"status.{key}"): key for key in TEXT_COLOURS}[summary["B5"].value]
+    assert summary["B5"].fill.fgColor.rgb == f"FF{colour(plan_status)}"
+    assert summary["B6"].number_format == summary["B7"].number_format == "0.0"  # coverage, trend
+    sheet = book.worksheets[3]
+    header = [cell.value for cell in sheet[1]]
+    assert header[0] == phrases("column.id") and sheet["A1"].fill.fgColor.rgb == "FF1F3864" and sheet["A1"].font.b
+    rows = list(sheet.iter_rows(min_row=2))
+    assert [row[0].value for row in rows] == [i["id"] for i in results["indicators"]]
+    for row, item in zip(rows, results["indicators"]):
+        for column, key in ((6, "target"), (7, "actual"), (9, "achievement")):
+            assert row[column].value == (None if item[key] is None else pytest.approx(item[key])), (item["id"], key)
+        status = row[11]
+        assert status.value == phrases(f"status.{item['status']}")
+        assert status.fill.fgColor.rgb == f"FF{colour(item['status'])}"
+        assert status.font.color.rgb == f"FF{TEXT_COLOURS[item['status']]}" and status.font.b
+        assert row[9].number_format == "0.0"
+
+
+def test_data_text_in_the_results_workbook_is_never_a_formula(make_plan, tmp_path):
+    import openpyxl
+
+    from .conftest import base_plan
+    plan = base_plan()
+    plan["title"]["ar"] = '=HYPERLINK("http://example.com", "خطة")'
+    folder = make_plan(plan, {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,70\n"}})
+    built = build(BuildOptions(folder, Period.parse("2024-Q1"), tmp_path / "o",
+                               issue_date=__import__("datetime").date(2024, 5, 1)))
+    summary = openpyxl.load_workbook(built / "results.xlsx").worksheets[0]
+    assert summary["B2"].data_type == "s" and summary["B2"].value == plan["title"]["ar"]
+    assert audit(built / "results.xlsx") == ""
