@@ -40,8 +40,9 @@ CACHE_DIR = CACHE / "charts"
 PACK_CACHE_DIR = CACHE / "packs"
 #: Text shaping results of earlier builds (``review.charts.use_shaping``), one file.
 SHAPING_FILE = CACHE / "shaping.pickle"
-#: At most this many shaping results are kept (the newest): a few times a national plan's words.
-SHAPING_MAX = 100_000
+#: At most this many shaping results are kept, the newest (about 8 MB; a national plan's charts
+#: hold about 1,200 texts, and each rebuild adds the few new numbers it drew).
+SHAPING_MAX = 20_000
 
 
 @dataclass(frozen=True)
