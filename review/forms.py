@@ -30,7 +30,7 @@ from .periods import Period, check_year, period_label, quarter_dates
 from .phrases import Phrases, load_phrases
 from .plan.model import Entity, Indicator, Plan, Project
 from .plan.validation import load_plan
-from .workbook import HEADER_FILL, HEADER_FONT, fixed_properties, workbook_bytes
+from .workbook import HEADER_FILL, HEADER_FONT, append_row, fixed_properties, put, workbook_bytes
 from .zipfix import source_date_time
 
 Progress = Callable[[str], None]
@@ -158,9 +158,9 @@ def _data_sheet(workbook: Workbook, kind: str, title: str, hint: str, headers: S
                 widths: Sequence[int], rtl: bool) -> Worksheet:
     sheet = _new_sheet(workbook, SHEET[kind], rtl)
     last = get_column_letter(len(headers))
-    sheet.append([title])
-    sheet.append([hint])
-    sheet.append(list(headers))
+    append_row(sheet, [title])
+    append_row(sheet, [hint])
+    append_row(sheet, list(headers))
     sheet["A1"].font = TITLE_FONT
     sheet["A2"].alignment = WRAP
     sheet.merge_cells(f"A1:{last}1")
@@ -228,8 +228,7 @@ def _cover(workbook: Workbook, plan: Plan, entity: Entity, period: Period, deadl
     rows += [(f"{n}.", t(f"forms.instruction_{n}"), None) for n in range(1, 8)]
     rows += [("", "", None), (t("forms.metadata"), "", LABEL_FONT)]
     for label, value, font in rows:
-        sheet.append([label, value])
-        row = sheet.max_row
+        row = append_row(sheet, [label, value])
         sheet.cell(row, 1).alignment = sheet.cell(row, 2).alignment = WRAP
         if font is not None:
             sheet.cell(row, 1).font = font
@@ -237,8 +236,7 @@ def _cover(workbook: Workbook, plan: Plan, entity: Entity, period: Period, deadl
             sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
     # The intake finds these rows by their key in column A (intake.data.check_form_metadata).
     for key, value in zip(FORM_METADATA, (plan.id, str(period), entity.id)):
-        sheet.append([f"{key} / {FORM_METADATA[key]}", value])
-        row = sheet.max_row
+        row = append_row(sheet, [f"{key} / {FORM_METADATA[key]}", value])
         sheet.cell(row, 1).font = Font(color="7F7F7F")
         sheet.cell(row, 2).font = Font(color="7F7F7F")
 
@@ -259,9 +257,9 @@ def _lists_sheet(workbook: Workbook, plan: Plan, entity_id: str, phrases: Phrase
     ranges = {}
     for column, (name, values) in enumerate(choices.items(), start=1):
         letter = get_column_letter(column)
-        sheet.cell(1, column, name)
+        put(sheet, 1, column, name)
         for row, value in enumerate(values, start=2):
-            sheet.cell(row, column, value)
+            put(sheet, row, column, value)
         if values:
             ranges[name] = f"{quote_sheetname(sheet.title)}!${letter}$2:${letter}${len(values) + 1}"
     return ranges
@@ -281,7 +279,7 @@ def _indicators(workbook: Workbook, plan: Plan, data: DataSet, entity: Entity, p
     for row, indicator in enumerate(indicators, start=HEADER_ROW + 1):
         target = target_for(indicator, period)
         last = last_value(data, indicator.id, period)
-        sheet.append([indicator.id, indicator.name.get(lang), indicator.unit.get(lang).strip(),
+        append_row(sheet, [indicator.id, indicator.name.get(lang), indicator.unit.get(lang).strip(),
                       t(f"forms.{indicator.direction}"), t(f"forms.{indicator.measure}"), target,
                       last[1] if last else None, str(last[0]) if last else None, None, None, None])
         _style_row(sheet, row, inputs, len(headers))
@@ -307,7 +305,7 @@ def _projects(workbook: Workbook, plan: Plan, data: DataSet, entity: Entity, per
     for row, project in enumerate(projects, start=HEADER_ROW + 1):
         last = last_progress(data, project.id, period)
         planned = planned_progress(project, period)
-        sheet.append([project.id, project.name.get(lang), project.budget, planned,
+        append_row(sheet, [project.id, project.name.get(lang), project.budget, planned,
                       last[1].progress if last else None, last[1].spent if last else None, None, None, None])
         _style_row(sheet, row, inputs, len(headers))
         for column, value in ((3, project.budget), (4, planned), (6, last[1].spent if last else None)):

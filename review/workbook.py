@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -42,6 +43,27 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     return strict_xlsx(buffer.getvalue())
 
 
+def _keep_text(cell: Cell, value: object) -> None:
+    # openpyxl takes any string starting with "=" for a formula, so a name or a note sent in as
+    # "=HYPERLINK(…)" would become a live formula. These workbooks hold no formulas: text stays text.
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+
+
+def put(sheet: Worksheet, row: int, column: int, value: object) -> None:
+    """Set a cell to ``value``, text kept as text even when it starts with "="."""
+    _keep_text(sheet.cell(row, column, value), value)
+
+
+def append_row(sheet: Worksheet, values: Sequence[object]) -> int:
+    """Append ``values`` as a row (text kept as text, see ``put``); return its row number."""
+    sheet.append(values)
+    row = sheet.max_row
+    for column, value in enumerate(values, start=1):
+        _keep_text(sheet.cell(row, column), value)
+    return row
+
+
 def add_sheet(workbook: Workbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[object]],
               rtl: bool = True, status_column: int | None = None, status_keys: Sequence[str] = (),
               percent_columns: Sequence[int] = (), widths: Sequence[int] = ()) -> Worksheet:
@@ -51,12 +73,12 @@ def add_sheet(workbook: Workbook, title: str, headers: Sequence[str], rows: Iter
     """
     sheet = workbook.create_sheet(title[:31])
     sheet.sheet_view.rightToLeft = rtl
-    sheet.append(list(headers))
+    append_row(sheet, list(headers))
     for cell in sheet[1]:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for number, row in enumerate(rows, start=2):
-        sheet.append(list(row))
+        append_row(sheet, list(row))
         for column in percent_columns:
             sheet.cell(number, column).number_format = PERCENT
         if status_column is not None and number - 2 < len(status_keys):

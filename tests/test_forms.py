@@ -287,3 +287,18 @@ def test_same_value_in_form_and_csv_is_accepted_once(plan_dir, forms):
     fill(forms / "MOH.xlsx", folder / "MOH.xlsx", {(4, 9): "٧٥"})
     (folder / "indicators-copy.csv").write_text("indicator_id,value\nH1,75\n", encoding="utf-8")
     assert read_data(load_plan(plan_dir), plan_dir).value("H1", Q2) == 75
+
+
+def test_plan_text_starting_with_an_equals_sign_stays_text_in_the_form(make_plan, tmp_path):
+    from .conftest import base_plan
+    plan = base_plan()
+    plan["sectors"][0]["objectives"][0]["indicators"][0]["name"]["ar"] = '=HYPERLINK("http://example.com")'
+    plan["entities"][0]["focal_point"] = "=1+1"
+    path = write_forms(make_plan(plan, HISTORY), Q2, ["MOH"], tmp_path / "out")[0]
+    workbook = load_workbook(path)
+    indicator = workbook["المؤشرات"].cell(FIRST_DATA_ROW, 2)
+    assert (indicator.value, indicator.data_type) == ('=HYPERLINK("http://example.com")', "s")
+    cover = {row[0].value: row[1] for row in workbook["الغلاف"].iter_rows(max_col=2)}
+    assert (cover["نقطة الاتصال"].value, cover["نقطة الاتصال"].data_type) == ("=1+1", "s")
+    result = audit(path)
+    assert result.returncode == 0, result.stdout + result.stderr

@@ -145,3 +145,20 @@ def test_recommendations_command_without_the_periods_folder_writes_nothing(three
     assert main(["recommendations", str(folder), "--period", "2024-Q4", "--out", str(tmp_path / "out")]) == 2
     assert "no data folder for 2024-Q4" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_recommendation_text_starting_with_an_equals_sign_stays_text(make_plan, tmp_path, capsys):
+    # A recommendation or note sent in as "=HYPERLINK(…)" must not become a live formula.
+    formula = '=HYPERLINK("http://example.com","اضغط")'
+    folder = make_plan(data={"2024-Q1": {
+        "indicators.csv": "indicator_id,value\nH1,66\n",
+        "recommendations.csv": HEADER + f'R1,"{formula.replace(chr(34), chr(34) * 2)}",health,MOH,2024-Q2,,'
+                                        '"=1+1"\n'}})
+    out = tmp_path / "out"
+    assert main(["recommendations", str(folder), "--period", "2024-Q1", "--out", str(out), "-q"]) == 0
+    path = out / "mini" / "2024-Q1" / "recommendations.xlsx"
+    texts = {cell.value: cell.data_type for sheet in openpyxl.load_workbook(path).worksheets
+             for row in sheet.iter_rows(min_row=2) for cell in row
+             if isinstance(cell.value, str) and cell.value.startswith("=")}
+    assert texts == {formula: "s", "=1+1": "s"}
+    assert audit(path) == ""
