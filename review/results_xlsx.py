@@ -44,6 +44,19 @@ class _Formats:
         return self._status[key]
 
 
+def _write(sheet, row: int, column: int, value: object, cell_format=None) -> None:
+    """Write ``value`` by its type: text is always text, never a formula, array formula or link."""
+    if value is None or value == "":
+        if cell_format is not None:  # an empty cell is left out unless its column is formatted
+            sheet.write_blank(row, column, None, cell_format)
+    elif isinstance(value, str):
+        sheet.write_string(row, column, value, cell_format)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        sheet.write_number(row, column, value, cell_format)
+    else:
+        raise TypeError(f"results.xlsx: no cell type for {value!r}")
+
+
 def _sheet(book: xlsxwriter.Workbook, formats: _Formats, title: str, headers: Sequence[str],
            rows: Iterable[Sequence[object]], rtl: bool, status_column: int | None = None,
            status_keys: Sequence[str] = (), percent_columns: Sequence[int] = (),
@@ -59,7 +72,8 @@ def _sheet(book: xlsxwriter.Workbook, formats: _Formats, title: str, headers: Se
     sheet.freeze_panes(1, 0)
     for index, width in enumerate(widths or [DEFAULT_WIDTH] * len(headers)):
         sheet.set_column(index, index, width)
-    sheet.write_row(0, 0, list(headers), formats.header)
+    for column, header in enumerate(headers):
+        _write(sheet, 0, column, header, formats.header)
     percent = {column - 1 for column in percent_columns}
     for row_number, row in enumerate(rows, start=1):
         for column, value in enumerate(row):
@@ -67,11 +81,7 @@ def _sheet(book: xlsxwriter.Workbook, formats: _Formats, title: str, headers: Se
                 cell_format = formats.status(status_keys[row_number - 1])
             else:
                 cell_format = formats.percent if column in percent else None
-            if value is None:
-                if cell_format is not None:
-                    sheet.write_blank(row_number, column, None, cell_format)
-            else:
-                sheet.write(row_number, column, value, cell_format)
+            _write(sheet, row_number, column, value, cell_format)
     return sheet
 
 
@@ -81,7 +91,8 @@ def results_workbook(plan: Plan, result: PeriodResult, phrases: Phrases, period_
     lang, t = phrases.lang, phrases
     rtl = lang == "ar"
     buffer = io.BytesIO()
-    # Data text is never a formula or a link, whatever it starts with ("=", "http").
+    # Data text is never a formula or a link, whatever it starts with ("=", "{=", "http"):
+    # ``_write`` writes text as text, and the options below say the same to any other write.
     book = xlsxwriter.Workbook(buffer, {"in_memory": True, "strings_to_formulas": False,
                                         "strings_to_urls": False, "strings_to_numbers": False})
     book.set_properties({"title": f"{plan.title.get(lang)} — {period_label}", "author": "review",
@@ -98,12 +109,8 @@ def results_workbook(plan: Plan, result: PeriodResult, phrases: Phrases, period_
     sheet = _sheet(book, formats, t("workbook.summary"), ["", ""], summary[:2], rtl, widths=(36, 60))
     # The plan's score, coverage and trend are percentages; its status cell takes the status colour.
     for row, (name, value) in enumerate(summary[2:], start=3):
-        sheet.write(row, 0, name)
-        cell_format = formats.status(plan_result.status) if row == 4 else formats.percent
-        if value is None:
-            sheet.write_blank(row, 1, None, cell_format)
-        else:
-            sheet.write(row, 1, value, cell_format)
+        _write(sheet, row, 0, name)
+        _write(sheet, row, 1, value, formats.status(plan_result.status) if row == 4 else formats.percent)
 
     names = {s.id: s.name.get(lang) for s in plan.sectors}
     _sheet(book, formats, t("workbook.sectors"),

@@ -246,9 +246,14 @@ def test_data_text_in_the_results_workbook_is_never_a_formula(make_plan, tmp_pat
     from .conftest import base_plan
     plan = base_plan()
     plan["title"]["ar"] = '=HYPERLINK("http://example.com", "خطة")'
+    plan["sectors"][0]["name"]["ar"] = "{=SUM(1,2)}"  # an array formula to older XlsxWriter
+    plan["entities"][0]["focal_point"] = "http://example.com"
     folder = make_plan(plan, {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,70\n"}})
     built = build(BuildOptions(folder, Period.parse("2024-Q1"), tmp_path / "o",
                                issue_date=__import__("datetime").date(2024, 5, 1)))
-    summary = openpyxl.load_workbook(built / "results.xlsx").worksheets[0]
+    summary, sectors, *_, entities = openpyxl.load_workbook(built / "results.xlsx").worksheets
     assert summary["B2"].data_type == "s" and summary["B2"].value == plan["title"]["ar"]
+    assert sectors["B2"].data_type == "s" and sectors["B2"].value == "{=SUM(1,2)}"
+    assert entities["C2"].data_type == "s" and entities["C2"].value == "http://example.com"
+    assert entities["C2"].hyperlink is None
     assert audit(built / "results.xlsx") == ""
