@@ -37,6 +37,7 @@ import zlib
 from collections.abc import Callable, Sequence
 
 import fontpkg
+import matplotlib
 import numpy as np
 from matplotlib import font_manager, ft2font
 from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
@@ -74,8 +75,12 @@ FONT_PACKAGE = "noto-sans-arabic"
 # (Debian's fonts-noto-core has one without Latin letters, '%' or brackets) that findfont may
 # prefer; an alias only we register always resolves to the bundled file.
 _FAMILY = "review-charts-arabic"
-# Fallback for the few symbols the Arabic font lacks (▲ ▼ ▬); DejaVu Sans ships with matplotlib.
-_FALLBACK = "DejaVu Sans"
+# Fallback for the few symbols the Arabic font lacks (▲ ▼ ▬): the DejaVu Sans that ships with
+# matplotlib, also under a private name, since "DejaVu Sans" may find a system copy whose
+# version (and so pixels and shaping) the build cache's key (``rendering._code_fingerprint``)
+# does not know.
+_FALLBACK = "review-charts-fallback"
+_FALLBACK_FILE = "fonts/ttf/DejaVuSans.ttf"  # in matplotlib's data folder
 
 _RLM = "\u200f"
 _ELLIPSIS = "…"
@@ -122,12 +127,15 @@ def font_path() -> str:
 
     The file comes from the pip package ``fontpkg-noto-sans-arabic`` (located with
     ``fontpkg.path``). It is added to matplotlib's font manager under its own name and under a
-    private alias that the charts use. Raises ``fontpkg.FamilyNotInstalled`` when it is missing.
+    private alias that the charts use, and matplotlib's own DejaVu Sans under the fallback's
+    alias. Raises ``fontpkg.FamilyNotInstalled`` when the Arabic font is missing.
     """
     path = os.fsdecode(fontpkg.path(FONT_PACKAGE))
-    entry = font_manager.ttfFontProperty(ft2font.FT2Font(path))
-    font_manager.fontManager.ttflist.append(dataclasses.replace(entry, name=_FAMILY))
-    # addfont also clears findfont's cache, so the alias is seen by the next look-up.
+    fallback = os.path.join(matplotlib.get_data_path(), _FALLBACK_FILE)
+    for file, alias in ((path, _FAMILY), (fallback, _FALLBACK)):
+        entry = font_manager.ttfFontProperty(ft2font.FT2Font(file))
+        font_manager.fontManager.ttflist.append(dataclasses.replace(entry, name=alias))
+    # addfont also clears findfont's cache, so the aliases are seen by the next look-up.
     font_manager.fontManager.addfont(path)
     return path
 

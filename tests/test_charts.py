@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import io
 import os
 import subprocess
 import sys
 import textwrap
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -216,6 +218,25 @@ def test_font_comes_from_the_fontpkg_package():
     assert "fontpkg_noto_sans_arabic" in path and path.endswith(".ttf")
     prop = font_manager.FontProperties(family=[charts._FAMILY])
     assert font_manager.findfont(prop, fallback_to_default=False) == path
+
+
+def test_the_fallback_font_is_matplotlibs_own_dejavu_sans_even_with_a_system_copy(tmp_path, monkeypatch):
+    import matplotlib
+    import shutil
+    bundled = str(Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf")
+    charts.font_path()
+    # A system "DejaVu Sans" listed first (findfont takes the first of equal matches) is not used.
+    system = str(shutil.copy(bundled, tmp_path / "DejaVuSans.ttf"))
+    entry = next(f for f in font_manager.fontManager.ttflist if f.fname == bundled)
+    monkeypatch.setattr(font_manager.fontManager, "ttflist",
+                        [dataclasses.replace(entry, fname=system)] + font_manager.fontManager.ttflist)
+    font_manager.fontManager._findfont_cached.cache_clear()
+    try:
+        assert font_manager.findfont(font_manager.FontProperties(family=["DejaVu Sans"])) == system
+        assert [str(p) for p in charts._font_paths()] == [charts.font_path(), bundled]
+    finally:
+        monkeypatch.undo()
+        font_manager.fontManager._findfont_cached.cache_clear()
 
 
 def test_every_text_uses_the_bundled_font(name):
