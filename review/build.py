@@ -290,9 +290,11 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
         return inputs, template, fingerprint, folder / archive.revision_name(current)
 
     # Matplotlib is imported and warmed up in a worker while the inputs are read and evaluated;
-    # started first, since it is the longest way to the first chart (an up-to-date period stops it).
-    from .rendering import start_chart_service
-    service = start_chart_service(options.out_root)
+    # started first where processes fork (in milliseconds), since it is the longest way to the
+    # first chart (an up-to-date period stops it); where they are spawned (Windows), after the
+    # up-to-date check, which a new Python process would only slow down.
+    from .rendering import forks, start_chart_service
+    service = start_chart_service(options.out_root) if forks() else None
     try:
         # Fast path: unchanged input bytes need no validation, since the same bytes built the
         # latest revision; answer before loading the plan or importing the heavy stages.
@@ -304,6 +306,8 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
                     current = check(plan_id, folder)[3]
                 if current is not None:
                     return current, False
+        if not forks():
+            service = start_chart_service(options.out_root)
         return _build_new_revision(options, progress, issue_date, check, service)
     finally:
         if service is not None:

@@ -40,8 +40,8 @@ CACHE_DIR = CACHE / "charts"
 PACK_CACHE_DIR = CACHE / "packs"
 #: Text shaping results of earlier builds (``review.charts.use_shaping``), one file.
 SHAPING_FILE = CACHE / "shaping.pickle"
-#: At most this many shaping results are kept, the newest (about 8 MB; a national plan's charts
-#: hold about 1,200 texts, and each rebuild adds the few new numbers it drew).
+#: At most this many shaping results are kept, the latest learnt (about 8 MB; a national plan's
+#: charts hold about 1,200 texts, and each rebuild adds the few new numbers it drew).
 SHAPING_MAX = 20_000
 
 
@@ -81,13 +81,18 @@ def load_shaping(cache_root: Path | None) -> dict:
         return {}
     try:
         kept = pickle.loads((Path(cache_root) / SHAPING_FILE).read_bytes())
-        return kept["entries"] if kept["code"] == _code_fingerprint() else {}
+        entries = kept["entries"] if kept["code"] == _code_fingerprint() else {}
+        return entries if isinstance(entries, dict) else {}
     except Exception:  # noqa: BLE001 — missing, damaged or of other code: start afresh
         return {}
 
 
 def save_shaping(cache_root: Path | None, known: dict, learnt: dict) -> None:
-    """Keep ``known`` and the newly ``learnt`` shaping results for later builds (newest win)."""
+    """Keep ``known`` and the newly ``learnt`` shaping results for later builds.
+
+    Past :data:`SHAPING_MAX` the results learnt longest ago are dropped, even if still drawn:
+    a dropped text is shaped again by the next build that draws it, and kept anew.
+    """
     if cache_root is None or not learnt:
         return
     entries = {**known, **learnt}
@@ -99,7 +104,8 @@ def save_shaping(cache_root: Path | None, known: dict, learnt: dict) -> None:
 
 @lru_cache(maxsize=1)
 def _code_fingerprint() -> bytes:
-    """Return a hash of what else decides a chart's pixels: the chart code, matplotlib, the font.
+    """Return a hash of what else decides a chart's pixels: the chart code, matplotlib, the font
+    package (the fonts drawn with are the package's file and matplotlib's own DejaVu Sans).
 
     Read from files and package metadata, without importing matplotlib: a rebuild whose charts
     all come from the cache never needs it.
@@ -129,10 +135,14 @@ def worker_count(todo: int) -> int:
     return max(1, min(workers, todo))
 
 
+def forks() -> bool:
+    """Whether worker processes are forked (Linux, macOS) rather than spawned (Windows)."""
+    return "fork" in multiprocessing.get_all_start_methods()
+
+
 def _pool_context():
     # fork starts workers in milliseconds with matplotlib already imported; spawn elsewhere (Windows).
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    return multiprocessing.get_context("fork" if forks() else "spawn")
 
 
 def render_charts(specs: list[ChartSpec], cache_root: Path | None = None,
@@ -513,13 +523,16 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
         delegated = []
     else:
         delegated = list(missing) if sum(map(len, missing.values())) <= SERVICE_MAX else [None]
-    if _pool_context().get_start_method() == "fork" and any(missing[task] for task in missing if task not in delegated):
+    workers_draw = any(missing[task] for task in missing if task not in delegated)
+    if _pool_context().get_start_method() == "fork" and workers_draw:
         # The workers will draw too: import matplotlib once, here, for all of them to inherit
-        # (the chart service is drawing meanwhile). When only the service draws, they never need it.
+        # (the chart service is drawing meanwhile). When only the service draws, they never need it,
+        # nor the shaping results (megabytes, pickled for each spawned worker).
         from . import charts
         charts.font_path()
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_start_worker,
-                             initargs=(context, sector_specs, executive_specs, cache_root, shaping)) as pool:
+                             initargs=(context, sector_specs, executive_specs, cache_root,
+                                       shaping if workers_draw else None)) as pool:
         futures = {}
         if not served:
             futures[None] = pool.submit(_pack_task, None)  # first: it waits for no chart service

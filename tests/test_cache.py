@@ -191,3 +191,25 @@ def test_shaping_is_kept_for_the_same_code_only(tmp_path, monkeypatch):
     monkeypatch.undo()
     (tmp_path / SHAPING_FILE).write_bytes(b"not a pickle")
     assert rendering.load_shaping(tmp_path) == {}
+
+
+def test_shaping_of_another_shape_is_not_used(tmp_path):
+    import pickle
+    (tmp_path / SHAPING_FILE).parent.mkdir(parents=True)
+    (tmp_path / SHAPING_FILE).write_bytes(pickle.dumps({"code": rendering._code_fingerprint(), "entries": [1, 2]}))
+    assert rendering.load_shaping(tmp_path) == {}
+
+
+@pytest.mark.parametrize("forks", [True, False])
+def test_the_chart_service_starts_before_the_up_to_date_check_only_where_processes_fork(
+        forks, make_plan, tmp_path, monkeypatch):
+    # Forking the service costs milliseconds; spawning one (Windows) would slow an up-to-date build.
+    monkeypatch.setenv("REVIEW_WORKERS", "1")
+    monkeypatch.setattr(rendering, "forks", lambda: forks)
+    started = []
+    monkeypatch.setattr(rendering, "start_chart_service", lambda root: started.append(root))
+    options = BuildOptions(make_plan(None, DATA), Period.parse("2024-Q2"), tmp_path / "out",
+                           issue_date=dt.date(2024, 8, 1))
+    assert build(options).name == "r1" and len(started) == 1
+    assert build(options).name == "r1"  # up to date
+    assert len(started) == (2 if forks else 1)
