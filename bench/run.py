@@ -585,9 +585,9 @@ def main(argv: list[str] | None = None) -> int:
             log(f"two processes: {probe}")
             results = interleave([bench_scale(scale, args.runs, work / f"scale-{scale:g}", args.floor_runs)
                                   for scale in args.scales])
-            empty_trash(work)
             probe_end = parallel_probe()
             log(f"two processes at the end: {probe_end}")
+            empty_trash(work)
             write_section(args.out, "results", results_section(results, command, args.runs, started,
                                                                (probe, probe_end)))
         log(f"wrote {args.out}")

@@ -7,8 +7,8 @@ Exit 0 on success, 2 on invalid input or usage (every problem listed), 1 on an i
 from __future__ import annotations
 
 import argparse
-import os
 import datetime as dt
+import os
 import sys
 import textwrap
 import traceback
