@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import ERROR_CODES, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -45,13 +45,14 @@ def workbook_bytes(workbook: Workbook) -> bytes:
 
 def _keep_text(cell: Cell, value: object) -> None:
     # openpyxl takes any string starting with "=" for a formula, so a name or a note sent in as
-    # "=HYPERLINK(…)" would become a live formula. These workbooks hold no formulas: text stays text.
-    if isinstance(value, str) and value.startswith("="):
+    # "=HYPERLINK(…)" would become a live formula, and "#N/A" for an error value. These workbooks
+    # hold neither: text stays text.
+    if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
         cell.data_type = "s"
 
 
 def put(sheet: Worksheet, row: int, column: int, value: object) -> None:
-    """Set a cell to ``value``, text kept as text even when it starts with "="."""
+    """Set a cell to ``value``, text kept as text even when it starts with "=" or reads "#N/A"."""
     _keep_text(sheet.cell(row, column, value), value)
 
 

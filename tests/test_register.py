@@ -147,18 +147,19 @@ def test_recommendations_command_without_the_periods_folder_writes_nothing(three
     assert not (tmp_path / "out").exists()
 
 
-def test_recommendation_text_starting_with_an_equals_sign_stays_text(make_plan, tmp_path, capsys):
-    # A recommendation or note sent in as "=HYPERLINK(…)" must not become a live formula.
+def test_recommendation_text_like_a_formula_or_an_error_stays_text(make_plan, tmp_path, capsys):
+    # A recommendation or note sent in as "=HYPERLINK(…)" must not become a live formula,
+    # nor "#N/A" an error value.
     formula = '=HYPERLINK("http://example.com","اضغط")'
     folder = make_plan(data={"2024-Q1": {
         "indicators.csv": "indicator_id,value\nH1,66\n",
         "recommendations.csv": HEADER + f'R1,"{formula.replace(chr(34), chr(34) * 2)}",health,MOH,2024-Q2,,'
-                                        '"=1+1"\n'}})
+                                        '"=1+1"\nR2,#N/A,water,MOW,2024-Q2,,#DIV/0!\n'}})
     out = tmp_path / "out"
     assert main(["recommendations", str(folder), "--period", "2024-Q1", "--out", str(out), "-q"]) == 0
     path = out / "mini" / "2024-Q1" / "recommendations.xlsx"
     texts = {cell.value: cell.data_type for sheet in openpyxl.load_workbook(path).worksheets
              for row in sheet.iter_rows(min_row=2) for cell in row
-             if isinstance(cell.value, str) and cell.value.startswith("=")}
-    assert texts == {formula: "s", "=1+1": "s"}
+             if isinstance(cell.value, str) and cell.value[:1] in "=#"}
+    assert texts == {formula: "s", "=1+1": "s", "#N/A": "s", "#DIV/0!": "s"}
     assert audit(path) == ""
