@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import numbers
 from collections.abc import Iterable, Sequence
 
 import xlsxwriter
@@ -51,7 +52,7 @@ def _write(sheet, row: int, column: int, value: object, cell_format=None) -> Non
             sheet.write_blank(row, column, None, cell_format)
     elif isinstance(value, str):
         sheet.write_string(row, column, value, cell_format)
-    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
         sheet.write_number(row, column, value, cell_format)
     else:
         raise TypeError(f"results.xlsx: no cell type for {value!r}")
