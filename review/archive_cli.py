@@ -87,9 +87,11 @@ def _plan_id(text: str, out_root: Path) -> str:
         if isinstance(plan_id, str) and plan_id:
             return plan_id
         raise UsageError(f"{path / PLAN_FILE}: cannot read the plan's id; give the plan id instead")
-    if (out_root / text).is_dir() and "/" not in text and "\\" not in text and text not in (".", ".."):
+    # Hidden folders of the output root (the build cache, .cache) are not plans.
+    if (out_root / text).is_dir() and "/" not in text and "\\" not in text and not text.startswith("."):
         return text
-    archived = sorted(p.name for p in out_root.iterdir() if p.is_dir()) if out_root.is_dir() else []
+    archived = sorted(p.name for p in out_root.iterdir()
+                      if p.is_dir() and not p.name.startswith(".")) if out_root.is_dir() else []
     raise UsageError(f"{text!r}: neither a plan folder (with {PLAN_FILE}) nor an archived plan in "
                      f"{out_root} (archived plans: {', '.join(archived) or 'none'})")
 

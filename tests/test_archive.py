@@ -178,6 +178,13 @@ def test_verify_reports_a_damaged_manifest_and_ignores_leftovers(capsys, plan_di
 def test_verify_of_an_unknown_plan_is_a_usage_error(capsys, out):
     code, _, err = cli(capsys, "archive", "verify", "nothing-here", "--out", str(out))
     assert code == 2 and "'nothing-here': neither a plan folder (with plan.yaml) nor an archived plan" in err
+    # The build cache beside the plans is neither listed as one nor taken for one.
+    (out / ".cache").mkdir(parents=True, exist_ok=True)
+    (out / "mini").mkdir(exist_ok=True)
+    code, _, err = cli(capsys, "archive", "verify", "nothing-here", "--out", str(out))
+    assert code == 2 and "(archived plans: mini)" in err
+    code, _, err = cli(capsys, "archive", "verify", ".cache", "--out", str(out))
+    assert code == 2 and "'.cache': neither a plan folder" in err
 
 
 # -- rebuild from the snapshot ----------------------------------------------------------------------
