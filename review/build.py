@@ -294,7 +294,8 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
     # first chart (an up-to-date period stops it); where they are spawned (Windows), after the
     # up-to-date check, which a new Python process would only slow down.
     from .rendering import forks, start_chart_service
-    service = start_chart_service(options.out_root) if forks() else None
+    early = forks()
+    service = start_chart_service(options.out_root) if early else None
     try:
         # Fast path: unchanged input bytes need no validation, since the same bytes built the
         # latest revision; answer before loading the plan or importing the heavy stages.
@@ -306,7 +307,7 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
                     current = check(plan_id, folder)[3]
                 if current is not None:
                     return current, False
-        if not forks():
+        if not early:
             service = start_chart_service(options.out_root)
         return _build_new_revision(options, progress, issue_date, check, service)
     finally:

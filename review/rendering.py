@@ -524,7 +524,7 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
     else:
         delegated = list(missing) if sum(map(len, missing.values())) <= SERVICE_MAX else [None]
     workers_draw = any(missing[task] for task in missing if task not in delegated)
-    if _pool_context().get_start_method() == "fork" and workers_draw:
+    if forks() and workers_draw:
         # The workers will draw too: import matplotlib once, here, for all of them to inherit
         # (the chart service is drawing meanwhile). When only the service draws, they never need it,
         # nor the shaping results (megabytes, pickled for each spawned worker).

@@ -13,7 +13,7 @@ import io
 from collections.abc import Iterable, Sequence
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import ERROR_CODES, Cell
+from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
@@ -43,17 +43,18 @@ def workbook_bytes(workbook: Workbook) -> bytes:
     return strict_xlsx(buffer.getvalue())
 
 
-def _keep_text(cell: Cell, value: object) -> None:
+def _not_text_to_openpyxl(value: object) -> bool:
     # openpyxl takes any string starting with "=" for a formula, so a name or a note sent in as
     # "=HYPERLINK(…)" would become a live formula, and "#N/A" for an error value. These workbooks
-    # hold neither: text stays text.
-    if isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES):
-        cell.data_type = "s"
+    # hold neither: such text is marked as text.
+    return isinstance(value, str) and (value.startswith("=") or value in ERROR_CODES)
 
 
 def put(sheet: Worksheet, row: int, column: int, value: object) -> None:
     """Set a cell to ``value``, text kept as text even when it starts with "=" or reads "#N/A"."""
-    _keep_text(sheet.cell(row, column, value), value)
+    cell = sheet.cell(row, column, value)
+    if _not_text_to_openpyxl(value):
+        cell.data_type = "s"
 
 
 def append_row(sheet: Worksheet, values: Sequence[object]) -> int:
@@ -61,7 +62,8 @@ def append_row(sheet: Worksheet, values: Sequence[object]) -> int:
     sheet.append(values)
     row = sheet.max_row
     for column, value in enumerate(values, start=1):
-        _keep_text(sheet.cell(row, column), value)
+        if _not_text_to_openpyxl(value):
+            sheet.cell(row, column).data_type = "s"
     return row
 
 
@@ -74,12 +76,12 @@ def add_sheet(workbook: Workbook, title: str, headers: Sequence[str], rows: Iter
     """
     sheet = workbook.create_sheet(title[:31])
     sheet.sheet_view.rightToLeft = rtl
-    append_row(sheet, list(headers))
+    append_row(sheet, headers)
     for cell in sheet[1]:
         cell.fill, cell.font = HEADER_FILL, HEADER_FONT
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
     for number, row in enumerate(rows, start=2):
-        append_row(sheet, list(row))
+        append_row(sheet, row)
         for column in percent_columns:
             sheet.cell(number, column).number_format = PERCENT
         if status_column is not None and number - 2 < len(status_keys):
