@@ -38,7 +38,7 @@ def capture_specs(plan_dir: Path, period: str, issue_date: dt.date, out_root: Pa
     Raises SystemExit when ``render_outputs`` never calls ``review.rendering.render_packs``.
     """
     from review import build, rendering
-    from review.periods import Period
+    from review.model.periods import Period
 
     captured: list = []
 
@@ -79,7 +79,7 @@ def render_serial(specs: list) -> dict[str, float]:
 
 def render_with_build(specs: list) -> None:
     """Render through the build's own render_charts (worker processes), with no chart cache."""
-    from review import rendering
+    from review.pipeline import workers as rendering
     rendering.render_charts(specs, cache_root=None)
 
 

@@ -167,7 +167,7 @@ def run_command(command: list[str], env: dict[str, str]) -> Measurement:
 def review_command() -> list[str]:
     """Return how to start ``review``: its console script beside this Python, else ``python -m review.cli``."""
     script = Path(sys.executable).with_name("review")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "review.cli"]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "review.cli.main"]
 
 
 def compile_package() -> None:
@@ -505,7 +505,7 @@ def profile_section(work: Path, command: str) -> str:
     plan_dir, out, stats_file = work / "plan", work / "out", work / "build.prof"
     log("[profile] generating the 1× plan")
     generate.generate(1, plan_dir)
-    profiled = [sys.executable, "-m", "cProfile", "-o", str(stats_file), "-m", "review.cli", "build", str(plan_dir),
+    profiled = [sys.executable, "-m", "cProfile", "-o", str(stats_file), "-m", "review.cli.main", "build", str(plan_dir),
                 "--period", PERIOD, "--out", str(out), "--issue-date", ISSUE_DATE]
     log("[profile] cold 1× build under cProfile")
     m = check(run_command(profiled, child_env()), "profiled build")

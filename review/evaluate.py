@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from . import status as st
-from .intake.data import DataSet
-from .periods import Period
-from .plan.model import EvaluationSettings, Indicator, Plan, Project
+from review.model import status as st
+from review.intake.data import DataSet
+from review.model.periods import Period
+from review.model.plan import EvaluationSettings, Indicator, Plan, Project
 
 #: A change of at most this many percentage points is shown as level (▬).
 TREND_FLAT = 1.0

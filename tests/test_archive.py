@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pytest
 
-from review import archive
-from review.build import BuildOptions, build
-from review.cli import main
+from review.archive import revisions as archive
+from review.pipeline.build import BuildOptions, build
+from review.cli.main import main
 from review.errors import UsageError
-from review.periods import Period
+from review.model.periods import Period
 
 from .conftest import tool
 
@@ -440,7 +440,7 @@ def test_pdf_writes_a_pdfa_copy_of_every_pack(capsys, plan_dir, out):
 
 
 def test_a_build_failing_after_its_snapshot_was_written_leaves_nothing(capsys, plan_dir, out, monkeypatch):
-    from review import rendering
+    from review.pipeline import workers as rendering
     assert build_cli(capsys, plan_dir, out)[0] == 0
     earlier = hashes(period_dir(out) / "r1")
     written = []

@@ -33,7 +33,7 @@ def tiny_plan(tmp_path_factory) -> Path:
 
 
 def test_tiny_plan_validates(tiny_plan):
-    from review.cli import main
+    from review.cli.main import main
     assert main(["validate", "-q", str(tiny_plan)]) == 0
 
 

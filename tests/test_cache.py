@@ -9,13 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from review import cache as cache_module
-from review.build import BuildOptions, build, load
-from review.cache import remembered
+from review.archive import cache as cache_module
+from review.pipeline.build import BuildOptions, build, load
+from review.archive.cache import remembered
 from review.errors import InputError
-from review.periods import Period
-from review import rendering
-from review.rendering import CACHE_DIR, SHAPING_FILE, ChartService, ChartSpec, _render
+from review.model.periods import Period
+from review.pipeline import workers as rendering
+from review.pipeline.workers import CACHE_DIR, SHAPING_FILE, ChartService, ChartSpec, _render
 
 DATA = {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,70\nH2,95\nW1,120\n"},
         "2024-Q2": {"indicators.csv": "indicator_id,value\nH1,72\nW1,180\n",
@@ -55,7 +55,7 @@ def test_new_code_never_reuses_an_entry(tmp_path, monkeypatch):
 
 def test_a_rebuild_reads_only_the_folder_that_changed(make_plan, tmp_path, monkeypatch):
     from review.intake import data as intake
-    from review.plan import validation
+    from review.intake import plan as validation
 
     folder = make_plan(None, DATA)
     store = tmp_path / "cache"

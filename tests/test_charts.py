@@ -19,7 +19,7 @@ from matplotlib.text import Text
 from PIL import Image
 
 from review import charts
-from review.status import COLOURS, NO_DATA, OFF_TRACK, ON_TRACK, STATUSES
+from review.model.status import COLOURS, NO_DATA, OFF_TRACK, ON_TRACK, STATUSES
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 WIDTH_PX = round(charts.DEFAULT_WIDTH_CM / 2.54 * charts.DPI)

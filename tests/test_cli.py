@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from review.cli import main
+from review.cli.main import main
 from review.evaluate import ratio_achievement
 
 from .conftest import tool
@@ -177,7 +177,7 @@ def test_internal_error_is_one_line_unless_verbose(make_plan, tmp_path, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("review.results.results_json", broken)
+    monkeypatch.setattr("review.pipeline.results.results_json", broken)
     assert main(["build", str(folder), "--period", "2024-Q1", "--out", str(tmp_path / "o"), "-q"]) == 1
     err = capsys.readouterr().err
     assert "internal error: RuntimeError: boom (rerun with --verbose" in err and "Traceback" not in err

@@ -7,10 +7,10 @@ from pathlib import Path
 import pytest
 
 from review import evaluate as ev
-from review import status as st
+from review.model import status as st
 from review.intake.data import DataSet, PeriodData, ProjectReport, Reported, Origin
-from review.periods import Period
-from review.plan.model import EvaluationSettings, Indicator, Plan, Project
+from review.model.periods import Period
+from review.model.plan import EvaluationSettings, Indicator, Plan, Project
 
 from .conftest import base_plan
 

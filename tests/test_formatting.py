@@ -4,7 +4,7 @@ import datetime as dt
 
 import pytest
 
-from review.formatting import format_date, format_number, format_percent, format_points, localize_digits
+from review.language.formats import format_date, format_number, format_percent, format_points, localize_digits
 
 
 @pytest.mark.parametrize(("value", "decimals", "lang", "digits", "expected"), [

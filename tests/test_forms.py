@@ -17,13 +17,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from review.cli import main
+from review.cli.main import main
 from review.errors import InputError, UsageError
-from review.forms import form_workbook, last_value, write_forms
+from review.secretariat.forms import form_workbook, last_value, write_forms
 from review.intake.data import _header_map, read_data
-from review.periods import Period
-from review.phrases import load_phrases
-from review.plan.validation import load_plan
+from review.model.periods import Period
+from review.language.phrases import load_phrases
+from review.intake.plan import load_plan
 
 from .conftest import tool
 

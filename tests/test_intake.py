@@ -11,8 +11,8 @@ from openpyxl import Workbook
 from review.errors import InputError
 from review.intake.data import read_data
 from review.intake.numbers import parse_number
-from review.periods import Period
-from review.plan.validation import load_plan
+from review.model.periods import Period
+from review.intake.plan import load_plan
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -13,9 +13,9 @@ import docx
 import pytest
 from docx.oxml.ns import qn
 
-from review.build import BuildOptions, build
-from review.periods import Period
-from review.phrases import load_phrases
+from review.pipeline.build import BuildOptions, build
+from review.model.periods import Period
+from review.language.phrases import load_phrases
 
 from .conftest import PLANS, audit
 
@@ -117,7 +117,7 @@ def test_indicator_table_matches_results_json(builds):
 
 
 def test_status_cells_are_coloured(builds):
-    from review.status import COLOURS
+    from review.model.status import COLOURS
     document = docx.Document(str(builds["services"] / "health.docx"))
     phrases = load_phrases(lang="ar")
     table = table_with_header(document, phrases("column.objective"))
@@ -211,7 +211,7 @@ def test_executive_pack_tables_match_results_json(builds):
 
 def test_results_workbook_matches_results_json(builds):
     import openpyxl
-    from review.status import TEXT_COLOURS, colour
+    from review.model.status import TEXT_COLOURS, colour
     folder = builds["services"]
     results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     phrases = load_phrases(lang="ar")

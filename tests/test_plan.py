@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from review.errors import InputError
-from review.plan.validation import load_plan
+from review.intake.plan import load_plan
 
 
 def problems(make_plan, plan=None, yaml_text=None) -> str:

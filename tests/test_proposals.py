@@ -15,10 +15,10 @@ from review.errors import InputError
 from review.evaluate import evaluate_history
 from review.intake.data import (Challenge, DataSet, Origin, PeriodData, ProjectReport, RecommendationRow,
                                 Reported)
-from review.periods import Period
-from review.plan.model import Plan
-from review.proposals import KINDS, RULES_FILE, Rules, load_rules, propose
-from review.register import build_register
+from review.model.periods import Period
+from review.model.plan import Plan
+from review.recommend.proposals import KINDS, RULES_FILE, Rules, load_rules, propose
+from review.recommend.register import build_register
 
 from .conftest import base_plan
 

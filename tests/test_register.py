@@ -5,12 +5,12 @@ from __future__ import annotations
 import openpyxl
 import pytest
 
-from review import status as st
-from review.build import load
-from review.cli import main
-from review.periods import Period
-from review.register import build_register
-from review.register_report import history_rows, register_as_of, register_table
+from review.model import status as st
+from review.pipeline.build import load
+from review.cli.main import main
+from review.model.periods import Period
+from review.recommend.register import build_register
+from review.secretariat.recommendations import history_rows, register_as_of, register_table
 
 from .conftest import audit
 

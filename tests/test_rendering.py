@@ -9,10 +9,10 @@ import subprocess
 import docx
 import pytest
 
-from review.build import BuildOptions, build
-from review.canonical import canonical_bytes, digest
-from review.periods import Period
-from review.rendering import CACHE_DIR, PACK_CACHE_DIR
+from review.pipeline.build import BuildOptions, build
+from review.archive.canonical import canonical_bytes, digest
+from review.model.periods import Period
+from review.pipeline.workers import CACHE_DIR, PACK_CACHE_DIR
 
 from .conftest import tool
 

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from review.cli import main
+from review.cli.main import main
 from review.errors import UsageError
-from review.forms import write_forms
+from review.secretariat.forms import write_forms
 from review.intake.data import read_period
-from review.periods import Period
-from review.plan.validation import load_plan
-from review.submissions import COMPLETE, NOTHING, PARTIAL, collect_submissions, submission_report
+from review.model.periods import Period
+from review.intake.plan import load_plan
+from review.secretariat.status import COMPLETE, NOTHING, PARTIAL, collect_submissions, submission_report
 
 from .conftest import tool
 

@@ -11,8 +11,8 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell.rich_text import CellRichText, TextBlock
 from openpyxl.cell.text import InlineFont
 
-from review.workbook import fixed_properties, workbook_bytes
-from review.xlsxfix import strict_xlsx
+from review.secretariat.workbook import fixed_properties, workbook_bytes
+from review.office.xlsx import strict_xlsx
 
 
 def sample() -> bytes:

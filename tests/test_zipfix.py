@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from review.zipfix import ZIP_EPOCH, normalize_zip, patch_zip, source_date_time, zip_parts
+from review.office.package import ZIP_EPOCH, normalize_zip, patch_zip, source_date_time, zip_parts
 
 
 def make_zip(entries, date_time=(2024, 5, 6, 7, 8, 10), mode=0o100600) -> bytes:

@@ -11,11 +11,11 @@ import hashlib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ..errors import InputError, Problem, WARNING
-from ..periods import Period, check_year
-from ..plan.model import Plan
-from .numbers import parse_number
-from .readers import FORM_COVER, KINDS, SUFFIXES, Table, data_files, data_folders, read_file
+from review.errors import InputError, Problem, WARNING
+from review.model.periods import Period, check_year
+from review.model.plan import Plan
+from review.intake.numbers import parse_number
+from review.intake.readers import FORM_COVER, KINDS, SUFFIXES, Table, data_files, data_folders, read_file
 
 
 #: Column → Arabic aliases (SPEC §3.3). The English name is always accepted too.
@@ -50,7 +50,7 @@ class Origin:
     where: str
 
     def __str__(self) -> str:
-        from ..errors import display_path
+        from review.errors import display_path
         return f"{display_path(self.file)} ({self.where})"
 
 
@@ -412,7 +412,7 @@ def read_data(plan: Plan, plan_dir: Path, cache: Path | None = None) -> DataSet:
     ``DataSet.warnings`` when there is no error). ``cache`` (a build's ``.cache`` folder) keeps
     each folder's reading by content, so that only folders whose files changed are read again.
     """
-    from ..cache import INTAKE, remembered
+    from review.archive.cache import INTAKE, remembered
     plan_key = hashlib.sha256(plan.model_dump_json().encode("utf-8")).hexdigest() if cache else ""
     periods: dict[Period, PeriodData] = {}
     problems: list[Problem] = []
@@ -437,7 +437,7 @@ def read_data(plan: Plan, plan_dir: Path, cache: Path | None = None) -> DataSet:
         periods[period] = data
         problems.extend(found)
     if not any(p.is_error for p in problems):
-        from ..register import check_recommendations  # cross-period rule, checked once all is read
+        from review.recommend.register import check_recommendations  # cross-period rule, checked once all is read
         problems.extend(check_recommendations(periods))
     if any(p.is_error for p in problems):
         raise InputError(problems)

@@ -13,9 +13,9 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..errors import WARNING, Problem
-from ..locations import DATA_DIR
-from ..periods import Period
+from review.errors import WARNING, Problem
+from review.model.layout import DATA_DIR
+from review.model.periods import Period
 
 #: Files larger than this are refused unread (a national plan's quarter is far below 1 MB).
 MAX_BYTES = 10 * 1024 * 1024

@@ -14,7 +14,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from lxml import etree
 
-from review.word import rtl
+from review.office.word import rtl
 
 
 def xml(element) -> str:
@@ -191,7 +191,7 @@ def test_legacy_parts_are_removed():
 def test_keep_row_together_adds_cant_split_in_schema_order():
     import docx as _docx
     from docx.oxml.ns import qn as _qn
-    from review.word import rtl as _rtl
+    from review.office.word import rtl as _rtl
     table = _docx.Document().add_table(rows=1, cols=1)
     row = table.rows[0]
     _rtl.mark_repeat_header(row)

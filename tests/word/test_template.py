@@ -9,8 +9,8 @@ from pathlib import Path
 import docx
 from docx.enum.style import WD_STYLE_TYPE
 
-from review.word import rtl
-from review.word.template import TABLE_STYLE, build_template, template_bytes
+from review.office.word import rtl
+from review.office.word.template import TABLE_STYLE, build_template, template_bytes
 
 from .conftest import audit
 

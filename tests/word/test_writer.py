@@ -8,8 +8,8 @@ import io
 import docx
 import pytest
 
-from review.word import rtl
-from review.word.writer import Cell, PackWriter, Span, clean_text, protect_mixed_text, typeset_minus
+from review.office.word import rtl
+from review.office.word.writer import Cell, PackWriter, Span, clean_text, protect_mixed_text, typeset_minus
 
 from .conftest import audit, make_png
 

@@ -1,0 +1,652 @@
+"""The output folder and its archive of revisions: the only module that writes below ``output/``.
+
+Layout of one period (issue 5)::
+
+    output/<plan-id>/<period>/
+      index.json            summary of the revisions (derived from their manifests; rewritten atomically)
+      .lock                 held while a build or finalize of this period runs (never part of a revision)
+      r1/                   one build: every output, plus
+        manifest.json       tool version, command line, issue date, every input and output (size, SHA-256)
+        snapshot/           the inputs it used: plan.yaml, data/<period>/…, templates/…, word/<template>.docx
+        final/              once finalised: the packs re-rendered without the draft mark
+      r2/ …
+
+A revision is written into a hidden staging folder (``.staging-r<N>-…``) beside it and renamed to
+``r<N>`` only when complete, so an interrupted build never leaves a partial revision; leftovers are
+ignored by ``list``/``verify`` and removed by the next build of the period. No build ever changes an
+earlier revision; finalising adds ``final/`` and the final hashes to the manifest and makes the
+revision's files read-only. The manifests are the source of truth; ``index.json`` is a summary of
+them for people and other tools (no symlinks: the archive must work the same on Windows).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import os
+import re
+import secrets
+import shutil
+import stat
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from review.errors import ReviewError, UsageError, display_path
+from review.model.periods import Period
+
+MANIFEST = "manifest.json"
+INDEX = "index.json"
+SNAPSHOT = "snapshot"
+FINAL_DIR = "final"
+LOCK_FILE = ".lock"
+STAGING_PREFIX = ".staging-"
+#: Seconds a second build of the same period waits for the first before stopping.
+LOCK_TIMEOUT = 60.0
+#: Version of the manifest/index layout, bumped when a field changes meaning.
+ARCHIVE_FORMAT = 1
+#: Names a build stage at which ``build`` sleeps (tests only: they SIGKILL it there).
+PAUSE_ENV = "REVIEW_TEST_PAUSE_AT"
+
+_REVISION = re.compile(r"r([1-9][0-9]*)")
+
+
+class ArchiveProblem(ReviewError):
+    """The archive is inconsistent (exit 1: e.g. a changed file found while finalising).
+
+    ``what`` is the message without the file, for reports that name the file themselves.
+    """
+
+    exit_code = 1
+
+    def __init__(self, message: str, what: str | None = None):
+        super().__init__(message)
+        self.what = what or message
+
+
+def pause_point(stage: str) -> None:
+    """Sleep when ``REVIEW_TEST_PAUSE_AT`` names ``stage`` — a hook for the crash tests, inert otherwise."""
+    if os.environ.get(PAUSE_ENV) == stage:
+        print(f"review: paused at {stage}", file=sys.stderr, flush=True)
+        time.sleep(600)
+
+
+# -- layout ---------------------------------------------------------------------------------------
+
+def period_folder(out_root: Path, plan_id: str, period: Period | str) -> Path:
+    """Return ``<out_root>/<plan-id>/<period>/``, checked to stay inside ``out_root``."""
+    root = Path(out_root).resolve()
+    folder = (root / plan_id / str(period)).resolve()
+    if root not in folder.parents:
+        raise UsageError(f"refusing to write outside {root}: {folder}")
+    return folder
+
+
+def revision_name(number: int) -> str:
+    """Return the folder name of revision ``number`` (``r3``)."""
+    return f"r{number}"
+
+
+def revision_numbers(folder: Path) -> list[int]:
+    """Return the numbers of the complete revisions in a period folder, ascending."""
+    if not folder.is_dir():
+        return []
+    found = (_REVISION.fullmatch(p.name) for p in folder.iterdir() if p.is_dir())
+    return sorted(int(m.group(1)) for m in found if m)
+
+
+def _safe_relative(name: str) -> PurePosixPath:
+    relative = PurePosixPath(name)
+    if relative.is_absolute() or ".." in relative.parts or not relative.parts or "\\" in name:
+        raise ValueError(f"output name escapes its folder: {name!r}")
+    return relative
+
+
+def sha256(data: bytes) -> str:
+    """Return the hex SHA-256 of ``data``."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def file_entries(files: dict[str, bytes]) -> list[dict]:
+    """Return ``[{"path", "size", "sha256"}]`` of ``files``, sorted by path."""
+    return [{"path": name, "size": len(files[name]), "sha256": sha256(files[name])} for name in sorted(files)]
+
+
+def fingerprint(inputs: dict[str, bytes], settings: dict) -> str:
+    """Return the SHA-256 identifying a build: every input's name and bytes, and ``settings``.
+
+    Two builds with the same fingerprint give the same outputs (SPEC §7, deterministic).
+    """
+    digest = hashlib.sha256()
+    for name in sorted(inputs):
+        digest.update(f"{name}\0{sha256(inputs[name])}\n".encode("utf-8"))
+    digest.update(json.dumps(settings, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+    return digest.hexdigest()
+
+
+def _json_bytes(value: object) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def utc_now() -> str:
+    """Return the current UTC time as ``2025-01-10T09:30:00Z`` (manifest metadata only, never in a pack)."""
+    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+# -- writing files durably ------------------------------------------------------------------------
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _make_dir(parent: Path, prefix: str) -> Path:
+    """Create a new uniquely named folder in ``parent`` with the usual permissions (mkdtemp's are 0700)."""
+    while True:
+        folder = parent / f"{prefix}{secrets.token_hex(4)}"
+        try:
+            folder.mkdir()
+            return folder
+        except FileExistsError:
+            continue
+
+
+def _write_file(target: Path, data: bytes, durable: bool = True) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with open(target, "xb") as handle:
+        handle.write(data)
+        if durable:
+            handle.flush()
+            os.fsync(handle.fileno())
+
+
+def _fsync_dir(folder: Path) -> None:
+    # Makes a rename or a new entry durable; Windows cannot open a directory, and does not need to.
+    if os.name == "nt":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _write_tree(folder: Path, files: dict[str, bytes], sync: bool = True) -> None:
+    # A revision holds a thousand small files at national scale: one os.sync() for all of them
+    # costs a tenth of an fsync each. Windows has no os.sync, so there each file is synced.
+    # ``sync`` False leaves the files to the os.sync() of a later call on the same folder.
+    batch = hasattr(os, "sync")
+    for name in sorted(files):
+        _write_file(folder / _safe_relative(name), files[name], durable=not batch)
+    if not sync:
+        return
+    if batch:
+        os.sync()
+    for directory in sorted({p for p in folder.rglob("*") if p.is_dir()}, key=lambda p: -len(p.parts)):
+        _fsync_dir(directory)
+    _fsync_dir(folder)
+
+
+def replace_file(target: Path, data: bytes) -> Path:
+    """Write ``target`` atomically (a temporary file beside it, then ``os.replace``); return it.
+
+    The folder is created when missing; the file gets the usual permissions (umask), not 0600.
+    """
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's files are private; the index and manifests are not
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        if target.exists() and not os.access(target, os.W_OK):
+            os.chmod(target, stat.S_IREAD | stat.S_IWRITE)  # Windows refuses to replace a read-only file
+        os.replace(temporary, target)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    _fsync_dir(target.parent)
+
+
+def publish(folder: Path, files: dict[str, bytes]) -> Path:
+    """Write ``files`` into ``folder`` atomically (all or nothing) and return the folder.
+
+    For outputs outside the archive of revisions (the data-collection forms): an existing folder is
+    replaced only after the new one is complete.
+    """
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging = _make_dir(folder.parent, f".{folder.name}.building-")
+    try:
+        _write_tree(staging, files)
+        previous = None
+        if folder.exists():
+            previous = folder.with_name(f".{folder.name}.previous-{staging.name.rsplit('-', 1)[-1]}")
+            folder.rename(previous)
+        staging.rename(folder)
+        if previous is not None:
+            shutil.rmtree(previous, ignore_errors=True)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    return folder
+
+
+# -- locking --------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def locked(folder: Path, plan_id: str, period: Period | str, timeout: float | None = None) -> Iterator[None]:
+    """Hold the period's lock file while the block runs, so two builds never interleave.
+
+    Waits up to ``timeout`` seconds (default :data:`LOCK_TIMEOUT`) for another build, then raises
+    UsageError. The lock is released
+    by the operating system when the process dies, so a killed build never blocks the next one.
+    """
+    from filelock import FileLock, Timeout
+    folder.mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(folder / LOCK_FILE), timeout=LOCK_TIMEOUT if timeout is None else timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise UsageError(f"another build of {plan_id} {period} is running (lock file "
+                         f"{display_path(folder / LOCK_FILE)}); try again when it finishes") from None
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def clean_staging(folder: Path) -> list[Path]:
+    """Remove the staging folders an interrupted build left in a period folder; return them.
+
+    Call only while holding the period's lock.
+    """
+    removed = []
+    if folder.is_dir():
+        for path in sorted(folder.iterdir()):
+            if path.name.startswith(STAGING_PREFIX):
+                _make_writable(path)
+                shutil.rmtree(path, ignore_errors=True)
+                removed.append(path)
+    return removed
+
+
+# -- manifests and the index ----------------------------------------------------------------------
+
+def read_manifest(revision: Path) -> dict:
+    """Return the manifest of a revision folder; raises ArchiveProblem when missing or unreadable."""
+    path = revision / MANIFEST
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        what = "missing"
+    except (OSError, UnicodeDecodeError, ValueError) as exc:
+        what = f"unreadable ({exc})"
+    else:
+        if isinstance(manifest, dict) and isinstance(manifest.get("outputs"), list) \
+                and isinstance(manifest.get("inputs"), list):
+            return manifest
+        what = "not a review manifest (expected inputs and outputs lists)"
+    raise ArchiveProblem(f"{display_path(path)}: {what}", what)
+
+
+def _summary(number: int, manifest: dict) -> dict:
+    final = manifest.get("final") or None
+    return {"revision": number, "folder": revision_name(number), "issue_date": manifest.get("issue_date"),
+            "built_at": manifest.get("built_at"), "version": manifest.get("version"),
+            "sectors": manifest.get("options", {}).get("sectors"), "pdf": manifest.get("options", {}).get("pdf"),
+            "fingerprint": manifest.get("fingerprint"), "final": final is not None,
+            "finalized_at": final.get("finalized_at") if final else None,
+            "amends": manifest.get("amends"), "reason": manifest.get("reason")}
+
+
+def period_index(folder: Path, plan_id: str, period: Period | str) -> dict:
+    """Return the index of a period folder, derived from its revisions' manifests.
+
+    ``latest`` is the newest revision, ``final`` the newest finalised one (None when none is).
+    A revision whose manifest is unreadable is listed with ``"manifest": "unreadable"``.
+    """
+    revisions = []
+    for number in revision_numbers(folder):
+        try:
+            revisions.append(_summary(number, read_manifest(folder / revision_name(number))))
+        except ArchiveProblem:
+            revisions.append({"revision": number, "folder": revision_name(number), "manifest": "unreadable"})
+    finals = [r["revision"] for r in revisions if r.get("final")]
+    return {"format": ARCHIVE_FORMAT, "plan": plan_id, "period": str(period), "revisions": revisions,
+            "latest": revisions[-1]["revision"] if revisions else None, "final": finals[-1] if finals else None}
+
+
+def write_index(folder: Path, plan_id: str, period: Period | str) -> dict:
+    """Rewrite ``index.json`` of a period folder from its manifests (atomically) when it changed; return it."""
+    index = period_index(folder, plan_id, period)
+    data = _json_bytes(index)
+    path = folder / INDEX
+    if not path.is_file() or path.read_bytes() != data:
+        replace_file(path, data)
+    return index
+
+
+def final(folder: Path) -> tuple[int, dict] | None:
+    """Return the newest finalised revision and its manifest, or None when none is final."""
+    for number in reversed(revision_numbers(folder)):
+        with contextlib.suppress(ArchiveProblem):
+            manifest = read_manifest(folder / revision_name(number))
+            if manifest.get("final"):
+                return number, manifest
+    return None
+
+
+# -- writing a revision ---------------------------------------------------------------------------
+
+def stage_inputs(folder: Path, number: int, inputs: dict[str, bytes]) -> Path:
+    """Start revision ``number``: create its staging folder and write the input snapshot there.
+
+    ``inputs`` are named as for :func:`write_revision`, which completes the revision (pass it the
+    folder returned as ``staging``); until then nothing is durable, and :func:`discard_staging`
+    removes it. A build writes the snapshot while its workers render. Call while holding the lock.
+    """
+    staging = _make_dir(folder, f"{STAGING_PREFIX}{revision_name(number)}-")
+    try:
+        _write_tree(staging, inputs, sync=False)
+    except BaseException:
+        discard_staging(staging)
+        raise
+    return staging
+
+
+def discard_staging(staging: Path) -> None:
+    """Remove a staging folder of :func:`stage_inputs` (a build that failed before completing it)."""
+    shutil.rmtree(staging, ignore_errors=True)
+
+
+def write_revision(folder: Path, number: int, outputs: dict[str, bytes], inputs: dict[str, bytes],
+                   manifest: dict, staging: Path | None = None) -> Path:
+    """Write revision ``number`` (outputs, ``snapshot/`` inputs, ``manifest.json``) and return its folder.
+
+    ``inputs`` are named relative to the revision (``snapshot/plan.yaml``); ``manifest`` gets the
+    input and output lists added. ``staging``: the folder of :func:`stage_inputs`, holding the
+    inputs already. The revision appears as ``r<N>`` only once every byte is on disk;
+    ``index.json`` is rewritten afterwards. Call while holding the period's lock.
+    """
+    target = folder / revision_name(number)
+    if target.exists():
+        raise ArchiveProblem(f"{display_path(target)} already exists; a revision is never overwritten")
+    overlap = (set(outputs) & set(inputs)) | {n for n in outputs if n == MANIFEST
+                                               or n.startswith((f"{SNAPSHOT}/", f"{FINAL_DIR}/"))}
+    if overlap:
+        raise ValueError(f"output names clash with the archive's own files: {sorted(overlap)}")
+    manifest = dict(manifest, format=ARCHIVE_FORMAT, revision=number,
+                    inputs=file_entries(inputs), outputs=file_entries(outputs))
+    if staging is None:
+        staging = stage_inputs(folder, number, inputs)
+    try:
+        names = sorted(outputs)
+        half = len(names) // 2
+        _write_tree(staging, {n: outputs[n] for n in names[:half]}, sync=False)
+        pause_point("staging")
+        _write_tree(staging, {n: outputs[n] for n in names[half:]})
+        _write_file(staging / MANIFEST, _json_bytes(manifest))
+        _fsync_dir(staging)
+        pause_point("staged")
+        os.rename(staging, target)
+    except BaseException:
+        discard_staging(staging)
+        raise
+    _fsync_dir(folder)
+    write_index(folder, manifest.get("plan", ""), manifest.get("period", folder.name))
+    return target
+
+
+def _make_read_only(folder: Path) -> None:
+    # Clearing the write bits is what Windows honours too (it sets the read-only attribute).
+    no_write = ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+    for path in folder.rglob("*"):
+        if path.is_file() and not path.is_symlink():
+            os.chmod(path, stat.S_IMODE(path.stat().st_mode) & no_write)
+
+
+def _make_writable(folder: Path) -> None:
+    for path in [folder, *folder.rglob("*")]:
+        with contextlib.suppress(OSError):
+            if path.is_file() and not os.access(path, os.W_OK):
+                os.chmod(path, stat.S_IREAD | stat.S_IWRITE)
+
+
+def finalize_revision(folder: Path, number: int, final_outputs: dict[str, bytes],
+                      finalized_at: str | None = None) -> Path:
+    """Mark revision ``number`` final: add ``final/`` (``final_outputs``, named without the prefix),
+    record their hashes in its manifest, make its files read-only and update ``index.json``.
+
+    Nothing else in the revision changes. Call while holding the period's lock, after checking with
+    :func:`verify_revision` that the revision is intact. Returns the revision folder.
+    """
+    revision = folder / revision_name(number)
+    manifest = read_manifest(revision)
+    if manifest.get("final"):
+        raise UsageError(f"{display_path(revision)} is already final")
+    leftover = revision / FINAL_DIR
+    if leftover.exists():  # a finalize killed after moving final/ in, before the manifest said so
+        _make_writable(leftover)
+        shutil.rmtree(leftover)
+    staging = _make_dir(folder, f"{STAGING_PREFIX}{revision_name(number)}-final-")
+    try:
+        _write_tree(staging, final_outputs)
+        pause_point("finalizing")
+        os.rename(staging, leftover)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    _fsync_dir(revision)
+    entries = [dict(e, path=f"{FINAL_DIR}/{e['path']}") for e in file_entries(final_outputs)]
+    manifest["final"] = {"finalized_at": finalized_at or utc_now(), "outputs": entries}
+    replace_file(revision / MANIFEST, _json_bytes(manifest))
+    _make_read_only(revision)
+    write_index(folder, manifest.get("plan", ""), manifest.get("period", folder.name))
+    return revision
+
+
+# -- verifying ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing wrong in the archive: ``path`` (absolute) and what (missing, changed, extra, …)."""
+
+    path: Path
+    message: str
+
+    def __str__(self) -> str:
+        return f"{display_path(self.path)}: {self.message}"
+
+
+def _recorded(manifest: dict) -> list[dict]:
+    final = manifest.get("final") or {}
+    return list(manifest["inputs"]) + list(manifest["outputs"]) + list(final.get("outputs", []))
+
+
+def verify_revision(revision: Path) -> list[Finding]:
+    """Re-hash every file a revision's manifest lists; return what is missing, changed or extra."""
+    try:
+        manifest = read_manifest(revision)
+    except ArchiveProblem as exc:
+        return [Finding(revision / MANIFEST, f"{exc.what} (cannot verify this revision)")]
+    findings: list[Finding] = []
+    expected: set[str] = set()
+    for entry in _recorded(manifest):
+        try:
+            name = _safe_relative(str(entry["path"])).as_posix()
+        except (KeyError, TypeError, ValueError):
+            findings.append(Finding(revision / MANIFEST, f"bad file entry {entry!r}"))
+            continue
+        expected.add(name)
+        path = revision / name
+        if not path.is_file():
+            findings.append(Finding(path, "missing"))
+            continue
+        data = path.read_bytes()
+        if len(data) != entry.get("size") or sha256(data) != entry.get("sha256"):
+            findings.append(Finding(path, f"changed (SHA-256 {sha256(data)[:12]}…, "
+                                          f"expected {str(entry.get('sha256'))[:12]}…)"))
+    for path in sorted(revision.rglob("*")):
+        name = path.relative_to(revision).as_posix()
+        if path.is_symlink() or (path.is_file() and name not in expected and name != MANIFEST):
+            findings.append(Finding(path, "extra file (not in the manifest)"))
+    return findings
+
+
+def verify_period(folder: Path, plan_id: str) -> list[Finding]:
+    """Verify every revision of a period folder and that ``index.json`` matches their manifests."""
+    findings: list[Finding] = []
+    numbers = revision_numbers(folder)
+    for number in numbers:
+        findings += verify_revision(folder / revision_name(number))
+    index_path = folder / INDEX
+    if numbers:
+        derived = period_index(folder, plan_id, folder.name)
+        try:
+            recorded = json.loads(index_path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            findings.append(Finding(index_path, "missing (the next build of this period writes it)"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            findings.append(Finding(index_path, f"unreadable ({exc})"))
+        else:
+            if recorded != derived:
+                findings.append(Finding(index_path, "out of date with the revisions' manifests "
+                                                    "(the next build of this period rewrites it)"))
+    return findings
+
+
+def archived_periods(out_root: Path, plan_id: str | None = None) -> list[tuple[str, str, Path]]:
+    """Return ``(plan id, period, folder)`` of every period folder holding revisions, sorted.
+
+    Forms, registers and hidden staging folders in the same tree are not part of the archive.
+    """
+    root = Path(out_root)
+    plans = [root / plan_id] if plan_id else sorted(p for p in root.iterdir() if p.is_dir()) if root.is_dir() else []
+    found = []
+    for plan in plans:
+        if not plan.is_dir() or plan.name.startswith("."):
+            continue
+        for folder in sorted(p for p in plan.iterdir() if p.is_dir() and not p.name.startswith(".")):
+            if revision_numbers(folder) or (folder / INDEX).is_file():
+                found.append((plan.name, folder.name, folder))
+    return sorted(found, key=lambda item: (item[0], _period_key(item[1])))
+
+
+def _period_key(name: str) -> tuple:
+    try:
+        period = Period.parse(name)
+        return (0, period.year, period.quarter)
+    except (ValueError, AttributeError):
+        return (1, name)
+
+
+def resolve_revision(folder: Path, number: int | None) -> int:
+    """Return revision ``number`` (default: the latest) of a period folder, or raise UsageError."""
+    numbers = revision_numbers(folder)
+    if not numbers:
+        raise UsageError(f"{display_path(folder)}: no revisions (build the period first)")
+    if number is None:
+        return numbers[-1]
+    if number not in numbers:
+        raise UsageError(f"--revision {number}: no such revision in {display_path(folder)} "
+                         f"(expected one of {', '.join(map(str, numbers))})")
+    return number
+
+
+def compare_outputs(revision: Path, expected: dict[str, bytes], prefix: str = "") -> list[str]:
+    """Return the names (relative to the revision, with ``prefix``) whose bytes on disk differ
+    from ``expected`` or are missing."""
+    differing = []
+    for name in sorted(expected):
+        path = revision / (prefix + name)
+        if not path.is_file() or path.read_bytes() != expected[name]:
+            differing.append(prefix + name)
+    return differing
+
+
+# -- finalising and rebuilding from a snapshot ----------------------------------------------------
+
+#: ``render(revision folder, manifest, draft mark or None) -> {name: bytes}``: a revision's outputs
+#: rendered again from its snapshot (``review.build.render_snapshot``).
+Render = Callable[[Path, dict, "str | None"], dict[str, bytes]]
+
+
+def _packs(files: dict[str, bytes]) -> dict[str, bytes]:
+    return {name: data for name, data in files.items() if name.endswith(".docx") and "/" not in name}
+
+
+def rebuild_differences(revision: Path, manifest: dict, render: Render) -> tuple[list[str], list[str]]:
+    """Render a revision again from its snapshot and compare with its files byte for byte.
+
+    Returns ``(differing, compared)``: names (relative to the revision) that differ, are missing on
+    either side, and every name compared. PDFs are not compared (LibreOffice stamps them); a final
+    revision's ``final/`` packs are rendered without the draft mark and compared too.
+    """
+    recorded = sorted(e["path"] for e in manifest["outputs"] if not e["path"].endswith(".pdf"))
+    rendered = render(revision, manifest, manifest.get("draft_mark"))
+    differing = sorted(set(rendered) ^ set(recorded))
+    differing += compare_outputs(revision, {n: rendered[n] for n in recorded if n in rendered})
+    compared = list(recorded)
+    if manifest.get("final"):
+        finals = _packs(render(revision, manifest, None))
+        recorded_final = {e["path"] for e in manifest["final"]["outputs"] if not e["path"].endswith(".pdf")}
+        differing += sorted(recorded_final ^ {f"{FINAL_DIR}/{n}" for n in finals})
+        differing += compare_outputs(revision, finals, prefix=f"{FINAL_DIR}/")
+        compared += sorted(recorded_final)
+    return sorted(set(differing)), compared
+
+
+def finalize(folder: Path, plan_id: str, period: Period | str, number: int | None, render: Render,
+             convert_pdf: Callable[[dict[str, bytes]], dict[str, bytes]] | None = None,
+             progress: Callable[[str], None] = lambda message: None,
+             notes: Callable[[dict], list[str]] = lambda manifest: []) -> tuple[int, bool]:
+    """Finalise revision ``number`` (default: the latest) of a period; return ``(number, newly)``.
+
+    Checks that the revision verifies and that its snapshot still renders its draft packs byte for
+    byte (so the final packs differ from the drafts only by the missing mark), then writes
+    ``final/`` without the draft mark (and PDFs when the revision has them). ``newly`` is False
+    when it was final already. Raises ArchiveProblem (exit 1) when a check fails.
+    """
+    with locked(folder, plan_id, period):
+        clean_staging(folder)
+        number = resolve_revision(folder, number)
+        revision = folder / revision_name(number)
+        manifest = read_manifest(revision)
+        if manifest.get("final"):
+            _make_read_only(revision)  # completes a finalize killed just before this step
+            return number, False
+        if (revision / FINAL_DIR).exists():  # a non-final revision has no final/: an interrupted finalize's
+            progress(f"Removing {display_path(revision / FINAL_DIR)}, left by an interrupted finalize")
+            _make_writable(revision / FINAL_DIR)
+            shutil.rmtree(revision / FINAL_DIR)
+        findings = verify_revision(revision)
+        if findings:
+            raise ArchiveProblem(f"{display_path(revision)} does not verify, so it cannot be finalised:\n  "
+                                 + "\n  ".join(map(str, findings)))
+        if manifest.get("options", {}).get("pdf") and convert_pdf is not None:
+            from review.office.pdf import require_soffice
+            require_soffice()
+        progress(f"Checking that {revision_name(number)} renders again from its snapshot, byte for byte")
+        differing, _ = rebuild_differences(revision, manifest, render)
+        if differing:
+            why = notes(manifest)
+            raise ArchiveProblem(
+                f"cannot finalise {revision_name(number)} faithfully: rendering its snapshot again gives "
+                f"different {', '.join(differing[:5])}{' …' if len(differing) > 5 else ''}"
+                + (f" ({'; '.join(why)})" if why else "")
+                + "; build the period again (with --reason if needed) and finalise the new revision")
+        progress(f"Rendering the final packs of {revision_name(number)} without the draft mark")
+        finals = _packs(render(revision, manifest, None))
+        if manifest.get("options", {}).get("pdf") and convert_pdf is not None:
+            progress("Converting the final packs to PDF/A with LibreOffice")
+            finals.update(convert_pdf(finals))
+        finalize_revision(folder, number, finals)
+        return number, True

@@ -1,0 +1,19 @@
+"""Where the project's inputs live: names shared by the loaders, the build and the archive.
+
+Kept free of heavy imports so that an up-to-date check can find every input without loading
+the plan, the Word library or Excel.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+#: The project's templates folder (the repository's ``templates/``): Word template, phrases, rules.
+TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
+#: The default Word template (regenerate with ``python -m review.word.template``).
+DEFAULT_TEMPLATE = TEMPLATES_DIR / "briefing.docx"
+#: Editable text files of ``templates/`` that a build reads when present.
+TEMPLATE_FILES = ("phrases.yaml", "recommendations.yaml", "logo.png")
+#: A plan folder's plan file and data folder.
+PLAN_FILE = "plan.yaml"
+DATA_DIR = "data"

@@ -1,0 +1,652 @@
+"""The briefing pack's vocabulary: title, headings, tables, pictures, contents, header and footer.
+
+:class:`PackWriter` builds one Word document on a template and returns deterministic bytes;
+it never spells an OOXML tag (``review.word.rtl`` does). Direction follows the pack's language:
+``"ar"`` makes every paragraph, run, table and section right to left, ``"en"`` makes them
+explicitly left to right (the default template is Arabic, so "off" has to be written).
+
+Any ``.docx`` can serve as the template (an organisation's letterhead): its body is cleared,
+its headers, footers and styles are kept, and a style the writer asks for but the template
+lacks falls back to Normal plus direct formatting.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from copy import deepcopy
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Sequence, Union
+
+import docx
+from docx.enum.section import WD_ORIENT, WD_SECTION
+from docx.enum.style import WD_STYLE_TYPE
+from docx.enum.table import WD_ALIGN_VERTICAL
+from docx.enum.text import WD_BREAK
+from docx.shared import Cm, Emu, Pt
+from docx.table import _Cell
+
+from review.model.layout import DEFAULT_TEMPLATE
+from review.office.word import rtl
+from review.office.package import normalize_zip, patch_zip, source_date_time
+
+LANGUAGES = ("ar", "en")
+#: Fallback complex-script font when the template names none.
+FALLBACK_FONT = "Arial"
+#: Colours (RGB hex, no '#').
+HEADER_FILL = "1F4E79"
+HEADER_TEXT = "FFFFFF"
+KEY_FILL = "F2F2F2"
+RULE = "BFBFBF"
+DRAFT_COLOUR = "C00000"
+#: Font size of table text, points.
+TABLE_SIZE_PT = 10.0
+
+_LRM = "\u200e"  # LEFT-TO-RIGHT MARK
+_RLM = "\u200f"  # RIGHT-TO-LEFT MARK
+_MINUS = "\u2212"  # MINUS SIGN
+
+# Characters XML 1.0 forbids (python-docx raises on them); tab and newline are kept.
+_ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+# A sign that starts a number written in Western digits: "-12.5", "+3.0 نقطة".
+_SIGNED_NUMBER = re.compile(r"(?<![\w.,])([+\-\u2212])(?=[0-9])")
+_HYPHEN_MINUS_NUMBER = re.compile(r"(?<![\w.,])-(?=[0-9٠-٩])")
+# A Latin word (an id such as "IND-01") directly followed by a number.
+_LATIN_BEFORE_NUMBER = re.compile(r"([A-Za-z][A-Za-z0-9_\-./]*)(?=[ \t]+[+\-\u2212]?[0-9])")
+
+_PLACEHOLDERS = {
+    "ar": {
+        "toc": "حدِّث الحقول (انقر بزر الفأرة الأيمن ثم «تحديث الحقل») لإظهار جدول المحتويات"
+               " وأرقام الصفحات.",
+        "logo": "شعار الجهة",
+    },
+    "en": {
+        "toc": "Update fields (right-click, Update Field) to show the table of contents and"
+               " page numbers.",
+        "logo": "Organisation logo",
+    },
+}
+_FIELD = re.compile(r"\{(PAGE|NUMPAGES)\}")
+_TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A table cell with its own formatting; ``fill``/``colour`` are RGB hex without '#'.
+
+    ``align`` is ``start``, ``center``, ``end`` or ``justify``; None means start, or center
+    when the cell is filled (a status cell).
+    """
+
+    text: str
+    fill: str | None = None
+    colour: str | None = None
+    bold: bool = False
+    align: str | None = None
+
+
+@dataclass(frozen=True)
+class Span:
+    """A piece of a paragraph with its own weight or colour (RGB hex without '#')."""
+
+    text: str
+    bold: bool = False
+    colour: str | None = None
+
+
+CellValue = Union[str, Cell, None]
+
+
+def clean_text(text: object) -> str:
+    """Return ``text`` as a string Word accepts: XML-illegal control characters removed.
+
+    None becomes ''. Carriage returns become newlines (written as line breaks); tabs stay.
+    """
+    if text is None:
+        return ""
+    value = str(text).replace("\r\n", "\n").replace("\r", "\n")
+    return _ILLEGAL_XML.sub("", value)
+
+
+def typeset_minus(text: str) -> str:
+    """Return ``text`` with the hyphen-minus of a negative number replaced by U+2212 MINUS SIGN.
+
+    A hyphen allows a line break after it, so a narrow table cell showed "-" on one line and
+    "0.1" on the next; the minus sign does not (and is the right glyph). "2024-2025" and
+    "IND-01" are left alone.
+    """
+    return _HYPHEN_MINUS_NUMBER.sub(_MINUS, text)
+
+
+def protect_mixed_text(text: str) -> str:
+    """Return ``text`` with invisible direction marks so numbers read right in Arabic lines.
+
+    In a right-to-left paragraph the Unicode bidi algorithm would show "-12.5" as "12.5-" and
+    would glue a Latin id to the number after it ("IND-01 85%" read as one left-to-right
+    phrase). A LEFT-TO-RIGHT MARK before a sign keeps it with its number; a RIGHT-TO-LEFT MARK
+    after a Latin word keeps the following number in the Arabic order. Arabic-Indic digits
+    need neither. Idempotent.
+    """
+    text = _SIGNED_NUMBER.sub(lambda m: _LRM + m.group(1), text.replace(_LRM, ""))
+    return _LATIN_BEFORE_NUMBER.sub(lambda m: m.group(1) + _RLM, text.replace(_RLM, ""))
+
+
+class PackWriter:
+    """Write one briefing pack (a Word document) in Arabic (right to left) or English.
+
+    ``template`` is a ``.docx`` whose styles, headers and footers are kept and whose body is
+    discarded; None uses the project's ``templates/briefing.docx``. Raises ValueError for a
+    ``lang`` other than ``"ar"``/``"en"``.
+    """
+
+    def __init__(self, template: Path | str | None = None, lang: str = "ar") -> None:
+        if lang not in LANGUAGES:
+            raise ValueError(f"lang: expected one of {LANGUAGES}, got {lang!r}")
+        self.lang = lang
+        self.rtl = lang == "ar"
+        self._document = docx.Document(_open_template(template))
+        self._document.element.body.clear_content()
+        rtl.remove_legacy_parts(self._document)
+        for section in self._document.sections:
+            rtl.set_section_direction(section, self.rtl)
+        self._styles = {style.name: style for style in self._document.styles}
+        self._table_style_ids: dict[str, str | None] = {}
+        self._table_styles = {name: style for name, style in self._styles.items()
+                              if style.type == WD_STYLE_TYPE.TABLE}
+        self._paragraph_styles = {name: style for name, style in self._styles.items()
+                                  if style.type == WD_STYLE_TYPE.PARAGRAPH}
+        normal = self._paragraph_style("Normal")
+        self._font = rtl.resolve_style_run(normal, self._document.styles)["cs_font"] or FALLBACK_FONT
+        self._run_defaults: dict[str | None, dict] = {}
+        self._headings: list[tuple[int, str]] = []
+        self._toc_paragraph = None
+        self._finished = False
+
+    # -- Body ------------------------------------------------------------------------------
+
+    def title(self, text: str) -> None:
+        """Add the cover title (style Title; bold, large and centred without it)."""
+        if self._paragraph_style("Title") is not None:
+            self._add_paragraph(text, style="Title")
+        else:
+            self._add_paragraph(text, bold=True, size_pt=24, align="center")
+
+    def subtitle(self, text: str) -> None:
+        """Add a cover subtitle line (style Subtitle; centred without it)."""
+        if self._paragraph_style("Subtitle") is not None:
+            self._add_paragraph(text, style="Subtitle")
+        else:
+            self._add_paragraph(text, size_pt=16, align="center")
+
+    def heading(self, text: str, level: int = 1) -> None:
+        """Add a heading of ``level`` 1–3 (deeper levels are written as 3); listed in the TOC."""
+        level = min(max(int(level), 1), 3)
+        style = f"Heading {level}"
+        if self._paragraph_style(style) is not None:
+            paragraph = self._add_paragraph(text, style=style)
+        else:
+            paragraph = self._add_paragraph(text, bold=True, size_pt={1: 18, 2: 15, 3: 13}[level])
+            rtl.set_outline_level(paragraph, level - 1)
+        paragraph.paragraph_format.keep_with_next = True
+        self._headings.append((level, clean_text(text)))
+
+    def paragraph(self, text: str | Sequence[Span], *, bold: bool = False,
+                  align: str | None = None, style: str | None = None,
+                  size_pt: float | None = None, colour: str | None = None) -> None:
+        """Add a body paragraph; ``text`` may be a list of :class:`Span` for mixed weights.
+
+        ``align`` is ``start`` (default), ``center``, ``end`` or ``justify``; ``style`` a
+        paragraph style name (Normal when the template lacks it); ``colour`` RGB hex.
+        """
+        self._add_paragraph(text, bold=bold, align=align, style=style, size_pt=size_pt,
+                            colour=colour)
+
+    def bullets(self, items: Sequence[str | Sequence[Span]]) -> None:
+        """Add a bulleted list, one paragraph per item (style List Bullet, else '•' prefixed)."""
+        has_style = self._paragraph_style("List Bullet") is not None
+        for item in items:
+            if has_style:
+                self._add_paragraph(item, style="List Bullet")
+            elif isinstance(item, str):
+                self._add_paragraph("• " + item)
+            else:
+                self._add_paragraph([Span("• "), *item])
+
+    def key_value_table(self, rows: Sequence[tuple[str, CellValue]],
+                        widths_cm: tuple[float | None, float | None] | None = None) -> None:
+        """Add a two-column table of labels (shaded, bold) and values, without a header row.
+
+        ``widths_cm`` defaults to a 6 cm label column and the rest of the text width.
+        """
+        table = self._new_table(len(rows), 2, widths_cm or (6.0, None), header_row=False)
+        for row, (key, value) in zip(table.rows, rows):
+            key_cell, value_cell = row.cells
+            self._fill_cell(key_cell, Cell(key, fill=KEY_FILL, bold=True, align="start"))
+            self._fill_cell(value_cell, value)
+        self._after_table()
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[CellValue]],
+              widths_cm: Sequence[float] | None = None, header_fill: str = HEADER_FILL,
+              header_colour: str = HEADER_TEXT, size_pt: float = TABLE_SIZE_PT) -> None:
+        """Add a table with a shaded header row repeated on every page.
+
+        A cell is a ``str`` or a :class:`Cell` (status cells carry their fill colour). The
+        first column is on the right in Arabic. ``widths_cm`` fixes column widths (first
+        column first); None spreads the text width evenly. Short rows are padded with empty
+        cells; extra cells raise ValueError.
+        """
+        columns = len(headers)
+        for index, row in enumerate(rows):
+            if len(row) > columns:
+                raise ValueError(f"table row {index + 1}: expected at most {columns} cells, "
+                                 f"got {len(row)}")
+        table = self._new_table(1, columns, widths_cm)
+        # Work on the row and cell elements directly: python-docx's row/cell objects cost a
+        # grid walk each, which adds up over a national plan's tables. The first cell of each
+        # format is formatted through the verbs of ``rtl``; the others are copies of it.
+        tbl = table._tbl
+        header = tbl.tr_lst[0]
+        blanks = [deepcopy(tc) for tc in header.tc_lst]  # fresh cells of each column's width
+        rtl.mark_repeat_header(header)
+        prototypes: dict = {}
+        for tc, text in zip(header.tc_lst, headers):
+            value = Cell(text, fill=header_fill, colour=header_colour, bold=True, align="center")
+            prototype = prototypes.get(_cell_key(value))
+            if prototype is None or not rtl.fill_cell_like(tc, prototype, self._prepare(value.text)):
+                self._fill_tc(table, tc, value, size_pt, prototypes)
+        blank_row = deepcopy(header)
+        for tc in blank_row.tc_lst:
+            blank_row.remove(tc)
+        if blank_row.trPr is not None:
+            blank_row.remove(blank_row.trPr)
+        rtl.keep_row_together(blank_row)
+        templates: dict = {}
+        for values in rows:
+            tr = deepcopy(blank_row)
+            tbl.append(tr)
+            for index, blank in enumerate(blanks):
+                value = values[index] if index < len(values) else ""
+                if not isinstance(value, Cell):
+                    value = Cell("" if value is None else str(value))
+                key = _cell_key(value)
+                text = self._prepare(value.text)
+                template = templates.get((index, key, bool(text)))
+                if template is None and key in prototypes:
+                    template = rtl.cell_template(blank, prototypes[key], bool(text))
+                    templates[(index, key, bool(text))] = template
+                if template is not None:
+                    tr.append(rtl.cell_from_template(template, text))
+                else:
+                    tc = deepcopy(blank)
+                    tr.append(tc)
+                    self._fill_tc(table, tc, value, size_pt, prototypes)
+        self._after_table()
+
+    def _fill_tc(self, table, tc, value: Cell, size_pt: float, prototypes: dict) -> None:
+        """Fill one cell through python-docx and remember its format as the prototype of its kind."""
+        self._fill_cell(_Cell(tc, table), value, size_pt)
+        if value.text:
+            prototypes[_cell_key(value)] = rtl.cell_prototype(tc)
+
+    def picture(self, png_bytes: bytes, alt_text: str, width_cm: float | None = None,
+                caption: str | None = None) -> None:
+        """Add a centred picture (PNG/JPEG bytes) with alternative text and an optional caption.
+
+        ``width_cm`` None uses the text width; a picture taller than 60% of the text height
+        is scaled down to fit.
+        """
+        paragraph = self._add_paragraph("", align="center")
+        run = paragraph.add_run()
+        self._format_run(run, None)
+        width = Cm(width_cm) if width_cm else self._text_width()
+        shape = run.add_picture(io.BytesIO(png_bytes), width=width)
+        max_height = int(self._text_height() * 0.6)
+        if shape.height > max_height:
+            shape.width = Emu(int(shape.width * max_height / shape.height))
+            shape.height = Emu(max_height)
+        rtl.set_picture_description(shape, clean_text(alt_text))
+        if caption:
+            paragraph.paragraph_format.keep_with_next = True
+            if self._paragraph_style("Caption") is not None:
+                self._add_paragraph(caption, style="Caption")
+            else:
+                self._add_paragraph(caption, size_pt=10, align="center")
+
+    def logo(self, png_bytes: bytes, width_cm: float = 3.5, alt_text: str | None = None) -> None:
+        """Add the organisation's logo, centred, at the current place (the top of the cover)."""
+        paragraph = self._add_paragraph("", align="center")
+        run = paragraph.add_run()
+        self._format_run(run, None)
+        shape = run.add_picture(io.BytesIO(png_bytes), width=Cm(width_cm))
+        rtl.set_picture_description(shape, clean_text(alt_text or _PLACEHOLDERS[self.lang]["logo"]))
+
+    def toc(self, title: str, placeholder: str | None = None) -> None:
+        """Add a table of contents: a title and a real ``TOC`` field over heading levels 1–3.
+
+        Until Word updates the field (it is asked to on opening) the field shows the
+        headings written so far without page numbers, then ``placeholder`` (default: how to
+        update fields).
+        """
+        if self._paragraph_style("TOC Heading") is not None:
+            self._add_paragraph(title, style="TOC Heading")
+        else:
+            self._add_paragraph(title, bold=True, size_pt=16)
+        self._toc_paragraph = self._add_paragraph("")
+        self._toc_placeholder = placeholder or _PLACEHOLDERS[self.lang]["toc"]
+        rtl.set_update_fields_on_open(self._document.settings)
+
+    def page_break(self) -> None:
+        """Start a new page."""
+        paragraph = self._add_paragraph("")
+        run = paragraph.add_run()
+        self._format_run(run, None)
+        run.add_break(WD_BREAK.PAGE)
+
+    def orientation(self, landscape: bool) -> None:
+        """Continue on a new page in landscape (for wide tables) or portrait orientation.
+
+        Starts a new section only when the orientation changes (else just a page break); the new
+        section keeps the direction, margins, headers and footers of the one before.
+        """
+        current = self._document.sections[-1]
+        if (current.orientation == WD_ORIENT.LANDSCAPE) == landscape:
+            self.page_break()
+            return
+        section = self._document.add_section(WD_SECTION.NEW_PAGE)
+        # python-docx moved the previous section's properties into a new last paragraph.
+        rtl.set_paragraph_direction(self._document.paragraphs[-1], self.rtl)
+        width, height = section.page_width, section.page_height
+        if (width > height) != landscape:
+            section.page_width, section.page_height = height, width
+        section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+        rtl.set_section_direction(section, self.rtl)
+
+    # -- Header, footer, properties --------------------------------------------------------
+
+    def set_header(self, text: str, draft_mark: str | None = None) -> None:
+        """Write the page header on every page: an optional draft marking line, then ``text``.
+
+        Existing template header content (a letterhead) is kept above the lines added.
+        """
+        for header in self._page_parts("header"):
+            paragraphs = self._part_paragraphs(header)
+            if draft_mark:
+                paragraph = self._part_paragraph(header, paragraphs)
+                self._write(paragraph, draft_mark, "Header", bold=True, colour=DRAFT_COLOUR,
+                            size_pt=11)
+                rtl.set_paragraph_alignment(paragraph, "center")
+            paragraph = self._part_paragraph(header, paragraphs)
+            self._write(paragraph, text, "Header")
+            rtl.set_bottom_border(paragraph, RULE, size_eighths=4, space_pt=2)
+
+    def set_footer(self, text: str | None, page_format: str) -> None:
+        """Write the page footer on every page: the page line, then ``text`` (e.g. a marking).
+
+        ``page_format`` holds ``{PAGE}`` and ``{NUMPAGES}``, e.g. ``"صفحة {PAGE} من {NUMPAGES}"``
+        or ``"Page {PAGE} of {NUMPAGES}"``; they become live Word fields.
+        """
+        for footer in self._page_parts("footer"):
+            paragraphs = self._part_paragraphs(footer)
+            paragraph = self._part_paragraph(footer, paragraphs)
+            self._direct(paragraph)
+            for piece in _FIELD.split(clean_text(page_format)):
+                if piece in ("PAGE", "NUMPAGES"):
+                    for run in rtl.add_field(paragraph, piece, "1"):
+                        self._format_run(run, "Footer")
+                elif piece:
+                    self._format_run(paragraph.add_run(self._prepare(piece)), "Footer")
+            rtl.set_paragraph_alignment(paragraph, "center")
+            if text:
+                paragraph = self._part_paragraph(footer, paragraphs)
+                self._write(paragraph, text, "Footer", bold=True)
+                rtl.set_paragraph_alignment(paragraph, "center")
+
+    def set_properties(self, title: str, subject: str, author: str,
+                       created: dt.datetime | dt.date) -> None:
+        """Set the document properties from the input (never from the clock).
+
+        ``created`` is also the modification time; a naive datetime is taken as UTC, a date
+        as its midnight.
+        """
+        if not isinstance(created, dt.datetime):
+            created = dt.datetime(created.year, created.month, created.day)
+        if created.tzinfo is not None:
+            created = created.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        core = self._document.core_properties
+        core.title = clean_text(title)
+        core.subject = clean_text(subject)
+        core.author = clean_text(author)
+        core.last_modified_by = clean_text(author)
+        core.created = created
+        core.modified = created
+        core.revision = 1
+        core.comments = ""
+        core.language = "ar-SA" if self.rtl else "en-US"
+
+    def to_bytes(self) -> bytes:
+        """Return the finished document as ``.docx`` bytes, identical for identical input.
+
+        Zip timestamps come from ``SOURCE_DATE_EPOCH`` (1980-01-01 when unset).
+        """
+        self._finish()
+        buffer = io.BytesIO()
+        self._document.save(buffer)
+        return normalize_zip(buffer.getvalue(), source_date_time())
+
+    # -- Internals -------------------------------------------------------------------------
+
+    def _finish(self) -> None:
+        """Fill the contents field's cached result; runs once."""
+        if self._finished:
+            return
+        self._finished = True
+        if not self._document.paragraphs and not self._document.tables:
+            self._add_paragraph("")
+        if self._toc_paragraph is None:
+            return
+        anchor = self._toc_paragraph
+        entries = []
+        for level, text in self._headings:
+            style = f"toc {level}" if self._paragraph_style(f"toc {level}") is not None else None
+            entry = anchor.insert_paragraph_before(style=self._paragraph_style(style) if style else None)
+            self._write(entry, text, style)
+            entries.append(entry)
+        first = entries[0] if entries else anchor
+        begin_runs = rtl.begin_field(first, _TOC_INSTRUCTION)
+        # The field must open before the entry's text: move its runs to the paragraph start.
+        properties_count = 1 if first._p.pPr is not None else 0
+        for offset, run in enumerate(begin_runs):
+            first._p.insert(properties_count + offset, run._r)
+            self._format_run(run, None)
+        self._write(anchor, self._toc_placeholder, None)
+        self._format_run(rtl.end_field(anchor), None)
+
+    def _paragraph_style(self, name: str | None):
+        if name is None:
+            return None
+        return self._paragraph_styles.get(name)
+
+    def _style_run(self, style_name: str | None) -> dict:
+        if style_name not in self._run_defaults:
+            style = self._paragraph_style(style_name) or self._paragraph_style("Normal")
+            self._run_defaults[style_name] = rtl.resolve_style_run(style, self._document.styles)
+        return self._run_defaults[style_name]
+
+    def _prepare(self, text: object) -> str:
+        value = typeset_minus(clean_text(text))
+        return protect_mixed_text(value) if self.rtl else value
+
+    def _format_run(self, run, style_name: str | None, *, bold: bool = False,
+                    size_pt: float | None = None, colour: str | None = None) -> None:
+        defaults = self._style_run(style_name)
+        rtl.set_run_direction(
+            run, self.rtl, cs_font=defaults["cs_font"] or self._font,
+            size_pt=size_pt if size_pt is not None else defaults["size_pt"],
+            bold=True if (bold or defaults["bold"]) else None)
+        if colour:
+            rtl.set_run_colour(run, colour)
+
+    def _direct(self, paragraph, align: str | None = None) -> None:
+        rtl.set_paragraph_direction(paragraph, self.rtl)
+        if align is not None:
+            rtl.set_paragraph_alignment(paragraph, align)
+
+    def _write(self, paragraph, text: str | Sequence[Span], style_name: str | None, *,
+               bold: bool = False, size_pt: float | None = None,
+               colour: str | None = None) -> None:
+        self._direct(paragraph)
+        spans = [Span(text)] if isinstance(text, str) or text is None else list(text)
+        for span in spans:
+            if isinstance(span, str):
+                span = Span(span)
+            value = self._prepare(span.text)
+            if not value:
+                continue
+            run = paragraph.add_run(value)
+            self._format_run(run, style_name, bold=bold or span.bold, size_pt=size_pt,
+                             colour=span.colour or colour)
+
+    def _add_paragraph(self, text: str | Sequence[Span], *, bold: bool = False,
+                       align: str | None = None, style: str | None = None,
+                       size_pt: float | None = None, colour: str | None = None):
+        style_obj = self._paragraph_style(style)
+        paragraph = self._document.add_paragraph()
+        if style_obj is not None:
+            # By id: assigning the style object makes python-docx scan every style each time.
+            paragraph._p.style = style_obj.style_id
+        self._direct(paragraph, align)
+        self._write(paragraph, text, style if style_obj is not None else None, bold=bold,
+                    size_pt=size_pt, colour=colour)
+        return paragraph
+
+    def _text_width(self) -> int:
+        section = self._document.sections[-1]
+        return section.page_width - section.left_margin - section.right_margin
+
+    def _text_height(self) -> int:
+        section = self._document.sections[-1]
+        return section.page_height - section.top_margin - section.bottom_margin
+
+    def _new_table(self, rows: int, columns: int, widths_cm: Sequence[float | None] | None,
+                   header_row: bool = True):
+        table = self._document.add_table(rows=rows, cols=columns)
+        table_styles = self._table_styles
+        if "Review Table" in table_styles:
+            self._set_table_style(table, table_styles["Review Table"])
+        else:
+            if "Table Grid" in table_styles:
+                self._set_table_style(table, table_styles["Table Grid"])
+            rtl.set_table_borders(table, RULE)
+        rtl.set_table_direction(table, self.rtl)
+        rtl.set_table_look(table, first_row=header_row)
+        if widths_cm:
+            total = self._text_width()
+            given = sum(Cm(w) for w in widths_cm if w)
+            free = [i for i, w in enumerate(widths_cm) if not w]
+            rest = max(total - given, Cm(1) * len(free)) // len(free) if free else 0
+            widths = [Cm(w) if w else rest for w in widths_cm]
+            rtl.set_table_layout_fixed(table)
+            for column, width in zip(table.columns, widths):
+                column.width = width
+            for tr in table._tbl.tr_lst:
+                for tc, width in zip(tr.tc_lst, widths):
+                    tc.width = width
+        return table
+
+    def _set_table_style(self, table, style) -> None:
+        # What ``table.style = style`` does, with the style's id looked up once per writer:
+        # python-docx scans every style of the document on each assignment.
+        if style.name not in self._table_style_ids:
+            self._table_style_ids[style.name] = self._document.part.get_style_id(style, WD_STYLE_TYPE.TABLE)
+        table._tbl.tblStyle_val = self._table_style_ids[style.name]
+
+    def _fill_cell(self, cell, value: CellValue, size_pt: float = TABLE_SIZE_PT) -> None:
+        if not isinstance(value, Cell):
+            value = Cell("" if value is None else str(value))
+        paragraph = cell.paragraphs[0]
+        align = value.align or ("center" if value.fill else None)
+        self._direct(paragraph, align)
+        fmt = paragraph.paragraph_format
+        fmt.space_before = Pt(0)
+        fmt.space_after = Pt(0)
+        fmt.line_spacing = 1.0
+        self._write(paragraph, value.text, None, bold=value.bold, size_pt=size_pt,
+                    colour=value.colour)
+        cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
+        if value.fill:
+            rtl.shade_cell(cell, value.fill)
+
+    def _after_table(self) -> None:
+        # A small gap after the table; without a paragraph two tables would merge.
+        paragraph = self._add_paragraph("")
+        paragraph.paragraph_format.space_after = Pt(4)
+
+    def _page_parts(self, kind: str):
+        """Yield every header (or footer) a page can show, unlinked from previous sections."""
+        odd_even = self._document.settings.odd_and_even_pages_header_footer
+        for section in self._document.sections:
+            parts = [getattr(section, kind)]
+            if section.different_first_page_header_footer:
+                parts.append(getattr(section, f"first_page_{kind}"))
+            if odd_even:
+                parts.append(getattr(section, f"even_page_{kind}"))
+            for part in parts:
+                part.is_linked_to_previous = False
+                yield part
+
+    @staticmethod
+    def _part_paragraphs(part) -> list:
+        """Return the blank paragraphs a header/footer offers for reuse (none after content)."""
+        has_content = any(p.text.strip() for p in part.paragraphs) or bool(part.tables) \
+            or any(rtl.picture_descriptions(p) for p in part.paragraphs)
+        return [] if has_content else [p for p in part.paragraphs if not p.text.strip()]
+
+    def _part_paragraph(self, part, reusable: list):
+        paragraph = reusable.pop(0) if reusable else part.add_paragraph()
+        header_style = self._paragraph_style("Header" if "header" in type(part).__name__.lower()
+                                             else "Footer")
+        if header_style is not None:
+            paragraph.style = header_style
+        return paragraph
+
+
+def _cell_key(value: Cell) -> tuple:
+    """Return what decides a table cell's format besides its column: cells alike share a prototype."""
+    return value.align or ("center" if value.fill else None), value.bold, value.colour, value.fill
+
+
+def _open_template(template: Path | str | None):
+    """Return what python-docx should open: the given file, the default file, or built bytes."""
+    if template is not None:
+        return str(template)
+    if DEFAULT_TEMPLATE.is_file():
+        return str(DEFAULT_TEMPLATE)
+    from review.office.word.template import template_bytes  # only when the file is missing
+
+    return io.BytesIO(template_bytes())
+
+
+def replace_in_headers(document: bytes, old: str, new: str) -> bytes:
+    """Return a .docx with ``old`` replaced by ``new`` in its page headers (e.g. a revision number).
+
+    The result is byte-identical to writing the document with ``new`` in the first place, as long as
+    both are plain text that XML does not escape. Raises ValueError when no header holds ``old``.
+    """
+    if any(ch in old + new for ch in "<>&\"'"):
+        raise ValueError(f"replace_in_headers: expected plain text, got {old!r} → {new!r}")
+    needle, replacement = old.encode("utf-8"), new.encode("utf-8")
+    changed = []
+
+    def edit(name: str, content: bytes) -> bytes:
+        if needle in content:
+            changed.append(name)
+        return content.replace(needle, replacement)
+
+    # Only the headers are unpacked and packed again: the other parts are copied as they are.
+    result = patch_zip(document, lambda name: name.startswith("word/header") and name.endswith(".xml"),
+                       edit, source_date_time())
+    if not changed:
+        raise ValueError(f"replace_in_headers: no page header holds {old!r}")
+    return result

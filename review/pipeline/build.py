@@ -1,0 +1,403 @@
+"""The build pipeline: load → validate → read data → evaluate → (charts → compose) → write → archive.
+
+Each stage takes and returns plain values, so each runs alone in a test; this module only wires
+them and reports progress.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from typing import TYPE_CHECKING
+
+from review.archive import revisions as archive
+from review.errors import InputError, Problem, UsageError
+from review.model.layout import DATA_DIR, DEFAULT_TEMPLATE, PLAN_FILE, TEMPLATE_FILES, TEMPLATES_DIR
+from review.model.periods import Period, check_year
+
+if TYPE_CHECKING:  # the heavy stages are imported where they run, so "up to date" answers fast
+    from review.intake.data import DataSet
+    from review.model.plan import Plan
+
+Progress = Callable[[str], None]
+
+
+def _quiet(message: str) -> None:
+    pass
+
+
+def resolve_issue_date(given: dt.date | None) -> dt.date:
+    """Return the pack's issue date: the one given, else ``SOURCE_DATE_EPOCH``'s day (UTC), else today."""
+    if given is not None:
+        return given
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
+        except (ValueError, OverflowError, OSError):
+            raise UsageError(f"SOURCE_DATE_EPOCH: expected whole seconds since 1970, got {epoch!r}")
+    return dt.date.today()
+
+
+@dataclass
+class BuildOptions:
+    """What ``review build`` was asked to do."""
+
+    plan_dir: Path
+    period: Period
+    out_root: Path = Path("output")
+    sectors: list[str] = field(default_factory=list)
+    lang: str | None = None
+    issue_date: dt.date | None = None
+    template: Path | None = None
+    reason: str | None = None
+    pdf: bool = False
+    command: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Loaded:
+    """A validated plan with every period's data."""
+
+    plan: Plan
+    data: DataSet
+
+
+def load(plan_dir: Path, cache: Path | None = None) -> Loaded:
+    """Return the validated plan of ``plan_dir`` and all its periods' data (raises InputError).
+
+    ``cache`` (``<output root>/.cache``) keeps the plan and each period folder as read, by content:
+    a rebuild reads again only what changed.
+    """
+    import hashlib
+
+    from review.archive.cache import INTAKE, remembered
+    from review.intake.data import read_data
+    from review.intake.plan import load_plan
+    plan_file = Path(plan_dir) / PLAN_FILE
+    if cache is not None and plan_file.is_file():
+        key = ("plan", hashlib.sha256(plan_file.read_bytes()).hexdigest())
+        plan = remembered(cache, INTAKE, key, lambda: load_plan(plan_dir))
+    else:
+        plan = load_plan(plan_dir)
+    return Loaded(plan, read_data(plan, plan_dir, cache))
+
+
+def check_period(loaded: Loaded, period: Period, plan_dir: Path) -> None:
+    """Raise InputError unless ``period`` is valid in the plan's calendar and has a data folder."""
+    try:
+        check_year(period.year, loaded.plan.calendar)
+    except ValueError as exc:
+        raise UsageError(f"--period {period}: {exc} (the plan's calendar is {loaded.plan.calendar})")
+    if period not in loaded.data.periods:
+        known = ", ".join(map(str, loaded.data.periods)) or "none"
+        raise InputError([Problem(Path(plan_dir) / "data" / str(period), "", "",
+                                  f"no data folder for {period} (periods with data: {known})")])
+
+
+def check_template(template: Path | None) -> Path | None:
+    """Return the Word template to use, refusing a path that is not a readable .docx."""
+    if template is None:
+        return None
+    import zipfile
+    if not template.is_file():
+        raise UsageError(f"--template: no such file: {template}")
+    try:
+        with zipfile.ZipFile(template) as archive:
+            if "word/document.xml" not in archive.namelist():
+                raise zipfile.BadZipFile
+    except (zipfile.BadZipFile, OSError):
+        raise UsageError(f"--template: {template} is not a Word .docx document") from None
+    return template
+
+
+def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
+                   draft_mark: str | None = None, progress: Progress = _quiet,
+                   templates_dir: Path | None = None, chart_service=None,
+                   while_waiting: Callable[[], None] | None = None) -> dict[str, bytes]:
+    """Return every output file of one period as ``{relative path: bytes}`` — pure, writes nothing.
+
+    ``draft_mark`` (e.g. «مسودة للمراجعة — المراجعة 2») is printed on every page of every pack;
+    None renders final packs. ``templates_dir`` holds phrases.yaml, recommendations.yaml and
+    logo.png (default: the project's templates/; an archived revision passes its snapshot's).
+    The same inputs give the same bytes. ``chart_service``: a started
+    :class:`review.rendering.ChartService`, to draw missing charts (optional); ``while_waiting``:
+    work for this process while its workers render (called once).
+    """
+    from review.compose.sector import PackContext, sector_charts
+    from review.evaluate import evaluate_history
+    from review.compose.executive import executive_charts
+    from review.model.periods import period_label
+    from review.language.phrases import load_phrases
+    from review.recommend.proposals import load_rules, propose
+    from review.recommend.register import build_register
+    from review.pipeline.workers import render_packs
+    from review.pipeline.results import results_json
+
+    plan, data = loaded.plan, loaded.data
+    lang = options.lang or plan.language
+    templates = Path(templates_dir) if templates_dir is not None else TEMPLATES_DIR
+    phrases = load_phrases(templates / "phrases.yaml", lang=lang)
+    issue_time = dt.datetime.combine(issue_date, dt.time())
+
+    progress(f"Evaluating {len(data.periods)} period(s) up to {options.period}")
+    history = evaluate_history(plan, data, options.period)
+    result = history[-1]
+    label = period_label(options.period, plan.calendar, lang)
+    register = build_register(data.periods, options.period)
+    context = PackContext(plan, data, history, phrases, issue_date, check_template(options.template),
+                          draft_mark=draft_mark, register=register, plan_dir=Path(options.plan_dir))
+    logo = templates / "logo.png"
+    context.logo = logo.read_bytes() if logo.is_file() else None
+    rules = load_rules(templates / "recommendations.yaml") if (templates / "recommendations.yaml").is_file() else load_rules()
+    context.proposals = propose(plan, data, history, register, rules, lang, context.digits, phrases)
+
+    sectors = [plan.sector_by_id[s] for s in options.sectors] or plan.sectors
+    sector_specs = {sector.id: sector_charts(context, sector) for sector in sectors}
+    executive_specs = executive_charts(context)
+    files: dict[str, bytes] = {"results.json": results_json(plan.id, result)}
+    charts = sum(map(len, sector_specs.values())) + len(executive_specs)
+    progress(f"Rendering {len(sectors) + 1} packs with {charts} charts")
+    files.update(render_packs(context, sector_specs, executive_specs, options.out_root, progress,
+                              side_tasks=[(results_workbook_file, (label, issue_time))],
+                              chart_service=chart_service, while_waiting=while_waiting))
+    return files
+
+
+def results_workbook_file(context, label: str, issue_time: dt.datetime) -> dict[str, bytes]:
+    """Return ``{"results.xlsx": bytes}`` for a pack context (run in a render worker)."""
+    from review.compose.results_xlsx import results_workbook
+    return {"results.xlsx": results_workbook(context.plan, context.result, context.phrases, label, issue_time)}
+
+
+def prepare(options: BuildOptions, progress: Progress = _quiet) -> Loaded:
+    """Return the loaded plan and data after checking every option; raises InputError/UsageError."""
+    progress(f"Reading the plan and data of {options.plan_dir}")
+    from review.archive.cache import cache_dir
+    loaded = load(options.plan_dir, cache_dir(options.out_root))
+    plan = loaded.plan
+    check_period(loaded, options.period, options.plan_dir)
+    unknown = [s for s in options.sectors if s not in plan.sector_by_id]
+    if unknown:
+        raise UsageError(f"--sector: unknown sector id {unknown[0]!r} (expected one of {', '.join(plan.sector_by_id)})")
+    check_template(options.template)
+    from review.recommend.proposals import load_rules
+    load_rules()  # a bad rules file stops the build before any work, like bad data
+    for warning in loaded.data.warnings:
+        progress(str(warning))
+    return loaded
+
+
+def collect_inputs(options: BuildOptions) -> tuple[dict[str, bytes], str]:
+    """Return every file a build of ``options`` reads, as ``{snapshot name: bytes}``, and the
+    snapshot name of its Word template.
+
+    Snapshot names mirror a plan folder, so a snapshot builds like one: ``snapshot/plan.yaml``,
+    ``snapshot/data/<period>/<file>`` (every period folder the intake reads), ``snapshot/templates/…``
+    (phrases, recommendation rules and logo, when present) and ``snapshot/word/<template>.docx``.
+    Reads files only: no parsing, so that an up-to-date check costs little.
+    """
+    from review.intake.readers import data_files, data_folders
+
+    plan_dir = Path(options.plan_dir)
+    snapshot = archive.SNAPSHOT
+    inputs = {f"{snapshot}/{PLAN_FILE}": (plan_dir / PLAN_FILE).read_bytes()}
+    for period, folder in data_folders(plan_dir):
+        if period is not None:
+            for path in data_files(folder):
+                inputs[f"{snapshot}/{DATA_DIR}/{folder.name}/{path.name}"] = path.read_bytes()
+    for name in TEMPLATE_FILES:
+        if (TEMPLATES_DIR / name).is_file():
+            inputs[f"{snapshot}/templates/{name}"] = (TEMPLATES_DIR / name).read_bytes()
+    template = Path(options.template or DEFAULT_TEMPLATE)
+    template_name = f"{snapshot}/word/{template.name}"
+    inputs[template_name] = template.read_bytes()
+    return inputs, template_name
+
+
+_ID_LINE = re.compile(r"^id:[ \t]*(['\"]?)([A-Za-z0-9][A-Za-z0-9._-]{0,63})\1[ \t]*(#.*)?$", re.MULTILINE)
+
+
+def quick_plan_id(plan_dir: Path) -> str | None:
+    """Return the plan's ``id`` read from its top-level ``id:`` line, or None when not that simple.
+
+    Only the up-to-date check uses it: a None just means the full build decides.
+    """
+    try:
+        text = (Path(plan_dir) / PLAN_FILE).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError):
+        return None
+    found = _ID_LINE.findall(text)
+    return found[0][1] if len(found) == 1 and ".." not in found[0][1] else None
+
+
+def _fingerprint_settings(options: BuildOptions, plan_id: str, issue_date: dt.date, template: str) -> dict:
+    """Return the settings that change a build's outputs besides its input files (part of the fingerprint)."""
+    from review import __version__
+    return {"version": __version__, "plan": plan_id, "period": str(options.period), "lang": options.lang,
+            "sectors": sorted(set(options.sectors)), "issue_date": issue_date.isoformat(), "template": template}
+
+
+def _up_to_date(folder: Path, fingerprint: str, pdf: bool) -> int | None:
+    """Return the latest revision's number when it was built from the same fingerprint (and has PDFs if asked)."""
+    numbers = archive.revision_numbers(folder)
+    if not numbers:
+        return None
+    try:
+        manifest = archive.read_manifest(folder / archive.revision_name(numbers[-1]))
+    except archive.ArchiveProblem:
+        return None  # a damaged revision is never "up to date": build a new one
+    if manifest.get("fingerprint") != fingerprint or (pdf and not manifest.get("options", {}).get("pdf")):
+        return None
+    return numbers[-1]
+
+
+def build(options: BuildOptions, progress: Progress = _quiet) -> Path:
+    """Build one period (see :func:`build_revision`) and return the revision's folder."""
+    return build_revision(options, progress)[0]
+
+
+def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[Path, bool]:
+    """Build every output of one period as a new archived revision; return (its folder, True).
+
+    The folder is ``…/<period>/r3``.
+
+    With unchanged inputs, template, options and version nothing is built: (the latest revision's
+    folder, False) is returned. Raises InputError (invalid plan or data), UsageError (bad options, a
+    finalised period without ``--reason``, another build running, ``--pdf`` without LibreOffice);
+    writes nothing then, and never touches an earlier revision.
+    """
+    if options.pdf:
+        from review.office.pdf import require_soffice
+        require_soffice()  # before any work: a long build should not fail at its very end
+    issue_date = resolve_issue_date(options.issue_date)
+
+    def check(plan_id: str, folder: Path):
+        """Return (inputs, template, fingerprint, the up-to-date revision's folder or None)."""
+        inputs, template = collect_inputs(options)
+        fingerprint = archive.fingerprint(inputs, _fingerprint_settings(options, plan_id, issue_date, template))
+        current = _up_to_date(folder, fingerprint, options.pdf)
+        if current is None:
+            return inputs, template, fingerprint, None
+        archive.write_index(folder, plan_id, options.period)
+        progress(f"{plan_id} {options.period} is up to date ({archive.revision_name(current)}): "
+                 "inputs, template, options and version unchanged; nothing built")
+        return inputs, template, fingerprint, folder / archive.revision_name(current)
+
+    # Matplotlib is imported and warmed up in a worker while the inputs are read and evaluated;
+    # started first where processes fork (in milliseconds), since it is the longest way to the
+    # first chart (an up-to-date period stops it); where they are spawned (Windows), after the
+    # up-to-date check, which a new Python process would only slow down.
+    from review.pipeline.workers import forks, start_chart_service
+    early = forks()
+    service = start_chart_service(options.out_root) if early else None
+    try:
+        # Fast path: unchanged input bytes need no validation, since the same bytes built the
+        # latest revision; answer before loading the plan or importing the heavy stages.
+        plan_id = quick_plan_id(options.plan_dir)
+        if plan_id is not None:
+            folder = archive.period_folder(options.out_root, plan_id, options.period)
+            if archive.revision_numbers(folder):
+                with archive.locked(folder, plan_id, options.period):
+                    current = check(plan_id, folder)[3]
+                if current is not None:
+                    return current, False
+        if not early:
+            service = start_chart_service(options.out_root)
+        return _build_new_revision(options, progress, issue_date, check, service)
+    finally:
+        if service is not None:
+            service.close()
+
+
+def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: dt.date, check,
+                        chart_service) -> tuple[Path, bool]:
+    """The part of :func:`build_revision` after the fast up-to-date check (``check`` as there)."""
+    from review import __version__
+    loaded = prepare(options, progress)
+    plan_id = loaded.plan.id
+    folder = archive.period_folder(options.out_root, plan_id, options.period)
+    with archive.locked(folder, plan_id, options.period):
+        archive.pause_point("locked")
+        for leftover in archive.clean_staging(folder):
+            progress(f"Removed {leftover.name}, left by an interrupted build")
+        # Checked again under the lock: another build may just have finished the same revision.
+        inputs, template, fingerprint, current = check(plan_id, folder)
+        if current is not None:
+            return current, False
+        finalised = archive.final(folder)
+        if finalised is not None and not options.reason:
+            number, manifest = finalised
+            when = str(manifest["final"].get("finalized_at", "?"))[:10]
+            raise UsageError(f"{plan_id} {options.period} was finalised on {when} "
+                             f"({archive.revision_name(number)}); a rebuild needs --reason \"…\" saying why "
+                             "(it is recorded as an amendment)")
+        number = max(archive.revision_numbers(folder), default=0) + 1
+        from review.language.formats import localize_digits
+        from review.language.phrases import load_phrases
+        phrases = load_phrases(lang=options.lang or loaded.plan.language)
+        digits = loaded.plan.digits if (options.lang or loaded.plan.language) == "ar" else "latin"
+        draft_mark = phrases("pack.draft", revision=localize_digits(str(number), digits))
+        staged: list[Path] = []
+
+        def while_waiting() -> None:  # the snapshot is written while the workers render
+            staged.append(archive.stage_inputs(folder, number, inputs))
+
+        try:
+            files = render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
+                                   chart_service=chart_service, while_waiting=while_waiting)
+            archive.pause_point("rendered")
+            if options.pdf:
+                from review.office.pdf import convert_packs
+                progress("Converting the packs to PDF/A with LibreOffice")
+                files.update(convert_packs(files))
+            manifest = {"tool": "review", "version": __version__, "plan": plan_id, "period": str(options.period),
+                        "command": ["review", *options.command], "issue_date": issue_date.isoformat(),
+                        "built_at": archive.utc_now(), "fingerprint": fingerprint, "draft_mark": draft_mark,
+                        "options": {"lang": options.lang, "sectors": list(options.sectors), "template": template,
+                                    "pdf": options.pdf},
+                        "reason": options.reason, "amends": finalised[0] if finalised else None}
+            progress(f"Writing {archive.revision_name(number)}: {len(files)} files and a snapshot of "
+                     f"{len(inputs)} inputs to {folder}")
+            return archive.write_revision(folder, number, files, inputs, manifest,
+                                          staging=staged[0] if staged else None), True
+        except BaseException:
+            # Whatever stopped the build (a failed PDF conversion, Ctrl+C), it leaves no staging folder.
+            for staging in staged:
+                archive.discard_staging(staging)
+            raise
+
+
+def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,
+                    progress: Progress = _quiet) -> dict[str, bytes]:
+    """Return the outputs of an archived revision rendered again from its own ``snapshot/`` (no PDFs).
+
+    Uses the recorded options and issue date; ``draft_mark`` None renders the final packs.
+    Phrases, recommendation rules and logo come from the snapshot's ``templates/`` too.
+    Raises InputError/UsageError like a build.
+    """
+    recorded = manifest.get("options", {})
+    # out_root None: no chart cache, so every chart is really drawn again from the snapshot.
+    options = BuildOptions(revision / archive.SNAPSHOT, Period.parse(manifest["period"]), out_root=None,
+                           sectors=list(recorded.get("sectors") or []), lang=recorded.get("lang"),
+                           issue_date=dt.date.fromisoformat(manifest["issue_date"]),
+                           template=revision / recorded["template"])
+    loaded = prepare(options, progress)
+    return render_outputs(loaded, options, options.issue_date, draft_mark=draft_mark, progress=progress,
+                          templates_dir=revision / archive.SNAPSHOT / "templates")
+
+
+def live_differences(manifest: dict) -> list[str]:
+    """Return how the running tool differs from the one that built a revision (its version).
+
+    Templates need no note: a rebuild reads the snapshot's own copies.
+    """
+    from review import __version__
+    if manifest.get("version") != __version__:
+        return [f"the tool is version {__version__}, the revision was built by {manifest.get('version')}"]
+    return []

@@ -1,0 +1,160 @@
+"""``review status``: who has sent what for a period (issue 6, submission tracking).
+
+Per entity: focal point, indicators and projects expected and received, challenges reported and
+the files they came from; entities that sent nothing come first. The period's folder is read like
+``validate`` reads it, but its problems (a conflicting value, a form for another period) are
+listed under the table instead of hiding it: the secretariat needs both to chase submissions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from openpyxl import Workbook
+
+from review.archive.revisions import replace_file
+from review.errors import UsageError, display_path, format_problems
+from review.intake.data import PeriodData, read_period
+from review.model.layout import DATA_DIR
+from review.model.periods import Period, check_year, period_label
+from review.language.phrases import Phrases, load_phrases
+from review.model.plan import Entity, Plan
+from review.intake.plan import load_plan
+from review.secretariat.workbook import add_sheet, fixed_properties, workbook_bytes
+from review.office.package import source_date_time
+
+NOTHING, PARTIAL, COMPLETE = "nothing", "partial", "complete"
+STATE_TEXT = {NOTHING: "sent nothing", PARTIAL: "partial", COMPLETE: "complete"}
+_ORDER = {NOTHING: 0, PARTIAL: 1, COMPLETE: 2}
+
+
+@dataclass
+class Submission:
+    """What one entity has sent for a period."""
+
+    entity: Entity
+    indicators_expected: int = 0
+    indicators_received: int = 0
+    projects_expected: int = 0
+    projects_received: int = 0
+    challenges: int = 0
+    files: list[Path] = field(default_factory=list)
+
+    @property
+    def state(self) -> str:
+        """Return ``nothing`` (no value, no challenge), ``complete`` (every value) or ``partial``."""
+        received = self.indicators_received + self.projects_received
+        if received == 0 and self.challenges == 0:
+            return NOTHING
+        if received == self.indicators_expected + self.projects_expected:
+            return COMPLETE
+        return PARTIAL
+
+
+def collect_submissions(plan: Plan, data: PeriodData) -> list[Submission]:
+    """Return one Submission per entity: nothing-sent first, then partial, then complete (plan order within)."""
+    rows = {e.id: Submission(e) for e in plan.entities}
+
+    def came_from(entity_id: str, file: Path) -> None:
+        if file not in rows[entity_id].files:
+            rows[entity_id].files.append(file)
+
+    for _, _, indicator in plan.indicators():
+        row = rows[indicator.entity]
+        row.indicators_expected += 1
+        reported = data.indicators.get(indicator.id)
+        if reported is not None:
+            row.indicators_received += 1
+            came_from(indicator.entity, reported.origin.file)
+    for _, project in plan.projects():
+        row = rows[project.entity]
+        row.projects_expected += 1
+        report = data.projects.get(project.id)
+        if report is not None:
+            row.projects_received += 1
+            came_from(project.entity, report.origin.file)
+    for challenge in data.challenges:
+        if challenge.entity_id in rows:
+            rows[challenge.entity_id].challenges += 1
+            came_from(challenge.entity_id, challenge.origin.file)
+    for row in rows.values():
+        row.files.sort(key=lambda p: p.name)
+    order = {e.id: n for n, e in enumerate(plan.entities)}
+    return sorted(rows.values(), key=lambda r: (_ORDER[r.state], order[r.entity.id]))
+
+
+def status_table(plan: Plan, period: Period, data: PeriodData, folder: Path, problems: list) -> str:
+    """Return the plain-text status report: one line per entity, its files, a summary, problems."""
+    rows = collect_submissions(plan, data)
+    lang = plan.language
+    width = max(len(e.id) for e in plan.entities)
+    where = display_path(folder) if folder.is_dir() else f"{display_path(folder)} (no folder yet)"
+    lines = [f"Submissions for {period} ({period_label(period, plan.calendar, 'en')}) — {where}",
+             f"  {'entity':<{width}}  {'status':<12}  indicators  projects  challenges  name — focal point"]
+    for row in rows:
+        focal = row.entity.focal_point or "no focal point"
+        lines.append(f"  {row.entity.id:<{width}}  {STATE_TEXT[row.state]:<12}  "
+                     f"{f'{row.indicators_received}/{row.indicators_expected}':>10}  "
+                     f"{f'{row.projects_received}/{row.projects_expected}':>8}  {row.challenges:>10}  "
+                     f"{row.entity.name.get(lang)} — {focal}")
+        if row.files:
+            lines.append(f"  {'':<{width}}  files: {', '.join(p.name for p in row.files)}")
+    counts = {state: sum(r.state == state for r in rows) for state in _ORDER}
+    lines.append(f"{counts[COMPLETE]} of {len(rows)} entities complete, {counts[PARTIAL]} partial, "
+                 f"{counts[NOTHING]} sent nothing.")
+    used = {p for r in rows for p in r.files}
+    unused = [p for p in data.files if p not in used]
+    if unused:
+        lines.append(f"Other files read (no entity's values): {', '.join(p.name for p in unused)}")
+    if problems:
+        errors = sum(p.is_error for p in problems)
+        lines.append("")
+        lines.append(f"Problems in the submissions ({errors} error(s); their rows are not counted above):")
+        lines.extend(line for line in format_problems(problems).splitlines() if not line.startswith("Stopped:"))
+    return "\n".join(lines)
+
+
+def status_workbook(plan: Plan, period: Period, data: PeriodData, phrases: Phrases) -> bytes:
+    """Return ``status.xlsx``: the status table as one right-to-left sheet (deterministic bytes)."""
+    t, lang = phrases, phrases.lang
+    rows = collect_submissions(plan, data)
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    label = period_label(period, plan.calendar, lang)
+    fixed_properties(workbook, t("status_report.title", period=label), dt.datetime(*source_date_time()))
+    headers = [t(f"status_report.{key}") for key in
+               ("entity_id", "entity", "focal_point", "state", "indicators", "indicators_expected",
+                "projects", "projects_expected", "challenges", "files")]
+    add_sheet(workbook, t("status_report.sheet"), headers,
+              [(r.entity.id, r.entity.name.get(lang), r.entity.focal_point or "", t(f"status_report.{r.state}"),
+                r.indicators_received, r.indicators_expected, r.projects_received, r.projects_expected,
+                r.challenges, "، ".join(p.name for p in r.files) if lang == "ar" else ", ".join(p.name for p in r.files))
+               for r in rows],
+              rtl=lang == "ar", widths=(12, 40, 28, 16, 14, 14, 14, 14, 14, 40))
+    return workbook_bytes(workbook)
+
+
+def submission_report(plan_dir: Path, period: Period, xlsx_path: Path | None = None) -> str:
+    """Return the status report of ``period``; also write it to ``xlsx_path`` when given.
+
+    A missing data folder is not an error: every entity has sent nothing. Problems of the
+    period's files are listed in the report, not raised. Raises InputError for an invalid plan
+    and UsageError for a period outside the plan's calendar.
+    """
+    plan = load_plan(plan_dir)
+    try:
+        check_year(period.year, plan.calendar)
+    except ValueError as exc:
+        raise UsageError(f"--period {period}: {exc} (the plan's calendar is {plan.calendar})")
+    folder = Path(plan_dir) / DATA_DIR / str(period)
+    if folder.is_dir():
+        data, problems = read_period(plan, period, folder)
+    else:
+        data, problems = PeriodData(period, folder), []
+    report = status_table(plan, period, data, folder, problems)
+    if xlsx_path is not None:
+        replace_file(Path(xlsx_path), status_workbook(plan, period, data, load_phrases(lang=plan.language)))
+        report += f"\nWrote {display_path(xlsx_path)}"
+    return report
