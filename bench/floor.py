@@ -61,18 +61,18 @@ def capture_specs(plan_dir: Path, period: str, issue_date: dt.date, out_root: Pa
         rendering.render_packs = original
     composed = time.perf_counter()
     if not captured:
-        raise SystemExit("floor: review.build.render_outputs did not call review.rendering.render_packs; "
+        raise SystemExit("floor: review.pipeline.build.render_outputs did not call review.pipeline.workers.render_packs; "
                          "bench/floor.py needs updating to the build's new chart stage")
     return captured, {"prepare": prepared - start, "to_charts": composed - prepared}
 
 
 def render_serial(specs: list) -> dict[str, float]:
     """Draw every chart in this process; return seconds per chart function."""
-    from review import charts
+    from review.charts import draw
     spent: dict[str, float] = {}
     for spec in specs:
         start = time.perf_counter()
-        getattr(charts, spec.function)(*spec.args, **spec.kwargs)
+        draw(spec)
         spent[spec.function] = spent.get(spec.function, 0.0) + time.perf_counter() - start
     return spent
 

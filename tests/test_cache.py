@@ -15,7 +15,8 @@ from review.archive.cache import remembered
 from review.errors import InputError
 from review.model.periods import Period
 from review.pipeline import workers as rendering
-from review.pipeline.workers import CACHE_DIR, SHAPING_FILE, ChartService, ChartSpec, _render
+from review.pipeline.workers import CACHE_DIR, SHAPING_FILE, ChartService, _render
+from review.charts import ChartSpec
 
 DATA = {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,70\nH2,95\nW1,120\n"},
         "2024-Q2": {"indicators.csv": "indicator_id,value\nH1,72\nW1,180\n",

@@ -11,7 +11,8 @@ from __future__ import annotations
 from collections import Counter
 
 from review.model import status as st
-from review.compose.sector import (ChartSpec, PackContext, _change_text, _describe, recommendation_cell, start_document,
+from review.charts import ChartSpec
+from review.compose.sector import (PackContext, _change_text, _describe, recommendation_cell, start_document,
                       write_charts, write_completeness, write_methodology, write_proposals, write_sources)
 from review.office.word.writer import PackWriter
 

@@ -25,7 +25,7 @@ from review.model.periods import Period, period_label, period_short_label, quart
 from review.language.phrases import Phrases
 from review.model.plan import Indicator, Plan, Sector
 from review.recommend.register import Recommendation
-from review.pipeline.workers import ChartSpec
+from review.charts import ChartSpec
 from review.model.layout import DEFAULT_TEMPLATE
 from review.office.word.writer import Cell, PackWriter
 

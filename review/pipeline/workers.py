@@ -33,6 +33,7 @@ from pathlib import Path
 
 from review.archive.cache import CACHE, store
 from review.archive.canonical import digest
+from review.charts import ChartSpec, draw
 
 #: Below this many charts a worker pool costs more than it saves.
 MIN_PARALLEL = 6
@@ -45,32 +46,17 @@ SHAPING_FILE = CACHE / "shaping.pickle"
 SHAPING_MAX = 20_000
 
 
-@dataclass(frozen=True)
-class ChartSpec:
-    """A chart to render: ``review.charts.<function>(*args, **kwargs)``, saved as ``charts/<name>``.
-
-    Defined here, with light imports, so that the chart service can unpickle specs cheaply.
-    """
-
-    name: str
-    function: str
-    args: tuple
-    kwargs: dict
-    title: str
-    alt_text: str
-
-
 def _render(spec: ChartSpec) -> bytes:
-    from review import charts
+    from review.charts import figures as charts
     if (shaping := _TASK_CONTEXT.pop("shaping", None)) is not None:
         charts.use_shaping(shaping)
-    return getattr(charts, spec.function)(*spec.args, **spec.kwargs)
+    return draw(spec)
 
 
 def _learnt_shaping() -> dict:
     """Return what this process learnt about shaping text since last asked (none if it drew nothing)."""
     import sys
-    charts = sys.modules.get("review.charts")
+    charts = sys.modules.get("review.charts.figures")
     return charts.take_learnt() if charts is not None else {}
 
 
@@ -168,7 +154,7 @@ def render_charts(specs: list[ChartSpec], cache_root: Path | None = None,
     if len(todo) >= MIN_PARALLEL and workers > 1:
         # Import matplotlib and register the font before forking, so that workers inherit them
         # instead of each paying for it again.
-        from review import charts
+        from review.charts import figures as charts
         charts.font_path()
         with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
             rendered = list(pool.map(_render, todo, chunksize=max(1, len(todo) // (workers * 4))))
@@ -231,7 +217,7 @@ def _serve_charts(connection, builds_end, cache_root: Path | None) -> None:
     threading.Thread(target=read, name="review-charts-requests", daemon=True).start()
     sender = threading.Thread(target=send, name="review-charts-replies", daemon=True)
     sender.start()
-    from review import charts
+    from review.charts import figures as charts
     from review.language import formats as formatting  # specs carry its functions: import it ahead
     if requests.empty():  # nothing to draw yet: pay for the first chart's lazy set-up meanwhile
         charts.warm_up()
@@ -530,7 +516,7 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
         # The workers will draw too: import matplotlib once, here, for all of them to inherit
         # (the chart service is drawing meanwhile). When only the service draws, they never need it,
         # nor the shaping results (megabytes, pickled for each spawned worker).
-        from review import charts
+        from review.charts import figures as charts
         charts.font_path()
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_start_worker,
                              initargs=(context, sector_specs, executive_specs, cache_root,
