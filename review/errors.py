@@ -31,15 +31,54 @@ def display_path(path: Path | str | None) -> str:
 
 
 @dataclass(frozen=True)
+class Location:
+    """Where in a file, as the user sees it: a YAML line (and column), or a CSV row, or an Excel
+    sheet and row. Rows and lines are 1-based; what is None is not shown.
+
+    ``str()`` gives ``line 42``, ``line 3, column 7``, ``row 7``, ``sheet 'x', row 14`` or
+    ``sheet 'x'``.
+    """
+
+    line: int | None = None
+    column: int | None = None
+    sheet: str | None = None
+    row: int | None = None
+
+    def __str__(self) -> str:
+        parts = []
+        if self.line is not None:
+            parts.append(f"line {self.line}")
+        if self.column is not None:
+            parts.append(f"column {self.column}")
+        if self.sheet is not None:
+            parts.append(f"sheet {self.sheet!r}")
+        if self.row is not None:
+            parts.append(f"row {self.row}")
+        return ", ".join(parts)
+
+    def __bool__(self) -> bool:
+        return any(value is not None for value in (self.line, self.column, self.sheet, self.row))
+
+
+#: The location of a problem with a whole file.
+WHOLE_FILE = Location()
+
+
+def at_line(line: int | None) -> Location:
+    """Return the location of a YAML line (``WHOLE_FILE`` when the line is not known)."""
+    return Location(line=line) if line else WHOLE_FILE
+
+
+@dataclass(frozen=True)
 class Problem:
     """One thing wrong with an input, e.g. ``plan.yaml: line 42: sectors[1].id: expected …, got …``.
 
-    ``where`` is the location as the user sees it (``line 42``, ``sheet 'indicators', row 14``,
-    ``row 7``), or empty for a whole-file problem; ``field`` names the field or column, or is empty.
+    ``where`` locates it in the file (:data:`WHOLE_FILE` for a whole-file problem); ``field``
+    names the field or column, or is empty.
     """
 
     file: Path | str | None
-    where: str
+    where: Location
     field: str
     message: str
     severity: str = ERROR
@@ -47,7 +86,7 @@ class Problem:
     def __str__(self) -> str:
         parts = [display_path(self.file)]
         if self.where:
-            parts.append(self.where)
+            parts.append(str(self.where))
         if self.field:
             parts.append(self.field)
         text = ": ".join(parts) + ": " + self.message

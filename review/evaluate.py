@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from review.model import status as st
-from review.intake.data import DataSet
+from review.model.data import DataSet
 from review.model.periods import Period
 from review.model.plan import EvaluationSettings, Indicator, Plan, Project
 

@@ -6,16 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from review.errors import Location
 from review import evaluate as ev
 from review.model import status as st
-from review.intake.data import DataSet, PeriodData, ProjectReport, Reported, Origin
+from review.model.data import DataSet, Origin, PeriodData, ProjectReport, Reported
 from review.model.periods import Period
 from review.model.plan import EvaluationSettings, Indicator, Plan, Project
 
 from .conftest import base_plan
 
 P = Period.parse
-ORIGIN = Origin(Path("x.csv"), "row 2")
+ORIGIN = Origin(Path("x.csv"), Location(row=2))
 
 
 def indicator(**fields) -> Indicator:

@@ -11,10 +11,11 @@ from pathlib import Path
 
 import pytest
 
+from review.errors import Location
 from review.errors import InputError
 from review.evaluate import evaluate_history
-from review.intake.data import (Challenge, DataSet, Origin, PeriodData, ProjectReport, RecommendationRow,
-                                Reported)
+from review.model.data import (Challenge, DataSet, Origin, PeriodData, ProjectReport, RecommendationRow,
+                               Reported)
 from review.model.periods import Period
 from review.model.plan import Plan
 from review.recommend.proposals import KINDS, RULES_FILE, Rules, load_rules, propose
@@ -23,7 +24,7 @@ from review.recommend.register import build_register
 from .conftest import base_plan
 
 P = Period.parse
-ORIGIN = Origin(Path("x.csv"), "row 2")
+ORIGIN = Origin(Path("x.csv"), Location(row=2))
 
 
 def dataset(values=None, projects=None, challenges=None, recommendations=None) -> DataSet:

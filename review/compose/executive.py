@@ -12,8 +12,9 @@ from collections import Counter
 
 from review.model import status as st
 from review.charts import ChartSpec
-from review.compose.sector import (PackContext, _change_text, _describe, recommendation_cell, start_document,
-                      write_charts, write_completeness, write_methodology, write_proposals, write_sources)
+from review.compose.context import PackContext, change_text, describe, start_document
+from review.compose.sections import (recommendation_cell, write_charts, write_completeness, write_methodology,
+                                     write_proposals, write_sources)
 from review.office.word.writer import PackWriter
 
 EXECUTIVE = "executive"
@@ -33,7 +34,7 @@ def executive_charts(ctx: PackContext) -> list[ChartSpec]:
     specs.append(ChartSpec(f"{EXECUTIVE}-sectors.png", "score_bars", (items, title),
                            {**common, "value_format": formats["percent"], "thresholds": thresholds,
                             "no_data_label": ctx.status_label(st.NO_DATA)}, title,
-                           ctx.t("pack.chart_alt", title=title, details=_describe(ctx, [(n, ctx.percent(v)) for n, v, _ in items]))))
+                           ctx.t("pack.chart_alt", title=title, details=describe(ctx, [(n, ctx.percent(v)) for n, v, _ in items]))))
 
     title = ctx.t("pack.chart_heatmap")
     columns = [(ctx.status_label(key), key) for key in st.STATUSES]
@@ -42,7 +43,7 @@ def executive_charts(ctx: PackContext) -> list[ChartSpec]:
     rows = [names[s.id] for s in plan.sectors]
     specs.append(ChartSpec(f"{EXECUTIVE}-heatmap.png", "status_heatmap", (rows, columns, counts, title),
                            {**common, "count_format": formats["count"]}, title,
-                           ctx.t("pack.chart_alt", title=title, details=_describe(ctx, [
+                           ctx.t("pack.chart_alt", title=title, details=describe(ctx, [
                                (row, ctx.join(f"{label} {ctx.number(n)}" for (label, _), n in zip(columns, line) if n))
                                for row, line in zip(rows, counts)]))))
 
@@ -51,7 +52,7 @@ def executive_charts(ctx: PackContext) -> list[ChartSpec]:
     series = [(names[s.id], [r.sector(s.id).score for r in ctx.history]) for s in plan.sectors]
     specs.append(ChartSpec(f"{EXECUTIVE}-trends.png", "score_trend", (periods, series, title),
                            {**common, "value_format": formats["percent"], "thresholds": thresholds}, title,
-                           ctx.t("pack.chart_alt", title=title, details=_describe(ctx, [
+                           ctx.t("pack.chart_alt", title=title, details=describe(ctx, [
                                (name, " → ".join(ctx.percent(v) for v in values)) for name, values in series]))))
 
     title = ctx.t("pack.chart_status")
@@ -59,7 +60,7 @@ def executive_charts(ctx: PackContext) -> list[ChartSpec]:
     items = [(ctx.status_label(k), counts_all[k], k) for k in st.STATUSES if counts_all[k]]
     specs.append(ChartSpec(f"{EXECUTIVE}-status.png", "status_distribution", (items, title),
                            {**common, "count_format": formats["count"]}, title,
-                           ctx.t("pack.chart_alt", title=title, details=_describe(ctx, [(a, ctx.number(b)) for a, b, _ in items]))))
+                           ctx.t("pack.chart_alt", title=title, details=describe(ctx, [(a, ctx.number(b)) for a, b, _ in items]))))
     return specs
 
 
@@ -101,7 +102,7 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
         (t("pack.plan_score"), ctx.percent(result.plan.score)),
         (t("pack.status"), ctx.status_cell(result.plan.status)),
         (t("pack.coverage"), ctx.percent(result.plan.coverage)),
-        (t("pack.change"), _change_text(ctx, result.plan.trend)),
+        (t("pack.change"), change_text(ctx, result.plan.trend)),
         (t("executive.sectors_by_status"), ctx.status_counts((s.status for s in result.sectors), st.STATUSES)),
     ])
     writer.heading(t("pack.key_messages"), 2)

@@ -8,10 +8,13 @@ Excel, by sheet name; each kind's columns may be written in English, Arabic or b
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, replace
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
-from review.errors import InputError, Problem, WARNING
+from review.errors import InputError, Location, Problem, WARNING, WHOLE_FILE
+from review.model.data import Challenge, DataSet, Origin, PeriodData, ProjectReport, RecommendationRow, Reported
 from review.model.periods import Period, check_year
 from review.model.plan import Plan
 from review.intake.numbers import parse_number
@@ -40,106 +43,6 @@ HEADER_SEARCH_ROWS = 30
 SEVERITIES = {"high": ("عالية", "مرتفعة", "عالي"), "medium": ("متوسطة", "متوسط"), "low": ("منخفضة", "منخفض")}
 REC_STATUSES = {"not_started": ("لم يبدأ", "لم تبدأ", "لم يبدأ التنفيذ"), "in_progress": ("قيد التنفيذ", "جاري التنفيذ"),
                 "done": ("منفذ", "منفذة", "تم التنفيذ", "منجزة"), "dropped": ("ملغى", "ملغاة", "أسقطت")}
-
-
-@dataclass(frozen=True)
-class Origin:
-    """Where a row came from: file and location as the user sees it."""
-
-    file: Path
-    where: str
-
-    def __str__(self) -> str:
-        from review.errors import display_path
-        return f"{display_path(self.file)} ({self.where})"
-
-
-@dataclass(frozen=True)
-class Reported:
-    """An indicator's value reported for a period."""
-
-    value: float
-    note: str
-    source: str
-    origin: Origin
-
-
-@dataclass(frozen=True)
-class ProjectReport:
-    """A project's cumulative progress (%) and spending reported for a period."""
-
-    progress: float
-    spent: float | None
-    note: str
-    origin: Origin
-
-
-@dataclass(frozen=True)
-class Challenge:
-    """A challenge an entity reported: what, why (cause), what to do (remedy), help needed."""
-
-    sector_id: str
-    description: str
-    entity_id: str
-    indicator_id: str
-    project_id: str
-    category: str
-    cause: str
-    remedy: str
-    severity: str
-    support_needed: str
-    origin: Origin
-
-
-@dataclass(frozen=True)
-class RecommendationRow:
-    """A row of ``recommendations.*``: an adoption (with text) and/or a status update."""
-
-    id: str
-    text: str
-    status: str
-    sector_id: str
-    owner_entity: str
-    due_period: Period | None
-    note: str
-    period: Period
-    origin: Origin
-
-
-@dataclass
-class PeriodData:
-    """Everything reported for one period."""
-
-    period: Period
-    folder: Path
-    indicators: dict[str, Reported] = field(default_factory=dict)
-    projects: dict[str, ProjectReport] = field(default_factory=dict)
-    challenges: list[Challenge] = field(default_factory=list)
-    recommendations: list[RecommendationRow] = field(default_factory=list)
-    files: list[Path] = field(default_factory=list)
-
-
-@dataclass
-class DataSet:
-    """All periods' data of a plan, oldest first, and the warnings met while reading it."""
-
-    periods: dict[Period, PeriodData]
-    warnings: list[Problem] = field(default_factory=list)
-
-    def value(self, indicator_id: str, period: Period) -> float | None:
-        """Return the value reported for an indicator in a period, or None when not reported."""
-        data = self.periods.get(period)
-        reported = data.indicators.get(indicator_id) if data else None
-        return reported.value if reported else None
-
-    def project(self, project_id: str, period: Period) -> ProjectReport | None:
-        """Return a project's report for a period, or None when not reported."""
-        data = self.periods.get(period)
-        return data.projects.get(project_id) if data else None
-
-    def get(self, period: Period) -> PeriodData:
-        """Return the period's data, empty when nothing was sent for it."""
-        return self.periods.get(period) or PeriodData(period, Path())
 
 
 def _normal(text: object) -> str:
@@ -204,7 +107,7 @@ class _PeriodReader:
                 break
         if header_row is None:
             wanted = ", ".join(f"{c!r} ({COLUMNS[table.kind][c][0]})" for c in required)
-            where = f"sheet {table.sheet!r}" if table.sheet else ""
+            where = Location(sheet=table.sheet) if table.sheet else WHOLE_FILE
             self.problems.append(Problem(table.file, where, "",
                                          f"no header row with the columns {wanted} in the first "
                                          f"{HEADER_SEARCH_ROWS} rows (expected {table.kind} data)"))
@@ -366,7 +269,7 @@ def read_period(plan: Plan, period: Period, folder: Path) -> tuple[PeriodData, l
         if path.is_file() and path.suffix.lower() not in SUFFIXES and not path.name.startswith((".", "~$")):
             hint = ("an old-format Excel file: save it as .xlsx" if path.suffix.lower() == ".xls"
                     else "only .csv and .xlsx files are read")
-            reader.problems.append(Problem(path, "", "", f"ignored: {hint}", WARNING))
+            reader.problems.append(Problem(path, WHOLE_FILE, "", f"ignored: {hint}", WARNING))
     for path in data_files(folder):
         tables, problems = read_file(path)
         reader.problems.extend(problems)
@@ -377,11 +280,11 @@ def read_period(plan: Plan, period: Period, folder: Path) -> tuple[PeriodData, l
         tables = [t for t in tables if t.kind != FORM_COVER]
         first_challenge = len(reader.data.challenges)
         if not tables and not problems:
-            reader.problems.append(Problem(path, "", "", "ignored: the name does not start with "
+            reader.problems.append(Problem(path, WHOLE_FILE, "", "ignored: the name does not start with "
                                            f"{', '.join(KINDS)} and no sheet is named after one", WARNING))
         for table in tables:
             if not table.kind:
-                reader.problems.append(Problem(path, "", "", "ignored: the name does not start with "
+                reader.problems.append(Problem(path, WHOLE_FILE, "", "ignored: the name does not start with "
                                                f"{', '.join(KINDS)}", WARNING))
                 continue
             reader.read(table)
@@ -405,39 +308,64 @@ def _folder_key(folder: Path) -> list | None:
         return None
 
 
-def read_data(plan: Plan, plan_dir: Path, cache: Path | None = None) -> DataSet:
+def check_recommendations(periods: dict[Period, PeriodData]) -> list[Problem]:
+    """Return problems across periods: an update before (or without) its adoption, a re-adoption."""
+    problems = []
+    adopted: dict[str, RecommendationRow] = {}
+    for row in (row for period in sorted(periods) for row in periods[period].recommendations):
+        if row.text:
+            first = adopted.get(row.id)
+            if first is not None and first.text != row.text:
+                problems.append(Problem(row.origin.file, row.origin.where, "column 'text'",
+                                        f"recommendation {row.id!r} adopted again with another text "
+                                        f"(first in {first.origin}); give the new one its own id"))
+                continue
+            adopted.setdefault(row.id, row)
+        elif row.id not in adopted:
+            problems.append(Problem(row.origin.file, row.origin.where, "column 'id'",
+                                    f"status update for recommendation {row.id!r}, which no earlier or "
+                                    f"same period adopted (expected the id of an adopted recommendation, "
+                                    f"or its text to adopt it here)"))
+    return problems
+
+
+#: How a caller keeps readings between runs: ``remember(key, compute, keep)`` returns ``compute()``,
+#: or what it returned before for the same ``key`` (plain values that decide the reading), keeping
+#: only values that ``keep`` accepts (the build passes ``review.archive.cache.remembered``).
+Remember = Callable[[tuple, Callable[[], Any], Callable[[Any], bool]], Any]
+
+
+def read_data(plan: Plan, plan_dir: Path, remember: Remember | None = None) -> DataSet:
     """Return every period's data of the plan, oldest first.
 
     Raises InputError with every error of every file (warnings ride along in the error, and in
-    ``DataSet.warnings`` when there is no error). ``cache`` (a build's ``.cache`` folder) keeps
-    each folder's reading by content, so that only folders whose files changed are read again.
+    ``DataSet.warnings`` when there is no error). ``remember`` keeps each folder's reading by
+    content, so that only folders whose files changed are read again.
     """
-    from review.archive.cache import INTAKE, remembered
-    plan_key = hashlib.sha256(plan.model_dump_json().encode("utf-8")).hexdigest() if cache else ""
+    plan_key = hashlib.sha256(plan.model_dump_json().encode("utf-8")).hexdigest() if remember else ""
     periods: dict[Period, PeriodData] = {}
     problems: list[Problem] = []
     for period, folder in data_folders(plan_dir):
         if period is None:
-            problems.append(Problem(folder, "", "", f"folder ignored: expected a period name like 2024-Q3, got {folder.name!r}", WARNING))
+            problems.append(Problem(folder, WHOLE_FILE, "", f"folder ignored: expected a period name like 2024-Q3, got {folder.name!r}", WARNING))
             continue
         try:
             check_year(period.year, plan.calendar)
         except ValueError as exc:
-            problems.append(Problem(folder, "", "", f"{exc} (the plan's calendar is {plan.calendar})"))
+            problems.append(Problem(folder, WHOLE_FILE, "", f"{exc} (the plan's calendar is {plan.calendar})"))
             continue
-        listing = _folder_key(folder) if cache is not None else None
+        listing = _folder_key(folder) if remember is not None else None
         if listing is None:
             data, found = read_period(plan, period, folder)
         else:
             # Kept only when free of errors, and when no file changed while it was read.
             key = (plan_key, str(period), folder.as_posix(), listing)
-            data, found = remembered(cache, INTAKE, key, lambda: read_period(plan, period, folder),
-                                     keep=lambda read: not any(p.is_error for p in read[1])
-                                     and _folder_key(folder) == listing)
+            data, found = remember(key, lambda: read_period(plan, period, folder),
+                                   lambda read: not any(p.is_error for p in read[1])
+                                   and _folder_key(folder) == listing)
         periods[period] = data
         problems.extend(found)
-    if not any(p.is_error for p in problems):
-        from review.recommend.register import check_recommendations  # cross-period rule, checked once all is read
+    if not any(p.is_error for p in problems):  # a cross-period rule, checked once all is read
         problems.extend(check_recommendations(periods))
     if any(p.is_error for p in problems):
         raise InputError(problems)
@@ -480,7 +408,7 @@ def check_form_metadata(plan: Plan, period: Period, tables: list[Table]) -> tupl
         return None, []
     missing = [f"{k} / {v}" for k, v in FORM_METADATA.items() if k not in found]
     if missing:
-        return None, [Problem(cover.file, f"sheet {cover.sheet!r}", "",
+        return None, [Problem(cover.file, Location(sheet=cover.sheet), "",
                               f"a form's cover must identify it; missing the row(s) {', '.join(map(repr, missing))} "
                               f"(expected a form written by 'review forms'; write it again)")]
     problems = []

@@ -10,61 +10,28 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from review.errors import InputError, Problem
+from review.errors import InputError, Location, Problem, WHOLE_FILE, at_line
 from review.model.layout import PLAN_FILE
 from review.model.periods import check_year
-from review.intake.yamlfile import LoadedYaml, format_path, load_yaml
-from review.model.plan import _WINDOWS_RESERVED, Plan
-
-
-def _message(error: dict) -> str:
-    """Return a pydantic error as ``expected X, got Y`` in the project's wording."""
-    kind = error["type"]
-    got = error.get("input")
-    ctx = error.get("ctx") or {}
-    if kind == "missing":
-        return "required field is missing"
-    if kind == "extra_forbidden":
-        return f"unknown field (got {got!r}); check the spelling against docs/plan-format.md"
-    if kind == "literal_error":
-        return f"expected {ctx.get('expected')}, got {got!r}"
-    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
-        what = "a whole number" if kind.startswith("int") else "a number"
-        return f"expected {what}, got {got!r}"
-    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
-        sign = {"greater_than_equal": "≥", "less_than_equal": "≤", "greater_than": ">", "less_than": "<"}[kind]
-        bound = next(iter(ctx.values()))
-        return f"expected a number {sign} {bound}, got {got!r}"
-    if kind == "too_short":
-        return "expected at least one item, got none"
-    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type", "string_type"):
-        what = {"list_type": "a list", "dict_type": "a mapping", "string_type": "a text"}.get(kind, "a mapping")
-        return f"expected {what}, got {got!r}"
-    if kind == "value_error":
-        return str(ctx.get("error", error["msg"]))
-    return f"{error['msg']} (got {got!r})"
-
-
-def _loc_path(loc: tuple) -> tuple:
-    # pydantic adds '[key]' segments for dict keys and function names for validators; keep the data path.
-    return tuple(part for part in loc if not (isinstance(part, str) and part.startswith("function-")))
+from review.intake.yamlfile import LoadedYaml, data_path, describe_error, format_path, load_yaml
+from review.model.plan import WINDOWS_RESERVED, Plan
 
 
 def _shape_problems(loaded: LoadedYaml, exc: ValidationError) -> list[Problem]:
     problems = []
     seen = set()
     for error in exc.errors(include_url=False):
-        path = _loc_path(error["loc"])
+        path = data_path(error["loc"])
         if path and path[-1] == "[key]":
             path = path[:-1]
         line = loaded.line_of(path)
-        message = _message(error)
+        message = describe_error(error)
         key = (path, message)
         if key in seen:
             continue
         seen.add(key)
-        problems.append(Problem(loaded.file, f"line {line}" if line else "", format_path(path), message))
-    return sorted(problems, key=lambda p: int(p.where.split()[1]) if p.where else 0)
+        problems.append(Problem(loaded.file, at_line(line), format_path(path), message))
+    return sorted(problems, key=lambda p: p.where.line or 0)
 
 
 def _reference_problems(plan: Plan, loaded: LoadedYaml) -> list[Problem]:
@@ -72,7 +39,7 @@ def _reference_problems(plan: Plan, loaded: LoadedYaml) -> list[Problem]:
 
     def add(path: tuple, message: str) -> None:
         line = loaded.line_of(path)
-        problems.append(Problem(loaded.file, f"line {line}" if line else "", format_path(path), message))
+        problems.append(Problem(loaded.file, at_line(line), format_path(path), message))
 
     first_seen: dict[str, dict[str, tuple]] = defaultdict(dict)
 
@@ -100,13 +67,13 @@ def _reference_problems(plan: Plan, loaded: LoadedYaml) -> list[Problem]:
 
     for i, entity in enumerate(plan.entities):
         unique("entity", entity.id, ("entities", i))
-        if entity.id.lower().split(".")[0] in _WINDOWS_RESERVED:
+        if entity.id.lower().split(".")[0] in WINDOWS_RESERVED:
             add(("entities", i, "id"), f"{entity.id!r} cannot be a file name on Windows (forms are named after "
                                        "entities); choose another entity id")
     for s, sector in enumerate(plan.sectors):
         sp = ("sectors", s)
         unique("sector", sector.id, sp)
-        if sector.id.lower().split(".")[0] in _WINDOWS_RESERVED:
+        if sector.id.lower().split(".")[0] in WINDOWS_RESERVED:
             add(sp + ("id",), f"{sector.id!r} cannot be a file name on Windows; choose another sector id")
         resolves(sector.lead_entity, sp + ("lead_entity",))
         for o, objective in enumerate(sector.objectives):
@@ -142,10 +109,10 @@ def load_plan(plan_dir: Path) -> Plan:
     """
     path = Path(plan_dir) / PLAN_FILE
     if not path.is_file():
-        raise InputError([Problem(path, "", "", f"no plan here (expected a {PLAN_FILE} in {plan_dir})")])
+        raise InputError([Problem(path, WHOLE_FILE, "", f"no plan here (expected a {PLAN_FILE} in {plan_dir})")])
     loaded = load_yaml(path)
     if not isinstance(loaded.data, dict):
-        raise InputError([Problem(path, "line 1", "", f"expected a mapping of plan fields, got {type(loaded.data).__name__}")])
+        raise InputError([Problem(path, Location(line=1), "", f"expected a mapping of plan fields, got {type(loaded.data).__name__}")])
     try:
         plan = Plan.model_validate(loaded.data)
     except ValidationError as exc:

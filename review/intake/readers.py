@@ -13,7 +13,7 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from review.errors import WARNING, Problem
+from review.errors import Location, Problem, WARNING, WHOLE_FILE
 from review.model.layout import DATA_DIR
 from review.model.periods import Period
 
@@ -49,9 +49,9 @@ class Table:
     #: (row number as the user sees it, cells); cells are str, float or None.
     rows: list[tuple[int, list[object]]] = field(default_factory=list)
 
-    def where(self, row: int) -> str:
+    def where(self, row: int) -> Location:
         """Return a row's location as the user sees it: ``row 7`` or ``sheet 'x', row 7``."""
-        return f"sheet {self.sheet!r}, row {row}" if self.sheet else f"row {row}"
+        return Location(sheet=self.sheet, row=row)
 
 
 def kind_of_name(name: str) -> str | None:
@@ -70,11 +70,11 @@ def read_file(path: Path) -> tuple[list[Table], list[Problem]]:
     try:
         size = path.stat().st_size
     except OSError as exc:
-        return [], [Problem(path, "", "", f"cannot read the file ({exc.strerror})")]
+        return [], [Problem(path, WHOLE_FILE, "", f"cannot read the file ({exc.strerror})")]
     if size == 0:
-        return [], [Problem(path, "", "", "the file is empty (0 bytes); expected a header row and data rows")]
+        return [], [Problem(path, WHOLE_FILE, "", "the file is empty (0 bytes); expected a header row and data rows")]
     if size > MAX_BYTES:
-        return [], [Problem(path, "", "", f"file too large ({size:,} bytes; expected at most {MAX_BYTES:,})")]
+        return [], [Problem(path, WHOLE_FILE, "", f"file too large ({size:,} bytes; expected at most {MAX_BYTES:,})")]
     if path.suffix.lower() == ".xlsx":
         return _read_xlsx(path)
     return _read_csv(path)
@@ -88,11 +88,11 @@ def _decode(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
     # Windows-1256 maps nearly every byte, so judge by content: text has no NULs and few controls.
     controls = sum(1 for b in raw if b < 32 and b not in (9, 10, 13))
     if b"\x00" in raw or controls > len(raw) // 100:
-        return None, [Problem(path, "", "", "not a text CSV file (expected UTF-8 or Windows-1256 text; "
+        return None, [Problem(path, WHOLE_FILE, "", "not a text CSV file (expected UTF-8 or Windows-1256 text; "
                                             "an Excel file must be saved as .xlsx)")]
     # Every byte decodes in Windows-1256 (Python maps the five unassigned ones), so no check is left.
     text = raw.decode("cp1256", errors="replace")
-    return text, [Problem(path, "", "", "not UTF-8; read as Windows-1256 (Arabic Excel CSV). "
+    return text, [Problem(path, WHOLE_FILE, "", "not UTF-8; read as Windows-1256 (Arabic Excel CSV). "
                                         "Save as 'CSV UTF-8' to silence this warning", WARNING)]
 
 
@@ -102,7 +102,7 @@ def _read_csv(path: Path) -> tuple[list[Table], list[Problem]]:
     if text is None:
         return [], problems
     if not text.strip():
-        return [], problems + [Problem(path, "", "", "the file holds no rows; expected a header row and data rows")]
+        return [], problems + [Problem(path, WHOLE_FILE, "", "the file holds no rows; expected a header row and data rows")]
     first_line = text.split("\n", 1)[0]
     # Arabic Excel sometimes saves with ';' or tabs; pick the delimiter the first line uses most.
     delimiter = max((",", ";", "\t"), key=first_line.count)
@@ -112,11 +112,11 @@ def _read_csv(path: Path) -> tuple[list[Table], list[Problem]]:
     try:
         for cells in reader:
             if len(table.rows) >= MAX_ROWS:
-                return [], problems + [Problem(path, "", "", f"more than {MAX_ROWS:,} rows; refused")]
+                return [], problems + [Problem(path, WHOLE_FILE, "", f"more than {MAX_ROWS:,} rows; refused")]
             table.rows.append((start, [c for c in cells]))
             start = reader.line_num + 1
     except csv.Error as exc:
-        return [], problems + [Problem(path, f"row {reader.line_num}", "", f"unreadable CSV ({exc})")]
+        return [], problems + [Problem(path, Location(row=reader.line_num), "", f"unreadable CSV ({exc})")]
     return [table], problems
 
 
@@ -138,12 +138,12 @@ def _read_xlsx(path: Path) -> tuple[list[Table], list[Problem]]:
     from openpyxl import load_workbook  # the only place that knows the Excel engine
     from openpyxl.utils.exceptions import InvalidFileException
 
-    not_xlsx = Problem(path, "", "", "not an Excel .xlsx workbook (expected a file saved by Excel as .xlsx)")
+    not_xlsx = Problem(path, WHOLE_FILE, "", "not an Excel .xlsx workbook (expected a file saved by Excel as .xlsx)")
     try:
         with zipfile.ZipFile(path) as archive:
             unpacked = sum(info.file_size for info in archive.infolist())
             if unpacked > MAX_UNPACKED:
-                return [], [Problem(path, "", "", f"unpacks to {unpacked:,} bytes (expected at most {MAX_UNPACKED:,}); refused")]
+                return [], [Problem(path, WHOLE_FILE, "", f"unpacks to {unpacked:,} bytes (expected at most {MAX_UNPACKED:,}); refused")]
             if "xl/workbook.xml" not in archive.namelist():
                 return [], [not_xlsx]
     except (zipfile.BadZipFile, OSError):
@@ -166,12 +166,12 @@ def _read_xlsx(path: Path) -> tuple[list[Table], list[Problem]]:
             table = Table(path, kind, ws.title)
             for number, row in enumerate(ws.iter_rows(), start=1):
                 if number > MAX_ROWS:
-                    return [], [Problem(path, f"sheet {ws.title!r}", "", f"more than {MAX_ROWS:,} rows; refused")]
+                    return [], [Problem(path, Location(sheet=ws.title), "", f"more than {MAX_ROWS:,} rows; refused")]
                 table.rows.append((number, [_xlsx_cell(c) for c in row]))
             tables.append(table)
         return tables, []
     except (KeyError, ValueError, TypeError, zipfile.BadZipFile) as exc:
-        return [], [Problem(path, "", "", f"unreadable Excel workbook ({exc})")]
+        return [], [Problem(path, WHOLE_FILE, "", f"unreadable Excel workbook ({exc})")]
     finally:
         workbook.close()
 

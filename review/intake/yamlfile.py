@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 from yaml.constructor import SafeConstructor
 
-from review.errors import InputError, Problem
+from review.errors import InputError, Location, Problem, WHOLE_FILE
 
 #: Files larger than this are refused before parsing (a plan is a few hundred kilobytes at most).
 MAX_BYTES = 10 * 1024 * 1024
@@ -62,7 +62,7 @@ class _Builder:
         self.constructor = SafeConstructor()
 
     def problem(self, node: yaml.Node, message: str, path: tuple = ()) -> None:
-        self.problems.append(Problem(self.file, f"line {node.start_mark.line + 1}",
+        self.problems.append(Problem(self.file, Location(line=node.start_mark.line + 1),
                                      format_path(path), message))
 
     def build(self, node: yaml.Node, path: tuple) -> object:
@@ -135,34 +135,71 @@ def load_yaml(path: Path, text: str | None = None) -> LoadedYaml:
         try:
             size = path.stat().st_size
         except OSError as exc:
-            raise InputError([Problem(path, "", "", f"cannot read the file ({exc.strerror})")])
+            raise InputError([Problem(path, WHOLE_FILE, "", f"cannot read the file ({exc.strerror})")])
         if size > MAX_BYTES:
-            raise InputError([Problem(path, "", "", f"file too large ({size:,} bytes; expected at most {MAX_BYTES:,})")])
+            raise InputError([Problem(path, WHOLE_FILE, "", f"file too large ({size:,} bytes; expected at most {MAX_BYTES:,})")])
         raw = path.read_bytes()
         try:
             text = raw.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise InputError([Problem(path, "", "", f"not valid UTF-8 text (byte {exc.start}); save the file as UTF-8")])
+            raise InputError([Problem(path, WHOLE_FILE, "", f"not valid UTF-8 text (byte {exc.start}); save the file as UTF-8")])
     if not text.strip():
-        raise InputError([Problem(path, "", "", "the file is empty (expected a YAML plan)")])
+        raise InputError([Problem(path, WHOLE_FILE, "", "the file is empty (expected a YAML plan)")])
     try:
         node = yaml.compose(text, Loader=_LOADER)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        where = Location(line=mark.line + 1, column=mark.column + 1) if mark else WHOLE_FILE
         reason = " ".join(str(x) for x in (exc.context, exc.problem) if x)
         raise InputError([Problem(path, where, "", f"YAML syntax error: {reason}")])
     except yaml.YAMLError as exc:
-        raise InputError([Problem(path, "", "", f"YAML syntax error: {exc}")])
+        raise InputError([Problem(path, WHOLE_FILE, "", f"YAML syntax error: {exc}")])
     builder = _Builder(path)
     try:
         data = builder.build(node, ())
     except _TooBig as big:
-        raise InputError([Problem(path, f"line {big.node.start_mark.line + 1}", "",
+        raise InputError([Problem(path, Location(line=big.node.start_mark.line + 1), "",
                                   f"the document expands to more than {MAX_NODES:,} values "
                                   "(aliases repeating aliases?); refused")])
     except RecursionError:
-        raise InputError([Problem(path, "", "", "the document nests too deeply; refused")])
+        raise InputError([Problem(path, WHOLE_FILE, "", "the document nests too deeply; refused")])
     if builder.problems:
         raise InputError(builder.problems)
     return LoadedYaml(data, builder.lines, path)
+
+
+# -- schema errors (pydantic) in the project's wording ----------------------------------------
+
+def describe_error(error: dict) -> str:
+    """Return a pydantic validation error (one of ``ValidationError.errors()``) as
+    ``expected X, got Y`` in the project's wording."""
+    kind = error["type"]
+    got = error.get("input")
+    ctx = error.get("ctx") or {}
+    if kind == "missing":
+        return "required field is missing"
+    if kind == "extra_forbidden":
+        return f"unknown field (got {got!r}); check the spelling against docs/plan-format.md"
+    if kind == "literal_error":
+        return f"expected {ctx.get('expected')}, got {got!r}"
+    if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
+        what = "a whole number" if kind.startswith("int") else "a number"
+        return f"expected {what}, got {got!r}"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        sign = {"greater_than_equal": "≥", "less_than_equal": "≤", "greater_than": ">", "less_than": "<"}[kind]
+        bound = next(iter(ctx.values()))
+        return f"expected a number {sign} {bound}, got {got!r}"
+    if kind == "too_short":
+        return "expected at least one item, got none"
+    if kind in ("list_type", "dict_type", "model_type", "model_attributes_type", "string_type"):
+        what = {"list_type": "a list", "dict_type": "a mapping", "string_type": "a text"}.get(kind, "a mapping")
+        return f"expected {what}, got {got!r}"
+    if kind == "value_error":
+        return str(ctx.get("error", error["msg"]))
+    return f"{error['msg']} (got {got!r})"
+
+
+def data_path(loc: tuple) -> tuple:
+    """Return the document path of a pydantic error's ``loc``, without the validators' names."""
+    # pydantic adds '[key]' segments for dict keys and function names for validators; keep the data path.
+    return tuple(part for part in loc if not (isinstance(part, str) and part.startswith("function-")))

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import datetime as dt
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 from babel import Locale
 from babel.dates import format_date as _babel_format_date
 from babel.numbers import NumberPattern, parse_pattern
+
+if TYPE_CHECKING:  # chart processes unpickle these formatters: keep pydantic out of their imports
+    from review.model.plan import Indicator
 
 LATIN = "latin"
 ARABIC = "arabic"
@@ -61,3 +65,11 @@ def format_points(value: float | None, decimals: int = 1, lang: str = "ar",
 def format_date(day: dt.date, lang: str = "ar", digits: str = LATIN) -> str:
     """Return a Gregorian date in words, e.g. «30 يوليو 2022»."""
     return localize_digits(_babel_format_date(day, "d MMMM y", locale=lang), digits)
+
+
+def indicator_decimals(indicator: Indicator, *values: float | None) -> int:
+    """Return the decimals to show an indicator's values with: its own setting, else 0 or 1."""
+    if indicator.decimals is not None:
+        return indicator.decimals
+    present = [v for v in values if v is not None]
+    return 0 if all(float(v).is_integer() for v in present) else 1

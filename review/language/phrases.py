@@ -5,7 +5,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from review.errors import InputError, Problem
+from review.errors import InputError, Problem, at_line
 from review.model.layout import TEMPLATES_DIR
 from review.intake.yamlfile import format_path, load_yaml
 
@@ -61,7 +61,7 @@ def _load_entries(path: Path, version: tuple | None) -> dict[str, dict[str, str]
         if isinstance(node, dict) and set(node) <= set(LANGS) and node:
             missing = [lang for lang in LANGS if not isinstance(node.get(lang), str)]
             if missing:
-                problems.append(Problem(path, f"line {loaded.line_of(trail)}", format_path(trail),
+                problems.append(Problem(path, at_line(loaded.line_of(trail)), format_path(trail),
                                         f"expected text for {' and '.join(LANGS)}, missing {', '.join(missing)}"))
             else:
                 entries[".".join(map(str, trail))] = node
@@ -69,7 +69,7 @@ def _load_entries(path: Path, version: tuple | None) -> dict[str, dict[str, str]
             for key, child in node.items():
                 walk(child, trail + (key,))
         else:
-            problems.append(Problem(path, f"line {loaded.line_of(trail)}", format_path(trail),
+            problems.append(Problem(path, at_line(loaded.line_of(trail)), format_path(trail),
                                     f"expected a mapping of ar/en texts, got {node!r}"))
 
     walk(loaded.data, ())

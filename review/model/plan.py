@@ -19,8 +19,8 @@ from review.model.periods import CALENDARS, Period
 
 ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 _ID_RE = re.compile(ID_PATTERN)
-# Sector ids become file names; these are refused by Windows whatever the extension.
-_WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
+#: Sector ids become file names; these are refused by Windows whatever the extension.
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
                      *(f"lpt{i}" for i in range(1, 10))}
 
 DEFAULT_CHALLENGE_CATEGORIES = {

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from review.archive import revisions as archive
-from review.errors import InputError, Problem, UsageError
+from review.errors import InputError, Problem, UsageError, WHOLE_FILE
 from review.model.layout import DATA_DIR, DEFAULT_TEMPLATE, PLAN_FILE, TEMPLATE_FILES, TEMPLATES_DIR
 from review.model.periods import Period, check_year
 
 if TYPE_CHECKING:  # the heavy stages are imported where they run, so "up to date" answers fast
-    from review.intake.data import DataSet
+    from review.model.data import DataSet
     from review.model.plan import Plan
 
 Progress = Callable[[str], None]
@@ -74,6 +74,7 @@ def load(plan_dir: Path, cache: Path | None = None) -> Loaded:
     ``cache`` (``<output root>/.cache``) keeps the plan and each period folder as read, by content:
     a rebuild reads again only what changed.
     """
+    import functools
     import hashlib
 
     from review.archive.cache import INTAKE, remembered
@@ -85,7 +86,8 @@ def load(plan_dir: Path, cache: Path | None = None) -> Loaded:
         plan = remembered(cache, INTAKE, key, lambda: load_plan(plan_dir))
     else:
         plan = load_plan(plan_dir)
-    return Loaded(plan, read_data(plan, plan_dir, cache))
+    remember = None if cache is None else functools.partial(remembered, cache, INTAKE)
+    return Loaded(plan, read_data(plan, plan_dir, remember))
 
 
 def check_period(loaded: Loaded, period: Period, plan_dir: Path) -> None:
@@ -96,7 +98,7 @@ def check_period(loaded: Loaded, period: Period, plan_dir: Path) -> None:
         raise UsageError(f"--period {period}: {exc} (the plan's calendar is {loaded.plan.calendar})")
     if period not in loaded.data.periods:
         known = ", ".join(map(str, loaded.data.periods)) or "none"
-        raise InputError([Problem(Path(plan_dir) / "data" / str(period), "", "",
+        raise InputError([Problem(Path(plan_dir) / "data" / str(period), WHOLE_FILE, "",
                                   f"no data folder for {period} (periods with data: {known})")])
 
 
@@ -129,7 +131,8 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     :class:`review.rendering.ChartService`, to draw missing charts (optional); ``while_waiting``:
     work for this process while its workers render (called once).
     """
-    from review.compose.sector import PackContext, sector_charts
+    from review.compose.context import PackContext
+    from review.compose.sector import sector_charts
     from review.evaluate import evaluate_history
     from review.compose.executive import executive_charts
     from review.model.periods import period_label

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from review.pipeline.build import load
-from review.errors import WARNING, Problem, UsageError, display_path
+from review.errors import Problem, UsageError, WARNING, WHOLE_FILE, display_path
 from review.evaluate import completeness_by_entity, target_for
 from review.model.periods import Period, check_year
 from review.intake.plan import PLAN_FILE
@@ -18,7 +18,7 @@ def target_warnings(loaded, plan_dir: Path) -> list[Problem]:
     for _, _, indicator in loaded.plan.indicators():
         missing = [str(p) for p in loaded.data.periods if target_for(indicator, p) is None]
         if missing:
-            warnings.append(Problem(Path(plan_dir) / PLAN_FILE, "", f"indicator {indicator.id}",
+            warnings.append(Problem(Path(plan_dir) / PLAN_FILE, WHOLE_FILE, f"indicator {indicator.id}",
                                     f"no target for {', '.join(missing)}: its results there will be 'no data'", WARNING))
     return warnings
 

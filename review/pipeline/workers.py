@@ -27,13 +27,19 @@ import os
 import pickle
 import zlib
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from review.archive.cache import CACHE, store
+from review.archive.cache import CACHE, code_fingerprint, store
 from review.archive.canonical import digest
 from review.charts import ChartSpec, draw
+from review.model.layout import DEFAULT_TEMPLATE
+
+if TYPE_CHECKING:  # compose is imported where packs are written: the chart service never needs it
+    from review.compose.context import PackContext
+    from review.language.phrases import Phrases
+    from review.model.plan import Plan, Sector
 
 #: Below this many charts a worker pool costs more than it saves.
 MIN_PARALLEL = 6
@@ -389,7 +395,6 @@ def _pack_slot(context, sector_id: str, specs: list[ChartSpec], cache_root: Path
     None when the pack is not cached at all (no cache, or no draft mark to stamp)."""
     from dataclasses import replace
 
-    from review.compose.sector import pack_key
     revision = _revision_text(context)
     if cache_root is None or revision is None:
         return None
@@ -567,3 +572,54 @@ def _missing_charts(specs: list[ChartSpec], cache_root: Path | None) -> list[Cha
 
 def _pack_name(task: str | None) -> str:
     return "executive.docx" if task is None else f"{task}.docx"
+
+
+# -- the pack cache's key ------------------------------------------------------------------------
+
+def pack_key(ctx: PackContext, sector: Sector, chart_keys: list[str]) -> str:
+    """Return the SHA-256 of everything :func:`write_sector_pack` reads for ``sector``.
+
+    The key of the pack cache: a pack is reused only when all of it is unchanged. Keep this list in
+    step with the ``write_*`` functions of :mod:`review.compose.sector` (each item says who reads it); the archive's
+    ``rebuild`` re-renders without any cache and compares bytes, which catches a missing item.
+    """
+    from review.compose.sections import pack_sources
+    from review.compose.sector import sector_entities
+    result = ctx.result
+    period_data = ctx.data.get(ctx.period)
+    entity_ids = {e.id for e in sector_entities(ctx, sector)}
+    template = Path(ctx.template) if ctx.template else DEFAULT_TEMPLATE
+    facts = (
+        _shared_digest(ctx.plan, ctx.phrases, template),       # code, every name and setting, wording, styles
+        ctx.lang, ctx.digits,                                  # number style
+        ctx.issue_date.isoformat(), ctx.draft_mark, ctx.logo,  # cover, header
+        str(ctx.period), sector.id,
+        result.sector(sector.id),                              # summary, key messages
+        [o for o in result.objectives if o.sector == sector.id],
+        [i for i in result.indicators if i.sector == sector.id],   # indicator table, messages
+        [p for p in result.projects if p.sector == sector.id],     # projects table, messages
+        [e for e in result.entities if e.id in entity_ids],        # completeness annex, messages
+        [(c.sector_id, c.description, c.entity_id, c.indicator_id, c.project_id, c.category, c.cause,
+          c.remedy, c.severity, c.support_needed) for c in period_data.challenges if c.sector_id == sector.id],
+        [p for p in ctx.proposals if p.sector_id == sector.id],
+        [(r.id, r.text, r.owner_entity, str(r.adopted), str(r.due_period), r.status, r.note, r.overdue)
+         for r in ctx.register if r.sector_id == sector.id],    # follow-up table
+        pack_sources(ctx, sector),                             # sources annex
+        chart_keys,                                            # the pictures
+    )
+    return digest(*facts)
+
+
+_SHARED: list = []  # [(plan, phrases, template, digest)] of the current build
+
+
+def _shared_digest(plan: Plan, phrases: Phrases, template: Path) -> str:
+    """Return the digest of what every pack of a build shares (computed once per process and build).
+
+    Remembered by object identity; holding the objects keeps their identities from being reused.
+    """
+    if not (_SHARED and _SHARED[0][0] is plan and _SHARED[0][1] is phrases and _SHARED[0][2] == template):
+        plan_json = hashlib.sha256(plan.model_dump_json().encode("utf-8")).hexdigest()
+        value = digest(code_fingerprint(), plan_json, phrases.entries, hashlib.sha256(template.read_bytes()).hexdigest())
+        _SHARED[:] = [(plan, phrases, template, value)]
+    return _SHARED[0][3]

@@ -3,7 +3,7 @@
 The rules file is declared here once (one pydantic model per rule kind, its thresholds with their
 defaults and bounds) and validated like the plan: every problem of the file at once, located by
 line. :func:`propose` is pure: it reads the evaluated history, the period's data and the register
-of adopted recommendations, and returns :class:`~review.compose.Proposal` values in a fixed order
+of adopted recommendations, and returns :class:`Proposal` values in a fixed order
 (sectors in plan order, then rules in file order, then items in plan or register order; plan-wide
 proposals last).
 
@@ -26,16 +26,14 @@ from typing import Annotated, Callable, ClassVar, Iterator, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from review.model import status as st
-from review.compose.sector import Proposal, indicator_decimals
-from review.errors import InputError, Problem
+from review.errors import InputError, Location, Problem, at_line
 from review.evaluate import PeriodResult
-from review.language.formats import ARABIC, LATIN, format_number, format_percent, localize_digits
-from review.intake.data import DataSet
+from review.language.formats import ARABIC, LATIN, format_number, format_percent, indicator_decimals, localize_digits
+from review.model.data import DataSet
 from review.model.periods import Period, period_short_label
 from review.language.phrases import TEMPLATES_DIR, Phrases, load_phrases
-from review.intake.yamlfile import LoadedYaml, format_path, load_yaml
+from review.intake.yamlfile import LoadedYaml, data_path, describe_error, format_path, load_yaml
 from review.model.plan import Id, Indicator, Plan
-from review.intake.plan import _loc_path, _message
 from review.recommend.register import CLOSED, Recommendation
 
 RULES_FILE = TEMPLATES_DIR / "recommendations.yaml"
@@ -45,6 +43,16 @@ MISSING_SHOWN = 6
 PLACEHOLDERS_COMMON = ("sector", "period")
 _INDICATOR = ("indicator", "entity", "objective", "target", "actual", "achievement")
 _PROJECT = ("project", "entity", "progress")
+
+
+@dataclass(frozen=True)
+class Proposal:
+    """A proposed recommendation (from the rules in templates/recommendations.yaml)."""
+
+    rule: str
+    sector_id: str | None
+    text: str
+    evidence: str
 
 
 def _no_bool(value: object) -> object:
@@ -231,8 +239,7 @@ def _fields_at(model: type[BaseModel], names: tuple) -> list[str]:
 
 
 def _problem(loaded: LoadedYaml, path: tuple, message: str) -> Problem:
-    line = loaded.line_of(path)
-    return Problem(loaded.file, f"line {line}" if line else "", format_path(path), message)
+    return Problem(loaded.file, at_line(loaded.line_of(path)), format_path(path), message)
 
 
 def _rule_problems(loaded: LoadedYaml, index: int, raw: object) -> tuple[Rule | None, list[Problem]]:
@@ -251,7 +258,7 @@ def _rule_problems(loaded: LoadedYaml, index: int, raw: object) -> tuple[Rule | 
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False):
-            path = base + _loc_path(error["loc"])
+            path = base + data_path(error["loc"])
             if error["type"] == "extra_forbidden":
                 fields = ", ".join(_fields_at(model, path[2:-1]))
                 message = f"unknown field for a {kind} rule (expected one of {fields})"
@@ -259,7 +266,7 @@ def _rule_problems(loaded: LoadedYaml, index: int, raw: object) -> tuple[Rule | 
                 bound = next(iter((error.get("ctx") or {}).values()))
                 message = f"expected a number {_BOUNDS[error['type']]} {bound:g}, got {error.get('input')!r}"
             else:
-                message = _message(error)
+                message = describe_error(error)
             problems.append(_problem(loaded, path, message))
         return None, problems
     problems = []
@@ -271,7 +278,7 @@ def _rule_problems(loaded: LoadedYaml, index: int, raw: object) -> tuple[Rule | 
 
 
 def _line(problem: Problem) -> int:
-    return int(problem.where.split()[1]) if problem.where else 0
+    return problem.where.line or 0
 
 
 def load_rules(path: Path | None = None) -> Rules:
@@ -294,7 +301,7 @@ def _load_rules(path: Path, version: tuple | None) -> Rules:
     loaded = load_yaml(path)
     data = loaded.data
     if not isinstance(data, dict):
-        raise InputError([Problem(path, "line 1", "", f"expected a mapping with a 'rules' list, got {type(data).__name__}")])
+        raise InputError([Problem(path, Location(line=1), "", f"expected a mapping with a 'rules' list, got {type(data).__name__}")])
     problems = [_problem(loaded, (key,), "unknown field (expected only 'rules')") for key in data if key != "rules"]
     raw_rules = data.get("rules")
     if raw_rules is None:

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from review.errors import Problem
-from review.intake.data import PeriodData, RecommendationRow
+from review.model.data import PeriodData, RecommendationRow
 from review.model.periods import Period
 
 NOT_STARTED, IN_PROGRESS, DONE, DROPPED = "not_started", "in_progress", "done", "dropped"
@@ -46,27 +45,6 @@ class Recommendation:
 
 def _rows(periods: dict[Period, PeriodData]) -> list[RecommendationRow]:
     return [row for period in sorted(periods) for row in periods[period].recommendations]
-
-
-def check_recommendations(periods: dict[Period, PeriodData]) -> list[Problem]:
-    """Return problems across periods: an update before (or without) its adoption, a re-adoption."""
-    problems = []
-    adopted: dict[str, RecommendationRow] = {}
-    for row in _rows(periods):
-        if row.text:
-            first = adopted.get(row.id)
-            if first is not None and first.text != row.text:
-                problems.append(Problem(row.origin.file, row.origin.where, "column 'text'",
-                                        f"recommendation {row.id!r} adopted again with another text "
-                                        f"(first in {first.origin}); give the new one its own id"))
-                continue
-            adopted.setdefault(row.id, row)
-        elif row.id not in adopted:
-            problems.append(Problem(row.origin.file, row.origin.where, "column 'id'",
-                                    f"status update for recommendation {row.id!r}, which no earlier or "
-                                    f"same period adopted (expected the id of an adopted recommendation, "
-                                    f"or its text to adopt it here)"))
-    return problems
 
 
 def build_register(periods: dict[Period, PeriodData], period: Period,

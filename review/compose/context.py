@@ -1,0 +1,178 @@
+"""What every pack is composed from (:class:`PackContext`: the plan, the period's results, the
+wording in the pack's language and digits) and how every pack starts (cover, header, contents).
+
+Nothing here spells an OOXML tag (``review.office.word`` does) or imports matplotlib.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+from review.evaluate import TREND_FLAT, PeriodResult, trend_arrow
+from review.language.formats import LATIN, format_date, format_number, format_percent, format_points, localize_digits
+from review.language.phrases import Phrases
+from review.model import status as st
+from review.model.data import DataSet
+from review.model.periods import Period, period_label, period_short_label, quarter_dates
+from review.model.plan import Plan
+from review.office.word.writer import Cell, PackWriter
+from review.recommend.proposals import Proposal
+from review.recommend.register import Recommendation
+
+
+@dataclass
+class PackContext:
+    """Everything a pack is composed from, for one plan and period."""
+
+    plan: Plan
+    data: DataSet
+    history: list[PeriodResult]
+    phrases: Phrases
+    issue_date: dt.date
+    template: Path | None = None
+    draft_mark: str | None = None
+    proposals: list[Proposal] = field(default_factory=list)
+    register: list[Recommendation] = field(default_factory=list)
+    plan_dir: Path = Path()
+    #: The organisation's logo for the cover (templates/logo.png), None for none.
+    logo: bytes | None = None
+
+    @property
+    def result(self) -> PeriodResult:
+        return self.history[-1]
+
+    @property
+    def period(self) -> Period:
+        return self.result.period
+
+    @property
+    def lang(self) -> str:
+        return self.phrases.lang
+
+    @property
+    def digits(self) -> str:
+        # English packs use Western digits whatever the plan says.
+        return self.plan.digits if self.lang == "ar" else LATIN
+
+    @property
+    def previous(self) -> PeriodResult | None:
+        before = [r for r in self.history if r.period == self.period.previous()]
+        return before[0] if before else None
+
+    # -- wording helpers --------------------------------------------------------------------
+
+    def t(self, key: str, **values) -> str:
+        return self.phrases(key, **values)
+
+    def text(self, value) -> str:
+        return value.get(self.lang) if value is not None else ""
+
+    def number(self, value: float | None, decimals: int = 0) -> str:
+        return format_number(value, decimals, self.lang, self.digits)
+
+    def percent(self, value: float | None, decimals: int = 1) -> str:
+        return format_percent(value, decimals, self.lang, self.digits)
+
+    def points(self, value: float | None) -> str:
+        return format_points(value, 1, self.lang, self.digits)
+
+    def digits_of(self, text: str) -> str:
+        return localize_digits(text, self.digits)
+
+    def status_label(self, key: str) -> str:
+        return self.t(f"status.{key}")
+
+    def status_cell(self, key: str) -> Cell:
+        return Cell(self.status_label(key), fill=st.colour(key), colour=st.TEXT_COLOURS.get(key, "000000"),
+                    bold=True, align="center")
+
+    def join(self, items) -> str:
+        """Return items as a list in running text, with the Arabic comma in Arabic packs."""
+        return ("، " if self.lang == "ar" else ", ").join(items)
+
+    def status_counts(self, statuses, order: tuple[str, ...]) -> str:
+        """Return how many of ``statuses`` have each status, e.g. «على المسار: 5، متعثر: 1»."""
+        counts = Counter(statuses)
+        return self.join(self.t("pack.count_line", label=self.status_label(key), count=self.number(counts[key]))
+                         for key in order if counts[key])
+
+    def change_words(self, change: float | None) -> str:
+        """Return a change in points as a clause: «بارتفاع 3.5 نقطة مئوية عن الربع السابق», …"""
+        if change is None:
+            return self.t("pack.msg_no_trend")
+        if abs(change) <= TREND_FLAT:
+            return self.t("pack.msg_flat")
+        return self.t("pack.msg_up" if change > 0 else "pack.msg_down", points=self.number(abs(change), 1))
+
+    def trend_text(self, change: float | None) -> str:
+        if change is None:
+            return "—"
+        return f"{trend_arrow(change)} {self.points(change)}"
+
+    def period_label(self) -> str:
+        return self.digits_of(period_label(self.period, self.plan.calendar, self.lang))
+
+    def short_label(self, period: Period) -> str:
+        return self.digits_of(period_short_label(period, self.plan.calendar, self.lang))
+
+    def entity_name(self, entity_id: str) -> str:
+        entity = self.plan.entity_by_id.get(entity_id)
+        return self.text(entity.name) if entity else entity_id
+
+    def chart_formats(self) -> dict:
+        """Return picklable value formatters for the charts, in the pack's digits."""
+        return {"percent": partial(format_percent, decimals=0, lang=self.lang, digits=self.digits),
+                "count": partial(format_number, decimals=0, lang=self.lang, digits=self.digits),
+                "number": partial(format_number, decimals=1, lang=self.lang, digits=self.digits)}
+
+
+def status_items(ctx: PackContext, statuses: list[str], order: tuple[str, ...]) -> list[tuple[str, int, str]]:
+    """Return (label, count, status) for each status of ``order`` that ``statuses`` holds: a chart's items."""
+    counts = Counter(statuses)
+    return [(ctx.status_label(key), counts[key], key) for key in order if counts[key]]
+
+
+def describe(ctx: PackContext, pairs: list[tuple[str, str]]) -> str:
+    """Return «label: value» pairs as one line of text (a chart's alternative text)."""
+    return ("؛ " if ctx.lang == "ar" else "; ").join(f"{a}: {b}" for a, b in pairs)
+
+
+def start_document(ctx: PackContext, subtitle: str) -> PackWriter:
+    """Return a writer with the cover, header, footer and contents of a pack written."""
+    plan = ctx.plan
+    writer = PackWriter(ctx.template, ctx.lang)
+    title = ctx.text(plan.title)
+    writer.set_properties(f"{title} — {subtitle}", ctx.period_label(), ctx.text(plan.organization),
+                          dt.datetime.combine(ctx.issue_date, dt.time()))
+    writer.set_header(ctx.t("pack.header", plan=title, period=ctx.short_label(ctx.period)), ctx.draft_mark)
+    writer.set_footer(ctx.text(plan.classification) or None, ctx.t("pack.page"))
+    if ctx.logo:
+        writer.logo(ctx.logo, alt_text=ctx.text(plan.organization))
+    writer.subtitle(ctx.text(plan.organization))
+    writer.title(title)
+    writer.subtitle(subtitle)
+    writer.paragraph(ctx.t("pack.workshop"), align="center", bold=True, size_pt=14)
+    writer.paragraph(ctx.period_label(), align="center", size_pt=13)
+    start, end = quarter_dates(ctx.period, plan.calendar)
+    writer.paragraph(ctx.t("pack.dates", start=format_date(start, ctx.lang, ctx.digits),
+                           end=format_date(end, ctx.lang, ctx.digits)), align="center")
+    writer.paragraph(ctx.t("pack.issued", date=format_date(ctx.issue_date, ctx.lang, ctx.digits)), align="center")
+    if plan.classification:
+        writer.paragraph(ctx.text(plan.classification), align="center", bold=True, colour="C00000")
+    if plan.notice:
+        writer.paragraph(ctx.text(plan.notice), align="center", size_pt=9, colour="595959")
+    writer.page_break()
+    writer.toc(ctx.t("pack.contents"))
+    writer.page_break()
+    return writer
+
+
+def change_text(ctx: PackContext, change: float | None) -> str:
+    """Return a change in points with its arrow («▲ 3.5 نقطة»), or the no-data wording."""
+    if change is None:
+        return ctx.t("pack.no_change_data")
+    return f"{trend_arrow(change)} " + ctx.t("pack.points", value=ctx.points(change))
