@@ -165,9 +165,9 @@ def run_command(command: list[str], env: dict[str, str]) -> Measurement:
 
 
 def review_command() -> list[str]:
-    """Return how to start ``review``: its console script beside this Python, else ``python -m review.cli``."""
+    """Return how to start ``review``: its console script beside this Python, else ``python -m review``."""
     script = Path(sys.executable).with_name("review")
-    return [str(script)] if script.is_file() else [sys.executable, "-m", "review.cli.main"]
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "review"]
 
 
 def compile_package() -> None:
@@ -505,7 +505,7 @@ def profile_section(work: Path, command: str) -> str:
     plan_dir, out, stats_file = work / "plan", work / "out", work / "build.prof"
     log("[profile] generating the 1× plan")
     generate.generate(1, plan_dir)
-    profiled = [sys.executable, "-m", "cProfile", "-o", str(stats_file), "-m", "review.cli.main", "build", str(plan_dir),
+    profiled = [sys.executable, "-m", "cProfile", "-o", str(stats_file), "-m", "review", "build", str(plan_dir),
                 "--period", PERIOD, "--out", str(out), "--issue-date", ISSUE_DATE]
     log("[profile] cold 1× build under cProfile")
     m = check(run_command(profiled, child_env()), "profiled build")
@@ -535,7 +535,7 @@ def profile_section(work: Path, command: str) -> str:
     header = ["| cumulative | own | calls | function |", "|---|---|---|---|"]
     return "\n".join([
         "## Profile: one cold 1× build", "",
-        f"Command: `{command}`, which runs `python -m cProfile -o build.prof -m review.cli build PLAN --period {PERIOD} "
+        f"Command: `{command}`, which runs `python -m cProfile -o build.prof -m review build PLAN --period {PERIOD} "
         f"--out OUT --issue-date {ISSUE_DATE}` on the 1× plan; {m.seconds:.2f} s wall under the profiler "
         f"(on {platform.python_implementation()} {platform.python_version()}, {os.cpu_count()} cores). "
         "Seconds; work in worker processes is not profiled (the main process waiting for it shows as "

@@ -19,6 +19,7 @@ import pytest
 from review.archive import revisions as archive
 from review.pipeline.build import BuildOptions, build
 from review.cli.main import main
+from review.pause import PAUSE_ENV
 from review.errors import UsageError
 from review.model.periods import Period
 
@@ -277,7 +278,7 @@ def test_finalize_refuses_a_revision_that_does_not_verify(capsys, plan_dir, out)
 # -- crash safety -----------------------------------------------------------------------------------
 
 def _start_paused(plan_dir: Path, out: Path, stage: str, issue_date: str) -> subprocess.Popen:
-    env = dict(os.environ, **{archive.PAUSE_ENV: stage})
+    env = dict(os.environ, **{PAUSE_ENV: stage})
     process = subprocess.Popen([str(tool("review")), "build", str(plan_dir), "--period", PERIOD, "--out", str(out),
                                 "--issue-date", issue_date], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                text=True, encoding="utf-8", env=env)
@@ -355,7 +356,7 @@ def test_a_killed_finalize_leaves_the_revision_as_it_was(capsys, plan_dir, out):
     assert build_cli(capsys, plan_dir, out)[0] == 0
     r1 = period_dir(out) / "r1"
     before = hashes(r1)
-    env = dict(os.environ, **{archive.PAUSE_ENV: "finalizing"})
+    env = dict(os.environ, **{PAUSE_ENV: "finalizing"})
     process = subprocess.Popen([str(tool("review")), "archive", "finalize", "mini", "--period", PERIOD,
                                 "--out", str(out)], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                text=True, encoding="utf-8", env=env)

@@ -192,3 +192,13 @@ def test_arabic_folder_names_work(make_plan, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (built_folder(result) / "results.json").is_file()
     assert built_folder(result).is_relative_to(out / "mini" / "2024-Q1")
+
+
+def test_python_dash_m_review_is_the_command_line():
+    import subprocess
+    import sys
+    done = subprocess.run([sys.executable, "-m", "review", "--version"], capture_output=True, text=True,
+                          encoding="utf-8", timeout=120)
+    assert done.returncode == 0
+    from review import __version__
+    assert __version__ in done.stdout

@@ -20,7 +20,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-import tempfile
 import zlib
 from collections.abc import Callable
 from functools import lru_cache
@@ -66,16 +65,9 @@ def cache_dir(out_root: Path | None) -> Path | None:
 
 def store(folder: Path, name: str, content: bytes) -> None:
     """Write one cache entry atomically; a cache that cannot be written is simply not used."""
+    from review.archive.revisions import replace_file
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(prefix=".", suffix=Path(name).suffix, dir=folder)
-        try:
-            with os.fdopen(handle, "wb") as stream:
-                stream.write(content)
-            os.replace(temporary, folder / name)
-        except OSError:
-            Path(temporary).unlink(missing_ok=True)
-            raise
+        replace_file(folder / name, content, durable=False)
     except OSError:
         pass
 

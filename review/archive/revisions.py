@@ -30,15 +30,14 @@ import re
 import secrets
 import shutil
 import stat
-import sys
 import tempfile
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from review.errors import ReviewError, UsageError, display_path
 from review.model.periods import Period
+from review.pause import pause_at
 
 MANIFEST = "manifest.json"
 INDEX = "index.json"
@@ -50,8 +49,6 @@ STAGING_PREFIX = ".staging-"
 LOCK_TIMEOUT = 60.0
 #: Version of the manifest/index layout, bumped when a field changes meaning.
 ARCHIVE_FORMAT = 1
-#: Names a build stage at which ``build`` sleeps (tests only: they SIGKILL it there).
-PAUSE_ENV = "REVIEW_TEST_PAUSE_AT"
 
 _REVISION = re.compile(r"r([1-9][0-9]*)")
 
@@ -67,13 +64,6 @@ class ArchiveProblem(ReviewError):
     def __init__(self, message: str, what: str | None = None):
         super().__init__(message)
         self.what = what or message
-
-
-def pause_point(stage: str) -> None:
-    """Sleep when ``REVIEW_TEST_PAUSE_AT`` names ``stage`` — a hook for the crash tests, inert otherwise."""
-    if os.environ.get(PAUSE_ENV) == stage:
-        print(f"review: paused at {stage}", file=sys.stderr, flush=True)
-        time.sleep(600)
 
 
 # -- layout ---------------------------------------------------------------------------------------
@@ -193,10 +183,13 @@ def _write_tree(folder: Path, files: dict[str, bytes], sync: bool = True) -> Non
     _fsync_dir(folder)
 
 
-def replace_file(target: Path, data: bytes) -> Path:
-    """Write ``target`` atomically (a temporary file beside it, then ``os.replace``); return it.
+def replace_file(target: Path, data: bytes, durable: bool = True) -> None:
+    """Write ``target`` atomically: a temporary file beside it, then ``os.replace`` — the one way
+    anything below the output folder (and the reports beside it) is written in place.
 
     The folder is created when missing; the file gets the usual permissions (umask), not 0600.
+    ``durable`` also flushes the file and its folder to disk before returning (the archive); the
+    cache, which may lose an entry at no cost, skips it.
     """
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -204,8 +197,9 @@ def replace_file(target: Path, data: bytes) -> Path:
         os.chmod(temporary, 0o666 & ~_umask())  # mkstemp's files are private; the index and manifests are not
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
+            if durable:
+                stream.flush()
+                os.fsync(stream.fileno())
         if target.exists() and not os.access(target, os.W_OK):
             os.chmod(target, stat.S_IREAD | stat.S_IWRITE)  # Windows refuses to replace a read-only file
         os.replace(temporary, target)
@@ -213,7 +207,8 @@ def replace_file(target: Path, data: bytes) -> Path:
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
-    _fsync_dir(target.parent)
+    if durable:
+        _fsync_dir(target.parent)
 
 
 def publish(folder: Path, files: dict[str, bytes]) -> Path:
@@ -391,11 +386,11 @@ def write_revision(folder: Path, number: int, outputs: dict[str, bytes], inputs:
         names = sorted(outputs)
         half = len(names) // 2
         _write_tree(staging, {n: outputs[n] for n in names[:half]}, sync=False)
-        pause_point("staging")
+        pause_at("staging")
         _write_tree(staging, {n: outputs[n] for n in names[half:]})
         _write_file(staging / MANIFEST, _json_bytes(manifest))
         _fsync_dir(staging)
-        pause_point("staged")
+        pause_at("staged")
         os.rename(staging, target)
     except BaseException:
         discard_staging(staging)
@@ -439,7 +434,7 @@ def finalize_revision(folder: Path, number: int, final_outputs: dict[str, bytes]
     staging = _make_dir(folder, f"{STAGING_PREFIX}{revision_name(number)}-final-")
     try:
         _write_tree(staging, final_outputs)
-        pause_point("finalizing")
+        pause_at("finalizing")
         os.rename(staging, leftover)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

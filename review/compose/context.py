@@ -17,6 +17,7 @@ from review.language.formats import LATIN, format_date, format_number, format_pe
 from review.language.phrases import Phrases
 from review.model import status as st
 from review.model.data import DataSet
+from review.model.layout import DEFAULT_TEMPLATE
 from review.model.periods import Period, period_label, period_short_label, quarter_dates
 from review.model.plan import Plan
 from review.office.word.writer import Cell, PackWriter
@@ -144,7 +145,7 @@ def describe(ctx: PackContext, pairs: list[tuple[str, str]]) -> str:
 def start_document(ctx: PackContext, subtitle: str) -> PackWriter:
     """Return a writer with the cover, header, footer and contents of a pack written."""
     plan = ctx.plan
-    writer = PackWriter(ctx.template, ctx.lang)
+    writer = PackWriter(ctx.template or DEFAULT_TEMPLATE, ctx.lang)
     title = ctx.text(plan.title)
     writer.set_properties(f"{title} — {subtitle}", ctx.period_label(), ctx.text(plan.organization),
                           dt.datetime.combine(ctx.issue_date, dt.time()))

@@ -112,14 +112,17 @@ class _PeriodReader:
                                          f"no header row with the columns {wanted} in the first "
                                          f"{HEADER_SEARCH_ROWS} rows (expected {table.kind} data)"))
             return
-        self.data.files.append(table.file) if table.file not in self.data.files else None
+        if table.file not in self.data.files:
+            self.data.files.append(table.file)
         shown = {c: _text(headers[i]) or c for c, i in columns.items()}
+        read_row = {"indicators": self._indicators, "projects": self._projects,
+                    "challenges": self._challenges, "recommendations": self._recommendations}[table.kind]
         for number, cells in table.rows:
             if number <= header_row or all(_text(c) == "" for c in cells):
                 continue
             row = {c: (cells[i] if i < len(cells) else None) for c, i in columns.items()}
             origin = Origin(table.file, table.where(number))
-            getattr(self, "_" + table.kind)(table, number, row, shown, origin)
+            read_row(table, number, row, shown, origin)
 
     # -- one method per kind -------------------------------------------------------------
 

@@ -32,8 +32,6 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SEQ_TAG = "tag:yaml.org,2002:seq"
 
-Path_ = tuple  # a path into the document: keys and list indexes
-
 
 @dataclass
 class LoadedYaml:
@@ -166,6 +164,43 @@ def load_yaml(path: Path, text: str | None = None) -> LoadedYaml:
     if builder.problems:
         raise InputError(builder.problems)
     return LoadedYaml(data, builder.lines, path)
+
+
+def top_level_text(path: Path, key: str) -> str | None:
+    """Return the text value of ``key`` in the YAML mapping at the top of ``path``, reading only as
+    far as that key; None when the file cannot be read, is not such a mapping, or the value is not a
+    plain text or number (the full load then reports why).
+
+    For answers that must come before the whole document is loaded (the build's up-to-date check
+    needs only the plan's ``id``); the parser is the same safe one :func:`load_yaml` uses.
+    """
+    try:
+        with open(path, "rb") as stream:
+            events = yaml.parse(stream, Loader=_LOADER)
+            for event in events:  # up to the start of the top-level value
+                if isinstance(event, yaml.MappingStartEvent):
+                    break
+                if isinstance(event, (yaml.SequenceStartEvent, yaml.ScalarEvent, yaml.AliasEvent)):
+                    return None
+            else:
+                return None
+            depth, is_key = 0, True  # depth: nesting below the top mapping
+            for event in events:
+                if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                    depth += 1
+                elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                    if depth == 0:
+                        return None  # the top mapping ended without the key
+                    depth -= 1
+                    is_key = is_key if depth else not is_key  # a nested key or value ended
+                elif depth == 0:  # a scalar or alias of the top mapping: a key, then its value
+                    if is_key and isinstance(event, yaml.ScalarEvent) and event.value == key:
+                        value = next(events, None)
+                        return value.value if isinstance(value, yaml.ScalarEvent) else None
+                    is_key = not is_key
+    except (OSError, yaml.YAMLError):
+        return None
+    return None
 
 
 # -- schema errors (pydantic) in the project's wording ----------------------------------------

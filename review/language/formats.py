@@ -15,7 +15,6 @@ if TYPE_CHECKING:  # chart processes unpickle these formatters: keep pydantic ou
 
 LATIN = "latin"
 ARABIC = "arabic"
-DIGIT_STYLES = (LATIN, ARABIC)
 
 _TO_ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
 _NUMBERING = {LATIN: "latn", ARABIC: "arab"}

@@ -74,10 +74,6 @@ class Period:
         """Return the quarter after this one, across the year boundary."""
         return Period(self.year + 1, 1) if self.quarter == 4 else Period(self.year, self.quarter + 1)
 
-    def year_start(self) -> "Period":
-        """Return Q1 of this period's year."""
-        return Period(self.year, 1)
-
 
 def check_year(year: int, calendar: str) -> None:
     """Raise ValueError when ``year`` cannot be converted in ``calendar``."""

@@ -15,10 +15,9 @@ from typing import Annotated, Iterator, Literal, get_args
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
                       PlainSerializer, model_validator)
 
+from review.model.ids import is_valid_id
 from review.model.periods import CALENDARS, Period
 
-ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
-_ID_RE = re.compile(ID_PATTERN)
 #: Sector ids become file names; these are refused by Windows whatever the extension.
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
                      *(f"lpt{i}" for i in range(1, 10))}
@@ -37,7 +36,7 @@ DEFAULT_CHALLENGE_CATEGORIES = {
 
 
 def _check_id(value: str) -> str:
-    if not _ID_RE.match(value) or ".." in value:
+    if not is_valid_id(value):
         raise ValueError(f"expected a code of letters, digits, '.', '_' or '-' (at most 64, "
                          f"starting with a letter or digit, no '..'), got {value!r}")
     return value
@@ -224,7 +223,7 @@ def field_table(model: type[BaseModel]) -> list[tuple[str, str, str, str]]:
     rows = []
     for name, info in model.model_fields.items():
         annotation = str(info.annotation) if get_args(info.annotation) else info.annotation.__name__
-        annotation = re.sub(r"\b(typing|__main__|review\.plan\.model|review\.periods)\.", "", annotation)
+        annotation = re.sub(r"\b(typing|__main__|review\.model\.plan|review\.model\.periods)\.", "", annotation)
         annotation = re.sub(r"Annotated\[(\w+),[^\]]*\]", r"\1", annotation).replace("NoneType", "None")
         if info.is_required():
             default = "required"

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ from review.archive import revisions as archive
 from review.errors import InputError, Problem, UsageError, WHOLE_FILE
 from review.model.layout import DATA_DIR, DEFAULT_TEMPLATE, PLAN_FILE, TEMPLATE_FILES, TEMPLATES_DIR
 from review.model.periods import Period, check_year
+from review.pause import pause_at
 
 if TYPE_CHECKING:  # the heavy stages are imported where they run, so "up to date" answers fast
     from review.model.data import DataSet
@@ -223,20 +223,16 @@ def collect_inputs(options: BuildOptions) -> tuple[dict[str, bytes], str]:
     return inputs, template_name
 
 
-_ID_LINE = re.compile(r"^id:[ \t]*(['\"]?)([A-Za-z0-9][A-Za-z0-9._-]{0,63})\1[ \t]*(#.*)?$", re.MULTILINE)
-
-
 def quick_plan_id(plan_dir: Path) -> str | None:
-    """Return the plan's ``id`` read from its top-level ``id:`` line, or None when not that simple.
+    """Return the plan's ``id`` as written at the top of its plan file, read without loading the
+    whole plan, or None when it cannot be read so (or is no valid id).
 
     Only the up-to-date check uses it: a None just means the full build decides.
     """
-    try:
-        text = (Path(plan_dir) / PLAN_FILE).read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError):
-        return None
-    found = _ID_LINE.findall(text)
-    return found[0][1] if len(found) == 1 and ".." not in found[0][1] else None
+    from review.intake.yamlfile import top_level_text
+    from review.model.ids import is_valid_id
+    found = top_level_text(Path(plan_dir) / PLAN_FILE, "id")
+    return found if found is not None and is_valid_id(found) else None
 
 
 def _fingerprint_settings(options: BuildOptions, plan_id: str, issue_date: dt.date, template: str) -> dict:
@@ -326,7 +322,7 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
     plan_id = loaded.plan.id
     folder = archive.period_folder(options.out_root, plan_id, options.period)
     with archive.locked(folder, plan_id, options.period):
-        archive.pause_point("locked")
+        pause_at("locked")
         for leftover in archive.clean_staging(folder):
             progress(f"Removed {leftover.name}, left by an interrupted build")
         # Checked again under the lock: another build may just have finished the same revision.
@@ -354,7 +350,7 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
         try:
             files = render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
                                    chart_service=chart_service, while_waiting=while_waiting)
-            archive.pause_point("rendered")
+            pause_at("rendered")
             if options.pdf:
                 from review.office.pdf import convert_packs
                 progress("Converting the packs to PDF/A with LibreOffice")

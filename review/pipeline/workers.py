@@ -371,9 +371,9 @@ def _pack_task(sector_id: str | None) -> tuple[dict[str, bytes], dict]:
     """Render one pack and its charts; None stands for the executive pack.
 
     Returns the files and what drawing taught this process about shaping text."""
-    from review.archive.revisions import pause_point
+    from review.pause import pause_at
     from review.compose.executive import EXECUTIVE, write_executive_pack
-    pause_point("rendering")
+    pause_at("rendering")
     context, cache_root = _TASK_CONTEXT["context"], _TASK_CONTEXT["cache_root"]
     specs = _TASK_CONTEXT["executive_specs"] if sector_id is None else _TASK_CONTEXT["sector_specs"][sector_id]
     pngs = render_charts(specs, cache_root, parallel=False)

@@ -250,14 +250,6 @@ def set_paragraph_alignment(target: Any, align: str) -> None:
     _get_or_add(_ppr(target), "w:jc", _PPR_SEQ).set(qn("w:val"), _JC[align])
 
 
-def set_paragraph_mark_direction(paragraph: Any, rtl: bool, cs_font: str | None = None,
-                                 size_pt: float | None = None) -> None:
-    """Give a paragraph's mark (its pilcrow, which sizes an empty line) the run direction."""
-    ppr = _ppr(paragraph)
-    rpr = _get_or_add(ppr, "w:rPr", _PPR_SEQ)
-    _apply_run_properties(rpr, rtl, cs_font, size_pt, None)
-
-
 def set_outline_level(target: Any, level: int | None) -> None:
     """Set the outline level (0-based; 9 = body text, excluded from a TOC); None removes it."""
     ppr = _ppr(target)
@@ -330,15 +322,6 @@ def set_run_colour(target: Any, colour_hex: str) -> None:
     for attr in ("w:themeColor", "w:themeShade", "w:themeTint"):
         color.attrib.pop(qn(attr), None)
     color.set(qn("w:val"), colour_hex)
-
-
-def set_language(target: Any, latin: str | None = None, bidi: str | None = None) -> None:
-    """Set a run's (or style's) proofing languages, e.g. ``latin='en-US', bidi='ar-SA'``."""
-    lang = _get_or_add(_rpr(target), "w:lang", _RPR_SEQ)
-    if latin is not None:
-        lang.set(qn("w:val"), latin)
-    if bidi is not None:
-        lang.set(qn("w:bidi"), bidi)
 
 
 # -- Fields ----------------------------------------------------------------------------------

@@ -28,7 +28,6 @@ from docx.enum.text import WD_BREAK
 from docx.shared import Cm, Emu, Pt
 from docx.table import _Cell
 
-from review.model.layout import DEFAULT_TEMPLATE
 from review.office.word import rtl
 from review.office.package import normalize_zip, patch_zip, source_date_time
 
@@ -618,12 +617,10 @@ def _cell_key(value: Cell) -> tuple:
 
 
 def _open_template(template: Path | str | None):
-    """Return what python-docx should open: the given file, the default file, or built bytes."""
+    """Return what python-docx should open: the given file, or the built-in template's bytes."""
     if template is not None:
         return str(template)
-    if DEFAULT_TEMPLATE.is_file():
-        return str(DEFAULT_TEMPLATE)
-    from review.office.word.template import template_bytes  # only when the file is missing
+    from review.office.word.template import template_bytes  # only when no file is given
 
     return io.BytesIO(template_bytes())
 
