@@ -1,0 +1,3 @@
+"""Compose: what goes into each pack and workbook, in what order and in which words; no OOXML, no
+matplotlib.
+"""

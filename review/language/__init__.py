@@ -1,0 +1,3 @@
+"""Language: the phrases catalogue (templates/phrases.yaml) and numbers, percentages and dates in
+the plan's digits.
+"""

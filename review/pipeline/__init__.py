@@ -1,0 +1,3 @@
+"""The pipeline: build (load, validate, evaluate, compose, render, archive), worker processes,
+results.json, validate.
+"""

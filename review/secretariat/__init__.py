@@ -1,0 +1,3 @@
+"""The secretariat's commands: data-collection forms, submission status, and the register of
+recommendations.
+"""
