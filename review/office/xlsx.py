@@ -1,127 +1,150 @@
-"""Strict-clean .xlsx packages: what openpyxl writes, rewritten the way Excel itself saves it.
+"""Deterministic .xlsx workbooks through XlsxWriter: in memory, text always text, no clock.
 
-openpyxl 3.1 writes every text cell as an inline string (``<c t="inlineStr">``) and the font
-children in its own order (``name, family, color, sz``). Both are valid enough for Excel to open,
-but the Open XML SDK validator (``openxml-audit --policy strict``, SPEC §7) reports the font order
-as an error and the inline strings as a silent rewrite on the next save. It also stamps the
-document's ``modified`` time with the wall clock on every save, whatever the caller set, which
-breaks byte-identical rebuilds (SPEC §7). :func:`strict_xlsx` moves the strings into a
-shared-strings part, puts font children in schema order and sets ``modified`` back to
-``created`` (which callers fix from their inputs); nothing else in the package changes.
+XlsxWriter writes a package the way Excel saves one (shared strings, parts in schema order), so
+its workbooks pass the strict Open XML audit (SPEC §7) as written. Three things it leaves to the
+caller, and this module settles once for every workbook of the project:
+
+- the document's dates: XlsxWriter stamps ``created`` and ``modified`` with the clock unless it
+  is given a time, so :class:`MemoryWorkbook` always takes one from its caller;
+- the zip entries' times and order, rewritten by ``package.normalize_zip`` (``SOURCE_DATE_EPOCH``);
+- a cell's type: ``Worksheet.write`` guesses it from how a string looks ("=…" a formula, "{=…}"
+  an array formula, "http://…" a link). A plan's or a submission's text must never turn into a
+  live formula or link, so :func:`write_cell` chooses by the Python type and writes text with
+  ``write_string``; the workbook options below say the same to any other write.
+
+It knows no domain: styles are XlsxWriter format properties given by the caller.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import io
-import re
-import zipfile
-from lxml import etree as ET
+import numbers
+from collections.abc import Callable, Iterable, Mapping, Sequence
 
-from review.office.package import source_date_time, zip_parts
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.utility import xl_rowcol_to_cell
+from xlsxwriter.worksheet import Worksheet
 
-MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
-_CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
-_SST_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
-_DCTERMS = "http://purl.org/dc/terms/"
-_SST_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
-_SHEET = re.compile(r"^xl/worksheets/sheet\d+\.xml$")
-# CT_Font's children in the order Excel writes them (ECMA-376 Part 1, §18.8.22).
-_FONT_ORDER = ("b", "i", "strike", "condense", "extend", "outline", "shadow", "u", "vertAlign",
-               "sz", "color", "name", "family", "charset", "scheme")
+from review.office.package import normalize_zip, source_date_time
 
-
-def _q(tag: str, ns: str = MAIN) -> str:
-    return f"{{{ns}}}{tag}"
+#: Strings stay strings: no formula, link or number guessed from a string's look.
+OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
+           "strings_to_numbers": False}
+#: Excel's limit on a sheet name.
+MAX_SHEET_NAME = 31
 
 
-def _serialize(root) -> bytes:
-    return ET.tostring(root, encoding="UTF-8", xml_declaration=True, standalone=True)
+class MemoryWorkbook(xlsxwriter.Workbook):
+    """An XlsxWriter workbook built in memory, its document properties fixed from inputs.
 
-
-def _share_strings(raw: bytes, table: dict[bytes, int], items: list, uses: list[int]) -> bytes:
-    root = ET.fromstring(raw)
-    changed = False
-    for cell in root.iter(_q("c")):
-        if cell.get("t") != "inlineStr":
-            continue
-        inline = cell.find(_q("is"))
-        if inline is None:
-            del cell.attrib["t"]
-            continue
-        key = ET.tostring(inline)
-        if key not in table:
-            table[key] = len(items)
-            item = ET.Element(_q("si"), nsmap={None: MAIN})
-            item.extend(list(inline))
-            items.append(item)
-        cell.remove(inline)
-        cell.set("t", "s")
-        ET.SubElement(cell, _q("v")).text = str(table[key])
-        uses[0] += 1
-        changed = True
-    return _serialize(root) if changed else raw
-
-
-def _order_fonts(raw: bytes) -> bytes:
-    root = ET.fromstring(raw)
-    rank = {_q(tag): i for i, tag in enumerate(_FONT_ORDER)}
-    for font in root.iter(_q("font")):
-        children = list(font)
-        ordered = sorted(children, key=lambda child: rank.get(child.tag, len(rank)))
-        if ordered != children:
-            for child in children:
-                font.remove(child)
-            font.extend(ordered)
-    return _serialize(root)
-
-
-def _unclock(core: bytes) -> bytes:
-    root = ET.fromstring(core)
-    created, modified = root.find(_q("created", _DCTERMS)), root.find(_q("modified", _DCTERMS))
-    if created is None or modified is None:
-        return core
-    modified.text = created.text
-    return _serialize(root)
-
-
-def _add_part(content_types: bytes, rels: bytes) -> tuple[bytes, bytes]:
-    types = ET.fromstring(content_types)
-    if not any(o.get("PartName") == "/xl/sharedStrings.xml" for o in types.iter(_q("Override", _CT_NS))):
-        ET.SubElement(types, _q("Override", _CT_NS), PartName="/xl/sharedStrings.xml", ContentType=_SST_TYPE)
-    relations = ET.fromstring(rels)
-    if not any(r.get("Type") == _SST_REL for r in relations.iter(_q("Relationship", _REL_NS))):
-        used = {r.get("Id") for r in relations.iter(_q("Relationship", _REL_NS))}
-        ident = next(f"rId{i}" for i in range(1, len(used) + 2) if f"rId{i}" not in used)
-        ET.SubElement(relations, _q("Relationship", _REL_NS), Id=ident, Type=_SST_REL,
-                      Target="sharedStrings.xml")
-    return _serialize(types), _serialize(relations)
-
-
-def strict_xlsx(data: bytes) -> bytes:
-    """Return the .xlsx package ``data`` with shared strings, schema-ordered fonts, ``modified`` =
-    ``created``, zip-normalised.
-
-    Raises ``zipfile.BadZipFile`` when ``data`` is not a zip. A package that already has a
-    shared-strings part keeps it untouched (openpyxl never writes one).
+    ``title`` and ``created`` (naive, read as UTC) become the document's title and its
+    ``created`` and ``modified`` dates; the author is ``author``. Call :meth:`to_bytes` once,
+    at the end.
     """
-    with zipfile.ZipFile(io.BytesIO(data)) as source:
-        parts = {info.filename: source.read(info) for info in source.infolist() if not info.is_dir()}
-    if "xl/sharedStrings.xml" not in parts:
-        table: dict[bytes, int] = {}
-        items: list = []
-        uses = [0]
-        for name in sorted(parts, key=lambda n: (len(n), n)):  # sheet2 before sheet10
-            if _SHEET.match(name):
-                parts[name] = _share_strings(parts[name], table, items, uses)
-        if items:
-            sst = ET.Element(_q("sst"), nsmap={None: MAIN}, count=str(uses[0]), uniqueCount=str(len(items)))
-            sst.extend(items)
-            parts["xl/sharedStrings.xml"] = _serialize(sst)
-            parts["[Content_Types].xml"], parts["xl/_rels/workbook.xml.rels"] = _add_part(
-                parts["[Content_Types].xml"], parts["xl/_rels/workbook.xml.rels"])
-    if "docProps/core.xml" in parts:
-        parts["docProps/core.xml"] = _unclock(parts["docProps/core.xml"])
-    if "xl/styles.xml" in parts:
-        parts["xl/styles.xml"] = _order_fonts(parts["xl/styles.xml"])
-    return zip_parts(parts, source_date_time())
+
+    def __init__(self, title: str, created: dt.datetime, author: str = "review") -> None:
+        self._buffer = io.BytesIO()
+        super().__init__(self._buffer, OPTIONS)
+        self.set_properties({"title": title, "author": author, "created": created})
+        self._styles: dict[tuple, Format] = {}
+
+    def style(self, properties: Mapping[str, object]) -> Format:
+        """Return the cell format of ``properties`` (XlsxWriter's format keys), made once per workbook."""
+        key = tuple(sorted(properties.items()))
+        if key not in self._styles:
+            self._styles[key] = self.add_format(dict(properties))
+        return self._styles[key]
+
+    def to_bytes(self) -> bytes:
+        """Close the workbook and return its .xlsx bytes, zip entries dated ``source_date_time()``.
+
+        The same calls give the same bytes.
+        """
+        self.close()
+        return normalize_zip(self._buffer.getvalue(), source_date_time())
+
+
+def add_sheet(book: xlsxwriter.Workbook, title: str, rtl: bool) -> Worksheet:
+    """Return a new sheet named ``title`` (cut to Excel's 31 characters), right to left when ``rtl``."""
+    sheet = book.add_worksheet(title[:MAX_SHEET_NAME])
+    if rtl:
+        sheet.right_to_left()
+    return sheet
+
+
+def write_cell(sheet: Worksheet, row: int, column: int, value: object, cell_format: Format | None = None) -> None:
+    """Write ``value`` at ``row``, ``column`` (both from 0) as the cell type of its Python type.
+
+    A ``str`` is a text cell whatever it reads ("=1+1", "{=A1}", "#N/A", "http://…"); a real
+    number (not a bool) is a number cell; None or "" is an empty cell, written only when
+    ``cell_format`` is given (a styled empty cell). Raises TypeError for any other value.
+    """
+    if value is None or value == "":
+        if cell_format is not None:
+            sheet.write_blank(row, column, None, cell_format)
+    elif isinstance(value, str):
+        sheet.write_string(row, column, value, cell_format)
+    elif isinstance(value, numbers.Real) and not isinstance(value, bool):
+        sheet.write_number(row, column, value, cell_format)
+    else:
+        raise TypeError(f"no spreadsheet cell type for {value!r} (expected text or a number)")
+
+
+def merge_cells(sheet: Worksheet, first_row: int, first_column: int, last_row: int, last_column: int,
+                value: object, cell_format: Format) -> None:
+    """Merge the range (counted from 0) and write ``value`` in its first cell, as :func:`write_cell` does.
+
+    Every cell of the range takes ``cell_format``.
+    """
+    # merge_range writes its value through Worksheet.write, which guesses the type from the
+    # text; it gets an empty value and the text is written after it, as text.
+    sheet.merge_range(first_row, first_column, last_row, last_column, "", cell_format)
+    write_cell(sheet, first_row, first_column, value, cell_format)
+
+
+def add_table(book: xlsxwriter.Workbook, title: str, headers: Sequence[object], rows: Iterable[Sequence[object]],
+              *, rtl: bool, header_format: Format | None, widths: Sequence[float],
+              cell_format: Callable[[int, int], Format | None] = lambda row, column: None) -> Worksheet:
+    """Return a new sheet holding a header row, then ``rows``, the header frozen at the top.
+
+    ``widths`` are the columns' widths in characters, from the first column. ``cell_format(row,
+    column)`` gives the format of a data cell, ``row`` counted from 0 at the first data row and
+    ``column`` from 0; None leaves it plain. Values are written by :func:`write_cell`.
+    """
+    sheet = add_sheet(book, title, rtl)
+    sheet.freeze_panes(1, 0)
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, width)
+    for column, header in enumerate(headers):
+        write_cell(sheet, 0, column, header, header_format)
+    for index, row in enumerate(rows):
+        for column, value in enumerate(row):
+            write_cell(sheet, index + 1, column, value, cell_format(index, column))
+    return sheet
+
+
+def sheet_range(sheet_name: str, first_row: int, first_column: int, last_row: int, last_column: int) -> str:
+    """Return the absolute reference of a range (counted from 0) of sheet ``sheet_name``: ``'name'!$A$2:$A$9``.
+
+    The name is always quoted (a quote in it doubled), which Excel accepts for any name, and the
+    range has both ends even when it is one cell (``$A$2:$A$2``), so its shape does not depend
+    on how many values it holds.
+    """
+    quoted = "'" + sheet_name.replace("'", "''") + "'"
+    first = xl_rowcol_to_cell(first_row, first_column, row_abs=True, col_abs=True)
+    last = xl_rowcol_to_cell(last_row, last_column, row_abs=True, col_abs=True)
+    return f"{quoted}!{first}:{last}"
+
+
+def add_validation(sheet: Worksheet, first_row: int, first_column: int, last_row: int, last_column: int,
+                   options: Mapping[str, object]) -> None:
+    """Add a data validation of XlsxWriter's ``options`` to the range (counted from 0).
+
+    Raises ValueError when XlsxWriter refuses it (an unknown option, a title over 32 or a
+    message over 255 characters, a range off the sheet), which it would otherwise only warn of
+    and leave out.
+    """
+    if sheet.data_validation(first_row, first_column, last_row, last_column, dict(options)) != 0:
+        raise ValueError(f"data validation of sheet {sheet.name!r} refused: {dict(options)!r}")

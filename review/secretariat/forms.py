@@ -14,24 +14,21 @@ import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
-from openpyxl.utils import get_column_letter, quote_sheetname
-from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.worksheet.worksheet import Worksheet
+from xlsxwriter.worksheet import Worksheet
 
 from review.archive import revisions as archive
 from review.errors import InputError, UsageError
 from review.evaluate import planned_progress, target_for
-from review.intake.data import (COLUMNS, FORM_METADATA, DataSet, ProjectReport, data_folders,
-                          read_period)
+from review.intake.data import COLUMNS, FORM_METADATA, data_folders, read_period
+from review.model.data import DataSet, ProjectReport
 from review.intake.readers import COVER_SHEET_NAMES, SHEET_NAMES
 from review.model.periods import Period, check_year, period_label, quarter_dates
 from review.language.phrases import Phrases, load_phrases
 from review.model.plan import Entity, Indicator, Plan, Project
 from review.intake.plan import load_plan
-from review.secretariat.workbook import HEADER_FILL, HEADER_FONT, append_row, fixed_properties, put, workbook_bytes
 from review.office.package import source_date_time
+from review.office.xlsx import MemoryWorkbook, add_sheet, add_validation, merge_cells, sheet_range, write_cell
+from review.secretariat.workbook import HEADER
 
 Progress = Callable[[str], None]
 
@@ -43,17 +40,18 @@ SHEET = {kind: SHEET_NAMES[kind][1] for kind in ("indicators", "projects", "chal
 CHALLENGE_ROWS = 25
 #: Rows above a data sheet's header: a title and a hint.
 TITLE_ROWS = 2
+#: The header's row as Excel numbers it (from 1), which is also the first data row counted from 0.
 HEADER_ROW = TITLE_ROWS + 1
 
-INPUT_FILL = PatternFill("solid", fgColor="FFF2CC")
-TITLE_FONT = Font(bold=True, size=14)
-LABEL_FONT = Font(bold=True)
-THIN = Side(style="thin", color="BFBFBF")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-WRAP = Alignment(wrap_text=True, vertical="top")
-UNLOCKED = Protection(locked=False)
+# Cell styles, as XlsxWriter format properties; a cell's format is the union of those it takes.
+INPUT = {"bg_color": "#FFF2CC", "pattern": 1, "locked": False}  # a fill-in cell: coloured, unlocked
+TITLE = {"bold": True, "font_size": 14}
+LABEL = {"bold": True}
+METADATA = {"font_color": "#7F7F7F"}
+BORDER = {"border": 1, "border_color": "#BFBFBF"}  # thin, light grey
+WRAP = {"text_wrap": True, "valign": "top"}
 #: Values are checked as numbers between these bounds (any real figure fits).
-NUMBER_BOUNDS = ("-1000000000000000", "1000000000000000")
+NUMBER_BOUNDS = (-10**15, 10**15)
 SEVERITY_KEYS = ("high", "medium", "low")
 
 
@@ -144,199 +142,197 @@ def _number_format(value: float | None, decimals: int | None = None) -> str:
     return "#,##0.0##"
 
 
-def _new_sheet(workbook: Workbook, title: str, rtl: bool) -> Worksheet:
-    sheet = workbook.create_sheet(title)
-    sheet.sheet_view.rightToLeft = rtl
-    # Locked cells stay selectable; columns and rows may be resized; nothing else changes.
-    sheet.protection.sheet = True
-    sheet.protection.formatColumns = False
-    sheet.protection.formatRows = False
+def _new_sheet(book: MemoryWorkbook, title: str, rtl: bool) -> Worksheet:
+    sheet = add_sheet(book, title, rtl)
+    # Locked cells stay selectable; columns and rows may be resized, and objects and scenarios
+    # (there are none) are not guarded; nothing else changes.
+    sheet.protect("", {"objects": True, "scenarios": True, "format_columns": True, "format_rows": True})
     return sheet
 
 
-def _data_sheet(workbook: Workbook, kind: str, title: str, hint: str, headers: Sequence[str],
-                widths: Sequence[int], rtl: bool) -> Worksheet:
-    sheet = _new_sheet(workbook, SHEET[kind], rtl)
-    last = get_column_letter(len(headers))
-    append_row(sheet, [title])
-    append_row(sheet, [hint])
-    append_row(sheet, list(headers))
-    sheet["A1"].font = TITLE_FONT
-    sheet["A2"].alignment = WRAP
-    sheet.merge_cells(f"A1:{last}1")
-    sheet.merge_cells(f"A2:{last}2")
-    sheet.row_dimensions[2].height = 30
-    for cell in sheet[HEADER_ROW]:
-        cell.fill, cell.font, cell.border = HEADER_FILL, HEADER_FONT, BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-    sheet.row_dimensions[HEADER_ROW].height = 45
-    for index, width in enumerate(widths, start=1):
-        sheet.column_dimensions[get_column_letter(index)].width = width
-    sheet.freeze_panes = f"C{HEADER_ROW + 1}"
+def _data_sheet(book: MemoryWorkbook, kind: str, title: str, hint: str, headers: Sequence[str],
+                widths: Sequence[int], rtl: bool, frozen_columns: int = 2) -> Worksheet:
+    """Return a data sheet of ``kind``: the title and hint rows, the header row, widths, frozen panes.
+
+    The panes freeze the rows above the data and ``frozen_columns`` columns.
+    """
+    sheet = _new_sheet(book, SHEET[kind], rtl)
+    last = len(headers) - 1
+    merge_cells(sheet, 0, 0, 0, last, title, book.style(TITLE))
+    merge_cells(sheet, 1, 0, 1, last, hint, book.style(WRAP))
+    sheet.set_row(1, 30)
+    header = book.style({**HEADER, **BORDER})
+    for column, text in enumerate(headers):
+        write_cell(sheet, TITLE_ROWS, column, text, header)
+    sheet.set_row(TITLE_ROWS, 45)
+    for column, width in enumerate(widths):
+        sheet.set_column(column, column, width)
+    sheet.freeze_panes(HEADER_ROW, frozen_columns)
     return sheet
 
 
-def _style_row(sheet: Worksheet, row: int, inputs: Sequence[int], count: int) -> None:
-    for column in range(1, count + 1):
-        cell = sheet.cell(row, column)
-        cell.border = BORDER
-        cell.alignment = WRAP
-        if column in inputs:
-            cell.fill, cell.protection = INPUT_FILL, UNLOCKED
+def _write_row(book: MemoryWorkbook, sheet: Worksheet, row: int, values: Sequence[object], inputs: Sequence[int],
+               number_formats: dict[int, str] | None = None) -> None:
+    """Write a bordered, wrapped data row; ``inputs`` are its fill-in columns.
+
+    ``number_formats`` maps a column to its number format. Rows and columns count from 0.
+    """
+    for column, value in enumerate(values):
+        style = {**BORDER, **WRAP, **(INPUT if column in inputs else {})}
+        if number_formats and column in number_formats:
+            style["num_format"] = number_formats[column]
+        write_cell(sheet, row, column, value, book.style(style))
 
 
-def _validation(sheet: Worksheet, phrases: Phrases, kind: str, cells: str, prompt: str, error: str,
-                low: str | None = None, high: str | None = None, source: str | None = None) -> None:
+def _validation(sheet: Worksheet, phrases: Phrases, kind: str, column: int, rows: tuple[int, int],
+                prompt: str, error: str, low: int | None = None, high: int | None = None,
+                source: str | None = None) -> None:
+    """Validate column ``column`` (from 0) over ``rows`` (first and last, from 0): a list or a number."""
     if kind == "list":
-        rule = DataValidation(type="list", formula1=source, allow_blank=True)
-        rule.promptTitle, rule.errorTitle = phrases("forms.list_title"), phrases("forms.list_title")
+        title = phrases("forms.list_title")
+        rule = {"validate": "list", "source": source}
     else:
-        operator = "between" if high is not None else "greaterThanOrEqual"
-        rule = DataValidation(type="decimal", operator=operator, formula1=low, formula2=high, allow_blank=True)
-        rule.promptTitle, rule.errorTitle = phrases("forms.number_title"), phrases("forms.number_title")
+        title = phrases("forms.number_title")
+        rule = ({"validate": "decimal", "criteria": "between", "minimum": low, "maximum": high}
+                if high is not None else {"validate": "decimal", "criteria": ">=", "value": low})
     # A warning, not a stop: Excel stores Arabic-Indic digits (٧٥) and some pasted figures as
     # text, which a stop rule would refuse although the intake reads them (SPEC §3.3).
-    rule.errorStyle = "warning"
-    rule.prompt, rule.error = prompt, error
-    rule.showInputMessage = rule.showErrorMessage = True
-    rule.add(cells)
-    sheet.add_data_validation(rule)
+    rule |= {"error_type": "warning", "ignore_blank": True, "show_input": True, "show_error": True,
+             "input_title": title, "input_message": prompt, "error_title": title, "error_message": error}
+    add_validation(sheet, rows[0], column, rows[1], column, rule)
 
 
-def _cover(workbook: Workbook, plan: Plan, entity: Entity, period: Period, deadline: dt.date | None,
+def _cover(book: MemoryWorkbook, plan: Plan, entity: Entity, period: Period, deadline: dt.date | None,
            counts: tuple[int, int], phrases: Phrases, rtl: bool) -> None:
     t, lang = phrases, phrases.lang
-    sheet = _new_sheet(workbook, COVER_SHEET, rtl)
-    sheet.column_dimensions["A"].width = 30
-    sheet.column_dimensions["B"].width = 90
+    sheet = _new_sheet(book, COVER_SHEET, rtl)
+    sheet.set_column(0, 0, 30)
+    sheet.set_column(1, 1, 90)
     start, end = quarter_dates(period, plan.calendar)
-    rows: list[tuple[str, str, Font | None]] = [
-        (plan.organization.get(lang), "", TITLE_FONT),
-        (plan.title.get(lang), "", LABEL_FONT),
-        (t("forms.title"), "", TITLE_FONT),
+    rows: list[tuple[str, str, dict | None]] = [
+        (plan.organization.get(lang), "", TITLE),
+        (plan.title.get(lang), "", LABEL),
+        (t("forms.title"), "", TITLE),
         ("", "", None),
-        (t("forms.entity"), entity.name.get(lang), LABEL_FONT),
-        (t("forms.focal_point"), entity.focal_point or "—", LABEL_FONT),
-        (t("forms.email"), entity.email or "—", LABEL_FONT),
+        (t("forms.entity"), entity.name.get(lang), LABEL),
+        (t("forms.focal_point"), entity.focal_point or "—", LABEL),
+        (t("forms.email"), entity.email or "—", LABEL),
         (t("forms.period"), f"{period_label(period, plan.calendar, lang)} — "
-                            f"{t('forms.dates', start=start.isoformat(), end=end.isoformat())}", LABEL_FONT),
-        (t("forms.deadline"), deadline.isoformat() if deadline else t("forms.no_deadline"), LABEL_FONT),
-        (t("forms.counts"), t("forms.counts_value", indicators=counts[0], projects=counts[1]), LABEL_FONT),
+                            f"{t('forms.dates', start=start.isoformat(), end=end.isoformat())}", LABEL),
+        (t("forms.deadline"), deadline.isoformat() if deadline else t("forms.no_deadline"), LABEL),
+        (t("forms.counts"), t("forms.counts_value", indicators=counts[0], projects=counts[1]), LABEL),
         ("", "", None),
-        (t("forms.instructions"), "", TITLE_FONT),
+        (t("forms.instructions"), "", TITLE),
     ]
     rows += [(f"{n}.", t(f"forms.instruction_{n}"), None) for n in range(1, 8)]
-    rows += [("", "", None), (t("forms.metadata"), "", LABEL_FONT)]
-    for label, value, font in rows:
-        row = append_row(sheet, [label, value])
-        sheet.cell(row, 1).alignment = sheet.cell(row, 2).alignment = WRAP
-        if font is not None:
-            sheet.cell(row, 1).font = font
+    rows += [("", "", None), (t("forms.metadata"), "", LABEL)]
+    for row, (label, value, font) in enumerate(rows):
+        label_format = book.style({**WRAP, **(font or {})})
         if label and not value and font is not None:
-            sheet.merge_cells(start_row=row, start_column=1, end_row=row, end_column=2)
+            merge_cells(sheet, row, 0, row, 1, label, label_format)
+            continue
+        write_cell(sheet, row, 0, label, label_format)
+        write_cell(sheet, row, 1, value, book.style(WRAP))
     # The intake finds these rows by their key in column A (intake.data.check_form_metadata).
-    for key, value in zip(FORM_METADATA, (plan.id, str(period), entity.id)):
-        row = append_row(sheet, [f"{key} / {FORM_METADATA[key]}", value])
-        sheet.cell(row, 1).font = Font(color="7F7F7F")
-        sheet.cell(row, 2).font = Font(color="7F7F7F")
+    metadata = book.style(METADATA)
+    for row, (key, value) in enumerate(zip(FORM_METADATA, (plan.id, str(period), entity.id)), start=len(rows)):
+        write_cell(sheet, row, 0, f"{key} / {FORM_METADATA[key]}", metadata)
+        write_cell(sheet, row, 1, value, metadata)
 
 
-def _lists_sheet(workbook: Workbook, plan: Plan, entity_id: str, phrases: Phrases,
-                 rtl: bool) -> dict[str, str]:
-    """Add the hidden sheet of drop-down choices; return choice name → range formula."""
+def _choices(plan: Plan, entity_id: str, phrases: Phrases) -> dict[str, list[str]]:
+    """Return the drop-down choices of the challenges sheet: choice name → values."""
     lang = phrases.lang
-    choices = {
+    return {
         "sector": entity_sectors(plan, entity_id),
         "category": [label.get(lang) or key for key, label in plan.challenge_categories.items()],
         "severity": [phrases(f"severity.{key}") for key in SEVERITY_KEYS],
         "indicator": [i.id for i in entity_indicators(plan, entity_id)],
         "project": [p.id for p in entity_projects(plan, entity_id)],
     }
-    sheet = _new_sheet(workbook, phrases("forms.lists_sheet"), rtl)
-    sheet.sheet_state = "hidden"
-    ranges = {}
-    for column, (name, values) in enumerate(choices.items(), start=1):
-        letter = get_column_letter(column)
-        put(sheet, 1, column, name)
-        for row, value in enumerate(values, start=2):
-            put(sheet, row, column, value)
-        if values:
-            ranges[name] = f"{quote_sheetname(sheet.title)}!${letter}$2:${letter}${len(values) + 1}"
-    return ranges
 
 
-def _indicators(workbook: Workbook, plan: Plan, data: DataSet, entity: Entity, period: Period,
+def _list_ranges(title: str, choices: dict[str, list[str]]) -> dict[str, str]:
+    """Return choice name → the range of its values on the lists sheet ``title`` (names in row 1)."""
+    return {name: sheet_range(title, 1, column, len(values), column)
+            for column, (name, values) in enumerate(choices.items()) if values}
+
+
+def _lists_sheet(book: MemoryWorkbook, title: str, choices: dict[str, list[str]], rtl: bool) -> None:
+    """Add the hidden sheet of drop-down choices: a column per choice, its name on top."""
+    sheet = _new_sheet(book, title, rtl)
+    sheet.hide()
+    for column, (name, values) in enumerate(choices.items()):
+        for row, value in enumerate([name, *values]):
+            write_cell(sheet, row, column, value)
+
+
+def _indicators(book: MemoryWorkbook, plan: Plan, data: DataSet, entity: Entity, period: Period,
                 phrases: Phrases, title_values: dict, rtl: bool) -> None:
     t, lang, kind = phrases, phrases.lang, "indicators"
     headers = [_column(kind, "indicator_id"), _bilingual(t, "forms.name"), _bilingual(t, "forms.unit"),
                _bilingual(t, "forms.direction"), _bilingual(t, "forms.measure"), _bilingual(t, "forms.target"),
                _bilingual(t, "forms.last_value"), _bilingual(t, "forms.last_period"),
                _column(kind, "value"), _column(kind, "note"), _column(kind, "source")]
-    inputs = (9, 10, 11)
-    sheet = _data_sheet(workbook, kind, t("forms.indicators_title", **title_values), t("forms.indicators_hint"),
+    inputs = (8, 9, 10)  # I, J, K: value, note, source
+    sheet = _data_sheet(book, kind, t("forms.indicators_title", **title_values), t("forms.indicators_hint"),
                         headers, (12, 48, 12, 16, 22, 16, 16, 14, 16, 30, 24), rtl)
     indicators = entity_indicators(plan, entity.id)
-    for row, indicator in enumerate(indicators, start=HEADER_ROW + 1):
+    for row, indicator in enumerate(indicators, start=HEADER_ROW):
         target = target_for(indicator, period)
         last = last_value(data, indicator.id, period)
-        append_row(sheet, [indicator.id, indicator.name.get(lang), indicator.unit.get(lang).strip(),
-                      t(f"forms.{indicator.direction}"), t(f"forms.{indicator.measure}"), target,
-                      last[1] if last else None, str(last[0]) if last else None, None, None, None])
-        _style_row(sheet, row, inputs, len(headers))
-        sheet.cell(row, 6).number_format = _number_format(target, indicator.decimals)
-        sheet.cell(row, 7).number_format = _number_format(last[1] if last else None, indicator.decimals)
+        _write_row(book, sheet, row,
+                   [indicator.id, indicator.name.get(lang), indicator.unit.get(lang).strip(),
+                    t(f"forms.{indicator.direction}"), t(f"forms.{indicator.measure}"), target,
+                    last[1] if last else None, str(last[0]) if last else None, None, None, None],
+                   inputs, {5: _number_format(target, indicator.decimals),
+                            6: _number_format(last[1] if last else None, indicator.decimals)})
     if indicators:
-        first, last_row = HEADER_ROW + 1, HEADER_ROW + len(indicators)
-        _validation(sheet, t, "decimal", f"I{first}:I{last_row}", t("forms.number_prompt"),
-                    t("forms.number_error"), *NUMBER_BOUNDS)
+        _validation(sheet, t, "decimal", 8, (HEADER_ROW, HEADER_ROW + len(indicators) - 1),
+                    t("forms.number_prompt"), t("forms.number_error"), *NUMBER_BOUNDS)
 
 
-def _projects(workbook: Workbook, plan: Plan, data: DataSet, entity: Entity, period: Period,
+def _projects(book: MemoryWorkbook, plan: Plan, data: DataSet, entity: Entity, period: Period,
               phrases: Phrases, title_values: dict, rtl: bool) -> None:
     t, lang, kind = phrases, phrases.lang, "projects"
     budget = _bilingual(t, "forms.budget") + (f" ({plan.currency})" if plan.currency else "")
     headers = [_column(kind, "project_id"), _bilingual(t, "forms.name"), budget, _bilingual(t, "forms.planned"),
                _bilingual(t, "forms.last_progress"), _bilingual(t, "forms.last_spent"),
                _column(kind, "progress"), _column(kind, "spent"), _column(kind, "note")]
-    inputs = (7, 8, 9)
-    sheet = _data_sheet(workbook, kind, t("forms.projects_title", **title_values), t("forms.projects_hint"),
+    inputs = (6, 7, 8)  # G, H, I: progress, spent, note
+    sheet = _data_sheet(book, kind, t("forms.projects_title", **title_values), t("forms.projects_hint"),
                         headers, (12, 48, 18, 16, 16, 18, 16, 18, 30), rtl)
     projects = entity_projects(plan, entity.id)
-    for row, project in enumerate(projects, start=HEADER_ROW + 1):
+    for row, project in enumerate(projects, start=HEADER_ROW):
         last = last_progress(data, project.id, period)
         planned = planned_progress(project, period)
-        append_row(sheet, [project.id, project.name.get(lang), project.budget, planned,
-                      last[1].progress if last else None, last[1].spent if last else None, None, None, None])
-        _style_row(sheet, row, inputs, len(headers))
-        for column, value in ((3, project.budget), (4, planned), (6, last[1].spent if last else None)):
-            sheet.cell(row, column).number_format = _number_format(value)
-        sheet.cell(row, 5).number_format = _number_format(last[1].progress if last else None)
+        progress, spent = (last[1].progress, last[1].spent) if last else (None, None)
+        _write_row(book, sheet, row, [project.id, project.name.get(lang), project.budget, planned, progress, spent,
+                                      None, None, None],
+                   inputs, {2: _number_format(project.budget), 3: _number_format(planned),
+                            4: _number_format(progress), 5: _number_format(spent)})
     if projects:
-        first, last_row = HEADER_ROW + 1, HEADER_ROW + len(projects)
-        _validation(sheet, t, "decimal", f"G{first}:G{last_row}", t("forms.progress_prompt"),
-                    t("forms.progress_error"), "0", "100")
-        _validation(sheet, t, "decimal", f"H{first}:H{last_row}", t("forms.spent_prompt"),
-                    t("forms.number_error"), "0")
+        rows = (HEADER_ROW, HEADER_ROW + len(projects) - 1)
+        _validation(sheet, t, "decimal", 6, rows, t("forms.progress_prompt"), t("forms.progress_error"), 0, 100)
+        _validation(sheet, t, "decimal", 7, rows, t("forms.spent_prompt"), t("forms.number_error"), 0)
 
 
-def _challenges(workbook: Workbook, plan: Plan, entity: Entity, phrases: Phrases, title_values: dict,
+def _challenges(book: MemoryWorkbook, plan: Plan, entity: Entity, phrases: Phrases, title_values: dict,
                 ranges: dict[str, str], rtl: bool) -> None:
     t, lang, kind = phrases, phrases.lang, "challenges"
     columns = ("sector_id", "description", "indicator_id", "project_id", "category", "cause", "remedy",
                "severity", "support_needed")
     sectors = "، ".join(f"{s} = {plan.sector_by_id[s].name.get(lang)}" for s in entity_sectors(plan, entity.id))
-    sheet = _data_sheet(workbook, kind, t("forms.challenges_title", **title_values),
+    sheet = _data_sheet(book, kind, t("forms.challenges_title", **title_values),
                         t("forms.challenges_hint", sectors=sectors), [_column(kind, c) for c in columns],
-                        (16, 44, 14, 14, 18, 36, 36, 14, 30), rtl)
-    sheet.freeze_panes = f"A{HEADER_ROW + 1}"
-    first, last = HEADER_ROW + 1, HEADER_ROW + CHALLENGE_ROWS
-    for row in range(first, last + 1):
-        _style_row(sheet, row, range(1, len(columns) + 1), len(columns))
-    for name, column in (("sector", "A"), ("indicator", "C"), ("project", "D"), ("category", "E"),
-                         ("severity", "H")):
+                        (16, 44, 14, 14, 18, 36, 36, 14, 30), rtl, frozen_columns=0)
+    rows = (HEADER_ROW, HEADER_ROW + CHALLENGE_ROWS - 1)
+    for row in range(rows[0], rows[1] + 1):
+        _write_row(book, sheet, row, [None] * len(columns), range(len(columns)))
+    for name, column in (("sector", 0), ("indicator", 2), ("project", 3), ("category", 4), ("severity", 7)):
         if name in ranges:
-            _validation(sheet, t, "list", f"{column}{first}:{column}{last}", t("forms.list_title"),
-                        t("forms.list_error"), source=ranges[name])
+            _validation(sheet, t, "list", column, rows, t("forms.list_title"), t("forms.list_error"),
+                        source=ranges[name])
 
 
 def form_workbook(plan: Plan, data: DataSet, entity: Entity, period: Period, deadline: dt.date | None,
@@ -347,22 +343,19 @@ def form_workbook(plan: Plan, data: DataSet, entity: Entity, period: Period, dea
     prints «set by the executive office».
     """
     rtl = phrases.lang == "ar"
-    workbook = Workbook()
-    workbook.remove(workbook.active)
     label = period_label(period, plan.calendar, phrases.lang)
-    fixed_properties(workbook, f"{phrases('forms.title')} — {entity.name.get(phrases.lang)} — {label}",
-                     dt.datetime(*source_date_time()))
+    book = MemoryWorkbook(f"{phrases('forms.title')} — {entity.name.get(phrases.lang)} — {label}",
+                          dt.datetime(*source_date_time()))
     counts = (len(entity_indicators(plan, entity.id)), len(entity_projects(plan, entity.id)))
-    _cover(workbook, plan, entity, period, deadline, counts, phrases, rtl)
+    _cover(book, plan, entity, period, deadline, counts, phrases, rtl)
     title_values = {"entity": entity.name.get(phrases.lang), "period": label}
-    _indicators(workbook, plan, data, entity, period, phrases, title_values, rtl)
-    _projects(workbook, plan, data, entity, period, phrases, title_values, rtl)
-    ranges = _lists_sheet(workbook, plan, entity.id, phrases, rtl)
-    _challenges(workbook, plan, entity, phrases, title_values, ranges, rtl)
+    _indicators(book, plan, data, entity, period, phrases, title_values, rtl)
+    _projects(book, plan, data, entity, period, phrases, title_values, rtl)
+    choices, lists_title = _choices(plan, entity.id, phrases), phrases("forms.lists_sheet")
+    _challenges(book, plan, entity, phrases, title_values, _list_ranges(lists_title, choices), rtl)
     # The hidden lists sheet goes last so the challenges sheet keeps its place among the visible ones.
-    workbook.move_sheet(phrases("forms.lists_sheet"), offset=len(workbook.sheetnames))
-    workbook.active = 0
-    return workbook_bytes(workbook)
+    _lists_sheet(book, lists_title, choices, rtl)
+    return book.to_bytes()
 
 
 def write_forms(plan_dir: Path, period: Period, entities: Sequence[str], out_root: Path,

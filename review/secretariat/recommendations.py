@@ -19,20 +19,18 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
-from openpyxl import Workbook
-from openpyxl.styles import Font, PatternFill
-
 from review.model import status as st
 from review.archive.revisions import period_folder, replace_file
 from review.pipeline.build import check_period, load, resolve_issue_date
-from review.errors import display_path
+from review.errors import Location, display_path
 from review.language.formats import localize_digits
-from review.intake.data import DataSet
+from review.model.data import DataSet
 from review.model.periods import Period, period_label, period_short_label, quarter_dates
 from review.language.phrases import Phrases, load_phrases
 from review.model.plan import Plan
 from review.recommend.register import CLOSED, DONE, DROPPED, IN_PROGRESS, NOT_STARTED, Recommendation, build_register
-from review.secretariat.workbook import add_sheet, fixed_properties, workbook_bytes
+from review.office.xlsx import MemoryWorkbook
+from review.secretariat.workbook import add_sheet
 
 FILE_NAME = "recommendations.xlsx"
 #: Fill of each recommendation status, in the status colours of the packs.
@@ -55,7 +53,7 @@ def register_as_of(data: DataSet, period: Period) -> list[Recommendation]:
     return items
 
 
-def _source(origin_file: Path, where: str, plan_dir: Path) -> str:
+def _source(origin_file: Path, where: Location, plan_dir: Path) -> str:
     # Relative to the plan folder, so the workbook's bytes do not depend on where it was run from.
     try:
         name = Path(os.path.relpath(Path(origin_file).resolve(), Path(plan_dir).resolve())).as_posix()
@@ -126,32 +124,27 @@ def register_workbook(plan: Plan, data: DataSet, items: list[Recommendation], pe
     def name(value, ident: str) -> str:
         return value.name.get(lang) if value is not None else (ident or "—")
 
-    workbook = Workbook()
-    workbook.remove(workbook.active)
     label = localize_digits(period_label(period, plan.calendar, lang), digits)
-    fixed_properties(workbook, t("register.title", period=label), issue_time)
+    book = MemoryWorkbook(t("register.title", period=label), issue_time)
     headers = [t(f"register.{key}") for key in
                ("id", "text", "sector", "owner", "adopted", "due", "status", "overdue", "last_update", "note")]
     rows = [(i.id, i.text, name(plan.sector_by_id.get(i.sector_id), i.sector_id),
              name(plan.entity_by_id.get(i.owner_entity), i.owner_entity), short(i.adopted), short(i.due_period),
              t(f"recommendation_status.{i.status}"), t("register.overdue_yes") if i.overdue else "",
              short(last_update(i)), i.note) for i in items]
-    sheet = add_sheet(workbook, t("register.sheet"), headers, rows, rtl, 7, [STATUS_FILLS[i.status] for i in items],
-                      widths=(14, 60, 18, 30, 14, 14, 16, 16, 14, 50))
-    for number, item in enumerate(items, start=2):
-        if item.overdue:
-            cell = sheet.cell(number, 8)
-            cell.fill = PatternFill("solid", fgColor=st.colour(st.OFF_TRACK))
-            cell.font = Font(color="FFFFFF", bold=True)
+    # The status cell takes the status colour; an overdue mark, the off-track red.
+    marks = {(n, 6): STATUS_FILLS[i.status] for n, i in enumerate(items)}
+    marks |= {(n, 7): st.OFF_TRACK for n, i in enumerate(items) if i.overdue}
+    add_sheet(book, t("register.sheet"), headers, rows, rtl, marks, widths=(14, 60, 18, 30, 14, 14, 16, 16, 14, 50))
 
     changes = history_rows(data, items, period, plan_dir)
     status_text = {key: t(f"recommendation_status.{key}") for key in STATUS_FILLS} | {"adopted": t("register.adopted_event")}
     fills = {**STATUS_FILLS, "adopted": st.COMPLETED}
-    add_sheet(workbook, t("register.history_sheet"),
+    add_sheet(book, t("register.history_sheet"),
               [t(f"register.{key}") for key in ("id", "period", "status", "change_note", "source")],
               [(ident, short(when), status_text[key], note, source) for ident, when, key, note, source in changes],
-              rtl, 3, [fills[key] for _, _, key, _, _ in changes], widths=(14, 14, 18, 60, 50))
-    return workbook_bytes(workbook)
+              rtl, {(n, 2): fills[key] for n, (_, _, key, _, _) in enumerate(changes)}, widths=(14, 14, 18, 60, 50))
+    return book.to_bytes()
 
 
 def issue_time(plan: Plan, period: Period) -> dt.datetime:

@@ -12,18 +12,18 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from openpyxl import Workbook
-
 from review.archive.revisions import replace_file
 from review.errors import UsageError, display_path, format_problems
-from review.intake.data import PeriodData, read_period
+from review.intake.data import read_period
+from review.model.data import PeriodData
 from review.model.layout import DATA_DIR
 from review.model.periods import Period, check_year, period_label
 from review.language.phrases import Phrases, load_phrases
 from review.model.plan import Entity, Plan
 from review.intake.plan import load_plan
-from review.secretariat.workbook import add_sheet, fixed_properties, workbook_bytes
 from review.office.package import source_date_time
+from review.office.xlsx import MemoryWorkbook
+from review.secretariat.workbook import add_sheet
 
 NOTHING, PARTIAL, COMPLETE = "nothing", "partial", "complete"
 STATE_TEXT = {NOTHING: "sent nothing", PARTIAL: "partial", COMPLETE: "complete"}
@@ -120,20 +120,18 @@ def status_workbook(plan: Plan, period: Period, data: PeriodData, phrases: Phras
     """Return ``status.xlsx``: the status table as one right-to-left sheet (deterministic bytes)."""
     t, lang = phrases, phrases.lang
     rows = collect_submissions(plan, data)
-    workbook = Workbook()
-    workbook.remove(workbook.active)
     label = period_label(period, plan.calendar, lang)
-    fixed_properties(workbook, t("status_report.title", period=label), dt.datetime(*source_date_time()))
+    book = MemoryWorkbook(t("status_report.title", period=label), dt.datetime(*source_date_time()))
     headers = [t(f"status_report.{key}") for key in
                ("entity_id", "entity", "focal_point", "state", "indicators", "indicators_expected",
                 "projects", "projects_expected", "challenges", "files")]
-    add_sheet(workbook, t("status_report.sheet"), headers,
+    add_sheet(book, t("status_report.sheet"), headers,
               [(r.entity.id, r.entity.name.get(lang), r.entity.focal_point or "", t(f"status_report.{r.state}"),
                 r.indicators_received, r.indicators_expected, r.projects_received, r.projects_expected,
                 r.challenges, "، ".join(p.name for p in r.files) if lang == "ar" else ", ".join(p.name for p in r.files))
                for r in rows],
               rtl=lang == "ar", widths=(12, 40, 28, 16, 14, 14, 14, 14, 14, 40))
-    return workbook_bytes(workbook)
+    return book.to_bytes()
 
 
 def submission_report(plan_dir: Path, period: Period, xlsx_path: Path | None = None) -> str:
