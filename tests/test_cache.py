@@ -214,3 +214,17 @@ def test_the_chart_service_starts_before_the_up_to_date_check_only_where_process
     assert build(options).name == "r1" and len(started) == 1
     assert build(options).name == "r1"  # up to date
     assert len(started) == (2 if forks else 1)
+
+
+def test_the_chart_cache_keeps_plain_and_fast_charts_apart(monkeypatch):
+    """Both paths draw the same pixels but encode them otherwise: a cached PNG of one is not the other's."""
+    from review.pipeline import workers
+    spec = chart("a.png", [("على المسار", 2, "on_track")])
+    monkeypatch.delenv("REVIEW_PLAIN_CHARTS", raising=False)
+    workers._code_fingerprint.cache_clear()
+    fast = workers.chart_key(spec)
+    monkeypatch.setenv("REVIEW_PLAIN_CHARTS", "1")
+    workers._code_fingerprint.cache_clear()
+    plain = workers.chart_key(spec)
+    workers._code_fingerprint.cache_clear()
+    assert fast != plain

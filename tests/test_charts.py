@@ -233,7 +233,7 @@ def test_the_fallback_font_is_matplotlibs_own_dejavu_sans_even_with_a_system_cop
     font_manager.fontManager._findfont_cached.cache_clear()
     try:
         assert font_manager.findfont(font_manager.FontProperties(family=["DejaVu Sans"])) == system
-        assert [str(p) for p in charts._font_paths()] == [charts.font_path(), bundled]
+        assert [str(p) for p in charts._FAST.font_paths()] == [charts.font_path(), bundled]
     finally:
         monkeypatch.undo()
         font_manager.fontManager._findfont_cached.cache_clear()
@@ -310,9 +310,9 @@ def test_shaping_is_left_to_matplotlib():
 
 def forget_shaping(monkeypatch) -> None:
     """Start this process's text shaping afresh, as a new process would."""
-    for name in ("_KNOWN", "_LEARNT", "_FONTS"):
-        monkeypatch.setattr(charts, name, {})
-    for cached in (charts._line_metrics, charts._text_metrics, charts._shaped):
+    for name in ("known", "learnt", "fonts"):
+        monkeypatch.setattr(charts._FAST, name, {})
+    for cached in (charts._FAST.line_metrics, charts._FAST.text_metrics, charts._FAST.shaped):
         cached.cache_clear()
 
 

@@ -2,7 +2,8 @@
 
 This module is light on purpose (no matplotlib): a build whose charts all come from the cache,
 and the chart service unpickling its requests, import only this. The drawing lives in
-:mod:`review.charts.figures`, the only code that imports matplotlib.
+:mod:`review.charts.figures`, with its fast path (every use of matplotlib's private API) in
+:mod:`review.charts._fast_agg`: the only two modules that import matplotlib.
 """
 
 from __future__ import annotations

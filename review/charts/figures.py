@@ -16,49 +16,58 @@ time runs right to left.
 
 Only the object-oriented API is used (``Figure`` + ``FigureCanvasAgg``, never ``pyplot``), so
 charts can be drawn in worker processes; the only process-wide state is the font registration
-and caches of measured words and shaped lines.
+and the drawing path's caches.
 
 Layout is explicit, not matplotlib's constrained layout: every text's size is known before drawing
-(widths from the measured words, heights from the fixed line spacing), so each chart's margins
-are computed once and the figure is drawn once. :class:`_Renderer` draws our text exactly as Agg
-does, answering measurements from the caches; :func:`_encode_png` writes the PNG.
+(widths measured, heights from the fixed line spacing), so each chart's margins are computed once
+and the figure is drawn once.
+
+Two drawing paths measure the text, make the canvas and encode the PNG. The default, fast one
+(:class:`review.charts._fast_agg.FastAgg`, the only code using matplotlib's private API) gives the
+bytes the chart cache and golden builds know. The plain one, :class:`_StockAgg`, uses stock
+matplotlib only; it is used when ``REVIEW_PLAIN_CHARTS=1`` (:data:`PLAIN_ENV`) or when this
+matplotlib lacks an API the fast path needs (then a ``FastPathUnavailable`` warning says which).
+Each path gives the same bytes for the same input. The two measure text alike and, with
+matplotlib 3.11, draw the same pixels (only their PNG encoders differ);
+``tests/charts/test_paths.py`` holds them to a small pixel-difference bound.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import functools
+import io
 import math
 import os
-import struct
-import sys
-import threading
-import zlib
 from collections.abc import Callable, Sequence
 
 import fontpkg
 import matplotlib
 import numpy as np
 from matplotlib import font_manager, ft2font
-from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg, get_hinting_flag
+from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.legend_handler import HandlerTuple
 from matplotlib.patches import Patch, Rectangle
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
+from review.charts._fast_agg import FastAgg
 from review.model.status import AT_RISK, NO_DATA, OFF_TRACK, ON_TRACK, TEXT_COLOURS, colour
 
 __all__ = [
     "DEFAULT_WIDTH_CM",
     "DPI",
     "FONT_PACKAGE",
+    "PLAIN_ENV",
     "font_path",
     "project_progress",
     "score_bars",
     "score_trend",
     "status_distribution",
     "status_heatmap",
+    "take_learnt",
     "target_vs_actual",
+    "use_shaping",
     "warm_up",
 ]
 
@@ -70,6 +79,8 @@ DEFAULT_WIDTH_CM = 16.5
 MAX_HEIGHT_CM = 23.0
 #: The fontpkg family used for all chart text (pip package ``fontpkg-noto-sans-arabic``).
 FONT_PACKAGE = "noto-sans-arabic"
+#: Environment variable: set to 1, charts are drawn by stock matplotlib only (the plain path).
+PLAIN_ENV = "REVIEW_PLAIN_CHARTS"
 
 # A private family name for the bundled file. "Noto Sans Arabic" can also name a system copy
 # (Debian's fonts-noto-core has one without Latin letters, '%' or brackets) that findfont may
@@ -184,195 +195,77 @@ def _bidi(text: str, rtl: bool) -> str:
                      for line in text.split("\n"))
 
 
-# --- shaping kept between processes --------------------------------------------------------------
-# Shaping text (libraqm) is the dear part of drawing it, and a rebuild draws the same words and
-# labels as the build before it, in a fresh process. So measurements and glyph runs are also kept
-# as plain data, which a process can hand to later ones (``review.rendering`` keeps them in the
-# build cache): given the same text, size, fonts and code they are the same numbers.
+# --- drawing paths -----------------------------------------------------------------------------
 
-#: Shaping results handed in by :func:`use_shaping`, by key.
-_KNOWN: dict = {}
-#: Shaping results this process computed that :data:`_KNOWN` lacked (see :func:`take_learnt`).
-_LEARNT: dict = {}
-#: The font objects of each thread by file, for glyph runs taken from :data:`_KNOWN`.
-_FONTS: dict = {}
+
+class _StockAgg:
+    """The plain drawing path: stock ``FigureCanvasAgg``, stock text measurement and drawing, and
+    the canvas' own PNG (Pillow) without its clock or version metadata."""
+
+    def __init__(self):
+        self.line_metrics = functools.lru_cache(maxsize=8192)(self._line_metrics)
+        # A text shaped whole is measured as a line is: stock matplotlib knows no words.
+        self.text_metrics = self.line_metrics
+        self._renderer: RendererAgg | None = None
+
+    def _line_metrics(self, line: str, size: float) -> tuple[float, float, float]:
+        """(width, height, descent) in pixels of one line, as ``RendererAgg`` measures it."""
+        if self._renderer is None:
+            self._renderer = RendererAgg(8, 8, DPI)
+        return self._renderer.get_text_width_height_descent(line, _font(size), ismath=False)
+
+    def words_width(self, words: Sequence[str], size: float) -> float:
+        """Return the width in pixels of ``words`` joined by spaces, measured as one line."""
+        return self.line_metrics(" ".join(words), size)[0] if words else 0.0
+
+    def new_canvas(self, fig: Figure) -> FigureCanvasAgg:
+        """Return the canvas ``fig`` is drawn on: a stock ``FigureCanvasAgg``."""
+        return FigureCanvasAgg(fig)
+
+    def png(self, fig: Figure) -> bytes:
+        """Return ``fig`` drawn and encoded as a PNG with no clock or version metadata."""
+        out = io.BytesIO()
+        fig.canvas.print_png(out, metadata={"Software": None})
+        return out.getvalue()
+
+
+_FAST = FastAgg(_font, DPI)
+_STOCK = _StockAgg()
+
+
+def _agg() -> FastAgg | _StockAgg:
+    """The drawing path for charts now: the fast one, unless :data:`PLAIN_ENV` is 1 or this
+    matplotlib lacks what it needs (it then warns, once)."""
+    if os.environ.get(PLAIN_ENV) == "1" or not _FAST.usable():
+        return _STOCK
+    return _FAST
 
 
 def use_shaping(entries: dict) -> None:
     """Use ``entries`` (from :func:`take_learnt` in this or another process) instead of shaping
-    their texts again. Entries computed with other fonts or code must not be passed."""
-    _KNOWN.update(entries)
+    their texts again. Entries computed with other fonts or code must not be passed.
+
+    Shaping (libraqm) is the dear part of drawing text, and a rebuild draws the same words as the
+    build before it, in a fresh process; ``review.pipeline.workers`` keeps these in the build
+    cache. The plain path shapes afresh and ignores them.
+    """
+    _FAST.use_shaping(entries)
 
 
 def take_learnt() -> dict:
-    """Return the shaping results computed here since the last call, for :func:`use_shaping`."""
-    learnt = dict(_LEARNT)
-    _LEARNT.clear()
-    return learnt
+    """Return the shaping results the fast path computed here since the last call (for
+    :func:`use_shaping`); empty when charts are drawn by the plain path."""
+    return _FAST.take_learnt()
 
 
-@functools.lru_cache(maxsize=8192)
 def _text_metrics(text: str, size: float) -> tuple[float, float, float]:
-    """(width, height, descent) in pixels at :data:`DPI` of ``text`` shaped in our font."""
-    if not text:
-        return 0.0, 0.0, 0.0
-    key = ("metrics", text, size)
-    if (known := _KNOWN.get(key)) is not None:
-        return known
-    metrics = RendererAgg.get_text_width_height_descent(_measuring_renderer(), text, _font(size),
-                                                        ismath=False)
-    _LEARNT[key] = metrics
-    return metrics
-
-
-@functools.lru_cache(maxsize=8192)
-def _line_metrics(line: str, size: float) -> tuple[float, float, float]:
-    """(width, height, descent) in pixels of one line, as the renderer measures it.
-
-    Shaping is the dear part of text (libraqm), so a line is measured from its words, which recur
-    from chart to chart: Arabic letters never join across a space and widths are advances, so
-    the line is as wide as its words and spaces, as high as its highest ascent and deepest descent.
-    A space or a leading RLM has no width, and no ink, but puts the baseline inside the box.
-    """
-    words = line.removeprefix(_RLM).split(" ")
-    if len(words) == 1 and len(words[0]) == len(line):
-        return _text_metrics(line, size)
-    parts = [_text_metrics(word, size) for word in words]
-    width = sum(w for w, _, _ in parts) + _text_metrics("\u00a0", size)[0] * (len(words) - 1)
-    ascent = max(0.0, *(h - d for _, h, d in parts))
-    descent = max(0.0, *(d for _, _, d in parts))
-    return width, ascent + descent, descent
+    """(width, height, descent) in pixels at :data:`DPI` of ``text`` shaped whole in our font."""
+    return _agg().text_metrics(text, size)
 
 
 def _text_width(text: str, size: float) -> float:
-    """Width in pixels at :data:`DPI` of one line of ``text`` in our font."""
-    return _line_metrics(text, size)[0]
-
-
-@functools.cache
-def _measuring_renderer() -> RendererAgg:
-    # Ours, for its _prepare_font: RendererAgg's looks the font files up again for every text.
-    return _Renderer(8, 8, DPI)
-
-
-@functools.cache
-def _height_metrics(size: float) -> tuple[float, float, float]:
-    """(ascent, descent, line gap) in pixels of our font, as ``Text`` reads them from OS/2."""
-    font = ft2font.FT2Font(font_path())
-    os2 = font.get_sfnt_table("OS/2")
-    scale = size * DPI / 72 / font.get_sfnt_table("head")["unitsPerEm"]
-    return (os2["sTypoAscender"] * scale, -os2["sTypoDescender"] * scale,
-            os2["sTypoLineGap"] * scale)
-
-
-@functools.cache
-def _font_paths() -> tuple:
-    return tuple(font_manager.fontManager._find_fonts_by_props(_font(_TEXT_PT)))
-
-
-def _ft_font() -> ft2font.FT2Font:
-    """The FT2Font (with its fallback) that matplotlib draws our text with.
-
-    Not kept here: matplotlib's ``get_font`` gives each thread its own and drops them in a forked
-    child (FreeType faces share the parent's file offsets and must not be used across a fork).
-    """
-    return font_manager.get_font(_font_paths())
-
-
-class _Renderer(RendererAgg):
-    """An Agg renderer that knows our font: it measures our text through the process-wide caches
-    above and skips the font look-ups matplotlib repeats for every text and line."""
-
-    def _our_size(self, prop) -> float | None:
-        size = prop.get_size_in_points()
-        return size if self.dpi == DPI and prop == _font(size) else None
-
-    def get_text_width_height_descent(self, s, prop, ismath):
-        if not ismath and (size := self._our_size(prop)):
-            return _line_metrics(s, size)
-        return super().get_text_width_height_descent(s, prop, ismath)
-
-    def _get_font_height_metrics(self, prop):
-        # Asked by Text._get_layout (matplotlib ≥ 3.11); None falls back to its own look-up.
-        size = self._our_size(prop)
-        return _height_metrics(size) if size else (None, None, None)
-
-    def _prepare_font(self, font_prop):
-        if not (size := self._our_size(font_prop)):
-            return super()._prepare_font(font_prop)
-        font = _ft_font()
-        font.clear()
-        font.set_size(size, self.dpi)
-        return font
-
-    def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
-        # RendererAgg.draw_text for our unrotated text, with two savings that leave the pixels
-        # as they were: a line is shaped once per process (tick and value labels recur from
-        # chart to chart), and the per-glyph transform, the same for every glyph, is built once.
-        size = self._our_size(prop)
-        if (ismath or not size or angle or mtext is not None
-                and (mtext.get_fontfeatures() is not None or mtext.get_language() is not None)):
-            return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
-        flags = get_hinting_flag()
-        mode = ft2font.RenderMode.NORMAL if gc.get_antialiased() else ft2font.RenderMode.MONO
-        height = self.height
-        for font, glyph, dx, dy in _shaped(s, size, flags, threading.get_ident()):
-            font.set_size(size, self.dpi)
-            font._set_transform(_UNROTATED,
-                                [round(0x40 * (x + dx)), round(0x40 * (height - y + dy))])
-            bitmap = font._render_glyph(glyph, flags, mode)
-            buffer = bitmap.buffer
-            if mode is ft2font.RenderMode.MONO:
-                buffer *= 0xff
-            self._renderer.draw_text_image(buffer, bitmap.left,
-                                           int(height) - bitmap.top + buffer.shape[0], 0, gc)
-
-
-# FreeType's 16.16 transform matrix of an unrotated, unslanted glyph.
-_UNROTATED = np.array([[0x10000, 0], [0, 0x10000]])
-
-
-@functools.lru_cache(maxsize=4096)
-def _shaped(line: str, size: float, flags, thread: int) -> tuple:
-    """The glyphs of one line as Agg draws them: (font, glyph index, x, y) each, in pixels.
-
-    The fonts are the calling thread's (``thread`` is part of the key); a forked child starts
-    with none (see :func:`_ft_font`).
-    """
-    key = ("glyphs", line, size, str(flags))
-    fonts = _FONTS.setdefault(thread, {})
-    primary = _ft_font()
-    fonts.setdefault(primary.fname, primary)
-    if (known := _KNOWN.get(key)) is not None and all(file in fonts for file, *_ in known):
-        return tuple((fonts[file], glyph, x, y) for file, glyph, x, y in known)
-    font = _ft_font()
-    font.clear()
-    font.set_size(size, DPI)
-    glyphs = tuple((item.ft_object, item.glyph_index, item.x, item.y)
-                   for item in font._layout(line, flags=flags))
-    fonts.update((glyph[0].fname, glyph[0]) for glyph in glyphs)  # the fallback font's object too
-    # Interned: a pickle of many runs then holds each file name once.
-    _LEARNT[key] = tuple((sys.intern(glyph[0].fname), *glyph[1:]) for glyph in glyphs)
-    return glyphs
-
-
-def _forget_fonts() -> None:
-    _shaped.cache_clear()
-    _FONTS.clear()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_forget_fonts)
-
-
-class _Canvas(FigureCanvasAgg):
-    def get_renderer(self):
-        w, h = self.get_width_height(physical=True)
-        key = w, h, self.figure.dpi
-        if self._lastKey != key:
-            self.renderer = _Renderer(w, h, self.figure.dpi)
-            self._lastKey = key
-        return self.renderer
+    """Width in pixels at :data:`DPI` of one line of ``text`` in our font, as it will be drawn."""
+    return _agg().line_metrics(text, size)[0]
 
 
 class _Measure:
@@ -382,11 +275,8 @@ class _Measure:
         return _text_width(text, size)
 
     def words_width(self, words: Sequence[str], size: float) -> float:
-        """Width of ``words`` joined by spaces (exact: Arabic letters never join across one)."""
-        if not words:
-            return 0.0
-        space = _text_width("\u00a0", size)
-        return sum(_text_width(w, size) for w in words) + space * (len(words) - 1)
+        """Width of ``words`` joined by spaces."""
+        return _agg().words_width(words, size)
 
 
 def _wrap(text: str, measure: _Measure, size: float, max_px: float, max_lines: int) -> str:
@@ -468,7 +358,7 @@ def _figure(width_cm: float, height_cm: float) -> Figure:
     # Whole pixels, so the PNG is exactly round(width_cm / 2.54 × DPI) wide.
     size = [round(cm * _CM * DPI) / DPI for cm in (width_cm, height_cm)]
     fig = Figure(figsize=size, dpi=DPI, facecolor="white")
-    _Canvas(fig)
+    _agg().new_canvas(fig)
     return fig
 
 
@@ -488,33 +378,7 @@ def _plot_height(fig: Figure, top: float, bottom: float) -> float:
 
 def _png(fig: Figure) -> bytes:
     """Render ``fig`` to PNG bytes with no clock or version metadata (byte-identical reruns)."""
-    fig.canvas.draw()
-    return _encode_png(np.asarray(fig.canvas.buffer_rgba()))
-
-
-def _encode_png(rgba: np.ndarray) -> bytes:
-    """Encode 8-bit RGBA pixels as a PNG with its resolution (pHYs) and nothing else.
-
-    Written here rather than by Pillow, whose per-row adaptive filtering costs more than the rest
-    of the encoding: charts are mostly flat colour, which zlib packs well unfiltered (level 3 gives
-    files about the size of Pillow's default at a quarter of the time).
-    """
-    height, width, _ = rgba.shape
-    rows = np.zeros((height, width * 4 + 1), np.uint8)  # each row: filter type 0 (None), pixels
-    rows[:, 1:] = rgba.reshape(height, -1)
-    per_metre = round(DPI / 0.0254)
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return (struct.pack(">I", len(data)) + kind + data
-                + struct.pack(">I", zlib.crc32(kind + data)))
-
-    return b"".join([
-        b"\x89PNG\r\n\x1a\n",
-        chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
-        chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-        chunk(b"IDAT", zlib.compress(rows, 3)),
-        chunk(b"IEND", b""),
-    ])
+    return _agg().png(fig)
 
 
 def _title(fig: Figure, title: str, rtl: bool) -> float:

@@ -70,7 +70,8 @@ def make_parser() -> argparse.ArgumentParser:
         epilog="environment:\n"
                "  SOURCE_DATE_EPOCH  default issue date and zip timestamps (seconds since 1970, UTC)\n"
                "  REVIEW_WORKERS     worker processes for charts and packs (default: one per core;\n"
-               "                     1 builds in this process alone)\n\n"
+               "                     1 builds in this process alone)\n"
+               "  REVIEW_PLAIN_CHARTS=1  draw charts with stock matplotlib only (slower)\n\n"
                "OUT/.cache/ keeps parsed inputs, charts, packs and the shaping of chart text by\n"
                "content hash, so that a rebuild after one figure changed redoes only what shows it;\n"
                "deleting it only costs time.",
