@@ -42,6 +42,8 @@ def target_for(indicator: Indicator, period: Period) -> float | None:
     if indicator.measure == "cumulative":
         return annual * share
     start = interpolation_start(indicator, period.year)
+    # This year's target is the start's last fallback, and it exists here, so start is never None.
+    assert start is not None
     return start + (annual - start) * share
 
 

@@ -8,6 +8,7 @@ and the chart service unpickling its requests, import only this. The drawing liv
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 #: The chart kinds a spec may name: the public drawing functions of :mod:`review.charts.figures`.
@@ -32,7 +33,7 @@ class ChartSpec:
 def draw(spec: ChartSpec) -> bytes:
     """Return the PNG bytes of the chart ``spec`` describes (imports matplotlib on first use)."""
     from review.charts import figures
-    kinds = {"status_distribution": figures.status_distribution, "score_bars": figures.score_bars,
+    kinds: dict[str, Callable[..., bytes]] = {"status_distribution": figures.status_distribution, "score_bars": figures.score_bars,
              "score_trend": figures.score_trend, "target_vs_actual": figures.target_vs_actual,
              "project_progress": figures.project_progress, "status_heatmap": figures.status_heatmap}
     if spec.function not in kinds:

@@ -98,7 +98,7 @@ def encode_png(rgba: np.ndarray, dpi: float) -> bytes:
         b"\x89PNG\r\n\x1a\n",
         chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 6, 0, 0, 0)),
         chunk(b"pHYs", struct.pack(">IIB", per_metre, per_metre, 1)),
-        chunk(b"IDAT", zlib.compress(rows, 3)),
+        chunk(b"IDAT", zlib.compress(rows, 3)),  # type: ignore[arg-type]  # ndarray is a buffer; numpy's stubs omit it
         chunk(b"IEND", b""),
     ])
 
@@ -169,7 +169,9 @@ class FastAgg:
     def png(self, fig: Figure) -> bytes:
         """Return ``fig`` drawn and encoded as a PNG with no clock or version metadata."""
         fig.canvas.draw()
-        return encode_png(np.asarray(fig.canvas.buffer_rgba()), self.dpi)
+        canvas = fig.canvas
+        assert isinstance(canvas, FigureCanvasAgg)  # new_canvas made it
+        return encode_png(np.asarray(canvas.buffer_rgba()), self.dpi)
 
     def use_shaping(self, entries: dict) -> None:
         """Use ``entries`` (from :meth:`take_learnt` in this or another process) instead of shaping
@@ -222,8 +224,9 @@ class FastAgg:
     def _height_metrics(self, size: float) -> tuple[float, float, float]:
         """(ascent, descent, line gap) in pixels of our font, as ``Text`` reads them from OS/2."""
         font = ft2font.FT2Font(self.font_paths()[0])
-        os2 = font.get_sfnt_table("OS/2")
-        scale = size * self.dpi / 72 / font.get_sfnt_table("head")["unitsPerEm"]
+        os2, head = font.get_sfnt_table("OS/2"), font.get_sfnt_table("head")
+        assert os2 is not None and head is not None  # the font package's fonts have both tables
+        scale = size * self.dpi / 72 / head["unitsPerEm"]
         return (os2["sTypoAscender"] * scale, -os2["sTypoDescender"] * scale,
                 os2["sTypoLineGap"] * scale)
 
@@ -261,7 +264,7 @@ class FastAgg:
                        for item in font._layout(line, flags=flags))
         fonts.update((glyph[0].fname, glyph[0]) for glyph in glyphs)  # the fallback font's object too
         # Interned: a pickle of many runs then holds each file name once.
-        self.learnt[key] = tuple((sys.intern(glyph[0].fname), *glyph[1:]) for glyph in glyphs)
+        self.learnt[key] = tuple((sys.intern(os.fsdecode(glyph[0].fname)), *glyph[1:]) for glyph in glyphs)
         return glyphs
 
     def _forget_fonts(self) -> None:

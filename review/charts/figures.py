@@ -165,8 +165,9 @@ def _linespacing() -> float:
     Sans Arabic is 2.1 em (room for stacked Arabic marks); a float linespacing scales that.
     """
     font = ft2font.FT2Font(font_path())
-    os2 = font.get_sfnt_table("OS/2")
-    units = font.get_sfnt_table("head")["unitsPerEm"]
+    os2, head = font.get_sfnt_table("OS/2"), font.get_sfnt_table("head")
+    assert os2 is not None and head is not None  # the font package's fonts have both tables
+    units = head["unitsPerEm"]
     return _LINE_EM / ((os2["sTypoAscender"] - os2["sTypoDescender"]) / units)
 
 
@@ -225,7 +226,9 @@ class _StockAgg:
     def png(self, fig: Figure) -> bytes:
         """Return ``fig`` drawn and encoded as a PNG with no clock or version metadata."""
         out = io.BytesIO()
-        fig.canvas.print_png(out, metadata={"Software": None})
+        canvas = fig.canvas
+        assert isinstance(canvas, FigureCanvasAgg)  # new_canvas made it
+        canvas.print_png(out, metadata={"Software": None})
         return out.getvalue()
 
 
@@ -356,7 +359,7 @@ def _lines_px(lines: int, size: float) -> float:
 def _figure(width_cm: float, height_cm: float) -> Figure:
     height_cm = min(max(height_cm, 3.0), MAX_HEIGHT_CM)
     # Whole pixels, so the PNG is exactly round(width_cm / 2.54 × DPI) wide.
-    size = [round(cm * _CM * DPI) / DPI for cm in (width_cm, height_cm)]
+    size = (round(width_cm * _CM * DPI) / DPI, round(height_cm * _CM * DPI) / DPI)
     fig = Figure(figsize=size, dpi=DPI, facecolor="white")
     _agg().new_canvas(fig)
     return fig
@@ -591,7 +594,9 @@ def _legend(fig: Figure, handles: list, labels: list[str], rtl: bool, ncols: int
     for text in legend.get_texts():
         text.update({"parse_math": False, "linespacing": _linespacing(),
                      "multialignment": "right" if rtl else "left"})
-    return legend.get_window_extent(fig.canvas.get_renderer()).height + _GAP
+    canvas = fig.canvas
+    assert isinstance(canvas, FigureCanvasAgg)  # _figure made it
+    return legend.get_window_extent(canvas.get_renderer()).height + _GAP
 
 
 def _status_swatch(statuses: Sequence[str]) -> tuple:
@@ -630,7 +635,7 @@ def _draw_status_distribution(items, title, empty_message, count_format, width_c
     ys = np.arange(len(items))
     _bars(ax, zip(ys, counts, [_hex(i[2]) for i in items]), 0.62)
     for y, count, text in zip(ys, counts, texts):
-        _end_label(ax, count, y, text, rtl, size)
+        _end_label(ax, count, float(y), text, rtl, size)
     _setup_category_axis(ax, labels, size, rtl)
     ax.set_xlim((upper, 0) if rtl else (0, upper))
     ax.set_xticks([])
@@ -674,7 +679,7 @@ def _draw_score_bars(items, title, thresholds, no_data_label, empty_message, val
              if value is not None]
     _bars(ax, drawn, bar_height)
     for y, (_, value, _), (end, text) in zip(ys, items, ends):
-        _end_label(ax, end, y, text, rtl, size, _INK if value is not None else _MUTED)
+        _end_label(ax, end, float(y), text, rtl, size, _INK if value is not None else _MUTED)
     ticks = _set_value_axis(ax, upper, _percent_ticks(upper), value_format, rtl)
     _setup_category_axis(ax, labels, size, rtl)
     _threshold_lines(ax, thresholds, value_format, rtl)
@@ -742,7 +747,7 @@ def _draw_score_trend(periods, series, title, thresholds, empty_message, value_f
         for x, v in zip(xs, values[0]):
             if not np.isnan(v):
                 text = _bidi(value_format(v), rtl)
-                ax.text(x, v, text, transform=_offset(ax, 0, 6), clip_on=False, ha="center",
+                ax.text(float(x), v, text, transform=_offset(ax, 0, 6), clip_on=False, ha="center",
                         va="bottom", color=_INK, **_style(size))
                 above.append((v, _px(6) + _lines_px(_line_count(text), size)))
     ax.set_xlim((n - 0.5, -0.5) if rtl else (-0.5, n - 0.5))
@@ -767,12 +772,12 @@ def _draw_score_trend(periods, series, title, thresholds, empty_message, value_f
     if len(series) > 1:
         legend = _legend(fig, handles, [name for name, _ in series], rtl)
     bottom = legend + _px(_TICK_PT) + _lines_px(max(map(_line_count, period_texts)), size)
-    side = _px(_TICK_PT) + max(_text_width(line, _SMALL_PT)
-                               for text in tick_texts for line in text.split("\n"))
+    side_px = _px(_TICK_PT) + max(_text_width(line, _SMALL_PT)
+                                  for text in tick_texts for line in text.split("\n"))
     # Grow the top margin by whatever sticks out above the plot (a value near the top).
     height = _plot_height(fig, top, bottom)
     top += max([0.0] + [v / upper * height + extra - height for v, extra in above])
-    _place(ax, top=top, bottom=bottom, **{"right" if rtl else "left": side})
+    _place(ax, top=top, bottom=bottom, **{"right" if rtl else "left": side_px})
     return fig
 
 
@@ -865,8 +870,8 @@ def _paired_bars(items, pairs, title, legend_labels, axis_format, width_cm, rtl,
             bars.append((y + offset, end, _fit_text(text, _TINY_PT, 0.45 * plot_px), fill))
     upper = _fit_upper([(end or 0.0, text) for _, end, text, _ in bars], _TINY_PT, plot_px, 105.0)
     _bars(ax, [(y, end, fill) for y, end, _, fill in bars if end is not None], half)
-    for y, end, text, _ in bars:
-        _end_label(ax, end or 0.0, y, text, rtl, _TINY_PT, _INK if end is not None else _MUTED)
+    for bar_y, end, text, _ in bars:
+        _end_label(ax, end or 0.0, bar_y, text, rtl, _TINY_PT, _INK if end is not None else _MUTED)
     ticks = _set_value_axis(ax, upper, [t for t in _percent_ticks(upper) if t <= cap],
                             axis_format, rtl)
     ax.axvline(100, color=_MUTED, linewidth=0.8, zorder=3)

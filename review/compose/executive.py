@@ -15,7 +15,7 @@ from review.charts import ChartSpec
 from review.compose.context import PackContext, change_text, describe, start_document
 from review.compose.sections import (recommendation_cell, write_charts, write_completeness, write_methodology,
                                      write_proposals, write_sources)
-from review.office.word.writer import PackWriter
+from review.office.word.writer import CellValue, PackWriter
 
 EXECUTIVE = "executive"
 
@@ -75,14 +75,14 @@ def plan_messages(ctx: PackContext) -> list[str]:
     else:
         messages.append(ctx.t("executive.msg_overall", score=ctx.percent(roll.score),
                               status=ctx.status_label(roll.status), change=ctx.change_words(roll.trend)))
-    scored = [s for s in result.sectors if s.score is not None]
-    if scored:
-        weakest = min(scored, key=lambda s: s.score)
-        strongest = max(scored, key=lambda s: s.score)
-        messages.append(ctx.t("executive.msg_sectors", strongest=ctx.text(plan.sector_by_id[strongest.id].name),
-                              strongest_score=ctx.percent(strongest.score),
-                              weakest=ctx.text(plan.sector_by_id[weakest.id].name),
-                              weakest_score=ctx.percent(weakest.score)))
+    scores = {s.id: s.score for s in result.sectors if s.score is not None}
+    if scores:
+        weakest = min(scores, key=scores.__getitem__)
+        strongest = max(scores, key=scores.__getitem__)
+        messages.append(ctx.t("executive.msg_sectors", strongest=ctx.text(plan.sector_by_id[strongest].name),
+                              strongest_score=ctx.percent(scores[strongest]),
+                              weakest=ctx.text(plan.sector_by_id[weakest].name),
+                              weakest_score=ctx.percent(scores[weakest])))
     stalled = sum(1 for i in result.indicators if i.status == st.STALLED)
     delayed = sum(1 for p in result.projects if p.status == st.DELAYED)
     overdue = sum(1 for r in ctx.register if r.overdue)
@@ -111,7 +111,7 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
     writer.heading(t("pack.comparison"), 1)
     by_id = {spec.name: spec for spec in specs}
     number = write_charts(writer, ctx, [by_id[f"{EXECUTIVE}-sectors.png"]], pngs)
-    rows = []
+    rows: list[list[CellValue]] = []
     for roll in result.sectors:
         indicators = [i for i in result.indicators if i.sector == roll.id]
         rows.append([names[roll.id], ctx.percent(roll.score), ctx.status_cell(roll.status), ctx.percent(roll.coverage),

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from review.model import status as st
 from review.evaluate import PeriodResult
 from review.language.phrases import Phrases
-from review.model.plan import Plan
+from review.model.plan import Indicator, Plan
 from review.office.xlsx import MemoryWorkbook, add_table, write_cell
 
 HEADER = {"bold": True, "font_color": "#FFFFFF", "bg_color": "#1F3864", "pattern": 1,
@@ -55,6 +55,10 @@ def _sheet(book: MemoryWorkbook, formats: _Formats, title: str, headers: Sequenc
                      widths=widths or [DEFAULT_WIDTH] * len(headers), cell_format=cell_format)
 
 
+def _unit(indicator: Indicator, lang: str) -> str:
+    return indicator.unit.get(lang) if indicator.unit else ""
+
+
 def results_workbook(plan: Plan, result: PeriodResult, phrases: Phrases, period_label: str,
                      issue_time: dt.datetime) -> bytes:
     """Return ``results.xlsx``: summary, sectors, objectives, indicators, projects, entities."""
@@ -87,7 +91,7 @@ def results_workbook(plan: Plan, result: PeriodResult, phrases: Phrases, period_
     _sheet(book, formats, t("workbook.objectives"),
            [t("column.id"), t("column.objective"), t("column.sector"), t("column.score"),
             t("column.status"), t("column.coverage"), t("column.trend_pp")],
-           [(o.id, objective_names[o.id], names[o.sector], o.score, label(o.status), o.coverage, o.trend)
+           [(o.id, objective_names[o.id], names[o.sector or ""], o.score, label(o.status), o.coverage, o.trend)
             for o in result.objectives],
            rtl, 5, [o.status for o in result.objectives], (4, 6, 7), (14, 50, 24, 12, 16, 14, 14))
 
@@ -99,7 +103,7 @@ def results_workbook(plan: Plan, result: PeriodResult, phrases: Phrases, period_
             t("column.variance"), t("column.achievement"), t("column.score"), t("column.status"),
             t("column.trend_pp")],
            [(i.id, index[i.id][2].name.get(lang), names[i.sector], objective_names[i.objective],
-             entities[i.entity], index[i.id][2].unit.get(lang), i.target, i.actual,
+             entities[i.entity], _unit(index[i.id][2], lang), i.target, i.actual,
              None if i.target is None or i.actual is None else i.actual - i.target,
              i.achievement, i.score, label(i.status), i.trend) for i in result.indicators],
            rtl, 12, [i.status for i in result.indicators], (10, 11, 13),

@@ -10,7 +10,7 @@ from review.charts import ChartSpec
 from review.compose.context import PackContext
 from review.model import status as st
 from review.model.plan import Sector
-from review.office.word.writer import Cell, PackWriter
+from review.office.word.writer import Cell, CellValue, PackWriter
 from review.recommend.proposals import Proposal
 from review.recommend.register import Recommendation
 
@@ -52,9 +52,10 @@ def write_follow_up(writer: PackWriter, ctx: PackContext, items: list[Recommenda
     if not items:
         writer.paragraph(t(empty_key))
         return
-    rows = [[item.id, item.text, ctx.entity_name(item.owner_entity) if item.owner_entity else "—",
-             ctx.short_label(item.adopted), ctx.short_label(item.due_period) if item.due_period else "—",
-             recommendation_cell(ctx, item), item.note or "—"] for item in items]
+    rows: list[list[CellValue]] = [
+        [item.id, item.text, ctx.entity_name(item.owner_entity) if item.owner_entity else "—",
+         ctx.short_label(item.adopted), ctx.short_label(item.due_period) if item.due_period else "—",
+         recommendation_cell(ctx, item), item.note or "—"] for item in items]
     writer.table([t("column.id"), t("pack.recommendation"), t("pack.owner"), t("pack.adopted"), t("pack.due"),
                   t("column.status"), t("pack.note")], rows, (1.9, 5.1, 2.4, 1.6, 1.6, 1.9, 2.5), size_pt=8.5)
 
@@ -62,9 +63,10 @@ def write_follow_up(writer: PackWriter, ctx: PackContext, items: list[Recommenda
 def write_completeness(writer: PackWriter, ctx: PackContext, entities) -> None:
     """Write the completeness table for the given entity results."""
     t = ctx.t
-    rows = []
+    rows: list[list[CellValue]] = []
     for e in entities:
         entity = ctx.plan.entity_by_id[e.id]
+        cell: CellValue
         if e.completeness is None:
             cell = "—"
         else:

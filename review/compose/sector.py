@@ -15,7 +15,7 @@ from review.evaluate import IndicatorResult, ProjectResult
 from review.language.formats import format_points, indicator_decimals
 from review.model.plan import Sector
 from review.charts import ChartSpec
-from review.office.word.writer import Cell, PackWriter
+from review.office.word.writer import Cell, CellValue, PackWriter
 from review.compose.context import PackContext, change_text, describe, start_document, status_items
 from review.compose.sections import write_charts, write_completeness, write_follow_up, write_methodology, write_proposals, write_sources
 
@@ -47,11 +47,11 @@ def sector_charts(ctx: PackContext, sector: Sector) -> list[ChartSpec]:
     title = ctx.t("pack.chart_objectives")
     names = {o.id: ctx.text(o.name) for o in sector.objectives}
     objectives = [o for o in result.objectives if o.sector == sector.id]
-    items = [(names[o.id], o.score, o.status) for o in objectives]
-    specs.append(ChartSpec(f"{sector.id}-objectives.png", "score_bars", (items, title),
+    scores = [(names[o.id], o.score, o.status) for o in objectives]
+    specs.append(ChartSpec(f"{sector.id}-objectives.png", "score_bars", (scores, title),
                            {**common, "value_format": formats["percent"], "no_data_label": ctx.status_label(st.NO_DATA),
                             "thresholds": (ctx.plan.evaluation.on_track, ctx.plan.evaluation.at_risk)}, title,
-                           ctx.t("pack.chart_alt", title=title, details=describe(ctx, [(n, ctx.percent(s)) for n, s, _ in items]))))
+                           ctx.t("pack.chart_alt", title=title, details=describe(ctx, [(n, ctx.percent(s)) for n, s, _ in scores]))))
 
     title = ctx.t("pack.chart_trend")
     periods = [ctx.short_label(r.period) for r in ctx.history]
@@ -63,27 +63,28 @@ def sector_charts(ctx: PackContext, sector: Sector) -> list[ChartSpec]:
                            ctx.t("pack.chart_alt", title=title, details=describe(ctx, list(zip(periods, map(ctx.percent, values)))))))
 
     title = ctx.t("pack.chart_behind")
-    behind = sorted((i for i in indicators if i.achievement is not None), key=lambda i: i.achievement)[:BEHIND_COUNT]
+    achievements = {i.id: i.achievement for i in indicators if i.achievement is not None}
+    behind = sorted((i for i in indicators if i.id in achievements), key=lambda i: achievements[i.id])[:BEHIND_COUNT]
     index = ctx.plan.indicator_index
-    items = [(ctx.text(index[i.id][2].name), i.target, i.actual, i.status, ctx.text(index[i.id][2].unit))
-             for i in behind]
-    specs.append(ChartSpec(f"{sector.id}-behind.png", "target_vs_actual", (items, title),
+    comparisons = [(ctx.text(index[i.id][2].name), i.target, i.actual, i.status, ctx.text(index[i.id][2].unit))
+                   for i in behind]
+    specs.append(ChartSpec(f"{sector.id}-behind.png", "target_vs_actual", (comparisons, title),
                            {**common, "labels": (ctx.t("pack.target_label"), ctx.t("pack.actual_label")),
                             "value_format": formats["number"], "percent_format": formats["percent"],
                             "no_data_label": ctx.status_label(st.NO_DATA)}, title,
                            ctx.t("pack.chart_alt", title=title, details=describe(
-                               ctx, [(name, f"{ctx.number(tg, 1)} / {ctx.number(ac, 1)}") for name, tg, ac, _, _ in items]))))
+                               ctx, [(name, f"{ctx.number(tg, 1)} / {ctx.number(ac, 1)}") for name, tg, ac, _, _ in comparisons]))))
 
     if sector.projects:
         title = ctx.t("pack.chart_projects")
         projects = {p.id: p for p in sector.projects}
         rows = [p for p in result.projects if p.sector == sector.id]
-        items = [(ctx.text(projects[p.id].name), p.planned, p.actual, p.status) for p in rows]
-        specs.append(ChartSpec(f"{sector.id}-projects.png", "project_progress", (items, title),
+        progress = [(ctx.text(projects[p.id].name), p.planned, p.actual, p.status) for p in rows]
+        specs.append(ChartSpec(f"{sector.id}-projects.png", "project_progress", (progress, title),
                                {**common, "labels": (ctx.t("pack.planned_label"), ctx.t("pack.progress_label")),
                                 "value_format": formats["percent"], "no_data_label": ctx.status_label(st.NO_DATA)}, title,
                                ctx.t("pack.chart_alt", title=title, details=describe(
-                                   ctx, [(n, f"{ctx.percent(a)} / {ctx.percent(b)}") for n, a, b, _ in items]))))
+                                   ctx, [(n, f"{ctx.percent(a)} / {ctx.percent(b)}") for n, a, b, _ in progress]))))
     return specs
 
 
@@ -115,10 +116,10 @@ def key_messages(ctx: PackContext, sector: Sector) -> list[str]:
     behind = sorted((p for p in projects if p.status in (st.DELAYED, st.OFF_TRACK)),
                     key=lambda p: (p.status != st.DELAYED, p.achievement or 0))
     if behind:
-        worst = behind[0]
+        late = behind[0]
         third = ctx.t("pack.msg_projects_delayed", count=ctx.number(len(behind)), total=ctx.number(len(projects)),
-                      name=ctx.text(ctx.plan.project_index[worst.id][1].name),
-                      actual=ctx.percent(worst.actual), planned=ctx.percent(worst.planned))
+                      name=ctx.text(ctx.plan.project_index[late.id][1].name),
+                      actual=ctx.percent(late.actual), planned=ctx.percent(late.planned))
     else:
         incomplete = [ctx.entity_name(e.id) for e in sector_entities(ctx, sector)
                       if e.completeness is not None and e.completeness < 100]
@@ -144,7 +145,7 @@ def write_summary(writer: PackWriter, ctx: PackContext, sector: Sector) -> None:
     writer.heading(ctx.t("pack.summary"), 1)
     indicators = [i for i in result.indicators if i.sector == sector.id]
     projects = [p for p in result.projects if p.sector == sector.id]
-    rows = [
+    rows: list[tuple[str, CellValue]] = [
         (ctx.t("pack.sector_score"), ctx.percent(roll.score)),
         (ctx.t("pack.status"), ctx.status_cell(roll.status)),
         (ctx.t("pack.coverage"), ctx.percent(roll.coverage)),
@@ -204,7 +205,7 @@ def write_projects(writer: PackWriter, ctx: PackContext, sector: Sector) -> None
         writer.paragraph(t("pack.no_projects"))
         return
     results = {p.id: p for p in ctx.result.projects}
-    rows = []
+    rows: list[list[CellValue]] = []
     for project in sector.projects:
         r: ProjectResult = results[project.id]
         rows.append([ctx.text(project.name), ctx.entity_name(project.entity),

@@ -61,9 +61,9 @@ def _header_map(kind: str, cells: list[object]) -> dict[str, int]:
         if not text:
             continue
         for part in [text, *(p.strip() for p in text.split("/"))]:
-            column = names.get(part)
-            if column and column not in found:
-                found[column] = index
+            known = names.get(part)
+            if known and known not in found:
+                found[known] = index
                 break
     return found
 
@@ -358,7 +358,7 @@ def read_data(plan: Plan, plan_dir: Path, remember: Remember | None = None) -> D
             problems.append(Problem(folder, WHOLE_FILE, "", f"{exc} (the plan's calendar is {plan.calendar})"))
             continue
         listing = _folder_key(folder) if remember is not None else None
-        if listing is None:
+        if remember is None or listing is None:
             data, found = read_period(plan, period, folder)
         else:
             # Kept only when free of errors, and when no file changed while it was read.

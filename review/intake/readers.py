@@ -181,7 +181,7 @@ def data_folders(plan_dir: Path) -> list[tuple[Period | None, Path]]:
     root = Path(plan_dir) / DATA_DIR
     if not root.is_dir():
         return []
-    out = []
+    out: list[tuple[Period | None, Path]] = []
     for folder in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
         try:
             out.append((Period.parse(folder.name), folder))

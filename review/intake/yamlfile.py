@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
+from pydantic_core import ErrorDetails
 from yaml.constructor import SafeConstructor
 
 from review.errors import InputError, Location, Problem, WHOLE_FILE
@@ -205,7 +206,7 @@ def top_level_text(path: Path, key: str) -> str | None:
 
 # -- schema errors (pydantic) in the project's wording ----------------------------------------
 
-def describe_error(error: dict) -> str:
+def describe_error(error: ErrorDetails) -> str:
     """Return a pydantic validation error (one of ``ValidationError.errors()``) as
     ``expected X, got Y`` in the project's wording."""
     kind = error["type"]

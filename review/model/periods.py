@@ -10,13 +10,15 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from babel.dates import get_month_names
 from hijridate import Hijri
 
 HIJRI = "hijri"
 GREGORIAN = "gregorian"
-CALENDARS = (HIJRI, GREGORIAN)
+#: The calendars a plan's years may be counted in: ``HIJRI`` or ``GREGORIAN``.
+Calendar = Literal["hijri", "gregorian"]
 
 _PERIOD_RE = re.compile(r"^(\d{4})-Q([1-4])$")
 
@@ -88,10 +90,10 @@ def quarter_dates(period: Period, calendar: str) -> tuple[dt.date, dt.date]:
     """Return the first and last Gregorian day of the quarter (inclusive)."""
     first_month = (period.quarter - 1) * 3 + 1
     if calendar == HIJRI:
-        start = Hijri(period.year, first_month, 1).to_gregorian()
+        first = Hijri(period.year, first_month, 1).to_gregorian()
         nxt = period.next()
-        end = Hijri(nxt.year, (nxt.quarter - 1) * 3 + 1, 1).to_gregorian()
-        return dt.date(start.year, start.month, start.day), dt.date(end.year, end.month, end.day) - dt.timedelta(days=1)
+        after = Hijri(nxt.year, (nxt.quarter - 1) * 3 + 1, 1).to_gregorian()
+        return dt.date(first.year, first.month, first.day), dt.date(after.year, after.month, after.day) - dt.timedelta(days=1)
     start = dt.date(period.year, first_month, 1)
     nxt = period.next()
     end = dt.date(nxt.year, (nxt.quarter - 1) * 3 + 1, 1) - dt.timedelta(days=1)

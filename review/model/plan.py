@@ -16,7 +16,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
                       PlainSerializer, model_validator)
 
 from review.model.ids import is_valid_id
-from review.model.periods import CALENDARS, Period
+from review.model.periods import Calendar, Period
 
 #: Sector ids become file names; these are refused by Windows whatever the extension.
 WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
@@ -175,7 +175,7 @@ class Plan(_Model):
     id: Id = Field(description="code; the output folder's name")
     title: Text = Field(description="plan title shown on every pack")
     organization: Text = Field(description="issuer shown on the cover")
-    calendar: Literal[CALENDARS] = Field("gregorian", description="calendar of the plan's years and periods: hijri or gregorian")
+    calendar: Calendar = Field("gregorian", description="calendar of the plan's years and periods: hijri or gregorian")
     language: Literal["ar", "en"] = Field("ar", description="language of the packs")
     digits: Literal["latin", "arabic"] = Field("latin", description="digits in the packs: latin (0123) or arabic (٠١٢٣)")
     classification: Text | None = Field(None, description="marking printed on every page, e.g. للاستخدام الرسمي")
@@ -222,6 +222,8 @@ def field_table(model: type[BaseModel]) -> list[tuple[str, str, str, str]]:
     """Return (field, type, default, description) rows of a model, for the documentation."""
     rows = []
     for name, info in model.model_fields.items():
+        # Every field is annotated, so pydantic never leaves ``annotation`` as None here.
+        assert info.annotation is not None
         annotation = str(info.annotation) if get_args(info.annotation) else info.annotation.__name__
         annotation = re.sub(r"\b(typing|__main__|review\.model\.plan|review\.model\.periods)\.", "", annotation)
         annotation = re.sub(r"Annotated\[(\w+),[^\]]*\]", r"\1", annotation).replace("NoneType", "None")
@@ -238,7 +240,7 @@ def field_table(model: type[BaseModel]) -> list[tuple[str, str, str, str]]:
 
 if __name__ == "__main__":  # pragma: no cover - documentation helper
     for model in (Plan, EvaluationSettings, Entity, Sector, Objective, Indicator, Project, Text):
-        print(f"\n### `{model.__name__}` — {model.__doc__.strip().splitlines()[0]}\n")
+        print(f"\n### `{model.__name__}` — {(model.__doc__ or '').strip().splitlines()[0]}\n")
         print("| field | type | default | meaning |\n|---|---|---|---|")
         for row in field_table(model):
             print("| `{}` | {} | {} | {} |".format(*[c.replace("|", "\\|") for c in row]))

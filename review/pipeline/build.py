@@ -50,7 +50,8 @@ class BuildOptions:
 
     plan_dir: Path
     period: Period
-    out_root: Path = Path("output")
+    #: None only when re-rendering an archived snapshot: no caches, and nothing is archived.
+    out_root: Path | None = Path("output")
     sectors: list[str] = field(default_factory=list)
     lang: str | None = None
     issue_date: dt.date | None = None
@@ -271,6 +272,8 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
     finalised period without ``--reason``, another build running, ``--pdf`` without LibreOffice);
     writes nothing then, and never touches an earlier revision.
     """
+    out_root = options.out_root
+    assert out_root is not None  # a build archives: only a snapshot's re-rendering goes without
     if options.pdf:
         from review.office.pdf import require_soffice
         require_soffice()  # before any work: a long build should not fail at its very end
@@ -300,7 +303,7 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
         # latest revision; answer before loading the plan or importing the heavy stages.
         plan_id = quick_plan_id(options.plan_dir)
         if plan_id is not None:
-            folder = archive.period_folder(options.out_root, plan_id, options.period)
+            folder = archive.period_folder(out_root, plan_id, options.period)
             if archive.revision_numbers(folder):
                 with archive.locked(folder, plan_id, options.period):
                     current = check(plan_id, folder)[3]
@@ -318,9 +321,11 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
                         chart_service) -> tuple[Path, bool]:
     """The part of :func:`build_revision` after the fast up-to-date check (``check`` as there)."""
     from review import __version__
+    out_root = options.out_root
+    assert out_root is not None  # as in build_revision
     loaded = prepare(options, progress)
     plan_id = loaded.plan.id
-    folder = archive.period_folder(options.out_root, plan_id, options.period)
+    folder = archive.period_folder(out_root, plan_id, options.period)
     with archive.locked(folder, plan_id, options.period):
         pause_at("locked")
         for leftover in archive.clean_staging(folder):
@@ -382,12 +387,12 @@ def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,
     """
     recorded = manifest.get("options", {})
     # out_root None: no chart cache, so every chart is really drawn again from the snapshot.
+    issue_date = dt.date.fromisoformat(manifest["issue_date"])
     options = BuildOptions(revision / archive.SNAPSHOT, Period.parse(manifest["period"]), out_root=None,
                            sectors=list(recorded.get("sectors") or []), lang=recorded.get("lang"),
-                           issue_date=dt.date.fromisoformat(manifest["issue_date"]),
-                           template=revision / recorded["template"])
+                           issue_date=issue_date, template=revision / recorded["template"])
     loaded = prepare(options, progress)
-    return render_outputs(loaded, options, options.issue_date, draft_mark=draft_mark, progress=progress,
+    return render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
                           templates_dir=revision / archive.SNAPSHOT / "templates")
 
 

@@ -26,10 +26,10 @@ import multiprocessing
 import os
 import pickle
 import zlib
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Sequence
 
 from review.archive.cache import CACHE, code_fingerprint, store
 from review.archive.canonical import digest
@@ -113,6 +113,8 @@ def _code_fingerprint() -> bytes:
             digest.update(f"{package}={version(package)}|".encode())
         except PackageNotFoundError:
             digest.update(f"{package}=?|".encode())
+    # The plain path (REVIEW_PLAIN_CHARTS=1) draws the same pixels but encodes them otherwise.
+    digest.update(f"plain charts={os.environ.get('REVIEW_PLAIN_CHARTS') == '1'}|".encode())
     digest.update(f"{__version__}|zlib {zlib.ZLIB_RUNTIME_VERSION}".encode())  # PNGs are deflated
     return digest.digest()
 
@@ -442,7 +444,7 @@ def _cached_sector(context, sector_id: str, specs: list[ChartSpec], cache_root: 
     """Return a sector's pack and charts from the caches when all of them are there, else None."""
     from review.office.word.writer import replace_in_headers
     slot = _pack_slot(context, sector_id, specs, cache_root)
-    if slot is None:
+    if slot is None or cache_root is None:  # no slot without a cache
         return None
     _, pack, revision = slot
     charts = {spec.name: Path(cache_root) / CACHE_DIR / f"{chart_key(spec)}.png" for spec in specs}
@@ -459,7 +461,7 @@ def _side_task(function, args: tuple) -> dict[str, bytes]:
 
 def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_specs: list[ChartSpec],
                  cache_root: Path | None, progress=lambda message: None,
-                 side_tasks: list[tuple] = (), chart_service: ChartService | None = None,
+                 side_tasks: Sequence[tuple] = (), chart_service: ChartService | None = None,
                  while_waiting=None) -> dict[str, bytes]:
     """Return every pack and chart of a build as ``{relative path: bytes}``.
 
@@ -492,14 +494,15 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
         save_shaping(cache_root, shaping, learnt)
         return files
 
-    served = chart_service is not None and cache_root is not None
+    # The service stores what it draws in the chart cache, so it serves only a build that has one.
+    service = chart_service if cache_root is not None else None
     missing: dict = {}
-    if served:
+    if service is not None:
         # The executive pack shows every sector, so its changed charts are asked for at once,
         # while this process finds out which sector packs the cache already holds.
         missing[None] = _missing_charts(executive_specs, cache_root)
         if missing[None]:
-            chart_service.draw(missing[None])
+            service.draw(missing[None])
     reused = 0
     for sector_id, specs in sector_specs.items():
         cached = _cached_sector(context, sector_id, specs, cache_root)
@@ -510,7 +513,7 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
             reused += 1
     if reused:
         progress(f"{reused} of {len(sector_specs)} sector packs unchanged: taken from the cache")
-    if not served:
+    if service is None:
         # The executive pack shows every sector, so it is always drawn (by a worker).
         missing = {None: _missing_charts(executive_specs, cache_root), **missing}
         delegated = []
@@ -526,11 +529,11 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_start_worker,
                              initargs=(context, sector_specs, executive_specs, cache_root,
                                        shaping if workers_draw else None)) as pool:
-        futures = {}
-        if not served:
+        futures: dict[str | None, Future[tuple[dict[str, bytes], dict]]] = {}
+        if service is None:
             futures[None] = pool.submit(_pack_task, None)  # first: it waits for no chart service
         side = [pool.submit(_side_task, function, args) for function, args in side_tasks]
-        if not served:
+        if service is None:
             futures.update((sector_id, pool.submit(_pack_task, sector_id)) for sector_id in missing
                            if sector_id is not None)
             while_waiting()
@@ -542,17 +545,19 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
             requests = [task for task in delegated if missing[task]]
             for task in requests:
                 if task is not None:  # the executive pack's were asked for already
-                    chart_service.draw(missing[task])
+                    service.draw(missing[task])
             while_waiting()
+            assert cache_root is not None  # there is a service only with a cache (see above)
+            chart_dir = Path(cache_root) / CACHE_DIR
             for task in requests:
-                pngs = chart_service.result()
+                pngs = service.result()
                 for spec, png in zip(missing[task], pngs or ()):  # None (it failed): the worker draws them
-                    store(Path(cache_root) / CACHE_DIR, f"{chart_key(spec)}.png", png)
+                    store(chart_dir, f"{chart_key(spec)}.png", png)
                 futures[task] = pool.submit(_pack_task, task)
-            chart_service.close()  # done: its memory goes back before the workers' peak
-            learnt.update(chart_service.learnt)
-        for future in side:
-            files.update(future.result())
+            service.close()  # done: its memory goes back before the workers' peak
+            learnt.update(service.learnt)
+        for job in side:
+            files.update(job.result())
         for number, (task, future) in enumerate(futures.items(), start=1):
             written, taught = future.result()
             files.update(written)

@@ -94,16 +94,20 @@ class GapWording(_Model):
     progress_ahead: Wording = Field(description="physical progress far above budget execution")
 
 
+#: A rule's wording: one text, or one per variant of what the rule found.
+AnyWording = Wording | DelayWording | GapWording
+
+
 class Rule(_Model):
-    """Fields every rule has; each kind adds its thresholds."""
+    """Fields every rule has; each kind adds its thresholds and narrows its wording's type."""
 
     PLACEHOLDERS: ClassVar[tuple[str, ...]] = ()
 
     id: Id = Field(description="code, unique in the file")
     kind: str = Field(description="what the rule looks for")
     enabled: bool = Field(True, description="false switches the rule off")
-    text: Wording = Field(description="the recommendation, {ar, en}")
-    evidence: Wording = Field(description="the facts it rests on, {ar, en}")
+    text: AnyWording = Field(description="the recommendation, {ar, en} or one per variant")
+    evidence: AnyWording = Field(description="the facts it rests on, {ar, en} or one per variant")
 
     @classmethod
     def placeholders(cls) -> tuple[str, ...]:
@@ -111,7 +115,14 @@ class Rule(_Model):
         return PLACEHOLDERS_COMMON + cls.PLACEHOLDERS
 
 
-class StalledIndicator(Rule):
+class _OneWording(Rule):
+    """A rule worded the same whatever it finds."""
+
+    text: Wording = Field(description="the recommendation, {ar, en}")
+    evidence: Wording = Field(description="the facts it rests on, {ar, en}")
+
+
+class StalledIndicator(_OneWording):
     """An indicator off track for at least ``min_quarters`` quarters in a row."""
 
     PLACEHOLDERS = _INDICATOR + ("previous_achievement", "previous_period", "quarters", "nth")
@@ -119,7 +130,7 @@ class StalledIndicator(Rule):
     min_quarters: Count = Field(2, ge=2, description="consecutive off-track quarters (2 = the stalled status)")
 
 
-class OffTrackWithoutChallenge(Rule):
+class OffTrackWithoutChallenge(_OneWording):
     """An off-track indicator for which no challenge names it this quarter."""
 
     PLACEHOLDERS = _INDICATOR + ("status",)
@@ -128,7 +139,7 @@ class OffTrackWithoutChallenge(Rule):
     include_stalled: bool = Field(True, description="stalled indicators count too")
 
 
-class IncompleteData(Rule):
+class IncompleteData(_OneWording):
     """An entity whose data completeness is below the threshold."""
 
     PLACEHOLDERS = ("entity", "completeness", "received", "expected", "missing", "missing_count")
@@ -156,7 +167,7 @@ class BudgetGap(Rule):
     evidence: GapWording = Field(description="evidence for `spending_ahead` and `progress_ahead`")
 
 
-class SectorDecline(Rule):
+class SectorDecline(_OneWording):
     """A sector whose score fell by more than ``min_drop_pp`` since the previous quarter."""
 
     PLACEHOLDERS = ("score", "previous_score", "previous_period", "drop", "status")
@@ -164,7 +175,7 @@ class SectorDecline(Rule):
     min_drop_pp: Threshold = Field(10, description="a fall of more than this many points counts")
 
 
-class OverdueRecommendation(Rule):
+class OverdueRecommendation(_OneWording):
     """An adopted recommendation past its due period, neither done nor dropped."""
 
     PLACEHOLDERS = ("id", "recommendation", "entity", "adopted", "due", "status", "note", "quarters_late")
@@ -271,9 +282,9 @@ def _rule_problems(loaded: LoadedYaml, index: int, raw: object) -> tuple[Rule | 
         return None, problems
     problems = []
     for path, text in _wordings(rule, base):
-        message = _placeholder_problem(text, model.placeholders(), kind)
-        if message:
-            problems.append(_problem(loaded, path, message))
+        wrong = _placeholder_problem(text, model.placeholders(), kind)
+        if wrong:
+            problems.append(_problem(loaded, path, wrong))
     return rule, problems
 
 
@@ -494,7 +505,8 @@ def _budget_gap(rule: BudgetGap, ctx: _Context) -> Found:
 def _decline(rule: SectorDecline, ctx: _Context) -> Found:
     previous = ctx.period.previous()
     for result in ctx.result.sectors:
-        if result.trend is None or -result.trend <= rule.min_drop_pp:
+        # A trend is the change of the score: there is none without a score.
+        if result.score is None or result.trend is None or -result.trend <= rule.min_drop_pp:
             continue
         yield result.id, "", {"sector": ctx.sector(result.id), "period": ctx.period_text(ctx.period),
                               "score": ctx.percent(result.score), "previous_score": ctx.percent(result.score - result.trend),
@@ -528,6 +540,14 @@ _FINDERS: dict[str, Callable[..., Found]] = {
 }
 
 
+def _variant(wording: AnyWording, variant: str) -> Wording:
+    """Return the wording of ``variant`` ("" for a kind worded the same whatever it finds)."""
+    chosen = getattr(wording, variant) if variant else wording
+    # Each finder names only the variants of its own kind's wording.
+    assert isinstance(chosen, Wording)
+    return chosen
+
+
 def propose(plan: Plan, data: DataSet, history: list[PeriodResult], register: list[Recommendation],
             rules: Rules, lang: str = "ar", digits: str = LATIN, phrases: Phrases | None = None) -> list[Proposal]:
     """Return the proposed recommendations for the last period of ``history``.
@@ -541,11 +561,12 @@ def propose(plan: Plan, data: DataSet, history: list[PeriodResult], register: li
     phrases = (phrases or load_phrases(lang=lang)).with_lang(lang)
     ctx = _Context(plan, data, history, register, lang, digits, phrases)
     found: list[tuple[int, int, Proposal]] = []
-    sector_order = {sector.id: n for n, sector in enumerate(plan.sectors)}
+    # Plan-wide proposals (sector None) sort after every sector.
+    sector_order: dict[str | None, int] = {sector.id: n for n, sector in enumerate(plan.sectors)}
     for rule_index, rule in enumerate(rules.enabled()):
         for sector_id, variant, values in _FINDERS[rule.kind](rule, ctx):
-            text = getattr(rule.text, variant) if variant else rule.text
-            evidence = getattr(rule.evidence, variant) if variant else rule.evidence
+            text = _variant(rule.text, variant)
+            evidence = _variant(rule.evidence, variant)
             proposal = Proposal(rule.id, sector_id, text.get(lang).format(**values), evidence.get(lang).format(**values))
             found.append((sector_order.get(sector_id, len(sector_order)), rule_index, proposal))
     # A stable sort keeps each rule's items in plan (or register) order.

@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any, TypeVar
 
 from xlsxwriter.worksheet import Worksheet
 
@@ -29,6 +30,8 @@ from review.intake.plan import load_plan
 from review.office.package import source_date_time
 from review.office.xlsx import MemoryWorkbook, add_sheet, add_validation, merge_cells, sheet_range, write_cell
 from review.secretariat.workbook import HEADER
+
+T = TypeVar("T")
 
 Progress = Callable[[str], None]
 
@@ -61,7 +64,7 @@ def _quiet(message: str) -> None:
 
 # -- what a form holds (pure) -------------------------------------------------------------------
 
-def _latest_before(data: DataSet, period: Period, lookup) -> tuple[Period, object] | None:
+def _latest_before(data: DataSet, period: Period, lookup: Callable[[Period], T | None]) -> tuple[Period, T] | None:
     """Return (period, ``lookup(period)``) for the latest period before ``period`` where it is not None."""
     for earlier in sorted((p for p in data.periods if p < period), reverse=True):
         found = lookup(earlier)
@@ -190,7 +193,7 @@ def _validation(sheet: Worksheet, phrases: Phrases, kind: str, column: int, rows
     """Validate column ``column`` (from 0) over ``rows`` (first and last, from 0): a list or a number."""
     if kind == "list":
         title = phrases("forms.list_title")
-        rule = {"validate": "list", "source": source}
+        rule: dict[str, Any] = {"validate": "list", "source": source}
     else:
         title = phrases("forms.number_title")
         rule = ({"validate": "decimal", "criteria": "between", "minimum": low, "maximum": high}
@@ -282,7 +285,7 @@ def _indicators(book: MemoryWorkbook, plan: Plan, data: DataSet, entity: Entity,
         target = target_for(indicator, period)
         last = last_value(data, indicator.id, period)
         _write_row(book, sheet, row,
-                   [indicator.id, indicator.name.get(lang), indicator.unit.get(lang).strip(),
+                   [indicator.id, indicator.name.get(lang), indicator.unit.get(lang).strip() if indicator.unit else "",
                     t(f"forms.{indicator.direction}"), t(f"forms.{indicator.measure}"), target,
                     last[1] if last else None, str(last[0]) if last else None, None, None, None],
                    inputs, {5: _number_format(target, indicator.decimals),

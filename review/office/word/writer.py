@@ -266,9 +266,8 @@ class PackWriter:
             tr = deepcopy(blank_row)
             tbl.append(tr)
             for index, blank in enumerate(blanks):
-                value = values[index] if index < len(values) else ""
-                if not isinstance(value, Cell):
-                    value = Cell("" if value is None else str(value))
+                given = values[index] if index < len(values) else ""
+                value = given if isinstance(given, Cell) else Cell("" if given is None else str(given))
                 key = _cell_key(value)
                 text = self._prepare(value.text)
                 template = templates.get((index, key, bool(text)))
@@ -521,12 +520,20 @@ class PackWriter:
         return paragraph
 
     def _text_width(self) -> int:
+        """Return the last section's width between its margins, in EMU."""
         section = self._document.sections[-1]
-        return section.page_width - section.left_margin - section.right_margin
+        width, left, right = section.page_width, section.left_margin, section.right_margin
+        # python-docx answers None only for a section without page size or margins; the template sets both.
+        assert width is not None and left is not None and right is not None
+        return width - left - right
 
     def _text_height(self) -> int:
+        """Return the last section's height between its margins, in EMU."""
         section = self._document.sections[-1]
-        return section.page_height - section.top_margin - section.bottom_margin
+        height, top, bottom = section.page_height, section.top_margin, section.bottom_margin
+        # As in _text_width: the template sets the page size and margins of every section.
+        assert height is not None and top is not None and bottom is not None
+        return height - top - bottom
 
     def _new_table(self, rows: int, columns: int, widths_cm: Sequence[float | None] | None,
                    header_row: bool = True):
