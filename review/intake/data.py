@@ -18,7 +18,7 @@ from review.model.data import Challenge, DataSet, Origin, PeriodData, ProjectRep
 from review.model.periods import Period, check_year
 from review.model.plan import Plan
 from review.intake.numbers import parse_number
-from review.intake.readers import FORM_COVER, KINDS, SUFFIXES, Table, data_files, data_folders, read_file
+from review.intake.readers import FORM_COVER, KINDS, READERS, Table, data_files, data_folders, read_file
 
 
 #: Column → Arabic aliases (SPEC §3.3). The English name is always accepted too.
@@ -269,7 +269,7 @@ def read_period(plan: Plan, period: Period, folder: Path) -> tuple[PeriodData, l
     """Return one period's data and every problem found in its files (errors and warnings)."""
     reader = _PeriodReader(plan, period, folder)
     for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix.lower() not in SUFFIXES and not path.name.startswith((".", "~$")):
+        if path.is_file() and path.suffix.lower() not in READERS and not path.name.startswith((".", "~$")):
             hint = ("an old-format Excel file: save it as .xlsx" if path.suffix.lower() == ".xls"
                     else "only .csv and .xlsx files are read")
             reader.problems.append(Problem(path, WHOLE_FILE, "", f"ignored: {hint}", WARNING))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,7 +33,6 @@ SHEET_NAMES = {
     "challenges": ("challenges", "التحديات"),
     "recommendations": ("recommendations", "التوصيات"),
 }
-SUFFIXES = (".csv", ".xlsx")
 #: A data-collection form's cover sheet (``review forms``): read alongside the data sheets so the
 #: intake can check the form's plan, period and entity (``data.check_form_metadata``).
 COVER_SHEET_NAMES = ("الغلاف", "cover")
@@ -75,9 +75,7 @@ def read_file(path: Path) -> tuple[list[Table], list[Problem]]:
         return [], [Problem(path, WHOLE_FILE, "", "the file is empty (0 bytes); expected a header row and data rows")]
     if size > MAX_BYTES:
         return [], [Problem(path, WHOLE_FILE, "", f"file too large ({size:,} bytes; expected at most {MAX_BYTES:,})")]
-    if path.suffix.lower() == ".xlsx":
-        return _read_xlsx(path)
-    return _read_csv(path)
+    return READERS[path.suffix.lower()](path)
 
 
 def _decode(path: Path, raw: bytes) -> tuple[str | None, list[Problem]]:
@@ -193,5 +191,9 @@ def data_folders(plan_dir: Path) -> list[tuple[Period | None, Path]]:
 def data_files(folder: Path) -> list[Path]:
     """Return the files of a period folder that the tool reads, in name order."""
     return sorted(p for p in folder.iterdir()
-                  if p.is_file() and p.suffix.lower() in SUFFIXES
+                  if p.is_file() and p.suffix.lower() in READERS
                   and not p.name.startswith((".", "~$")))
+
+
+#: One reader per file suffix: a data file of another suffix is not read (``data_files``).
+READERS: dict[str, Callable[[Path], tuple[list[Table], list[Problem]]]] = {".csv": _read_csv, ".xlsx": _read_xlsx}

@@ -22,7 +22,7 @@ from PIL import Image
 
 from review.charts import CHART_KINDS, ChartSpec, draw, _fast_agg
 from review.charts import figures as charts
-from tests import test_charts as samples
+from tests.charts import test_figures as samples
 
 MAX_MEAN_DIFF = 0.05
 BIG_DIFF = 32

@@ -17,7 +17,7 @@ from review.pipeline.build import BuildOptions, build
 from review.model.periods import Period
 from review.language.phrases import load_phrases
 
-from .conftest import PLANS, audit
+from tests.conftest import PLANS, audit
 
 W_BIDI, W_RTL, W_BIDI_VISUAL = qn("w:bidi"), qn("w:rtl"), qn("w:bidiVisual")
 ARABIC = re.compile("[\u0600-\u06ff]")
@@ -243,7 +243,7 @@ def test_results_workbook_matches_results_json(builds):
 def test_data_text_in_the_results_workbook_is_never_a_formula(make_plan, tmp_path):
     import openpyxl
 
-    from .conftest import base_plan
+    from tests.conftest import base_plan
     plan = base_plan()
     plan["title"]["ar"] = '=HYPERLINK("http://example.com", "خطة")'
     plan["sectors"][0]["name"]["ar"] = "{=SUM(1,2)}"  # an array formula to older XlsxWriter

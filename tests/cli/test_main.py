@@ -11,7 +11,7 @@ import pytest
 from review.cli.main import main
 from review.evaluate import ratio_achievement
 
-from .conftest import tool
+from tests.conftest import tool
 
 
 def run(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:

@@ -14,7 +14,7 @@ from review.archive.canonical import canonical_bytes, digest
 from review.model.periods import Period
 from review.pipeline.workers import CACHE_DIR, PACK_CACHE_DIR
 
-from .conftest import tool
+from tests.conftest import tool
 
 DATA = {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,70\nH2,95\nW1,120\n",
                     "projects.csv": "project_id,progress,spent\nP1,20,100\n"}}

@@ -25,7 +25,7 @@ from review.model.periods import Period
 from review.language.phrases import load_phrases
 from review.intake.plan import load_plan
 
-from .conftest import tool
+from tests.conftest import tool
 
 Q1, Q2 = Period(2024, 1), Period(2024, 2)
 HISTORY = {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,65\nW1,90\n",
@@ -153,7 +153,7 @@ def test_forms_pass_openxml_audit_strict(forms):
 
 
 def test_sample_plan_forms_via_the_command_line_pass_the_audit(tmp_path):
-    plans = Path(__file__).resolve().parent.parent / "plans"
+    plans = Path(__file__).resolve().parents[2] / "plans"
     assert main(["forms", str(plans / "services-1444"), "--period", "1444-Q4", "--out", str(tmp_path), "-q"]) == 0
     paths = sorted((tmp_path / "services-1444" / "1444-Q4" / "forms").glob("*.xlsx"))
     assert len(paths) == 10
@@ -291,7 +291,7 @@ def test_same_value_in_form_and_csv_is_accepted_once(plan_dir, forms):
 
 
 def test_plan_text_starting_with_an_equals_sign_stays_text_in_the_form(make_plan, tmp_path):
-    from .conftest import base_plan
+    from tests.conftest import base_plan
     plan = base_plan()
     plan["sectors"][0]["objectives"][0]["indicators"][0]["name"]["ar"] = '=HYPERLINK("http://example.com")'
     plan["entities"][0]["focal_point"] = "=1+1"

@@ -23,7 +23,7 @@ from review.pause import PAUSE_ENV
 from review.errors import UsageError
 from review.model.periods import Period
 
-from .conftest import tool
+from tests.conftest import tool
 
 PERIOD = "2024-Q1"
 DATA = {PERIOD: {"indicators.csv": "indicator_id,value\nH1,70\nH2,80\nW1,100\n",

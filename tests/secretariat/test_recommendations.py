@@ -12,7 +12,7 @@ from review.model.periods import Period
 from review.recommend.register import build_register
 from review.secretariat.recommendations import history_rows, register_as_of, register_table
 
-from .conftest import audit
+from tests.conftest import audit
 
 P = Period.parse
 HEADER = "id,text,sector_id,owner_entity,due_period,status,note\n"

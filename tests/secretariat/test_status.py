@@ -16,7 +16,7 @@ from review.model.periods import Period
 from review.intake.plan import load_plan
 from review.secretariat.status import COMPLETE, NOTHING, PARTIAL, collect_submissions, submission_report
 
-from .conftest import tool
+from tests.conftest import tool
 
 Q2 = Period(2024, 2)
 MOH_CSV = {"indicators-MOH.csv": "indicator_id,value\nH1,75\n",

@@ -21,7 +21,7 @@ from review.model.plan import Plan
 from review.recommend.proposals import KINDS, RULES_FILE, Rules, load_rules, propose
 from review.recommend.register import build_register
 
-from .conftest import base_plan
+from tests.conftest import base_plan
 
 P = Period.parse
 ORIGIN = Origin(Path("x.csv"), Location(row=2))

@@ -14,7 +14,7 @@ from review.office.word.template import TABLE_STYLE, build_template, template_by
 
 from .conftest import audit
 
-TEMPLATE = Path(__file__).resolve().parents[2] / "templates" / "briefing.docx"
+TEMPLATE = Path(__file__).resolve().parents[3] / "templates" / "briefing.docx"
 
 
 def test_committed_template_is_up_to_date():
