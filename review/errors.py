@@ -98,9 +98,23 @@ class Problem:
         return self.severity == ERROR
 
 
+#: Messages quote at most this many characters of what the user wrote.
+MAX_QUOTED = 200
+
+
+def quoted(value: object) -> str:
+    """Return ``repr(value)`` for a message, cut to :data:`MAX_QUOTED` characters with
+    ``… (N characters)`` after it when longer, so a message never echoes a whole hostile input."""
+    text = repr(value)
+    if len(text) <= MAX_QUOTED:
+        return text
+    size = len(value) if isinstance(value, (str, bytes)) else len(text)
+    return f"{text[:MAX_QUOTED]}… ({size:,} characters)"
+
+
 def expected(what: str, got: object) -> str:
-    """Return the message tail ``expected <what>, got <repr(got)>`` used across the project."""
-    return f"expected {what}, got {got!r}"
+    """Return the message tail ``expected <what>, got <quoted(got)>`` used across the project."""
+    return f"expected {what}, got {quoted(got)}"
 
 
 class ReviewError(Exception):
