@@ -2,14 +2,14 @@
 
     python bench/floor.py PLAN_DIR --period P [--repeat N] [--issue-date YYYY-MM-DD]
 
-Runs in process. It loads the plan like ``review build`` (``review.build.prepare``), lets
-``review.build.render_outputs`` compose the chart specs of every sector pack and the executive
-pack, and stops it at its call to ``review.rendering.render_packs`` (so the specs are exactly a
+Runs in process. It loads the plan like ``review build`` (``review.pipeline.build.prepare``), lets
+``review.pipeline.build.render_outputs`` compose the chart specs of every sector pack and the executive
+pack, and stops it at its call to ``review.pipeline.workers.render_packs`` (so the specs are exactly a
 real build's, whatever context ``render_outputs`` builds). Then it times, ``--repeat`` times each:
 
 - ``serial``: every chart drawn one after another in this process, by calling the
   ``review.charts`` function a spec names — the plain cost of the charts;
-- ``render_charts``: ``review.rendering.render_charts(specs)`` without a chart cache, in worker
+- ``render_charts``: ``review.pipeline.workers.render_charts(specs)`` without a chart cache, in worker
   processes (the floor of drawing the charts in parallel, as a build does).
 
 Before timing, one chart is drawn untimed (``warmup``: importing matplotlib, loading the font).
@@ -35,9 +35,10 @@ class _Stop(Exception):
 def capture_specs(plan_dir: Path, period: str, issue_date: dt.date, out_root: Path) -> tuple[list, dict]:
     """Return the chart specs a build of ``period`` renders, and the seconds spent reaching them.
 
-    Raises SystemExit when ``render_outputs`` never calls ``review.rendering.render_packs``.
+    Raises SystemExit when ``render_outputs`` never calls ``review.pipeline.workers.render_packs``.
     """
-    from review import build, rendering
+    from review.pipeline import build
+    from review.pipeline import workers as rendering
     from review.model.periods import Period
 
     captured: list = []

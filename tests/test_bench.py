@@ -131,3 +131,16 @@ def test_outputs_are_set_aside_during_runs_and_deleted_after(monkeypatch, tmp_pa
     assert [sorted(p.name for p in folder.iterdir()) for folder in kept] == [["r2.txt"], ["r1.txt"]]
     runner.empty_trash(tmp_path)
     assert not (scale / ".trash").exists() and (baseline / "r1.txt").is_file()
+
+
+def test_the_chart_floor_finds_the_build_s_charts(tiny_plan, tmp_path):
+    """bench/floor.py reaches into the build to take its chart specs: it must follow the layout."""
+    import datetime as dt
+    spec = importlib.util.spec_from_file_location("floor", ROOT / "bench" / "floor.py")
+    floor = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(floor)
+    periods = sorted(p.name for p in (tiny_plan / "data").iterdir())
+    specs, stages = floor.capture_specs(tiny_plan, periods[-1], dt.date(2026, 1, 15), tmp_path)
+    assert specs and {s.function for s in specs} <= {"status_distribution", "score_bars", "score_trend",
+                                                     "target_vs_actual", "project_progress", "status_heatmap"}
+    assert set(stages) == {"prepare", "to_charts"}

@@ -5,12 +5,12 @@ is a SHA-256 of what decides the value — input bytes, options, and :func:`code
 package's source), so a new version never reuses an old entry. Entries are written atomically;
 a cache that cannot be read or written is simply not used.
 
-* ``charts/`` and ``packs/``: PNGs and sector packs (``review.rendering``);
+* ``charts/`` and ``packs/``: PNGs and sector packs (``review.pipeline.workers``);
 * ``shaping.pickle``: how chart texts were measured and shaped, as plain numbers, so that a
-  rebuild's few new charts do not shape their words again (``review.rendering``, kept with the
+  rebuild's few new charts do not shape their words again (``review.pipeline.workers``, kept with the
   chart code's fingerprint inside: other code starts afresh);
 * ``intake/``: the parsed plan and each period folder's data, so that a rebuild after one
-  figure changed reads only the folder that changed (``review.build``, ``review.intake.data``).
+  figure changed reads only the folder that changed (``review.pipeline.build``, ``review.intake.data``).
 
 Parsed entries are pickles: the cache is the user's own output folder, as trusted as the code.
 """

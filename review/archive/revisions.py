@@ -570,7 +570,7 @@ def compare_outputs(revision: Path, expected: dict[str, bytes], prefix: str = ""
 # -- finalising and rebuilding from a snapshot ----------------------------------------------------
 
 #: ``render(revision folder, manifest, draft mark or None) -> {name: bytes}``: a revision's outputs
-#: rendered again from its snapshot (``review.build.render_snapshot``).
+#: rendered again from its snapshot (``review.pipeline.build.render_snapshot``).
 Render = Callable[[Path, dict, "str | None"], dict[str, bytes]]
 
 

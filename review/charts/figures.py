@@ -88,7 +88,7 @@ PLAIN_ENV = "REVIEW_PLAIN_CHARTS"
 _FAMILY = "review-charts-arabic"
 # Fallback for the few symbols the Arabic font lacks (▲ ▼ ▬): the DejaVu Sans that ships with
 # matplotlib, also under a private name, since "DejaVu Sans" may find a system copy whose
-# version (and so pixels and shaping) the build cache's key (``rendering._code_fingerprint``)
+# version (and so pixels and shaping) the build cache's key (``review.pipeline.workers._code_fingerprint``)
 # does not know.
 _FALLBACK = "review-charts-fallback"
 _FALLBACK_FILE = "fonts/ttf/DejaVuSans.ttf"  # in matplotlib's data folder

@@ -3,7 +3,7 @@
 A pack is composed in two steps so that charts can be rendered apart (in worker processes):
 ``sector_charts`` lists the charts as :class:`ChartSpec` (plain, picklable data), the build
 renders them to PNG bytes, and ``write_sector_pack`` writes the document with those pictures.
-This module never spells an OOXML tag (``word.writer`` does) and never imports matplotlib.
+This module never spells an OOXML tag (``review.office.word`` does) and never imports matplotlib.
 """
 
 from __future__ import annotations

@@ -378,7 +378,7 @@ def read_data(plan: Plan, plan_dir: Path, remember: Remember | None = None) -> D
 # -- data-collection forms (``review forms``) -------------------------------------------------
 
 #: Rows of a form's cover sheet that identify it: the key (``period / الفترة``) in column A, the
-#: value in column B. ``review.forms`` writes them; a filled form is checked against them.
+#: value in column B. ``review.secretariat.forms`` writes them; a filled form is checked against them.
 FORM_METADATA = {"plan_id": "رمز الخطة", "period": "الفترة", "entity_id": "رمز الجهة"}
 
 

@@ -129,7 +129,7 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     None renders final packs. ``templates_dir`` holds phrases.yaml, recommendations.yaml and
     logo.png (default: the project's templates/; an archived revision passes its snapshot's).
     The same inputs give the same bytes. ``chart_service``: a started
-    :class:`review.rendering.ChartService`, to draw missing charts (optional); ``while_waiting``:
+    :class:`review.pipeline.workers.ChartService`, to draw missing charts (optional); ``while_waiting``:
     work for this process while its workers render (called once).
     """
     from review.compose.context import PackContext

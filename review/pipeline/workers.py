@@ -8,13 +8,13 @@ Charts are pure (same :class:`ChartSpec`, same PNG bytes), which allows both:
   processes share no pyplot state;
 * a cache keyed by the SHA-256 of the spec and of the chart code skips charts whose data did not
   change — a rebuild after one sector's figures changed re-renders only that sector's charts;
-  likewise sector packs, keyed by everything they show (``compose.pack_key``).
+  likewise sector packs, keyed by everything they show (:func:`pack_key`).
 
 Shaping a chart's words (libraqm) is a good part of drawing it, and a rebuild draws the words of
 the build before it: processes that draw hand back what they shaped, kept in one file of the cache
-and handed to the next build's processes (``review.charts.use_shaping``).
+and handed to the next build's processes (``review.charts.figures.use_shaping``).
 
-The caches live in ``<output root>/.cache/`` (written through ``review.cache``): it is not part
+The caches live in ``<output root>/.cache/`` (written through ``review.archive.cache``): it is not part
 of any archived revision, and deleting it only costs time.
 """
 
@@ -45,7 +45,7 @@ if TYPE_CHECKING:  # compose is imported where packs are written: the chart serv
 MIN_PARALLEL = 6
 CACHE_DIR = CACHE / "charts"
 PACK_CACHE_DIR = CACHE / "packs"
-#: Text shaping results of earlier builds (``review.charts.use_shaping``), one file.
+#: Text shaping results of earlier builds (``review.charts.figures.use_shaping``), one file.
 SHAPING_FILE = CACHE / "shaping.pickle"
 #: At most this many shaping results are kept, the latest learnt (about 8 MB; a national plan's
 #: charts hold about 1,200 texts, and each rebuild adds the few new numbers it drew).
@@ -68,7 +68,7 @@ def _learnt_shaping() -> dict:
 
 def load_shaping(cache_root: Path | None) -> dict:
     """Return the text shaping results kept below ``cache_root`` by earlier builds of this code
-    (see ``review.charts.use_shaping``); none without a cache or when it cannot be read."""
+    (see ``review.charts.figures.use_shaping``); none without a cache or when it cannot be read."""
     if cache_root is None:
         return {}
     try:
@@ -187,7 +187,7 @@ SERVICE_MAX = 12
 
 def _serve_charts(connection, builds_end, cache_root: Path | None) -> None:
     """Body of the service process: warm up, then answer each list of specs with their PNGs and
-    what it learnt about shaping text (see ``review.charts.use_shaping``).
+    what it learnt about shaping text (see ``review.charts.figures.use_shaping``).
 
     A thread reads the requests as they come (also while warming up), so the build can send all
     of them at once without ever waiting on a full pipe; another sends the answers, so the service
@@ -253,7 +253,7 @@ class ChartService:
         self._connection, child = context.Pipe()
         self._pending = 0  # requests not answered yet
         self._used = False
-        #: Shaping results the service learnt while drawing (see ``review.charts.use_shaping``).
+        #: Shaping results the service learnt while drawing (see ``review.charts.figures.use_shaping``).
         self.learnt: dict = {}
         try:
             self._process = context.Process(target=_serve_charts, args=(child, self._connection, cache_root),

@@ -16,7 +16,7 @@ It starts from python-docx's default document and
   List Bullet and the table style "Review Table";
 - sets an A4 page with 2 cm margins and a right-to-left section.
 
-The body is a single empty paragraph; :class:`review.word.writer.PackWriter` clears it.
+The body is a single empty paragraph; :class:`review.office.word.writer.PackWriter` clears it.
 
 Font: Arial for Latin and Arabic alike. It ships with Windows and macOS and has Arabic glyphs,
 so a pack looks the same on every reviewer's machine; LibreOffice substitutes a metric-compatible
