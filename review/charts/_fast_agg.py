@@ -4,7 +4,8 @@
 to measure text, make the canvas and encode the PNG. :class:`FastAgg` here is the fast path, the
 default; the plain path (stock ``FigureCanvasAgg``, stock text, Pillow's PNG) sits beside it in
 ``figures`` and is used when ``REVIEW_PLAIN_CHARTS=1`` or when this matplotlib lacks what the fast
-path needs (:meth:`FastAgg.usable` then warns once, :class:`FastPathUnavailable`). With
+path needs (:meth:`FastAgg.usable` then warns once, :class:`FastPathUnavailable`; a worker process
+defers that warning to the build, which gives it once for all its processes). With
 matplotlib 3.11 the two draw the same pixels; ``tests/charts/test_paths.py`` holds them to a mean
 difference of at most 0.05 per channel and at most 0.02 % of pixels off by more than 32 levels.
 The fast path's bytes (its own PNG encoder) are what the chart cache and the golden builds know.
@@ -43,6 +44,7 @@ import threading
 import warnings
 import zlib
 from collections.abc import Callable, Sequence
+from types import FrameType
 from typing import Any
 
 import matplotlib
@@ -76,6 +78,17 @@ def missing_api() -> str | None:
     if not hasattr(getattr(RendererAgg(1, 1, 72), "_renderer", None), "draw_text_image"):
         return "RendererAgg._renderer.draw_text_image"
     return None
+
+
+def _stacklevel_outside_review() -> int:
+    """Return the ``stacklevel`` that makes a warning given by this module's caller point at the
+    first frame outside the ``review`` package (past the outermost frame when there is none)."""
+    package = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+    level = 1  # the function calling warnings.warn
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and os.path.abspath(frame.f_code.co_filename).startswith(package):
+        level, frame = level + 1, frame.f_back
+    return level
 
 
 def encode_png(rgba: np.ndarray, dpi: float) -> bytes:
@@ -121,8 +134,14 @@ class FastAgg:
         self.learnt: dict = {}
         #: The font objects of each thread by file, for glyph runs taken from :attr:`known`.
         self.fonts: dict = {}
-        self._missing: str | None = None
+        #: The private API found missing (the fast path is then off), None when all are there or
+        #: before the first check.
+        self.missing: str | None = None
+        #: Whether :meth:`usable` warns when it finds one missing; a worker process turns it off
+        #: and reports :attr:`missing` to the process that started it, which warns (:meth:`warn`).
+        self.warns = True
         self._checked = False
+        self._warned = False
         # Caches of this instance's methods (process-wide, as the instance is).
         self.text_metrics = functools.lru_cache(maxsize=8192)(self._text_metrics)
         self.line_metrics = functools.lru_cache(maxsize=8192)(self._line_metrics)
@@ -138,17 +157,25 @@ class FastAgg:
     def usable(self) -> bool:
         """Return whether this matplotlib has every private API the fast path needs.
 
-        Checked once per process; the first time it finds one missing it warns
-        (:class:`FastPathUnavailable`, naming the API) and the charts are drawn the stock way.
+        Checked once per process; when one is missing the charts are drawn the stock way and,
+        unless :attr:`warns` was turned off, :meth:`warn` says which.
         """
         if not self._checked:
-            self._missing = missing_api()
+            self.missing = missing_api()
             self._checked = True
-            if self._missing:
-                warnings.warn(f"matplotlib {matplotlib.__version__} has no {self._missing}, which fast chart "
-                              f"drawing uses: charts are drawn by stock matplotlib instead",
-                              FastPathUnavailable, stacklevel=2)
-        return self._missing is None
+            if self.missing and self.warns:
+                self.warn(self.missing)
+        return self.missing is None
+
+    def warn(self, missing: str) -> None:
+        """Warn (:class:`FastPathUnavailable`) that the fast path is off for lack of ``missing``;
+        once per process, whoever asks. The warning points at the first caller outside ``review``."""
+        if self._warned:
+            return
+        self._warned = True
+        warnings.warn(f"matplotlib {matplotlib.__version__} has no {missing}, which fast chart drawing uses: "
+                      "charts are drawn by stock matplotlib instead", FastPathUnavailable,
+                      stacklevel=_stacklevel_outside_review())
 
     def words_width(self, words: Sequence[str], size: float) -> float:
         """Return the width in pixels of ``words`` joined by spaces.

@@ -1,4 +1,4 @@
-"""Charts for the briefing packs, rendered to PNG bytes; the only module that imports matplotlib.
+"""Charts for the briefing packs, rendered to PNG bytes through matplotlib's public API.
 
 Every function takes plain, already-translated values (labels, phrases and number formats come
 from the caller) and returns the bytes of a PNG at :data:`DPI`, :data:`DEFAULT_WIDTH_CM` wide by
@@ -26,7 +26,8 @@ Two drawing paths measure the text, make the canvas and encode the PNG. The defa
 (:class:`review.charts._fast_agg.FastAgg`, the only code using matplotlib's private API) gives the
 bytes the chart cache and golden builds know. The plain one, :class:`_StockAgg`, uses stock
 matplotlib only; it is used when ``REVIEW_PLAIN_CHARTS=1`` (:data:`PLAIN_ENV`) or when this
-matplotlib lacks an API the fast path needs (then a ``FastPathUnavailable`` warning says which).
+matplotlib lacks an API the fast path needs (then a ``FastPathUnavailable`` warning says which,
+once per build: a worker process defers it, :func:`defer_fast_path_warning`, and the build gives it).
 Each path gives the same bytes for the same input. The two measure text alike and, with
 matplotlib 3.11, draw the same pixels (only their PNG encoders differ);
 ``tests/charts/test_paths.py`` holds them to a small pixel-difference bound.
@@ -59,6 +60,8 @@ __all__ = [
     "DPI",
     "FONT_PACKAGE",
     "PLAIN_ENV",
+    "defer_fast_path_warning",
+    "fast_path_missing",
     "font_path",
     "project_progress",
     "score_bars",
@@ -69,6 +72,7 @@ __all__ = [
     "target_vs_actual",
     "use_shaping",
     "warm_up",
+    "warn_fast_path_unavailable",
 ]
 
 #: Print resolution of every chart, in dots per inch.
@@ -238,10 +242,28 @@ _STOCK = _StockAgg()
 
 def _agg() -> FastAgg | _StockAgg:
     """The drawing path for charts now: the fast one, unless :data:`PLAIN_ENV` is 1 or this
-    matplotlib lacks what it needs (it then warns, once)."""
+    matplotlib lacks what it needs (it then warns, once, unless deferred)."""
     if os.environ.get(PLAIN_ENV) == "1" or not _FAST.usable():
         return _STOCK
     return _FAST
+
+
+def defer_fast_path_warning() -> None:
+    """Draw without warning when this matplotlib lacks what the fast path needs: for a worker
+    process, which reports :func:`fast_path_missing` to the process that started it instead."""
+    _FAST.warns = False
+
+
+def fast_path_missing() -> str | None:
+    """Return the private matplotlib API this process found missing when it drew, which turned
+    the fast path off; None when none is missing or no chart was drawn the fast way yet."""
+    return _FAST.missing
+
+
+def warn_fast_path_unavailable(missing: str) -> None:
+    """Warn that the fast path is off for lack of ``missing`` (reported by a worker process);
+    once per process, including a warning this process gave when it drew itself."""
+    _FAST.warn(missing)
 
 
 def use_shaping(entries: dict) -> None:

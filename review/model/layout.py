@@ -10,7 +10,7 @@ from pathlib import Path
 
 #: The project's templates folder (the repository's ``templates/``): Word template, phrases, rules.
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
-#: The default Word template (regenerate with ``python -m review.word.template``).
+#: The default Word template (regenerate with ``python -m review.office.word.template``).
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "briefing.docx"
 #: Editable text files of ``templates/`` that a build reads when present.
 TEMPLATE_FILES = ("phrases.yaml", "recommendations.yaml", "logo.png")

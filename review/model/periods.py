@@ -112,7 +112,7 @@ def month_names(period: Period, calendar: str, lang: str) -> list[str]:
 def period_label(period: Period, calendar: str, lang: str = "ar") -> str:
     """Return the period as a reader says it, e.g. «الربع الأول من العام 1444هـ (محرم – صفر – ربيع الأول)».
 
-    Digits are Western here; ``formatting.localize_digits`` converts them when the plan asks.
+    Digits are Western here; ``review.language.formats.localize_digits`` converts them when the plan asks.
     """
     ordinal = _QUARTER_ORDINALS[lang][period.quarter - 1]
     months = month_names(period, calendar, lang)

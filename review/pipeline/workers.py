@@ -16,6 +16,10 @@ and handed to the next build's processes (``review.charts.figures.use_shaping``)
 
 The caches live in ``<output root>/.cache/`` (written through ``review.archive.cache``): it is not part
 of any archived revision, and deleting it only costs time.
+
+When this matplotlib lacks a private API the charts' fast path needs, each process that draws finds
+out for itself and draws the stock way; worker processes keep quiet about it and report it with
+their results, and the build's process gives the one ``FastPathUnavailable`` warning.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ import hashlib
 import multiprocessing
 import os
 import pickle
+import sys
 import zlib
 from concurrent.futures import Future, ProcessPoolExecutor
 from functools import lru_cache
@@ -52,16 +57,43 @@ SHAPING_FILE = CACHE / "shaping.pickle"
 SHAPING_MAX = 20_000
 
 
+#: True in a worker process: the fast chart path's warning is left to the build's process.
+_DEFERS_WARNING: list[bool] = [False]
+
+
+def _defer_warning() -> None:
+    """In a worker process: leave the fast chart path's warning to the process that started it."""
+    _DEFERS_WARNING[0] = True
+
+
+def _fast_path_missing() -> str | None:
+    """Return what this process found missing for the fast chart path (None: nothing, or it drew nothing)."""
+    charts = sys.modules.get("review.charts.figures")
+    return charts.fast_path_missing() if charts is not None else None
+
+
+def _warn_fast_path(missing: str | None) -> None:
+    """Give the warning a worker deferred (once per build's process) when it found ``missing``."""
+    if missing:
+        from review.charts import figures as charts
+        charts.warn_fast_path_unavailable(missing)
+
+
 def _render(spec: ChartSpec) -> bytes:
     from review.charts import figures as charts
+    if _DEFERS_WARNING[0]:
+        charts.defer_fast_path_warning()
     if (shaping := _TASK_CONTEXT.pop("shaping", None)) is not None:
         charts.use_shaping(shaping)
     return draw(spec)
 
 
+def _render_in_worker(spec: ChartSpec) -> tuple[bytes, str | None]:
+    return _render(spec), _fast_path_missing()
+
+
 def _learnt_shaping() -> dict:
     """Return what this process learnt about shaping text since last asked (none if it drew nothing)."""
-    import sys
     charts = sys.modules.get("review.charts.figures")
     return charts.take_learnt() if charts is not None else {}
 
@@ -96,8 +128,9 @@ def save_shaping(cache_root: Path | None, known: dict, learnt: dict) -> None:
 
 @lru_cache(maxsize=1)
 def _code_fingerprint() -> bytes:
-    """Return a hash of what else decides a chart's pixels: the chart code, matplotlib, the font
-    package (the fonts drawn with are the package's file and matplotlib's own DejaVu Sans).
+    """Return a hash of what else decides a chart's pixels: the chart code, the statuses' colours
+    (``review/model/status.py``), matplotlib, the font package (the fonts drawn with are the
+    package's file and matplotlib's own DejaVu Sans) and Pillow (the plain path's PNG encoder).
 
     Read from files and package metadata, without importing matplotlib: a rebuild whose charts
     all come from the cache never needs it.
@@ -108,7 +141,10 @@ def _code_fingerprint() -> bytes:
     digest = hashlib.sha256()
     for source in sorted((Path(__file__).resolve().parents[1] / "charts").glob("*.py")):
         digest.update(source.read_bytes())
-    for package in ("matplotlib", "fontpkg-noto-sans-arabic"):
+    # Chart colours come from the statuses.
+    digest.update((Path(__file__).resolve().parents[1] / "model" / "status.py").read_bytes())
+    # The plain path encodes its PNGs with Pillow.
+    for package in ("matplotlib", "fontpkg-noto-sans-arabic", "pillow"):
         try:
             digest.update(f"{package}={version(package)}|".encode())
         except PackageNotFoundError:
@@ -164,8 +200,10 @@ def render_charts(specs: list[ChartSpec], cache_root: Path | None = None,
         # instead of each paying for it again.
         from review.charts import figures as charts
         charts.font_path()
-        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context()) as pool:
-            rendered = list(pool.map(_render, todo, chunksize=max(1, len(todo) // (workers * 4))))
+        with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_defer_warning) as pool:
+            answers = list(pool.map(_render_in_worker, todo, chunksize=max(1, len(todo) // (workers * 4))))
+        rendered = [png for png, _ in answers]
+        _warn_fast_path(next((missing for _, missing in answers if missing), None))
     else:
         rendered = [_render(spec) for spec in todo]
     for spec, png in zip(todo, rendered):
@@ -227,6 +265,8 @@ def _serve_charts(connection, builds_end, cache_root: Path | None) -> None:
     sender.start()
     from review.charts import figures as charts
     from review.language import formats as formatting  # specs carry its functions: import it ahead
+    _defer_warning()
+    charts.defer_fast_path_warning()  # also while warming up: the build reports it (see ChartService.missing)
     if requests.empty():  # nothing to draw yet: pay for the first chart's lazy set-up meanwhile
         charts.warm_up()
     formatting.format_number(1.5, 1, "ar", formatting.ARABIC)
@@ -235,7 +275,7 @@ def _serve_charts(connection, builds_end, cache_root: Path | None) -> None:
     gc.freeze()
     while (specs := requests.get()) is not None:
         try:
-            replies.put(([_render(spec) for spec in specs], charts.take_learnt()))
+            replies.put(([_render(spec) for spec in specs], charts.take_learnt(), charts.fast_path_missing()))
         except Exception as exc:  # noqa: BLE001 — reported to the build, which draws them itself
             replies.put(RuntimeError(f"{type(exc).__name__}: {exc}"))
     replies.put(None)
@@ -255,6 +295,9 @@ class ChartService:
         self._used = False
         #: Shaping results the service learnt while drawing (see ``review.charts.figures.use_shaping``).
         self.learnt: dict = {}
+        #: The private matplotlib API the service found missing when it drew (its fast path was
+        #: off); the service does not warn of it, the build does.
+        self.missing: str | None = None
         try:
             self._process = context.Process(target=_serve_charts, args=(child, self._connection, cache_root),
                                             name="review-charts", daemon=True)
@@ -287,8 +330,9 @@ class ChartService:
             self._pending -= 1
         if isinstance(reply, BaseException):
             return None
-        pngs, learnt = reply
+        pngs, learnt, missing = reply
         self.learnt.update(learnt)
+        self.missing = self.missing or missing
         return pngs
 
     def close(self) -> None:
@@ -356,6 +400,7 @@ def _exit_with_parent() -> None:
 
 def _start_worker(*context) -> None:
     _exit_with_parent()
+    _defer_warning()
     _init_worker(*context)
 
 
@@ -369,10 +414,11 @@ def _init_worker(context, sector_specs, executive_specs, cache_root, shaping=Non
         _TASK_CONTEXT["shaping"] = shaping  # handed to review.charts by the first chart drawn
 
 
-def _pack_task(sector_id: str | None) -> tuple[dict[str, bytes], dict]:
+def _pack_task(sector_id: str | None) -> tuple[dict[str, bytes], dict, str | None]:
     """Render one pack and its charts; None stands for the executive pack.
 
-    Returns the files and what drawing taught this process about shaping text."""
+    Returns the files, what drawing taught this process about shaping text and the private
+    matplotlib API it found missing (None: none, or it drew nothing; see :func:`_warn_fast_path`)."""
     from review.pause import pause_at
     from review.compose.executive import EXECUTIVE, write_executive_pack
     pause_at("rendering")
@@ -385,7 +431,7 @@ def _pack_task(sector_id: str | None) -> tuple[dict[str, bytes], dict]:
         document, name = _sector_pack(context, sector_id, specs, pngs, cache_root), sector_id
     files = {f"charts/{chart}": png for chart, png in pngs.items()}
     files[f"{name}.docx"] = document
-    return files, _learnt_shaping()
+    return files, _learnt_shaping(), _fast_path_missing()
 
 
 #: Stands for the revision number in a cached pack's draft mark (plain letters: XML leaves them be).
@@ -486,7 +532,7 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
         for number, task in enumerate([None, *sector_specs], start=1):
             cached = _cached_sector(context, task, sector_specs[task], cache_root) if task else None
             if cached is None:
-                cached, taught = _pack_task(task)
+                cached, taught, _ = _pack_task(task)  # drawn here: any warning was given already
                 learnt.update(taught)
             files.update(cached)
             progress(f"Pack {number}/{1 + len(sector_specs)} written: {_pack_name(task)}")
@@ -529,7 +575,7 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
     with ProcessPoolExecutor(max_workers=workers, mp_context=_pool_context(), initializer=_start_worker,
                              initargs=(context, sector_specs, executive_specs, cache_root,
                                        shaping if workers_draw else None)) as pool:
-        futures: dict[str | None, Future[tuple[dict[str, bytes], dict]]] = {}
+        futures: dict[str | None, Future[tuple[dict[str, bytes], dict, str | None]]] = {}
         if service is None:
             futures[None] = pool.submit(_pack_task, None)  # first: it waits for no chart service
         side = [pool.submit(_side_task, function, args) for function, args in side_tasks]
@@ -556,12 +602,14 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
                 futures[task] = pool.submit(_pack_task, task)
             service.close()  # done: its memory goes back before the workers' peak
             learnt.update(service.learnt)
+            _warn_fast_path(service.missing)
         for job in side:
             files.update(job.result())
         for number, (task, future) in enumerate(futures.items(), start=1):
-            written, taught = future.result()
+            written, taught, missing_api = future.result()
             files.update(written)
             learnt.update(taught)
+            _warn_fast_path(missing_api)
             progress(f"Pack {number}/{len(futures)} written: {_pack_name(task)}")
     _TASK_CONTEXT.clear()
     save_shaping(cache_root, shaping, learnt)

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from review.model import status as st
-from review.archive.revisions import period_folder, replace_file
+from review.archive.revisions import check_out_root, period_folder, replace_file
 from review.pipeline.build import check_period, load, resolve_issue_date
 from review.errors import Location, display_path
 from review.language.formats import localize_digits
@@ -30,7 +30,7 @@ from review.language.phrases import Phrases, load_phrases
 from review.model.plan import Plan
 from review.recommend.register import CLOSED, DONE, DROPPED, IN_PROGRESS, NOT_STARTED, Recommendation, build_register
 from review.office.xlsx import MemoryWorkbook
-from review.secretariat.workbook import add_sheet
+from review.secretariat.workbook import add_report_sheet
 
 FILE_NAME = "recommendations.xlsx"
 #: Fill of each recommendation status, in the status colours of the packs.
@@ -135,12 +135,12 @@ def register_workbook(plan: Plan, data: DataSet, items: list[Recommendation], pe
     # The status cell takes the status colour; an overdue mark, the off-track red.
     marks = {(n, 6): STATUS_FILLS[i.status] for n, i in enumerate(items)}
     marks |= {(n, 7): st.OFF_TRACK for n, i in enumerate(items) if i.overdue}
-    add_sheet(book, t("register.sheet"), headers, rows, rtl, marks, widths=(14, 60, 18, 30, 14, 14, 16, 16, 14, 50))
+    add_report_sheet(book, t("register.sheet"), headers, rows, rtl, marks, widths=(14, 60, 18, 30, 14, 14, 16, 16, 14, 50))
 
     changes = history_rows(data, items, period, plan_dir)
     status_text = {key: t(f"recommendation_status.{key}") for key in STATUS_FILLS} | {"adopted": t("register.adopted_event")}
     fills = {**STATUS_FILLS, "adopted": st.COMPLETED}
-    add_sheet(book, t("register.history_sheet"),
+    add_report_sheet(book, t("register.history_sheet"),
               [t(f"register.{key}") for key in ("id", "period", "status", "change_note", "source")],
               [(ident, short(when), status_text[key], note, source) for ident, when, key, note, source in changes],
               rtl, {(n, 2): fills[key] for n, (_, _, key, _, _) in enumerate(changes)}, widths=(14, 14, 18, 60, 50))
@@ -161,8 +161,10 @@ def recommendations_report(plan_dir: Path, period: Period, out_root: Path = Path
     """Return the printed register as of ``period`` and write ``recommendations.xlsx`` for it.
 
     Raises InputError (invalid plan or data, no data folder for the period) or UsageError (a
-    period outside the plan's calendar); nothing is written then.
+    period outside the plan's calendar, an ``out_root`` that cannot be a folder); nothing is
+    written then.
     """
+    check_out_root(out_root)
     progress(f"Reading the plan and data of {plan_dir}")
     loaded = load(Path(plan_dir))
     check_period(loaded, period, plan_dir)

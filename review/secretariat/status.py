@@ -23,7 +23,7 @@ from review.model.plan import Entity, Plan
 from review.intake.plan import load_plan
 from review.office.package import source_date_time
 from review.office.xlsx import MemoryWorkbook
-from review.secretariat.workbook import add_sheet
+from review.secretariat.workbook import add_report_sheet
 
 NOTHING, PARTIAL, COMPLETE = "nothing", "partial", "complete"
 STATE_TEXT = {NOTHING: "sent nothing", PARTIAL: "partial", COMPLETE: "complete"}
@@ -125,7 +125,7 @@ def status_workbook(plan: Plan, period: Period, data: PeriodData, phrases: Phras
     headers = [t(f"status_report.{key}") for key in
                ("entity_id", "entity", "focal_point", "state", "indicators", "indicators_expected",
                 "projects", "projects_expected", "challenges", "files")]
-    add_sheet(book, t("status_report.sheet"), headers,
+    add_report_sheet(book, t("status_report.sheet"), headers,
               [(r.entity.id, r.entity.name.get(lang), r.entity.focal_point or "", t(f"status_report.{r.state}"),
                 r.indicators_received, r.indicators_expected, r.projects_received, r.projects_expected,
                 r.challenges, "، ".join(p.name for p in r.files) if lang == "ar" else ", ".join(p.name for p in r.files))
@@ -134,13 +134,30 @@ def status_workbook(plan: Plan, period: Period, data: PeriodData, phrases: Phras
     return book.to_bytes()
 
 
+def check_writable(path: Path) -> None:
+    """Return None when ``path`` can be written as a file as far as can be told before writing;
+    raise UsageError naming it when it is a folder or lies below something that is not a folder."""
+    if path.is_dir():
+        raise UsageError(f"{display_path(path)}: --xlsx: is a folder (expected the name of the .xlsx "
+                         f"file to write, e.g. {display_path(path / 'status.xlsx')})")
+    for parent in path.parents:
+        if parent.exists():
+            if not parent.is_dir():
+                raise UsageError(f"{display_path(path)}: --xlsx: {display_path(parent)} is not a folder "
+                                 "(expected the name of the .xlsx file to write)")
+            break
+
+
 def submission_report(plan_dir: Path, period: Period, xlsx_path: Path | None = None) -> str:
     """Return the status report of ``period``; also write it to ``xlsx_path`` when given.
 
     A missing data folder is not an error: every entity has sent nothing. Problems of the
     period's files are listed in the report, not raised. Raises InputError for an invalid plan
-    and UsageError for a period outside the plan's calendar.
+    and UsageError for a period outside the plan's calendar or an ``xlsx_path`` that cannot be
+    written (a folder, below a file, not permitted) — checked before anything is read.
     """
+    if xlsx_path is not None:
+        check_writable(Path(xlsx_path))
     plan = load_plan(plan_dir)
     try:
         check_year(period.year, plan.calendar)
@@ -153,6 +170,11 @@ def submission_report(plan_dir: Path, period: Period, xlsx_path: Path | None = N
         data, problems = PeriodData(period, folder), []
     report = status_table(plan, period, data, folder, problems)
     if xlsx_path is not None:
-        replace_file(Path(xlsx_path), status_workbook(plan, period, data, load_phrases(lang=plan.language)))
+        workbook = status_workbook(plan, period, data, load_phrases(lang=plan.language))
+        try:
+            replace_file(Path(xlsx_path), workbook)
+        except OSError as exc:
+            raise UsageError(f"{display_path(xlsx_path)}: --xlsx: cannot be written: {exc.strerror or exc} "
+                             "(expected a file name in a folder you may write to)") from None
         report += f"\nWrote {display_path(xlsx_path)}"
     return report

@@ -27,7 +27,7 @@ def status_style(key: str) -> dict[str, object]:
             "font_color": f"#{st.TEXT_COLOURS.get(key, '000000')}"}
 
 
-def add_sheet(book: MemoryWorkbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[object]],
+def add_report_sheet(book: MemoryWorkbook, title: str, headers: Sequence[str], rows: Iterable[Sequence[object]],
               rtl: bool = True, status_cells: Mapping[tuple[int, int], str] | None = None,
               widths: Sequence[int] = ()) -> Worksheet:
     """Return a new sheet with the header row, the data rows and the header frozen at the top.

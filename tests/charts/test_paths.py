@@ -116,7 +116,8 @@ def test_a_missing_private_api_switches_the_fast_path_off_once(owner, attribute,
     monkeypatch.delenv(charts.PLAIN_ENV)
     # As a process that has not checked yet; undone at the end, for the other tests.
     monkeypatch.setattr(charts._FAST, "_checked", False)
-    monkeypatch.setattr(charts._FAST, "_missing", None)
+    monkeypatch.setattr(charts._FAST, "_warned", False)
+    monkeypatch.setattr(charts._FAST, "missing", None)
     with monkeypatch.context() as removed:
         removed.delattr(owner, attribute)
         with pytest.warns(_fast_agg.FastPathUnavailable,
@@ -126,8 +127,28 @@ def test_a_missing_private_api_switches_the_fast_path_off_once(owner, attribute,
         second = charts._agg()  # checked once: a second warning would be an error here
     assert first is second is charts._STOCK
     assert len(caught) == 1
+    assert caught[0].filename == __file__  # the caller outside review, not a line of the charts
+    assert charts.fast_path_missing() == f"{owner.__name__}.{attribute}"
     # Stock matplotlib 3.11 itself draws with these attributes, so the chart is drawn with them
     # back, as a matplotlib that renamed one would draw with its new name. The check is not made
     # again (no second warning: warnings are errors here), and the stock path draws.
     assert draw(chart) == plain
     rgba(plain)
+    charts.warn_fast_path_unavailable("FT2Font._layout")  # as a worker reports it: warned already, once
+
+
+def test_a_worker_defers_the_missing_api_warning_to_the_build(monkeypatch):
+    """A worker process draws the stock way without warning; the build warns once for all."""
+    monkeypatch.setattr(charts._FAST, "_checked", False)
+    monkeypatch.setattr(charts._FAST, "_warned", False)
+    monkeypatch.setattr(charts._FAST, "missing", None)
+    monkeypatch.setattr(charts._FAST, "warns", True)
+    monkeypatch.setattr(_fast_agg, "missing_api", lambda: "FT2Font._layout")
+    monkeypatch.delenv(charts.PLAIN_ENV, raising=False)
+    charts.defer_fast_path_warning()
+    assert charts._agg() is charts._STOCK  # no warning: warnings are errors here
+    assert charts.fast_path_missing() == "FT2Font._layout"
+    with pytest.warns(_fast_agg.FastPathUnavailable, match=r"has no FT2Font\._layout") as caught:
+        charts.warn_fast_path_unavailable("FT2Font._layout")
+        charts.warn_fast_path_unavailable("FT2Font._layout")
+    assert len(caught) == 1

@@ -7,7 +7,16 @@ import zipfile
 
 import pytest
 
-from review.office.package import ZIP_EPOCH, normalize_zip, patch_zip, source_date_time, zip_parts
+from review.office.package import (
+    ZIP_EPOCH,
+    ZIP_MAX_ENTRIES,
+    fit_text,
+    normalize_zip,
+    package_problems,
+    patch_zip,
+    source_date_time,
+    zip_parts,
+)
 
 
 def make_zip(entries, date_time=(2024, 5, 6, 7, 8, 10), mode=0o100600) -> bytes:
@@ -107,3 +116,37 @@ def test_zip_parts_matches_what_zipfile_reads_back():
         assert [i.filename for i in archive.infolist()] == ["[Content_Types].xml", "word/مستند.xml"]
         assert archive.read("word/مستند.xml") == parts["word/مستند.xml"]
         assert {i.date_time for i in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}
+
+
+def test_more_entries_than_a_zip_without_zip64_holds_is_refused_by_name():
+    # 65,536 tiny entries: refused before any is compressed, so this takes milliseconds.
+    parts = dict.fromkeys((f"word/media/p{number}.xml" for number in range(ZIP_MAX_ENTRIES + 1)), b"")
+    with pytest.raises(ValueError, match=r"65,536 entries: a zip without ZIP64 holds at most 65,535 "
+                                         r"\(the entry-count limit\)"):
+        zip_parts(parts)
+
+
+def test_a_timestamp_a_zip_cannot_hold_is_refused_by_name():
+    with pytest.raises(ValueError, match=r"from 1980 to 2107 \(the DOS date limit\)"):
+        zip_parts({"a.xml": b"<a/>"}, (1979, 12, 31, 0, 0, 0))
+
+
+@pytest.mark.parametrize("text, limit, expected", [
+    ("abc", 3, "abc"),
+    ("abcd", 3, "ab…"),
+    ("نص عربي", 7, "نص عربي"),
+    ("نص عربي", 5, "نص ع…"),
+    ("a😀b", 3, "a…"),  # the emoji counts twice and is not split
+    ("😀😀", 3, "😀…"),
+    ("a\ud800bcd", 3, "a…"),  # a lone surrogate is dropped, not encoded
+])
+def test_fit_text_cuts_with_an_ellipsis_counting_as_word_and_excel_do(text, limit, expected):
+    assert fit_text(text, limit) == expected
+    assert len(fit_text(text, limit).encode("utf-16-le", "surrogatepass")) // 2 <= limit
+
+
+def test_package_problems_of_a_sound_package_and_of_garbage():
+    sound = zip_parts({"[Content_Types].xml": b"<Types xmlns='http://schemas.openxmlformats.org/package/2006/content-types'/>",
+                       "_rels/.rels": b"<Relationships xmlns='http://schemas.openxmlformats.org/package/2006/relationships'/>"})
+    assert package_problems(sound) == []
+    assert package_problems(b"not a zip") == [("", "not a zip archive (expected an Office Open XML package such as a .docx)")]

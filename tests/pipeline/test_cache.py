@@ -14,7 +14,7 @@ from review.pipeline.build import BuildOptions, build, load
 from review.archive.cache import remembered
 from review.errors import InputError
 from review.model.periods import Period
-from review.pipeline import workers as rendering
+from review.pipeline import workers
 from review.pipeline.workers import CACHE_DIR, SHAPING_FILE, ChartService, _render
 from review.charts import ChartSpec
 
@@ -56,15 +56,15 @@ def test_new_code_never_reuses_an_entry(tmp_path, monkeypatch):
 
 def test_a_rebuild_reads_only_the_folder_that_changed(make_plan, tmp_path, monkeypatch):
     from review.intake import data as intake
-    from review.intake import plan as validation
+    from review.intake import plan as intake_plan
 
     folder = make_plan(None, DATA)
     store = tmp_path / "cache"
     periods_read, plans_read = [], []
-    read_period, load_plan = intake.read_period, validation.load_plan
+    read_period, load_plan = intake.read_period, intake_plan.load_plan
     monkeypatch.setattr(intake, "read_period", lambda plan, period, where: (periods_read.append(str(period)),
                                                                            read_period(plan, period, where))[1])
-    monkeypatch.setattr(validation, "load_plan", lambda where: (plans_read.append(where), load_plan(where))[1])
+    monkeypatch.setattr(intake_plan, "load_plan", lambda where: (plans_read.append(where), load_plan(where))[1])
 
     first = load(folder, store)
     assert sorted(periods_read) == ["2024-Q1", "2024-Q2"] and len(plans_read) == 1
@@ -107,12 +107,12 @@ def test_the_chart_service_draws_the_bytes_a_worker_draws():
 def test_a_rebuild_with_the_chart_service_matches_a_single_process_build(make_plan, tmp_path, monkeypatch):
     options = dict(period=Period.parse("2024-Q2"), issue_date=dt.date(2024, 8, 1))
 
-    def build_twice(out, workers: str):
+    def build_twice(out, worker_count: str):
         """Build r1, correct one figure, build r2; return r2."""
-        monkeypatch.setenv("REVIEW_WORKERS", workers)
+        monkeypatch.setenv("REVIEW_WORKERS", worker_count)
         folder = make_plan(None, DATA)
         build(BuildOptions(folder, out_root=out, **options))
-        assert rendering.load_shaping(out)  # what drawing r1 taught is kept for r2
+        assert workers.load_shaping(out)  # what drawing r1 taught is kept for r2
         charts_before = set((out / CACHE_DIR).glob("*.png"))
         (folder / "data/2024-Q2/indicators.csv").write_text("indicator_id,value\nH1,79\nW1,180\n", encoding="utf-8")
         second = build(BuildOptions(folder, out_root=out, **options))
@@ -179,26 +179,26 @@ def test_a_service_stopped_before_it_was_used_ends_at_once():
 
 def test_shaping_is_kept_for_the_same_code_only(tmp_path, monkeypatch):
     a, b, c = (("metrics", text, 8.5) for text in "abc")
-    assert rendering.load_shaping(tmp_path) == {} and rendering.load_shaping(None) == {}
-    rendering.save_shaping(tmp_path, {a: (1.0, 2.0, 0.0)}, {b: (3.0, 2.0, 0.5)})
-    assert rendering.load_shaping(tmp_path) == {a: (1.0, 2.0, 0.0), b: (3.0, 2.0, 0.5)}
-    rendering.save_shaping(tmp_path, {}, {})  # nothing learnt: nothing written
-    assert rendering.load_shaping(tmp_path) == {a: (1.0, 2.0, 0.0), b: (3.0, 2.0, 0.5)}
-    monkeypatch.setattr(rendering, "SHAPING_MAX", 2)
-    rendering.save_shaping(tmp_path, rendering.load_shaping(tmp_path), {c: (4.0, 2.0, 0.5)})
-    assert rendering.load_shaping(tmp_path) == {b: (3.0, 2.0, 0.5), c: (4.0, 2.0, 0.5)}  # the newest
-    monkeypatch.setattr(rendering, "_code_fingerprint", lambda: b"other chart code")
-    assert rendering.load_shaping(tmp_path) == {}
+    assert workers.load_shaping(tmp_path) == {} and workers.load_shaping(None) == {}
+    workers.save_shaping(tmp_path, {a: (1.0, 2.0, 0.0)}, {b: (3.0, 2.0, 0.5)})
+    assert workers.load_shaping(tmp_path) == {a: (1.0, 2.0, 0.0), b: (3.0, 2.0, 0.5)}
+    workers.save_shaping(tmp_path, {}, {})  # nothing learnt: nothing written
+    assert workers.load_shaping(tmp_path) == {a: (1.0, 2.0, 0.0), b: (3.0, 2.0, 0.5)}
+    monkeypatch.setattr(workers, "SHAPING_MAX", 2)
+    workers.save_shaping(tmp_path, workers.load_shaping(tmp_path), {c: (4.0, 2.0, 0.5)})
+    assert workers.load_shaping(tmp_path) == {b: (3.0, 2.0, 0.5), c: (4.0, 2.0, 0.5)}  # the newest
+    monkeypatch.setattr(workers, "_code_fingerprint", lambda: b"other chart code")
+    assert workers.load_shaping(tmp_path) == {}
     monkeypatch.undo()
     (tmp_path / SHAPING_FILE).write_bytes(b"not a pickle")
-    assert rendering.load_shaping(tmp_path) == {}
+    assert workers.load_shaping(tmp_path) == {}
 
 
 def test_shaping_of_another_shape_is_not_used(tmp_path):
     import pickle
     (tmp_path / SHAPING_FILE).parent.mkdir(parents=True)
-    (tmp_path / SHAPING_FILE).write_bytes(pickle.dumps({"code": rendering._code_fingerprint(), "entries": [1, 2]}))
-    assert rendering.load_shaping(tmp_path) == {}
+    (tmp_path / SHAPING_FILE).write_bytes(pickle.dumps({"code": workers._code_fingerprint(), "entries": [1, 2]}))
+    assert workers.load_shaping(tmp_path) == {}
 
 
 @pytest.mark.parametrize("forks", [True, False])
@@ -206,9 +206,9 @@ def test_the_chart_service_starts_before_the_up_to_date_check_only_where_process
         forks, make_plan, tmp_path, monkeypatch):
     # Forking the service costs milliseconds; spawning one (Windows) would slow an up-to-date build.
     monkeypatch.setenv("REVIEW_WORKERS", "1")
-    monkeypatch.setattr(rendering, "forks", lambda: forks)
+    monkeypatch.setattr(workers, "forks", lambda: forks)
     started = []
-    monkeypatch.setattr(rendering, "start_chart_service", lambda root: started.append(root))
+    monkeypatch.setattr(workers, "start_chart_service", lambda root: started.append(root))
     options = BuildOptions(make_plan(None, DATA), Period.parse("2024-Q2"), tmp_path / "out",
                            issue_date=dt.date(2024, 8, 1))
     assert build(options).name == "r1" and len(started) == 1

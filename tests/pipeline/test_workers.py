@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import os
 import subprocess
+import sys
+from pathlib import Path
 
 import docx
 import pytest
@@ -103,3 +106,32 @@ def test_worker_count_does_not_change_the_output(make_plan, tmp_path, monkeypatc
     reference = run_build(folder, tmp_path / f"ref{workers}")
     for path in sorted(p for p in reference.rglob("*") if p.is_file() and p.name != "manifest.json"):
         assert path.read_bytes() == (built / path.relative_to(reference)).read_bytes(), path.name
+
+
+# A build whose matplotlib lacks a private API the fast chart path needs (the check patched), with
+# the chart service and the pack workers all drawing (SERVICE_MAX 0: the service draws the
+# executive pack's charts, the workers their sectors').
+MISSING_API_BUILD = """
+import sys
+from review.charts import _fast_agg
+from review.pipeline import workers
+_fast_agg.missing_api = lambda: "FT2Font._layout"
+workers.SERVICE_MAX = 0
+from review.cli.main import main
+sys.exit(main(["build", sys.argv[1], "--period", "2024-Q1", "--out", sys.argv[2], "--issue-date", "2024-05-01"]))
+"""
+
+
+def test_a_missing_fast_path_api_is_reported_once_per_build(make_plan, tmp_path):
+    folder = make_plan(None, DATA)
+    env = {**os.environ, "REVIEW_WORKERS": "2", "PYTHONWARNINGS": "default"}
+    env.pop("REVIEW_PLAIN_CHARTS", None)
+    result = subprocess.run([sys.executable, "-c", MISSING_API_BUILD, str(folder), str(tmp_path / "out")],
+                            capture_output=True, text=True, timeout=600, env=env, cwd=Path(__file__).parents[2])
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = [line for line in result.stderr.splitlines() if "FastPathUnavailable" in line]
+    assert len(lines) == 1, result.stderr
+    # It names the API and points at the caller outside review (here the -c script), not into review.
+    location, _, message = lines[0].partition(": FastPathUnavailable: ")
+    assert "has no FT2Font._layout" in message
+    assert location.startswith("<string>:"), lines[0]

@@ -2,7 +2,7 @@
 
 Regenerate the committed file with::
 
-    python -m review.word.template templates/briefing.docx
+    python -m review.office.word.template templates/briefing.docx
 
 It starts from python-docx's default document and
 
@@ -18,6 +18,14 @@ It starts from python-docx's default document and
 
 The body is a single empty paragraph; :class:`review.office.word.writer.PackWriter` clears it.
 
+A user's template (``review build --template FILE``, an organisation's letterhead) is untrusted
+(SPEC §7): :func:`open_template` opens it only after :func:`template_problems` found nothing —
+no macro (a ``.docm``/``.dotm`` file, a macro-enabled content type, a VBA part), no external
+relationship but the two kinds that are detached (the ``attachedTemplate`` Word records, and
+hyperlinks, whose text stays), no malformed XML, corrupt entry or missing part, and a size that
+is bounded before anything is inflated. :func:`check_template` adds python-docx's own reading, so
+a build stops with exit 2 naming the file (and the part) before any work.
+
 Font: Arial for Latin and Arabic alike. It ships with Windows and macOS and has Arabic glyphs,
 so a pack looks the same on every reviewer's machine; LibreOffice substitutes a metric-compatible
 font and a fallback for the Arabic glyphs.
@@ -27,6 +35,7 @@ from __future__ import annotations
 
 import io
 import sys
+import zipfile
 from pathlib import Path
 
 import docx
@@ -34,8 +43,9 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.text import WD_LINE_SPACING
 from docx.shared import Cm, Pt
 
+from review.errors import WHOLE_FILE, InputError, Problem, quoted
 from review.office.word import rtl
-from review.office.package import normalize_zip
+from review.office.package import MAX_EXPANDED, normalize_zip, package_problems, zip_parts
 
 #: Font for Latin and Arabic (complex-script) text.
 FONT = "Arial"
@@ -190,11 +200,104 @@ def template_bytes() -> bytes:
     return normalize_zip(buffer.getvalue())
 
 
+#: Suffixes of Word's macro-enabled files, refused whatever they hold.
+MACRO_SUFFIXES = (".docm", ".dotm")
+_CONTENT_TYPES = "[Content_Types].xml"
+# A .dotx differs from a .docx only in its main part's content type, which python-docx refuses.
+_TEMPLATE_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+_DOCUMENT_MAIN = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def template_problems(path: Path) -> list[Problem]:
+    """Return what stops the file at ``path`` from serving as a pack's Word template, each naming
+    the file and, in its field, the part (empty when none); an empty list when it may be used.
+
+    See the module's docstring for what is looked at; the file is read only when its size is
+    within ``package.MAX_EXPANDED``.
+    """
+    return _read_template(path)[1]
+
+
+def _read_template(path: Path) -> tuple[bytes, list[Problem]]:
+    """Return the bytes of the template at ``path`` (b'' when unread) and :func:`template_problems`."""
+    def problem(part: str, message: str) -> Problem:
+        return Problem(path, WHOLE_FILE, part, message)
+
+    if path.suffix.lower() in MACRO_SUFFIXES:
+        return b"", [problem("", f"a macro-enabled Word file; a template may not carry macros (expected a "
+                                 f".docx or .dotx saved without macros, got {path.suffix!r})")]
+    try:
+        if path.is_dir():
+            return b"", [problem("", "is a folder (expected a Word .docx document)")]
+        size = path.stat().st_size
+        if size > MAX_EXPANDED:
+            return b"", [problem("", f"{size:,} bytes (expected a Word template of at most {MAX_EXPANDED:,} bytes)")]
+        data = path.read_bytes()
+    except OSError as exc:
+        return b"", [problem("", f"cannot be read: {exc.strerror or exc} (expected a readable Word .docx document)")]
+    return data, [problem(part, message) for part, message in package_problems(data, rtl.DETACHABLE_EXTERNAL)]
+
+
+def _as_document(data: bytes) -> bytes:
+    """Return a sound package ``data`` with a Word template's (.dotx) main part typed as a document's."""
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        types = archive.read(_CONTENT_TYPES)
+        if _TEMPLATE_MAIN not in types:
+            return data
+        parts = {info.filename: archive.read(info) for info in archive.infolist() if not info.is_dir()}
+    parts[_CONTENT_TYPES] = types.replace(_TEMPLATE_MAIN, _DOCUMENT_MAIN)
+    return zip_parts(parts)
+
+
+def open_template(template: Path | str | None) -> docx.document.Document:
+    """Return the python-docx document a pack is written on: ``template`` (None: the project's own,
+    built by :func:`build_template`) with its body cleared, its legacy parts and every external
+    relationship removed.
+
+    Raises InputError naming the file and part when :func:`template_problems` finds any; python-docx's
+    own exceptions (KeyError, ValueError …) pass through for a package it cannot read otherwise.
+    """
+    if template is None:
+        data = template_bytes()
+    else:
+        data, problems = _read_template(Path(template))
+        if problems:
+            raise InputError(problems)
+        data = _as_document(data)
+    document = docx.Document(io.BytesIO(data))
+    document.element.body.clear_content()
+    rtl.remove_legacy_parts(document)
+    rtl.remove_external_relationships(document)
+    return document
+
+
+def check_template(template: Path) -> None:
+    """Return None when ``template`` can serve as a pack's Word template; else raise InputError
+    naming the file (and the part or section) with what is wrong.
+
+    Opens it as :func:`open_template` does and looks at its sections' page set-up, which a pack's
+    tables and pictures are sized from.
+    """
+    try:
+        document = open_template(template)
+    except InputError:
+        raise
+    except Exception as exc:  # python-docx raises whatever its reading met; any means this file
+        raise InputError([Problem(template, WHOLE_FILE, "", f"python-docx cannot read it: {type(exc).__name__}: "
+                                  f"{quoted(str(exc))} (expected a Word .docx document)")]) from None
+    for number, section in enumerate(document.sections, start=1):
+        sizes = (section.page_width, section.page_height, section.left_margin, section.right_margin,
+                 section.top_margin, section.bottom_margin)
+        if any(size is None for size in sizes):
+            raise InputError([Problem(template, WHOLE_FILE, f"section {number}",
+                                      "no page size or margins (expected a page set up in Word's Layout tab)")])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Write the default template to the path given (``templates/briefing.docx``)."""
     args = sys.argv[1:] if argv is None else argv
     if len(args) != 1:
-        print("usage: python -m review.word.template templates/briefing.docx", file=sys.stderr)
+        print("usage: python -m review.office.word.template templates/briefing.docx", file=sys.stderr)
         return 2
     Path(args[0]).write_bytes(template_bytes())
     return 0

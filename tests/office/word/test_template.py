@@ -18,7 +18,7 @@ TEMPLATE = Path(__file__).resolve().parents[3] / "templates" / "briefing.docx"
 
 
 def test_committed_template_is_up_to_date():
-    # Regenerate with: python -m review.word.template templates/briefing.docx
+    # Regenerate with: python -m review.office.word.template templates/briefing.docx
     assert TEMPLATE.read_bytes() == template_bytes()
 
 
