@@ -3,6 +3,11 @@
 SPEC §3.3. Files are picked by name prefix (``indicators*.csv``, ``projects-MOH.xlsx``) or, for
 Excel, by sheet name; each kind's columns may be written in English, Arabic or both
 (``value / القيمة``). Every problem of every file is collected before stopping.
+
+Every problem with a row names what the row is about — ``indicator H1 (sector health): …`` for an
+id of the plan, ``recommendation 'R-01' (sector health): …`` — after the file, row and column.
+Text cells are checked as the plan's texts are (``review.model.limits``): a control character or
+more than an Excel cell holds refuses the row, located.
 """
 
 from __future__ import annotations
@@ -13,12 +18,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from review.errors import InputError, Location, Problem, WARNING, WHOLE_FILE
+from review.errors import InputError, Location, Problem, WARNING, WHOLE_FILE, quoted
+from review.model.limits import MAX_CELL_CHARS, control_character
 from review.model.data import Challenge, DataSet, Origin, PeriodData, ProjectReport, RecommendationRow, Reported
 from review.model.periods import Period, check_year
 from review.model.plan import Plan
 from review.intake.numbers import parse_number
-from review.intake.readers import FORM_COVER, KINDS, READERS, Table, data_files, data_folders, read_file
+from review.intake.readers import FORM_COVER, KINDS, Table, data_files, data_folders, read_file, scan_folder
 
 
 #: Column → Arabic aliases (SPEC §3.3). The English name is always accepted too.
@@ -84,6 +90,8 @@ class _PeriodReader:
         self.data = PeriodData(period, folder)
         self.problems: list[Problem] = []
         self.categories = self._category_lookup()
+        #: How the problems of the row being read start (``_subject_of``).
+        self.subject = ""
 
     def _category_lookup(self) -> dict[str, str]:
         lookup = {}
@@ -94,8 +102,47 @@ class _PeriodReader:
         return lookup
 
     def problem(self, table: Table, row: int, column: str, message: str, severity: str = "error") -> None:
-        self.problems.append(Problem(table.file, table.where(row), f"column {column!r}" if column else "",
-                                     message, severity))
+        """Record a problem with a cell of the row being read, naming what the row is about."""
+        self.problems.append(Problem(table.file, table.where(row), f"column {quoted(column)}" if column else "",
+                                     self.subject + message, severity))
+
+    def _subject_of(self, kind: str, row: dict[str, object]) -> str:
+        """Return what a row is about, as its messages start: ``indicator H1 (sector health): ``;
+        empty when its id is empty or not the plan's (the message about that id names it)."""
+        if kind in ("indicators", "projects"):
+            ident = _text(row[f"{kind[:-1]}_id"])
+            index = self.plan.indicator_index if kind == "indicators" else self.plan.project_index
+            entry = index.get(ident)
+            return f"{kind[:-1]} {ident} (sector {entry[0].id}): " if entry else ""
+        sector = _text(row.get("sector_id"))
+        in_sector = f" (sector {sector})" if sector in self.plan.sector_by_id else ""
+        if kind == "challenges":
+            about = [f"sector {sector}"] if in_sector else []
+            about += [f"{what} {_text(row.get(column))}" for what, column, known in
+                      (("indicator", "indicator_id", self.plan.indicator_index),
+                       ("project", "project_id", self.plan.project_index)) if _text(row.get(column)) in known]
+            return f"challenge ({', '.join(about)}): " if about else ""
+        ident = _text(row["id"])
+        return f"recommendation {quoted(ident)}{in_sector}: " if ident else ""
+
+    def _bad_texts(self, table: Table, number: int, row: dict[str, object], shown: dict[str, str]) -> bool:
+        """Record every text cell of the row that no pack or workbook can hold (a control
+        character, more than an Excel cell holds); return True when there is one."""
+        bad = False
+        for column, cell in row.items():
+            if not isinstance(cell, str):
+                continue
+            found = control_character(cell)
+            if found is not None:
+                self.problem(table, number, shown.get(column, column),
+                             f"expected text without control characters, got {found} in {quoted(cell)}")
+                bad = True
+            elif len(cell) > MAX_CELL_CHARS:
+                self.problem(table, number, shown.get(column, column),
+                             f"expected at most {MAX_CELL_CHARS:,} characters (what an Excel cell holds), "
+                             f"got {len(cell):,}")
+                bad = True
+        return bad
 
     def read(self, table: Table) -> None:
         header_row, columns, headers = None, {}, []
@@ -122,7 +169,10 @@ class _PeriodReader:
                 continue
             row = {c: (cells[i] if i < len(cells) else None) for c, i in columns.items()}
             origin = Origin(table.file, table.where(number))
-            read_row(table, number, row, shown, origin)
+            self.subject = self._subject_of(table.kind, row)
+            if not self._bad_texts(table, number, row, shown):
+                read_row(table, number, row, shown, origin)
+        self.subject = ""
 
     # -- one method per kind -------------------------------------------------------------
 
@@ -138,7 +188,7 @@ class _PeriodReader:
             return True
         sample = ", ".join(sorted(known)[:3])
         self.problem(table, number, shown.get(column, column),
-                     f"unknown {what} id {value!r} (expected one of the plan's {what} ids, e.g. {sample})")
+                     f"unknown {what} id {quoted(value)} (expected one of the plan's {what} ids, e.g. {sample})")
         return False
 
     def _indicators(self, table, number, row, shown, origin) -> None:
@@ -157,7 +207,7 @@ class _PeriodReader:
             self.data.indicators[ident] = reported
         elif earlier.value != value:
             self.problem(table, number, shown["value"],
-                         f"indicator {ident!r} reported twice for {self.data.period} with different values: "
+                         f"reported twice for {self.data.period} with different values: "
                          f"{earlier.value:g} in {earlier.origin} and {value:g} here")
 
     def _projects(self, table, number, row, shown, origin) -> None:
@@ -171,10 +221,10 @@ class _PeriodReader:
             return
         if ok and progress is not None and not 0 <= progress <= 100:
             self.problem(table, number, shown["progress"],
-                         f"expected a progress between 0 and 100 %, got {row['progress']!r}")
+                         f"expected a progress between 0 and 100 %, got {quoted(row['progress'])}")
             ok = False
         if ok_spent and spent is not None and spent < 0:
-            self.problem(table, number, shown["spent"], f"expected an amount ≥ 0, got {row['spent']!r}")
+            self.problem(table, number, shown["spent"], f"expected an amount ≥ 0, got {quoted(row['spent'])}")
             ok_spent = False
         if not (ok and ok_spent) or progress is None:
             return
@@ -184,7 +234,7 @@ class _PeriodReader:
             self.data.projects[ident] = report
         elif (earlier.progress, earlier.spent) != (progress, spent):
             self.problem(table, number, shown["progress"],
-                         f"project {ident!r} reported twice for {self.data.period} with different values: "
+                         f"reported twice for {self.data.period} with different values: "
                          f"{earlier.progress:g} % in {earlier.origin} and {progress:g} % here")
 
     def _challenges(self, table, number, row, shown, origin) -> None:
@@ -205,7 +255,7 @@ class _PeriodReader:
             key = self.categories.get(_normal(category))
             if key is None:
                 self.problem(table, number, shown.get("category", "category"),
-                             f"expected one of {', '.join(self.plan.challenge_categories)}, got {category!r}")
+                             f"expected one of {', '.join(self.plan.challenge_categories)}, got {quoted(category)}")
                 good = False
             category = key or ""
         severity = _text(row.get("severity"))
@@ -213,7 +263,7 @@ class _PeriodReader:
             key = _lookup(SEVERITIES, severity)
             if key is None:
                 self.problem(table, number, shown.get("severity", "severity"),
-                             f"expected high, medium or low (عالية، متوسطة، منخفضة), got {severity!r}")
+                             f"expected high, medium or low (عالية، متوسطة، منخفضة), got {quoted(severity)}")
                 good = False
             severity = key or ""
         if good:
@@ -238,7 +288,7 @@ class _PeriodReader:
             status = _lookup(REC_STATUSES, status_text) or ""
             if not status:
                 self.problem(table, number, shown.get("status", "status"),
-                             f"expected one of {', '.join(REC_STATUSES)}, got {status_text!r}")
+                             f"expected one of {', '.join(REC_STATUSES)}, got {quoted(status_text)}")
                 good = False
         sector, owner = _text(row.get("sector_id")), _text(row.get("owner_entity"))
         if sector and not self._known(table, number, shown, "sector_id", sector, self.plan.sector_by_id, "sector"):
@@ -249,8 +299,9 @@ class _PeriodReader:
         if _text(row.get("due_period")):
             try:
                 due = Period.parse(_text(row["due_period"]))
-            except ValueError as exc:
-                self.problem(table, number, shown["due_period"], str(exc))
+            except ValueError:
+                self.problem(table, number, shown["due_period"], "expected a period like '2024-Q3' "
+                             f"(quarter 1 to 4), got {quoted(_text(row['due_period']))}")
                 good = False
         if good:
             self.data.recommendations.append(RecommendationRow(
@@ -268,12 +319,8 @@ def _lookup(options: dict[str, tuple[str, ...]], value: str) -> str | None:
 def read_period(plan: Plan, period: Period, folder: Path) -> tuple[PeriodData, list[Problem]]:
     """Return one period's data and every problem found in its files (errors and warnings)."""
     reader = _PeriodReader(plan, period, folder)
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix.lower() not in READERS and not path.name.startswith((".", "~$")):
-            hint = ("an old-format Excel file: save it as .xlsx" if path.suffix.lower() == ".xls"
-                    else "only .csv and .xlsx files are read")
-            reader.problems.append(Problem(path, WHOLE_FILE, "", f"ignored: {hint}", WARNING))
-    for path in data_files(folder):
+    files, reader.problems = scan_folder(folder)
+    for path in files:
         tables, problems = read_file(path)
         reader.problems.extend(problems)
         form_entity, refusals = check_form_metadata(plan, period, tables)

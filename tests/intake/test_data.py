@@ -154,19 +154,19 @@ def test_challenges_and_recommendations(make_plan):
 
 def test_non_numeric_value(make_plan):
     text = problems_of(make_plan, {"indicators.csv": "indicator_id,value\nH1,سبعون\n"})
-    assert "indicators.csv: row 2: column 'value': expected a number" in text
+    assert "indicators.csv: row 2: column 'value': indicator H1 (sector health): expected a number" in text
     assert "'سبعون'" in text
 
 
 def test_progress_outside_0_100(make_plan):
     text = problems_of(make_plan, {"projects.csv": "project_id,progress\nP1,140\n"})
-    assert "projects.csv: row 2: column 'progress': expected a progress between 0 and 100 %, got '140'" in text
+    assert "projects.csv: row 2: column 'progress': project P1 (sector health): expected a progress between 0 and 100 %, got '140'" in text
 
 
 def test_conflicting_values_name_both_places(make_plan):
     text = problems_of(make_plan, {"indicators-a.csv": "indicator_id,value\nH1,70\n",
                                    "indicators-b.csv": "indicator_id,value\n\nH1,71\n"})
-    assert "indicators-b.csv: row 3: column 'value': indicator 'H1' reported twice for 2024-Q1 with different values" in text
+    assert "indicators-b.csv: row 3: column 'value': indicator H1 (sector health): reported twice for 2024-Q1 with different values" in text
     assert "indicators-a.csv (row 2)" in text
 
 
@@ -182,9 +182,9 @@ def test_bad_enumerations(make_plan):
     text = problems_of(make_plan, {
         "challenges.csv": "sector_id,description,category,severity\nhealth,x,weather,urgent\n",
         "recommendations.csv": "id,status\nR1,finished\n"})
-    assert "column 'category': expected one of financial" in text and "got 'weather'" in text
-    assert "column 'severity': expected high, medium or low" in text
-    assert "recommendations.csv: row 2: column 'status': expected one of not_started, in_progress, done, dropped, got 'finished'" in text
+    assert "column 'category': challenge (sector health): expected one of financial" in text and "got 'weather'" in text
+    assert "column 'severity': challenge (sector health): expected high, medium or low" in text
+    assert "recommendations.csv: row 2: column 'status': recommendation 'R1': expected one of not_started, in_progress, done, dropped, got 'finished'" in text
 
 
 def test_empty_file(make_plan):
@@ -249,5 +249,5 @@ def test_unsupported_files_are_named_in_a_warning(make_plan):
 
 def test_every_problem_of_a_project_row(make_plan):
     text = problems_of(make_plan, {"projects.csv": "project_id,progress,spent\nP1,140,-5\n"})
-    assert "column 'progress': expected a progress between 0 and 100 %" in text
-    assert "column 'spent': expected an amount ≥ 0, got '-5'" in text
+    assert "column 'progress': project P1 (sector health): expected a progress between 0 and 100 %" in text
+    assert "column 'spent': project P1 (sector health): expected an amount ≥ 0, got '-5'" in text

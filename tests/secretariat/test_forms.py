@@ -279,7 +279,7 @@ def test_same_indicator_in_two_submissions_names_both_files_and_rows(plan_dir, f
     fill(forms / "MOH.xlsx", folder / "MOH.xlsx", {(4, 9): "٧٥"})
     (folder / "indicators-late.csv").write_text("indicator_id,value\nH1,76\n", encoding="utf-8")
     assert messages(plan_dir) == [
-        "data/2024-Q2/indicators-late.csv: row 2: column 'value': indicator 'H1' reported twice for 2024-Q2 "
+        "data/2024-Q2/indicators-late.csv: row 2: column 'value': indicator H1 (sector health): reported twice for 2024-Q2 "
         "with different values: 75 in data/2024-Q2/MOH.xlsx (sheet 'المؤشرات', row 4) and 76 here"]
 
 
