@@ -8,6 +8,7 @@ them at once; the command line prints them and exits 2. Internal bugs stay ordin
 from __future__ import annotations
 
 import os
+import re
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,15 +20,28 @@ WARNING = "warning"
 MAX_PER_FILE = 20
 
 
+#: Characters a terminal may act on: C0 controls (tab and line feed too: one problem, one line),
+#: DEL and the C1 controls (ESC starts the sequences that recolour or retitle a terminal).
+_TERMINAL_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
+def escaped(text: str) -> str:
+    """Return ``text`` with every control character written as its escape (``\\x1b``), so that
+    printing it never sends a control sequence to the terminal."""
+    return _TERMINAL_CONTROL.sub(lambda found: f"\\x{ord(found.group()):02x}", text)
+
+
 def display_path(path: Path | str | None) -> str:
-    """Return ``path`` relative to the working directory when it lies below it, else as given."""
+    """Return ``path`` relative to the working directory when it lies below it, else as given,
+    with control characters escaped (a file may be named ``indicators-\\x1b[31m.csv``)."""
     if path is None:
         return "<input>"
     path = Path(path)
     try:
-        return Path(os.path.relpath(path)).as_posix() if path.is_absolute() else path.as_posix()
+        shown = Path(os.path.relpath(path)).as_posix() if path.is_absolute() else path.as_posix()
     except ValueError:  # another drive on Windows
-        return str(path)
+        shown = str(path)
+    return escaped(shown)
 
 
 @dataclass(frozen=True)
@@ -82,20 +96,32 @@ class Problem:
     field: str
     message: str
     severity: str = ERROR
+    #: Not a problem of its own but this many more errors of ``file``, counted and not worked out
+    #: (see :func:`unlisted`); such an entry is never printed, only counted in the summary.
+    unlisted: int = 0
 
     def __str__(self) -> str:
+        if self.unlisted:
+            return f"{display_path(self.file)}: … and {self.unlisted:,} more"
         parts = [display_path(self.file)]
         if self.where:
             parts.append(str(self.where))
         if self.field:
             parts.append(self.field)
-        text = ": ".join(parts) + ": " + self.message
+        # The location, field and message may quote the input too (a sheet name, an unknown key).
+        text = escaped(": ".join(parts) + ": " + self.message)
         return ("warning: " + text) if self.severity == WARNING else text
 
     @property
     def is_error(self) -> bool:
         """Return True unless this problem is only a warning."""
         return self.severity == ERROR
+
+
+def unlisted(file: Path | str | None, count: int) -> Problem:
+    """Return the entry standing for ``count`` further errors of ``file`` that were counted but
+    not described: a stage works out only the problems that can be shown (``MAX_PER_FILE``)."""
+    return Problem(file, WHOLE_FILE, "", "", ERROR, unlisted=count)
 
 
 #: Messages quote at most this many characters of what the user wrote.
@@ -143,19 +169,27 @@ def format_problems(problems: list[Problem], limit: int = MAX_PER_FILE) -> str:
     lines: list[str] = []
     shown: Counter[str] = Counter()
     hidden: Counter[str] = Counter()
+    # Problems share a few files: each file's name is worked out once, not once per problem.
+    names: dict[Path | str | None, str] = {}
+    for problem in problems:
+        if problem.file not in names:
+            names[problem.file] = display_path(problem.file)
     ordered = [p for p in problems if p.is_error] + [p for p in problems if not p.is_error]
     for problem in ordered:
-        key = display_path(problem.file)
-        if shown[key] < limit:
+        key = names[problem.file]
+        if problem.unlisted:
+            hidden[key] += problem.unlisted
+        elif shown[key] < limit:
             lines.append(str(problem))
             shown[key] += 1
         else:
             hidden[key] += 1
     for key, count in hidden.items():
-        lines.append(f"{key}: … and {count} more")
+        lines.append(f"{key}: … and {count:,} more")
     errors = [p for p in problems if p.is_error]
     if errors:
-        files = len({display_path(p.file) for p in errors})
-        noun = "problem" if len(errors) == 1 else "problems"
-        lines.append(f"Stopped: {len(errors)} {noun} in {files} file{'s' if files != 1 else ''}.")
+        files = len({names[p.file] for p in errors})
+        total = sum(p.unlisted or 1 for p in errors)
+        noun = "problem" if total == 1 else "problems"
+        lines.append(f"Stopped: {total:,} {noun} in {files} file{'s' if files != 1 else ''}.")
     return "\n".join(lines)

@@ -20,7 +20,7 @@ ORIGIN = Origin(Path("x.csv"), Location(row=2))
 
 
 def indicator(**fields) -> Indicator:
-    values = {"id": "I", "name": "م", "entity": "E"} | fields
+    values = {"id": "I", "name": "م", "entity": "E", "targets": {}} | fields
     return Indicator.model_validate(values)
 
 

@@ -10,6 +10,7 @@ PyYAML composes the document into nodes; we build plain Python values from them 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -17,7 +18,7 @@ import yaml
 from pydantic_core import ErrorDetails
 from yaml.constructor import SafeConstructor
 
-from review.errors import InputError, Location, Problem, WHOLE_FILE
+from review.errors import MAX_QUOTED, InputError, Location, Problem, WHOLE_FILE, quoted
 
 #: Files larger than this are refused before parsing (a plan is a few hundred kilobytes at most).
 MAX_BYTES = 10 * 1024 * 1024
@@ -32,6 +33,7 @@ _MAP_TAG = "tag:yaml.org,2002:map"
 # libyaml composes ten times faster than the pure-Python parser; same nodes, same marks.
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SEQ_TAG = "tag:yaml.org,2002:seq"
+_STR_TAG = "tag:yaml.org,2002:str"
 
 
 @dataclass
@@ -71,7 +73,7 @@ class _Builder:
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.MappingNode):
             if node.tag != _MAP_TAG:
-                self.problem(node, f"unsupported YAML tag {node.tag!r} (expected a plain mapping)", path)
+                self.problem(node, f"unsupported YAML tag {quoted(node.tag)} (expected a plain mapping)", path)
                 return None
             result: dict = {}
             key_lines: dict = {}
@@ -81,10 +83,10 @@ class _Builder:
                     continue
                 key = self.build(key_node, path + ("<key>",))
                 if isinstance(key, (dict, list)) or key is None:
-                    self.problem(key_node, f"expected a simple key, got {key!r}", path)
+                    self.problem(key_node, f"expected a simple key, got {quoted(key)}", path)
                     continue
                 if key in result:
-                    self.problem(key_node, f"duplicate key {key!r} (first on line {key_lines[key]})",
+                    self.problem(key_node, f"duplicate key {quoted(key)} (first on line {key_lines[key]})",
                                  path + (key,))
                     continue
                 key_lines[key] = key_node.start_mark.line + 1
@@ -93,17 +95,33 @@ class _Builder:
             return result
         if isinstance(node, yaml.SequenceNode):
             if node.tag != _SEQ_TAG:
-                self.problem(node, f"unsupported YAML tag {node.tag!r} (expected a plain list)", path)
+                self.problem(node, f"unsupported YAML tag {quoted(node.tag)} (expected a plain list)", path)
                 return None
             return [self.build(child, path + (i,)) for i, child in enumerate(node.value)]
+        if node.tag == _STR_TAG:  # most values: no constructor needed
+            return node.value
         if node.tag not in _ALLOWED_SCALAR_TAGS:
-            self.problem(node, f"unsupported YAML tag {node.tag!r}", path)
+            self.problem(node, f"unsupported YAML tag {quoted(node.tag)}", path)
             return None
         try:
             return self.constructor.construct_object(node, deep=True)
         except (yaml.YAMLError, ValueError, OverflowError) as exc:
-            self.problem(node, f"unreadable value {node.value!r} ({exc})", path)
+            self.problem(node, f"unreadable value {quoted(node.value)} ({str(exc)[:MAX_QUOTED]})", path)
             return None
+
+
+def _reader_problem(path: Path, text: str, exc: yaml.reader.ReaderError) -> Problem:
+    """Return the problem of a character YAML refuses anywhere (a control character), located."""
+    # libyaml reports a byte offset, the Python reader a character offset: find the character
+    # itself, whose first occurrence is the one refused (the reader stops at the first).
+    character = exc.character if isinstance(exc.character, str) else chr(exc.character)
+    at = text.find(character)
+    if at < 0:
+        return Problem(path, WHOLE_FILE, "", f"unreadable YAML: {exc.reason}")
+    line_start = text.rfind("\n", 0, at) + 1
+    where = Location(line=text.count("\n", 0, at) + 1, column=at - line_start + 1)
+    return Problem(path, where, "", f"character U+{ord(character):04X} is not allowed in a YAML file "
+                                    "(expected printable text: remove it)")
 
 
 class _TooBig(Exception):
@@ -111,16 +129,24 @@ class _TooBig(Exception):
         self.node = node
 
 
+#: A key printed as is in a path; any other key is printed quoted (``sectors[0]['a b']``), so a
+#: path never carries a control character or more than a few dozen characters of the input.
+_PLAIN_KEY = re.compile(r"[\w.-]{1,64}")
+
+
 def format_path(path: tuple) -> str:
-    """Return a document path as users write it: ``sectors[1].objectives[0].id``."""
+    """Return a document path as users write it: ``sectors[1].objectives[0].id``; a key that is
+    not a plain word is quoted: ``sectors[0]['\\x1b[31m']``."""
     out = ""
     for part in path:
         if part == "<key>":
             continue
         if isinstance(part, int):
             out += f"[{part}]"
-        else:
+        elif _PLAIN_KEY.fullmatch(str(part)):
             out += ("." if out else "") + str(part)
+        else:
+            out += f"[{quoted(part)}]"
     return out
 
 
@@ -146,6 +172,8 @@ def load_yaml(path: Path, text: str | None = None) -> LoadedYaml:
         raise InputError([Problem(path, WHOLE_FILE, "", "the file is empty (expected a YAML plan)")])
     try:
         node = yaml.compose(text, Loader=_LOADER)
+    except yaml.reader.ReaderError as exc:
+        raise InputError([_reader_problem(path, text, exc)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = Location(line=mark.line + 1, column=mark.column + 1) if mark else WHOLE_FILE
@@ -215,27 +243,31 @@ def describe_error(error: ErrorDetails) -> str:
     if kind == "missing":
         return "required field is missing"
     if kind == "extra_forbidden":
-        return f"unknown field (got {got!r}); check the spelling against docs/plan-format.md"
+        return f"unknown field (got {quoted(got)}); check the spelling against docs/plan-format.md"
     if kind == "literal_error":
-        return f"expected {ctx.get('expected')}, got {got!r}"
+        return f"expected {ctx.get('expected')}, got {quoted(got)}"
+    if kind == "finite_number":
+        return f"expected a finite number, got {quoted(got)}"
     if kind in ("float_parsing", "float_type", "int_parsing", "int_type", "int_from_float"):
         what = "a whole number" if kind.startswith("int") else "a number"
-        return f"expected {what}, got {got!r}"
+        return f"expected {what}, got {quoted(got)}"
     if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
         sign = {"greater_than_equal": "≥", "less_than_equal": "≤", "greater_than": ">", "less_than": "<"}[kind]
         bound = next(iter(ctx.values()))
-        return f"expected a number {sign} {bound}, got {got!r}"
+        return f"expected a number {sign} {bound}, got {quoted(got)}"
     if kind == "too_short":
         return "expected at least one item, got none"
     if kind in ("list_type", "dict_type", "model_type", "model_attributes_type", "string_type"):
         what = {"list_type": "a list", "dict_type": "a mapping", "string_type": "a text"}.get(kind, "a mapping")
-        return f"expected {what}, got {got!r}"
+        return f"expected {what}, got {quoted(got)}"
     if kind == "value_error":
         return str(ctx.get("error", error["msg"]))
-    return f"{error['msg']} (got {got!r})"
+    return f"{error['msg']} (got {quoted(got)})"
 
 
 def data_path(loc: tuple) -> tuple:
     """Return the document path of a pydantic error's ``loc``, without the validators' names."""
     # pydantic adds '[key]' segments for dict keys and function names for validators; keep the data path.
+    if not any(isinstance(part, str) and part.startswith("function-") for part in loc):
+        return loc
     return tuple(part for part in loc if not (isinstance(part, str) and part.startswith("function-")))

@@ -2,7 +2,7 @@
 
 Each field carries its type, default, allowed values and a one-line description; the loader
 validates YAML into these models and ``docs/plan-format.md``'s field table is generated from the
-descriptions (``python -m review.plan.model``). Past validation, code receives these objects and
+descriptions (``python -m review.model.plan``). Past validation, code receives these objects and
 never re-checks the input.
 """
 
@@ -15,12 +15,10 @@ from typing import Annotated, Iterator, Literal, get_args
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
                       PlainSerializer, model_validator)
 
-from review.model.ids import is_valid_id
+from review.errors import quoted
+from review.model.ids import file_name_problem, is_valid_id
+from review.model.limits import MAX_MAGNITUDE
 from review.model.periods import Calendar, Period
-
-#: Sector ids become file names; these are refused by Windows whatever the extension.
-WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
-                     *(f"lpt{i}" for i in range(1, 10))}
 
 DEFAULT_CHALLENGE_CATEGORIES = {
     "financial": {"ar": "مالية", "en": "Financial"},
@@ -38,23 +36,56 @@ DEFAULT_CHALLENGE_CATEGORIES = {
 def _check_id(value: str) -> str:
     if not is_valid_id(value):
         raise ValueError(f"expected a code of letters, digits, '.', '_' or '-' (at most 64, "
-                         f"starting with a letter or digit, no '..'), got {value!r}")
+                         f"starting with a letter or digit, no '..'), got {quoted(value)}")
+    return value
+
+
+def _check_file_id(value: str) -> str:
+    problem = file_name_problem(value)
+    if problem:
+        raise ValueError(f"{value!r} {problem}; choose another id")
+    return value
+
+
+def _check_sector_id(value: str) -> str:
+    problem = file_name_problem(value, reserved=True)
+    if problem:
+        raise ValueError(f"{value!r} {problem}; choose another id (the pack is named <sector id>.docx)")
+    return value
+
+
+def _check_magnitude(value: float) -> float:
+    # NaN and infinities are refused by the models' allow_inf_nan=False before this runs.
+    if abs(value) > MAX_MAGNITUDE:
+        raise ValueError(f"expected a number between -{MAX_MAGNITUDE:.0e} and {MAX_MAGNITUDE:.0e}, "
+                         f"got {value!r}")
     return value
 
 
 def _parse_period(value: object) -> Period:
     if isinstance(value, Period):
         return value
-    return Period.parse(str(value))
+    text = str(value)
+    try:
+        return Period.parse(text)
+    except ValueError:
+        raise ValueError(f"expected a period like '2024-Q3' (quarter 1 to 4), got {quoted(text)}") from None
 
 
 Id = Annotated[str, AfterValidator(_check_id)]
+#: An id that names a file or folder: the plan's (output folder) and the entities' (form files).
+FileId = Annotated[str, AfterValidator(_check_id), AfterValidator(_check_file_id)]
+#: A sector id, which names its pack beside the files every build writes.
+SectorId = Annotated[str, AfterValidator(_check_id), AfterValidator(_check_sector_id)]
+#: Every number of the plan: finite (see _Model) and within what a pack can print.
+Number = Annotated[float, AfterValidator(_check_magnitude)]
 PeriodField = Annotated[Period, BeforeValidator(_parse_period), PlainSerializer(str)]
 
 
 class _Model(BaseModel):
     # Unknown keys are refused so that a typo ('directon') is reported, not ignored.
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    # NaN and infinities (YAML .nan, .inf) would reach every formula and print as 'nan' in a pack.
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, allow_inf_nan=False)
 
 
 class Text(_Model):
@@ -86,10 +117,10 @@ class Text(_Model):
 class EvaluationSettings(_Model):
     """Thresholds and method of SPEC §4."""
 
-    on_track: float = Field(95, ge=0, description="achievement % at or above which a result is on track")
-    at_risk: float = Field(75, ge=0, description="achievement % at or above which a result is at risk (else off track)")
+    on_track: Number = Field(95, ge=0, description="achievement % at or above which a result is on track")
+    at_risk: Number = Field(75, ge=0, description="achievement % at or above which a result is at risk (else off track)")
     method: Literal["ratio", "progress"] = Field("ratio", description="achievement formula: ratio of actual to target, or progress from start")
-    cap: float = Field(100, gt=0, description="scores are achievement clamped to 0…cap")
+    cap: Number = Field(100, gt=0, description="scores are achievement clamped to 0…cap")
 
     @model_validator(mode="after")
     def _ordered(self) -> "EvaluationSettings":
@@ -101,7 +132,7 @@ class EvaluationSettings(_Model):
 class Entity(_Model):
     """A government entity (ministry, authority) that reports figures."""
 
-    id: Id = Field(description="code used in data files, e.g. MOH")
+    id: FileId = Field(description="code used in data files, e.g. MOH; also its form's file name")
     name: Text = Field(description="full name")
     focal_point: str | None = Field(None, description="name of the entity's focal point (نقطة الاتصال)")
     email: str | None = Field(None, description="the focal point's e-mail")
@@ -116,11 +147,11 @@ class Indicator(_Model):
     entity: Id = Field(description="id of the entity that reports it")
     direction: Literal["up", "down"] = Field("up", description="up: higher is better; down: lower is better")
     measure: Literal["level", "cumulative"] = Field("level", description="level: each quarter's value stands alone; cumulative: quarterly values add up over the year")
-    baseline: float | None = Field(None, description="value before the plan; start of the interpolation when there is no previous year's target")
-    baseline_year: int | None = Field(None, description="year of the baseline (informative only)")
-    targets: dict[int, float] = Field(default_factory=dict, description="annual target per year of the plan's calendar")
-    quarterly_targets: dict[PeriodField, float] = Field(default_factory=dict, description="explicit target per period (year to date for cumulative indicators)")
-    weight: float = Field(1, ge=0, description="weight in the objective's score")
+    baseline: Number | None = Field(None, description="value before the plan; start of the interpolation when there is no previous year's target")
+    baseline_year: int | None = Field(None, ge=1, le=9999, description="year of the baseline (informative only)")
+    targets: dict[int, Number] = Field(description="annual target per year of the plan's calendar (a year left out has no data)")
+    quarterly_targets: dict[PeriodField, Number] = Field(default_factory=dict, description="explicit target per period (year to date for cumulative indicators)")
+    weight: Number = Field(1, ge=0, description="weight in the objective's score")
     decimals: int | None = Field(None, ge=0, le=6, description="decimals shown for values (display only)")
     method: Literal["ratio", "progress"] | None = Field(None, description="overrides evaluation.method for this indicator")
 
@@ -130,7 +161,7 @@ class Objective(_Model):
 
     id: Id = Field(description="code")
     name: Text = Field(description="objective name")
-    weight: float = Field(1, ge=0, description="weight in the sector's score")
+    weight: Number = Field(1, ge=0, description="weight in the sector's score")
     indicators: list[Indicator] = Field(min_length=1, description="the objective's indicators")
 
 
@@ -140,10 +171,10 @@ class Project(_Model):
     id: Id = Field(description="code used in data files")
     name: Text = Field(description="project name")
     entity: Id = Field(description="id of the implementing entity")
-    budget: float | None = Field(None, ge=0, description="total budget (plan currency)")
+    budget: Number | None = Field(None, ge=0, description="total budget (plan currency)")
     start: PeriodField = Field(description="first period of the schedule, e.g. 1444-Q1")
     end: PeriodField = Field(description="last period of the schedule")
-    planned_progress: dict[PeriodField, Annotated[float, Field(ge=0, le=100)]] = Field(default_factory=dict, description="planned cumulative progress % per period (else linear)")
+    planned_progress: dict[PeriodField, Annotated[Number, Field(ge=0, le=100)]] = Field(default_factory=dict, description="planned cumulative progress % per period (else linear)")
 
     @model_validator(mode="after")
     def _ordered(self) -> "Project":
@@ -155,10 +186,10 @@ class Project(_Model):
 class Sector(_Model):
     """A sector of the plan; one briefing pack each."""
 
-    id: Id = Field(description="code; also the pack's file name")
+    id: SectorId = Field(description="code; also the pack's file name")
     name: Text = Field(description="sector name")
     lead_entity: Id | None = Field(None, description="id of the leading entity")
-    weight: float = Field(1, ge=0, description="weight in the plan's score")
+    weight: Number = Field(1, ge=0, description="weight in the plan's score")
     objectives: list[Objective] = Field(min_length=1, description="the sector's objectives")
     projects: list[Project] = Field(default_factory=list, description="the sector's projects")
 
@@ -172,7 +203,7 @@ class Sector(_Model):
 class Plan(_Model):
     """A government plan followed up quarterly."""
 
-    id: Id = Field(description="code; the output folder's name")
+    id: FileId = Field(description="code; the output folder's name")
     title: Text = Field(description="plan title shown on every pack")
     organization: Text = Field(description="issuer shown on the cover")
     calendar: Calendar = Field("gregorian", description="calendar of the plan's years and periods: hijri or gregorian")

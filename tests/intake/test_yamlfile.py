@@ -34,3 +34,61 @@ def test_top_level_text_of_a_missing_file_is_none(tmp_path):
 def test_quick_plan_id_takes_only_valid_ids(tmp_path, plan_id, expected):
     (tmp_path / "plan.yaml").write_text(f"title: t\nid: '{plan_id}'\n", encoding="utf-8")
     assert quick_plan_id(tmp_path) == expected
+
+
+# -- issue 14: hostile YAML gets a located message that echoes little -----------------------------
+
+from review.errors import InputError  # noqa: E402
+from review.intake.yamlfile import describe_error, format_path, load_yaml  # noqa: E402
+
+
+def _refusal(tmp_path, text: str) -> str:
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(InputError) as caught:
+        load_yaml(path)
+    return str(caught.value)
+
+
+@pytest.mark.parametrize("text, where, code", [
+    ("id: a\x1bb\n", "line 1, column 6", "U+001B"),
+    ("id: x\ntitle: عربي\x07\n", "line 2, column 12", "U+0007"),
+    ("id: x\n\n  # \x7f\n", "line 3, column 5", "U+007F"),
+])
+def test_a_raw_control_character_is_located(tmp_path, text, where, code):
+    message = _refusal(tmp_path, text)
+    assert f"plan.yaml: {where}: character {code} is not allowed in a YAML file (expected printable text: remove it)" in message
+    assert "\x1b" not in message and "\x07" not in message and "\x7f" not in message
+
+
+@pytest.mark.parametrize("path, shown", [
+    (("sectors", 1, "objectives", 0, "id"), "sectors[1].objectives[0].id"),
+    (("quarterly_targets", "1445-Q1"), "quarterly_targets.1445-Q1"),
+    (("sectors", 0, "dir\x1b[31mection"), "sectors[0]['dir\\x1b[31mection']"),
+    (("sectors", 0, "a b"), "sectors[0]['a b']"),
+    (("k" * 300,), "['" + "k" * 199 + "… (300 characters)]"),
+])
+def test_format_path_quotes_keys_that_are_not_plain(path, shown):
+    assert format_path(path) == shown
+
+
+def test_duplicate_and_long_keys_are_not_echoed(tmp_path):
+    key = "x" * 5000
+    message = _refusal(tmp_path, f"? {key}\n: 1\n? {key}\n: 2\n")
+    assert "line 3: ['xxx" in message and "duplicate key 'xxx" in message and len(message) < 1000
+
+
+def test_an_unreadable_value_is_not_echoed(tmp_path):
+    message = _refusal(tmp_path, "id: !!int " + "9" * 50_000 + "\n")
+    assert "line 1: id: unreadable value '999" in message and len(message) < 1000
+
+
+@pytest.mark.parametrize("error, expected", [
+    ({"type": "finite_number", "loc": ("a",), "msg": "", "input": float("nan")}, "expected a finite number, got nan"),
+    ({"type": "extra_forbidden", "loc": ("a",), "msg": "", "input": "v" * 1000},
+     "unknown field (got 'vvv"),
+    ({"type": "float_parsing", "loc": ("a",), "msg": "", "input": "\x1b" * 1000}, "expected a number, got '\\x1b"),
+])
+def test_describe_error_quotes_at_most_a_few_hundred_characters(error, expected):
+    message = describe_error(error)
+    assert message.startswith(expected) and len(message) < 300
