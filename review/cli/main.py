@@ -1,13 +1,16 @@
 """The ``review`` command line: arguments, progress and exit codes — no business rules.
 
 Exit 0 on success, 2 on invalid input or usage (every problem listed), 1 on an internal error
-(one line, and the traceback with ``--verbose``).
+(one line, and the traceback with ``--verbose``); 141 (128 + SIGPIPE, what a shell reports for a
+program a closed pipe stopped) when the reader of the output went away, e.g. ``| head -1``: the
+command stops quietly, as ``cat`` or ``grep`` would, with no message and no traceback.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import select
 import sys
 import textwrap
 import traceback
@@ -22,7 +25,12 @@ EPILOG = """examples:
   review build plans/services-1444 --period 1444-Q4
   review build plans/diversification-2024 --period 2025-Q2 --sector tourism --lang en
 
-exit codes: 0 success, 2 invalid input or usage (every problem listed), 1 internal error"""
+exit codes: 0 success, 2 invalid input or usage (every problem listed), 1 internal error,
+  141 output closed by its reader (e.g. piped into head: the command stops quietly)"""
+
+
+#: Exit code when stdout or stderr was closed by its reader (128 + SIGPIPE).
+EXIT_CLOSED_OUTPUT = 141
 
 
 def _plan_dir(text: str) -> Path:
@@ -180,8 +188,51 @@ def main(argv: list[str] | None = None) -> int:
     # a thread that spins for a while in every process that imports it: about 0.1 s of CPU each.
     os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     parser = make_parser()
-    args = parser.parse_args(argv)
-    args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in the archive's manifest
+    try:
+        try:
+            args = parser.parse_args(argv)
+        finally:
+            sys.stdout.flush()  # --help and --version print, then argparse exits
+        args.argv = list(sys.argv[1:] if argv is None else argv)  # recorded in the archive's manifest
+        code = _run(args)
+        # Printed text waits in a buffer: flushing it here, not at exit, lets a reader that has
+        # gone away (``| head``) be seen below instead of as an "Exception ignored" at shutdown.
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        _drop_closed_output()
+        return EXIT_CLOSED_OUTPUT
+
+
+def _drop_closed_output() -> None:
+    """Point stdout and stderr at the null device: the reader is gone and the interpreter flushes
+    both on exit, which would raise again."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            os.dup2(devnull, stream.fileno())
+        except (OSError, ValueError, AttributeError):  # no file descriptor (a test's captured stream)
+            pass
+    os.close(devnull)
+
+
+def _output_closed() -> bool:
+    """Return True when the reader of stdout or stderr has gone away (a pipe with no reader)."""
+    if not hasattr(select, "poll"):  # Windows: no way to ask; a broken pipe there is the output's
+        return True
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            poller = select.poll()
+            poller.register(stream.fileno(), select.POLLOUT)
+        except (OSError, ValueError):  # no file descriptor (a test's captured stream)
+            continue
+        if any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0)):
+            return True
+    return False
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command of ``args`` and return its exit code, reporting a failure on stderr."""
     from review.cli.archive import run_archive
     handlers = {"validate": run_validate, "build": run_build, "forms": run_forms, "status": run_status,
                 "recommendations": run_recommendations, "archive": run_archive}
@@ -197,6 +248,8 @@ def main(argv: list[str] | None = None) -> int:
         print("review: interrupted; nothing was written", file=sys.stderr)
         return 130
     except Exception as exc:  # an internal error: one line unless --verbose
+        if isinstance(exc, BrokenPipeError) and _output_closed():
+            raise  # our reader went away; a worker's broken pipe is an internal error
         if args.verbose:
             traceback.print_exc()
         print(f"review: internal error: {type(exc).__name__}: {exc} (rerun with --verbose for details)",

@@ -12,6 +12,11 @@ caller, and this module settles once for every workbook of the project:
   live formula or link, so :func:`write_cell` chooses by the Python type and writes text with
   ``write_string``; the workbook options below say the same to any other write.
 
+What Excel cannot hold is made to fit rather than refused here (``review validate`` refuses it in
+the plan; this is the last line of defence): a document property over 255 characters, a sheet
+name over 31 and a cell's text over 32,767 are cut, ending in "…" (see ``package.fit_text``); a
+sheet name loses the characters Excel forbids in it and is numbered when another sheet has it.
+
 It knows no domain: styles are XlsxWriter format properties given by the caller.
 """
 
@@ -20,6 +25,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import numbers
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import xlsxwriter
@@ -27,27 +33,34 @@ from xlsxwriter.format import Format
 from xlsxwriter.utility import xl_rowcol_to_cell
 from xlsxwriter.worksheet import Worksheet
 
-from review.office.package import normalize_zip, source_date_time
+from review.office.package import MAX_PROPERTY_CHARS, fit_text, normalize_zip, source_date_time
 
 #: Strings stay strings: no formula, link or number guessed from a string's look.
 OPTIONS = {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False,
            "strings_to_numbers": False}
-#: Excel's limit on a sheet name.
+#: Excel's limit on a sheet name (``review.model.limits.MAX_SHEET_NAME_CHARS``).
 MAX_SHEET_NAME = 31
+#: Excel's limit on the text of one cell (``review.model.limits.MAX_CELL_CHARS``).
+MAX_CELL_CHARS = 32_767
+# Characters Excel refuses in a sheet name; a name may not start or end with an apostrophe either,
+# and "History" is Excel's own.
+_SHEET_NAME_FORBIDDEN = re.compile(r"[\[\]:*?/\\]")
+_RESERVED_SHEET_NAME = "history"
 
 
 class MemoryWorkbook(xlsxwriter.Workbook):
     """An XlsxWriter workbook built in memory, its document properties fixed from inputs.
 
     ``title`` and ``created`` (naive, read as UTC) become the document's title and its
-    ``created`` and ``modified`` dates; the author is ``author``. Call :meth:`to_bytes` once,
-    at the end.
+    ``created`` and ``modified`` dates; the author is ``author``; a title or author over 255
+    characters is cut, ending in "…". Call :meth:`to_bytes` once, at the end.
     """
 
     def __init__(self, title: str, created: dt.datetime, author: str = "review") -> None:
         self._buffer = io.BytesIO()
         super().__init__(self._buffer, OPTIONS)
-        self.set_properties({"title": title, "author": author, "created": created})
+        self.set_properties({"title": fit_text(title, MAX_PROPERTY_CHARS),
+                             "author": fit_text(author, MAX_PROPERTY_CHARS), "created": created})
         self._styles: dict[tuple, Format] = {}
 
     def style(self, properties: Mapping[str, object]) -> Format:
@@ -66,9 +79,28 @@ class MemoryWorkbook(xlsxwriter.Workbook):
         return normalize_zip(self._buffer.getvalue(), source_date_time())
 
 
+def sheet_name(title: str, taken: Iterable[str] = ()) -> str:
+    """Return the sheet name Excel accepts for ``title``, different from every name in ``taken``.
+
+    The characters ``[ ] : * ? / \\`` become "-", apostrophes at either end go, an empty name or
+    "History" becomes "Sheet"; a name over 31 characters is cut, ending in "…"; a name ``taken``
+    already (compared without case, as Excel does) gets " (2)", " (3)" … within the 31.
+    """
+    name = _SHEET_NAME_FORBIDDEN.sub("-", title).strip("'")
+    if not name or name.lower() == _RESERVED_SHEET_NAME:
+        name = "Sheet"
+    used = {existing.lower() for existing in taken}
+    candidate, number = fit_text(name, MAX_SHEET_NAME), 1
+    while candidate.lower() in used:
+        number += 1
+        suffix = f" ({number})"
+        candidate = fit_text(name, MAX_SHEET_NAME - len(suffix)) + suffix
+    return candidate
+
+
 def add_sheet(book: xlsxwriter.Workbook, title: str, rtl: bool) -> Worksheet:
-    """Return a new sheet named ``title`` (cut to Excel's 31 characters), right to left when ``rtl``."""
-    sheet = book.add_worksheet(title[:MAX_SHEET_NAME])
+    """Return a new sheet named ``title`` as :func:`sheet_name` makes it fit, right to left when ``rtl``."""
+    sheet = book.add_worksheet(sheet_name(title, (sheet.name for sheet in book.worksheets())))
     if rtl:
         sheet.right_to_left()
     return sheet
@@ -77,7 +109,8 @@ def add_sheet(book: xlsxwriter.Workbook, title: str, rtl: bool) -> Worksheet:
 def write_cell(sheet: Worksheet, row: int, column: int, value: object, cell_format: Format | None = None) -> None:
     """Write ``value`` at ``row``, ``column`` (both from 0) as the cell type of its Python type.
 
-    A ``str`` is a text cell whatever it reads ("=1+1", "{=A1}", "#N/A", "http://…"); a real
+    A ``str`` is a text cell whatever it reads ("=1+1", "{=A1}", "#N/A", "http://…"), cut to
+    Excel's 32,767 characters ending in "…" when longer; a real
     number (not a bool) is a number cell; None or "" is an empty cell, written only when
     ``cell_format`` is given (a styled empty cell). Raises TypeError for any other value.
     """
@@ -85,7 +118,7 @@ def write_cell(sheet: Worksheet, row: int, column: int, value: object, cell_form
         if cell_format is not None:
             sheet.write_blank(row, column, None, cell_format)
     elif isinstance(value, str):
-        sheet.write_string(row, column, value, cell_format)
+        sheet.write_string(row, column, fit_text(value, MAX_CELL_CHARS), cell_format)
     elif isinstance(value, numbers.Real) and not isinstance(value, bool):
         sheet.write_number(row, column, value, cell_format)
     else:

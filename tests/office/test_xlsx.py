@@ -17,6 +17,7 @@ from review.office.xlsx import (
     add_table,
     add_validation,
     merge_cells,
+    sheet_name,
     sheet_range,
     write_cell,
 )
@@ -132,8 +133,60 @@ def test_sheets_are_right_to_left_when_asked():
 
 def test_a_sheet_name_is_cut_to_excels_31_characters():
     book = MemoryWorkbook("t", WHEN)
-    assert add_sheet(book, "س" * 40, True).name == "س" * 31
+    assert add_sheet(book, "س" * 40, True).name == "س" * 30 + "…"
+    assert add_sheet(book, "س" * 31, True).name == "س" * 31
     book.to_bytes()
+
+
+@pytest.mark.parametrize("title, taken, expected", [
+    ("a[b]:c*d?e/f\\g", (), "a-b--c-d-e-f-g"),
+    ("'quoted'", (), "quoted"),
+    ("", (), "Sheet"),
+    ("History", (), "Sheet"),
+    ("Data", ("data",), "Data (2)"),
+    ("Data", ("Data", "Data (2)"), "Data (3)"),
+    ("ن" * 40, ("ن" * 30 + "…",), "ن" * 26 + "… (2)"),
+    ("😀" * 20, (), "😀" * 15 + "…"),  # each counts twice for Excel
+])
+def test_sheet_names_are_made_to_fit_excel(title, taken, expected):
+    assert sheet_name(title, taken) == expected
+
+
+def test_any_title_gives_a_sheet_xlsxwriter_accepts():
+    book = MemoryWorkbook("t", WHEN)
+    for title in ["ورقة:1", "ورقة:1", "'", "x" * 100, "x" * 100, "history", "[]"]:
+        add_sheet(book, title, True)
+    assert len({sheet.name.lower() for sheet in book.worksheets()}) == 7
+    book.to_bytes()
+
+
+def test_long_text_is_cut_to_excels_cell_and_property_limits(tmp_path):
+    from review.office.xlsx import MAX_CELL_CHARS
+    from review.office.package import MAX_PROPERTY_CHARS
+    book = MemoryWorkbook("ع" * 1000, WHEN, author="م" * 300)
+    sheet = add_sheet(book, "ورقة", True)
+    write_cell(sheet, 0, 0, "ن" * 100_000)
+    write_cell(sheet, 1, 0, "ن" * MAX_CELL_CHARS)
+    data = book.to_bytes()
+    strings = shared_strings(data)
+    assert strings[0] == "ن" * (MAX_CELL_CHARS - 1) + "…"
+    assert strings[1] == "ن" * MAX_CELL_CHARS
+    core = part(data, "docProps/core.xml")
+    assert "ع" * (MAX_PROPERTY_CHARS - 1) + "…<" in core and "ع" * MAX_PROPERTY_CHARS not in core
+    assert "م" * (MAX_PROPERTY_CHARS - 1) + "…<" in core
+    path = tmp_path / "long.xlsx"
+    path.write_bytes(data)
+    from tests.conftest import audit
+    assert audit(path) == ""
+
+
+def test_the_office_limits_are_the_models():
+    """office may not import model: its own figures must stay the ones validate checks against."""
+    from review.model import limits
+    from review.office import package, xlsx
+    assert package.MAX_PROPERTY_CHARS == limits.MAX_PROPERTY_CHARS
+    assert xlsx.MAX_SHEET_NAME == limits.MAX_SHEET_NAME_CHARS
+    assert xlsx.MAX_CELL_CHARS == limits.MAX_CELL_CHARS
 
 
 def test_table_has_a_frozen_header_widths_and_formats_per_cell():

@@ -29,7 +29,7 @@ from typing import Any, Iterable
 
 from docx.oxml import OxmlElement
 from lxml import etree
-from docx.oxml.ns import qn
+from docx.oxml.ns import nsmap, qn
 from docx.text.run import Run
 
 # -- Successor sequences (ECMA-376 Part 1, transitional wml.xsd) ------------------------------
@@ -623,6 +623,57 @@ def remove_legacy_parts(document: Any, custom_xml: bool = False) -> None:
         for rId, rel in list(owner.rels.items()):
             if rel.reltype in reltypes:
                 owner.rels.pop(rId)
+
+
+#: External relationships (by the last segment of their type) that :func:`remove_external_relationships`
+#: can detach: the template a document was made from (Word records its path, often on a server or
+#: the web) and hyperlinks. Any other external relationship (a linked picture or object) is refused.
+DETACHABLE_EXTERNAL = frozenset({"attachedTemplate", "hyperlink"})
+_RELATIONSHIP_ATTRIBUTE = "{%s}" % nsmap["r"]
+# What may refer to a detachable relationship: removed, or (a hyperlink) replaced by its runs.
+_REMOVED_REFERRERS = frozenset({qn("w:attachedTemplate"), qn("a:hlinkClick"), qn("a:hlinkHover")})
+_UNWRAPPED_REFERRERS = frozenset({qn("w:hyperlink")})
+
+
+def remove_external_relationships(document: Any) -> None:
+    """Remove every external relationship (``TargetMode="External"``) of the document's parts and
+    what refers to it: ``w:attachedTemplate`` and a picture's click or hover link go, a
+    ``w:hyperlink`` leaves its text in place.
+
+    Raises ValueError naming the part, the relationship and its target when the relationship's
+    type is not in :data:`DETACHABLE_EXTERNAL`, when something else refers to it, or when a part
+    that is not XML holds it.
+    """
+    package = document.part.package
+    for rId, rel in list(package.rels.items()):
+        if rel.is_external:  # nothing in a part refers to a package relationship
+            package.rels.pop(rId)
+    for part in package.iter_parts():
+        external = {rId: rel for rId, rel in part.rels.items() if rel.is_external}
+        if not external:
+            continue
+        for rel in external.values():
+            if rel.reltype.rsplit("/", 1)[-1] not in DETACHABLE_EXTERNAL:
+                raise ValueError(f"{str(part.partname).lstrip('/')}: relationship {rel.rId!r} "
+                                 f"({rel.reltype.rsplit('/', 1)[-1]}) points outside the file, to {rel.target_ref!r}")
+        element = getattr(part, "element", None)
+        if element is None:
+            raise ValueError(f"{str(part.partname).lstrip('/')}: external relationships in a part that is not XML")
+        referrers = [node for node in element.iter() if any(
+            key.startswith(_RELATIONSHIP_ATTRIBUTE) and value in external for key, value in node.attrib.items())]
+        for node in referrers:
+            if node.tag in _UNWRAPPED_REFERRERS:
+                parent, index = node.getparent(), node.getparent().index(node)
+                for offset, child in enumerate(list(node)):
+                    parent.insert(index + offset, child)
+                parent.remove(node)
+            elif node.tag in _REMOVED_REFERRERS:
+                node.getparent().remove(node)
+            else:
+                raise ValueError(f"{str(part.partname).lstrip('/')}: {etree.QName(node).localname} refers "
+                                 "to an external relationship")
+        for rId in external:
+            part.rels.pop(rId)
 
 
 def set_picture_description(inline_shape: Any, alt_text: str, title: str | None = None) -> None:

@@ -1,7 +1,7 @@
 """The briefing pack's vocabulary: title, headings, tables, pictures, contents, header and footer.
 
 :class:`PackWriter` builds one Word document on a template and returns deterministic bytes;
-it never spells an OOXML tag (``review.word.rtl`` does). Direction follows the pack's language:
+it never spells an OOXML tag (``review.office.word.rtl`` does). Direction follows the pack's language:
 ``"ar"`` makes every paragraph, run, table and section right to left, ``"en"`` makes them
 explicitly left to right (the default template is Arabic, so "off" has to be written).
 
@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Sequence, Union
 
-import docx
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_ALIGN_VERTICAL
@@ -29,7 +28,8 @@ from docx.shared import Cm, Emu, Pt
 from docx.table import _Cell
 
 from review.office.word import rtl
-from review.office.package import normalize_zip, patch_zip, source_date_time
+from review.office.word.template import open_template
+from review.office.package import MAX_PROPERTY_CHARS, fit_text, normalize_zip, patch_zip, source_date_time
 
 LANGUAGES = ("ar", "en")
 #: Fallback complex-script font when the template names none.
@@ -135,9 +135,10 @@ def protect_mixed_text(text: str) -> str:
 class PackWriter:
     """Write one briefing pack (a Word document) in Arabic (right to left) or English.
 
-    ``template`` is a ``.docx`` whose styles, headers and footers are kept and whose body is
-    discarded; None uses the project's ``templates/briefing.docx``. Raises ValueError for a
-    ``lang`` other than ``"ar"``/``"en"``.
+    ``template`` is a ``.docx`` (or ``.dotx``) whose styles, headers and footers are kept and whose
+    body is discarded (see ``template.open_template``: external relationships are removed, an
+    unsafe or broken file raises InputError); None uses the project's ``templates/briefing.docx``.
+    Raises ValueError for a ``lang`` other than ``"ar"``/``"en"``.
     """
 
     def __init__(self, template: Path | str | None = None, lang: str = "ar") -> None:
@@ -145,9 +146,7 @@ class PackWriter:
             raise ValueError(f"lang: expected one of {LANGUAGES}, got {lang!r}")
         self.lang = lang
         self.rtl = lang == "ar"
-        self._document = docx.Document(_open_template(template))
-        self._document.element.body.clear_content()
-        rtl.remove_legacy_parts(self._document)
+        self._document = open_template(template)
         for section in self._document.sections:
             rtl.set_section_direction(section, self.rtl)
         self._styles = {style.name: style for style in self._document.styles}
@@ -406,17 +405,18 @@ class PackWriter:
         """Set the document properties from the input (never from the clock).
 
         ``created`` is also the modification time; a naive datetime is taken as UTC, a date
-        as its midnight.
+        as its midnight. A title, subject or author over Word's 255 characters is cut, ending in "…".
         """
         if not isinstance(created, dt.datetime):
             created = dt.datetime(created.year, created.month, created.day)
         if created.tzinfo is not None:
             created = created.astimezone(dt.timezone.utc).replace(tzinfo=None)
         core = self._document.core_properties
-        core.title = clean_text(title)
-        core.subject = clean_text(subject)
-        core.author = clean_text(author)
-        core.last_modified_by = clean_text(author)
+        author = fit_text(clean_text(author), MAX_PROPERTY_CHARS)
+        core.title = fit_text(clean_text(title), MAX_PROPERTY_CHARS)
+        core.subject = fit_text(clean_text(subject), MAX_PROPERTY_CHARS)
+        core.author = author
+        core.last_modified_by = author
         core.created = created
         core.modified = created
         core.revision = 1
@@ -621,15 +621,6 @@ class PackWriter:
 def _cell_key(value: Cell) -> tuple:
     """Return what decides a table cell's format besides its column: cells alike share a prototype."""
     return value.align or ("center" if value.fill else None), value.bold, value.colour, value.fill
-
-
-def _open_template(template: Path | str | None):
-    """Return what python-docx should open: the given file, or the built-in template's bytes."""
-    if template is not None:
-        return str(template)
-    from review.office.word.template import template_bytes  # only when no file is given
-
-    return io.BytesIO(template_bytes())
 
 
 def replace_in_headers(document: bytes, old: str, new: str) -> bytes:

@@ -247,3 +247,17 @@ def test_letterhead_template_keeps_its_header_and_lacks_our_styles(tmp_path):
     path = tmp_path / "pack.docx"
     path.write_bytes(data)
     assert audit(path) == []
+
+
+def test_properties_longer_than_word_allows_are_cut(tmp_path):
+    w = PackWriter()
+    w.set_properties("ع" * 1000, "ق" * 256, "م😀" * 200, dt.date(2024, 1, 1))
+    w.paragraph("نص")
+    data = w.to_bytes()
+    core = open_doc(data).core_properties
+    assert core.title == "ع" * 254 + "…"
+    assert core.subject == "ق" * 254 + "…"
+    assert core.author == "م😀" * 84 + "م…" and core.last_modified_by == core.author  # 😀 counts twice
+    path = tmp_path / "long.docx"
+    path.write_bytes(data)
+    assert audit(path) == []
