@@ -13,15 +13,19 @@ a cache that cannot be read or written is simply not used.
   figure changed reads only the folder that changed (``review.pipeline.build``, ``review.intake.data``).
 
 Parsed entries are pickles: the cache is the user's own output folder, as trusted as the code.
+A build reads its inputs inside :func:`held_back`, so that a build refused for its input (or its
+options) writes no cache entry either: nothing at all under ``--out``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextvars import ContextVar
 from functools import lru_cache
 from pathlib import Path
 from typing import TypeVar
@@ -32,6 +36,40 @@ CACHE = Path(".cache")
 INTAKE = "intake"
 
 T = TypeVar("T")
+
+
+class HeldEntries:
+    """Cache entries :func:`store` was given inside :func:`held_back`, not written yet."""
+
+    def __init__(self) -> None:
+        self.entries: dict[Path, bytes] = {}
+
+    def write(self) -> None:
+        """Write every held entry (once: they are dropped from here as they are written)."""
+        while self.entries:
+            path, content = self.entries.popitem()
+            _write(path.parent, path.name, content)
+
+
+_HELD: ContextVar[HeldEntries | None] = ContextVar("review_cache_held", default=None)
+
+
+@contextlib.contextmanager
+def held_back() -> Iterator[HeldEntries]:
+    """Hold back the entries :func:`store` is given while the block runs; return them to be
+    written (:meth:`HeldEntries.write`) once what they were read from proves acceptable.
+
+    A build reads its inputs inside the block and writes the entries only when it accepts them,
+    so a refused build leaves no cache entry; entries never written cost only time. Held entries
+    are read back by :func:`remembered` like written ones. The block should start no process: a
+    forked one would hold back its entries in its own copy, for good.
+    """
+    held = HeldEntries()
+    token = _HELD.set(held)
+    try:
+        yield held
+    finally:
+        _HELD.reset(token)
 
 
 @lru_cache(maxsize=1)
@@ -64,7 +102,16 @@ def cache_dir(out_root: Path | None) -> Path | None:
 
 
 def store(folder: Path, name: str, content: bytes) -> None:
-    """Write one cache entry atomically; a cache that cannot be written is simply not used."""
+    """Write one cache entry atomically, or hold it back inside :func:`held_back`; a cache that
+    cannot be written is simply not used."""
+    held = _HELD.get()
+    if held is not None:
+        held.entries[folder / name] = content
+        return
+    _write(folder, name, content)
+
+
+def _write(folder: Path, name: str, content: bytes) -> None:
     from review.archive.revisions import replace_file
     try:
         replace_file(folder / name, content, durable=False)
@@ -76,7 +123,7 @@ def remembered(cache: Path | None, kind: str, key: tuple, compute: Callable[[], 
                keep: Callable[[T], bool] = lambda value: True) -> T:
     """Return ``compute()``, or the value it returned before for the same ``key`` and code.
 
-    ``key`` holds plain values (see :mod:`review.canonical`) that decide the value entirely.
+    ``key`` holds plain values (see :mod:`review.archive.canonical`) that decide the value entirely.
     ``cache`` None computes. Only values that ``compute`` returns and ``keep`` accepts are
     remembered: what it raises is raised again next time, and a failing build writes nothing.
     """
@@ -84,7 +131,10 @@ def remembered(cache: Path | None, kind: str, key: tuple, compute: Callable[[], 
         return compute()
     entry = f"{digest(code_fingerprint(), kind, key)}.pickle"
     folder = cache / kind
+    held = _HELD.get()
     try:
+        if held is not None and folder / entry in held.entries:
+            return pickle.loads(held.entries[folder / entry])
         return pickle.loads((folder / entry).read_bytes())
     except Exception:  # noqa: BLE001 — missing or damaged: a miss, written (again) below
         pass

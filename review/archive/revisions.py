@@ -3,10 +3,15 @@
 Layout of one period (issue 5)::
 
     output/<plan-id>/<period>/
-      index.json            summary of the revisions (derived from their manifests; rewritten atomically)
+      index.json            summary of the revisions (derived from their manifests and final.json;
+                            rewritten atomically)
+      final.json            the record of every finalised revision: the SHA-256 of its manifest and
+                            of its final packs; written by finalize only, never by a build, read-only
       .lock                 held while a build or finalize of this period runs (never part of a revision)
       r1/                   one build: every output, plus
-        manifest.json       tool version, command line, issue date, every input and output (size, SHA-256)
+        manifest.json       tool version, command line (without --out), issue date, the
+                            SOURCE_DATE_EPOCH used, whether it is partial (--sector), every input
+                            and output (size, SHA-256)
         snapshot/           the inputs it used: plan.yaml, data/<period>/…, templates/…, word/<template>.docx
         final/              once finalised: the packs re-rendered without the draft mark
       r2/ …
@@ -14,9 +19,12 @@ Layout of one period (issue 5)::
 A revision is written into a hidden staging folder (``.staging-r<N>-…``) beside it and renamed to
 ``r<N>`` only when complete, so an interrupted build never leaves a partial revision; leftovers are
 ignored by ``list``/``verify`` and removed by the next build of the period. No build ever changes an
-earlier revision; finalising adds ``final/`` and the final hashes to the manifest and makes the
-revision's files read-only. The manifests are the source of truth; ``index.json`` is a summary of
-them for people and other tools (no symlinks: the archive must work the same on Windows).
+earlier revision; finalising adds ``final/`` and the final hashes to the manifest, records the
+manifest's hash in ``final.json`` and makes the revision read-only, its folders included. The
+manifests are the source of truth for what a revision holds, ``final.json`` for which revisions
+were finalised: a finalised revision deleted or altered later (its manifest too) is still found by
+``verify``, whatever builds ran since. ``index.json`` is a summary of both for people and other
+tools (no symlinks: the archive must work the same on Windows).
 """
 
 from __future__ import annotations
@@ -41,6 +49,7 @@ from review.pause import pause_at
 
 MANIFEST = "manifest.json"
 INDEX = "index.json"
+FINAL_RECORD = "final.json"
 SNAPSHOT = "snapshot"
 FINAL_DIR = "final"
 LOCK_FILE = ".lock"
@@ -49,8 +58,12 @@ STAGING_PREFIX = ".staging-"
 LOCK_TIMEOUT = 60.0
 #: Version of the manifest/index layout, bumped when a field changes meaning.
 ARCHIVE_FORMAT = 1
+#: The largest manifest, index or final record read, in bytes: a national plan's manifest is about
+#: a megabyte; anything far larger was not written by a build, and is not read into memory.
+MAX_RECORD_BYTES = 64 * 1024 * 1024
 
 _REVISION = re.compile(r"r([1-9][0-9]*)")
+_NO_WRITE = ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
 
 
 class ArchiveProblem(ReviewError):
@@ -67,6 +80,29 @@ class ArchiveProblem(ReviewError):
 
 
 # -- layout ---------------------------------------------------------------------------------------
+
+def check_out_root(out_root: Path, must_exist: bool = False) -> None:
+    """Raise UsageError unless ``out_root`` (``--out``) is a folder or can become one.
+
+    Refused: a path that is, or lies below, something other than a folder (a regular file, a
+    dangling symbolic link); with ``must_exist``, a path that does not exist. Creates nothing.
+    """
+    path = Path(out_root)
+    if path.is_dir():
+        return
+    if must_exist and not path.is_symlink() and not path.exists():
+        raise UsageError(f"--out: {display_path(path)}: no such folder (expected the output folder "
+                         "of earlier builds)")
+    for ancestor in (path, *path.parents):
+        if ancestor.is_dir():
+            return
+        if ancestor.is_symlink() or ancestor.exists():
+            kind = "a file" if ancestor.is_file() else "a dangling symbolic link" \
+                if ancestor.is_symlink() and not ancestor.exists() else "not a folder"
+            where = "" if ancestor == path else f" (in --out {display_path(path)})"
+            raise UsageError(f"--out: {display_path(ancestor)}{where}: expected a folder, got {kind}; "
+                             "give a folder for the outputs")
+
 
 def period_folder(out_root: Path, plan_id: str, period: Period | str) -> Path:
     """Return ``<out_root>/<plan-id>/<period>/``, checked to stay inside ``out_root``."""
@@ -102,6 +138,16 @@ def sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def file_sha256(path: Path) -> str:
+    """Return the hex SHA-256 of the file at ``path``, read in pieces (a file planted in the
+    archive may be of any size). Raises OSError when it cannot be read."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for piece in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(piece)
+    return digest.hexdigest()
+
+
 def file_entries(files: dict[str, bytes]) -> list[dict]:
     """Return ``[{"path", "size", "sha256"}]`` of ``files``, sorted by path."""
     return [{"path": name, "size": len(files[name]), "sha256": sha256(files[name])} for name in sorted(files)]
@@ -123,9 +169,12 @@ def _json_bytes(value: object) -> bytes:
     return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def utc_now() -> str:
-    """Return the current UTC time as ``2025-01-10T09:30:00Z`` (manifest metadata only, never in a pack)."""
-    return dt.datetime.now(dt.timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+def utc_now(epoch: int | None = None) -> str:
+    """Return the UTC time of ``epoch`` (seconds since 1970, e.g. ``SOURCE_DATE_EPOCH``), or the
+    current time when None, as ``2025-01-10T09:30:00Z`` (manifest metadata only, never in a pack)."""
+    moment = dt.datetime.now(dt.timezone.utc) if epoch is None else \
+        dt.datetime.fromtimestamp(epoch, dt.timezone.utc)
+    return moment.replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 # -- writing files durably ------------------------------------------------------------------------
@@ -275,14 +324,30 @@ def clean_staging(folder: Path) -> list[Path]:
 
 # -- manifests and the index ----------------------------------------------------------------------
 
+def _read_json(path: Path) -> object:
+    """Return the JSON value of one of the archive's records (manifest, index, final record).
+
+    Raises FileNotFoundError when it is missing, ValueError when it is no UTF-8 JSON, nested
+    beyond what the parser follows, or larger than :data:`MAX_RECORD_BYTES` (not read then), and
+    OSError when it cannot be read.
+    """
+    size = path.stat().st_size
+    if size > MAX_RECORD_BYTES:
+        raise ValueError(f"{size:,} bytes, more than any build writes (at most {MAX_RECORD_BYTES:,})")
+    try:
+        return json.loads(path.read_bytes().decode("utf-8"))
+    except RecursionError:
+        raise ValueError("nested too deeply to be read") from None
+
+
 def read_manifest(revision: Path) -> dict:
     """Return the manifest of a revision folder; raises ArchiveProblem when missing or unreadable."""
     path = revision / MANIFEST
     try:
-        manifest = json.loads(path.read_text(encoding="utf-8"))
+        manifest = _read_json(path)
     except FileNotFoundError:
         what = "missing"
-    except (OSError, UnicodeDecodeError, ValueError) as exc:
+    except (OSError, ValueError) as exc:
         what = f"unreadable ({exc})"
     else:
         if isinstance(manifest, dict) and isinstance(manifest.get("outputs"), list) \
@@ -292,35 +357,112 @@ def read_manifest(revision: Path) -> dict:
     raise ArchiveProblem(f"{display_path(path)}: {what}", what)
 
 
+def is_partial(manifest: dict) -> bool:
+    """Return True when a revision holds the packs of some sectors only (``review build --sector``).
+
+    Manifests written before ``partial`` was recorded say so by their sectors option.
+    """
+    partial = manifest.get("partial")
+    if isinstance(partial, bool):
+        return partial
+    return bool((manifest.get("options") or {}).get("sectors"))
+
+
 def _summary(number: int, manifest: dict) -> dict:
     final = manifest.get("final") or None
     return {"revision": number, "folder": revision_name(number), "issue_date": manifest.get("issue_date"),
             "built_at": manifest.get("built_at"), "version": manifest.get("version"),
             "sectors": manifest.get("options", {}).get("sectors"), "pdf": manifest.get("options", {}).get("pdf"),
+            "partial": is_partial(manifest),
             "fingerprint": manifest.get("fingerprint"), "final": final is not None,
             "finalized_at": final.get("finalized_at") if final else None,
             "amends": manifest.get("amends"), "reason": manifest.get("reason")}
 
 
-def period_index(folder: Path, plan_id: str, period: Period | str) -> dict:
-    """Return the index of a period folder, derived from its revisions' manifests.
+def read_final_record(folder: Path) -> list[dict]:
+    """Return the entries of a period's ``final.json`` (``revision``, ``folder``, ``finalized_at``,
+    ``manifest_sha256``, ``outputs``), oldest first; [] when no revision was ever finalised.
 
-    ``latest`` is the newest revision, ``final`` the newest finalised one (None when none is).
-    A revision whose manifest is unreadable is listed with ``"manifest": "unreadable"``.
+    Raises ArchiveProblem when the file is unreadable or its entries are not such records.
     """
+    path = folder / FINAL_RECORD
+    try:
+        record = _read_json(path)
+    except FileNotFoundError:
+        return []
+    except (OSError, ValueError) as exc:
+        what = f"unreadable ({exc})"
+    else:
+        entries = record.get("finals") if isinstance(record, dict) else None
+        if isinstance(entries, list) and all(
+                isinstance(e, dict) and isinstance(e.get("revision"), int) and e.get("revision", 0) > 0
+                and isinstance(e.get("manifest_sha256"), str) for e in entries):
+            return sorted(entries, key=lambda e: e["revision"])
+        what = "not a record of finalised revisions (expected finals: [{revision, manifest_sha256, …}])"
+    raise ArchiveProblem(f"{display_path(path)}: {what}", what)
+
+
+def _final_entries(folder: Path) -> list[dict]:
+    """Return :func:`read_final_record`, or [] when it is unreadable (``verify`` reports that)."""
+    try:
+        return read_final_record(folder)
+    except ArchiveProblem:
+        return []
+
+
+def _record_final(folder: Path, number: int, manifest: dict) -> None:
+    """Add revision ``number`` (finalised, its ``manifest`` on disk) to ``final.json``, once.
+
+    Raises ArchiveProblem when ``final.json`` is unreadable: rewriting it would lose its record.
+    """
+    entries = read_final_record(folder)
+    if any(e["revision"] == number for e in entries):
+        return
+    data = (folder / revision_name(number) / MANIFEST).read_bytes()
+    entries.append({"revision": number, "folder": revision_name(number),
+                    "finalized_at": manifest["final"].get("finalized_at"), "manifest_sha256": sha256(data),
+                    "outputs": manifest["final"].get("outputs", [])})
+    path = folder / FINAL_RECORD
+    replace_file(path, _json_bytes({"format": ARCHIVE_FORMAT, "plan": manifest.get("plan"),
+                                    "period": manifest.get("period", folder.name),
+                                    "finals": sorted(entries, key=lambda e: e["revision"])}))
+    os.chmod(path, stat.S_IMODE(path.stat().st_mode) & _NO_WRITE)
+
+
+def period_index(folder: Path, plan_id: str, period: Period | str) -> dict:
+    """Return the index of a period folder, derived from its revisions' manifests and ``final.json``.
+
+    ``latest`` is the newest revision, ``latest_full`` the newest one that is not partial
+    (``--sector``), ``final`` the newest finalised one (None when there is none). A revision whose
+    manifest is unreadable is listed with ``"manifest": "unreadable"``; a finalised revision whose
+    folder is gone stays listed, with ``"missing": true``.
+    """
+    recorded = {e["revision"]: e for e in _final_entries(folder)}
+    numbers = revision_numbers(folder)
     revisions = []
-    for number in revision_numbers(folder):
+    for number in sorted(set(numbers) | set(recorded)):
+        if number not in numbers:
+            revisions.append({"revision": number, "folder": revision_name(number), "missing": True,
+                              "final": True, "finalized_at": recorded[number].get("finalized_at")})
+            continue
         try:
-            revisions.append(_summary(number, read_manifest(folder / revision_name(number))))
+            summary = _summary(number, read_manifest(folder / revision_name(number)))
         except ArchiveProblem:
-            revisions.append({"revision": number, "folder": revision_name(number), "manifest": "unreadable"})
+            summary = {"revision": number, "folder": revision_name(number), "manifest": "unreadable"}
+        if number in recorded:
+            summary["final"] = True
+        revisions.append(summary)
+    present = [r for r in revisions if not r.get("missing")]
+    full = [r["revision"] for r in present if r.get("partial") is False]
     finals = [r["revision"] for r in revisions if r.get("final")]
     return {"format": ARCHIVE_FORMAT, "plan": plan_id, "period": str(period), "revisions": revisions,
-            "latest": revisions[-1]["revision"] if revisions else None, "final": finals[-1] if finals else None}
+            "latest": present[-1]["revision"] if present else None,
+            "latest_full": full[-1] if full else None, "final": finals[-1] if finals else None}
 
 
 def write_index(folder: Path, plan_id: str, period: Period | str) -> dict:
-    """Rewrite ``index.json`` of a period folder from its manifests (atomically) when it changed; return it."""
+    """Rewrite ``index.json`` of a period folder from its manifests and ``final.json`` (atomically)
+    when it changed; return it."""
     index = period_index(folder, plan_id, period)
     data = _json_bytes(index)
     path = folder / INDEX
@@ -329,14 +471,38 @@ def write_index(folder: Path, plan_id: str, period: Period | str) -> dict:
     return index
 
 
-def final(folder: Path) -> tuple[int, dict] | None:
-    """Return the newest finalised revision and its manifest, or None when none is final."""
+def final(folder: Path) -> tuple[int, str] | None:
+    """Return the newest finalised revision of a period folder and when it was finalised, or None.
+
+    A revision counts as finalised when ``final.json`` records it (even when its folder is gone) or
+    its manifest says so.
+    """
+    found = {e["revision"]: str(e.get("finalized_at") or "?") for e in _final_entries(folder)}
     for number in reversed(revision_numbers(folder)):
+        if number in found:
+            break
         with contextlib.suppress(ArchiveProblem):
             manifest = read_manifest(folder / revision_name(number))
             if manifest.get("final"):
-                return number, manifest
-    return None
+                found[number] = str(manifest["final"].get("finalized_at") or "?")
+                break
+    if not found:
+        return None
+    number = max(found)
+    return number, found[number]
+
+
+def next_revision_number(folder: Path) -> int:
+    """Return the number of the next revision of a period folder: one above every revision there
+    is or was (a folder, an entry of ``index.json`` or of ``final.json``), so that a number is
+    never given twice, even after a revision was deleted."""
+    used = set(revision_numbers(folder)) | {e["revision"] for e in _final_entries(folder)}
+    with contextlib.suppress(OSError, ValueError):
+        index = _read_json(folder / INDEX)
+        listed = index.get("revisions") if isinstance(index, dict) else None
+        used |= {r["revision"] for r in (listed if isinstance(listed, list) else [])
+                 if isinstance(r, dict) and isinstance(r.get("revision"), int)}
+    return max(used, default=0) + 1
 
 
 # -- writing a revision ---------------------------------------------------------------------------
@@ -401,24 +567,32 @@ def write_revision(folder: Path, number: int, outputs: dict[str, bytes], inputs:
 
 
 def _make_read_only(folder: Path) -> None:
-    # Clearing the write bits is what Windows honours too (it sets the read-only attribute).
-    no_write = ~(stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
-    for path in folder.rglob("*"):
-        if path.is_file() and not path.is_symlink():
-            os.chmod(path, stat.S_IMODE(path.stat().st_mode) & no_write)
+    # Clearing the write bits is what Windows honours too (it sets the read-only attribute). The
+    # folders lose them last, deepest first: a read-only folder keeps its files from being
+    # deleted, renamed or added to, which read-only files alone do not.
+    paths = [p for p in [folder, *folder.rglob("*")] if not p.is_symlink()]
+    for path in sorted(paths, key=lambda p: (p.is_dir(), -len(p.parts))):
+        os.chmod(path, stat.S_IMODE(path.stat().st_mode) & _NO_WRITE)
 
 
 def _make_writable(folder: Path) -> None:
-    for path in [folder, *folder.rglob("*")]:
+    # Folders first, top down: a read-only folder's entries cannot be changed, nor listed by rglob.
+    if folder.is_dir() and not folder.is_symlink():
         with contextlib.suppress(OSError):
-            if path.is_file() and not os.access(path, os.W_OK):
-                os.chmod(path, stat.S_IREAD | stat.S_IWRITE)
+            os.chmod(folder, stat.S_IMODE(folder.stat().st_mode) | stat.S_IWUSR)
+        for path in sorted(folder.iterdir()):
+            if path.is_dir() and not path.is_symlink():
+                _make_writable(path)
+            elif path.is_file() and not path.is_symlink() and not os.access(path, os.W_OK):
+                with contextlib.suppress(OSError):
+                    os.chmod(path, stat.S_IREAD | stat.S_IWRITE)
 
 
 def finalize_revision(folder: Path, number: int, final_outputs: dict[str, bytes],
                       finalized_at: str | None = None) -> Path:
     """Mark revision ``number`` final: add ``final/`` (``final_outputs``, named without the prefix),
-    record their hashes in its manifest, make its files read-only and update ``index.json``.
+    record their hashes in its manifest and the manifest's hash in ``final.json``, make the revision
+    read-only (files and folders) and update ``index.json``.
 
     Nothing else in the revision changes. Call while holding the period's lock, after checking with
     :func:`verify_revision` that the revision is intact. Returns the revision folder.
@@ -443,6 +617,7 @@ def finalize_revision(folder: Path, number: int, final_outputs: dict[str, bytes]
     entries = [dict(e, path=f"{FINAL_DIR}/{e['path']}") for e in file_entries(final_outputs)]
     manifest["final"] = {"finalized_at": finalized_at or utc_now(), "outputs": entries}
     replace_file(revision / MANIFEST, _json_bytes(manifest))
+    _record_final(folder, number, manifest)
     _make_read_only(revision)
     write_index(folder, manifest.get("plan", ""), manifest.get("period", folder.name))
     return revision
@@ -485,9 +660,13 @@ def verify_revision(revision: Path) -> list[Finding]:
         if not path.is_file():
             findings.append(Finding(path, "missing"))
             continue
-        data = path.read_bytes()
-        if len(data) != entry.get("size") or sha256(data) != entry.get("sha256"):
-            findings.append(Finding(path, f"changed (SHA-256 {sha256(data)[:12]}…, "
+        try:
+            size, found = path.stat().st_size, file_sha256(path)
+        except OSError as exc:
+            findings.append(Finding(path, f"unreadable ({exc.strerror or exc})"))
+            continue
+        if size != entry.get("size") or found != entry.get("sha256"):
+            findings.append(Finding(path, f"changed (SHA-256 {found[:12]}…, "
                                           f"expected {str(entry.get('sha256'))[:12]}…)"))
     for path in sorted(revision.rglob("*")):
         name = path.relative_to(revision).as_posix()
@@ -496,20 +675,59 @@ def verify_revision(revision: Path) -> list[Finding]:
     return findings
 
 
+def _verify_finals(folder: Path, numbers: list[int]) -> list[Finding]:
+    """Return what disagrees with ``final.json``: a finalised revision gone, or whose manifest
+    changed since (any file changed with it shows there: the manifest holds every file's hash),
+    and a revision whose manifest says final that the record does not hold."""
+    try:
+        entries = read_final_record(folder)
+    except ArchiveProblem as exc:
+        return [Finding(folder / FINAL_RECORD, f"{exc.what} (cannot check the finalised revisions)")]
+    findings = []
+    for entry in entries:
+        number, when = entry["revision"], entry.get("finalized_at") or "?"
+        revision = folder / revision_name(number)
+        if number not in numbers:
+            findings.append(Finding(revision, f"missing: finalised on {when} (recorded in {FINAL_RECORD}), "
+                                              "its folder is gone or damaged"))
+            continue
+        try:
+            found = sha256((revision / MANIFEST).read_bytes())
+        except OSError as exc:
+            findings.append(Finding(revision / MANIFEST, f"unreadable ({exc}); finalised on {when}"))
+            continue
+        if found != entry["manifest_sha256"]:
+            findings.append(Finding(revision / MANIFEST, f"changed since it was finalised on {when} "
+                                    f"(SHA-256 {found[:12]}…, expected {entry['manifest_sha256'][:12]}… "
+                                    f"as recorded in {FINAL_RECORD})"))
+    recorded = {e["revision"] for e in entries}
+    for number in numbers:
+        if number in recorded:
+            continue
+        with contextlib.suppress(ArchiveProblem):
+            if read_manifest(folder / revision_name(number)).get("final"):
+                findings.append(Finding(folder / revision_name(number),
+                                        f"final in its manifest but not recorded in {FINAL_RECORD} (an "
+                                        "interrupted finalize: run review archive finalize again)"))
+    return findings
+
+
 def verify_period(folder: Path, plan_id: str) -> list[Finding]:
-    """Verify every revision of a period folder and that ``index.json`` matches their manifests."""
+    """Verify every revision of a period folder, the finalised ones against ``final.json``, and
+    that ``index.json`` matches them."""
     findings: list[Finding] = []
     numbers = revision_numbers(folder)
     for number in numbers:
         findings += verify_revision(folder / revision_name(number))
+    findings += _verify_finals(folder, numbers)
     index_path = folder / INDEX
-    if numbers:
+    if numbers or (folder / FINAL_RECORD).is_file():
         derived = period_index(folder, plan_id, folder.name)
         try:
-            recorded = json.loads(index_path.read_text(encoding="utf-8"))
+            recorded = _read_json(index_path)
         except FileNotFoundError:
             findings.append(Finding(index_path, "missing (the next build of this period writes it)"))
-        except (OSError, UnicodeDecodeError, ValueError) as exc:
+        except (OSError, ValueError) as exc:
             findings.append(Finding(index_path, f"unreadable ({exc})"))
         else:
             if recorded != derived:
@@ -530,7 +748,7 @@ def archived_periods(out_root: Path, plan_id: str | None = None) -> list[tuple[s
         if not plan.is_dir() or plan.name.startswith("."):
             continue
         for folder in sorted(p for p in plan.iterdir() if p.is_dir() and not p.name.startswith(".")):
-            if revision_numbers(folder) or (folder / INDEX).is_file():
+            if revision_numbers(folder) or (folder / INDEX).is_file() or (folder / FINAL_RECORD).is_file():
                 found.append((plan.name, folder.name, folder))
     return sorted(found, key=lambda item: (item[0], _period_key(item[1])))
 
@@ -562,7 +780,8 @@ def compare_outputs(revision: Path, expected: dict[str, bytes], prefix: str = ""
     differing = []
     for name in sorted(expected):
         path = revision / (prefix + name)
-        if not path.is_file() or path.read_bytes() != expected[name]:
+        # The size first: a file of another size differs without being read.
+        if not path.is_file() or path.stat().st_size != len(expected[name]) or path.read_bytes() != expected[name]:
             differing.append(prefix + name)
     return differing
 
@@ -599,33 +818,55 @@ def rebuild_differences(revision: Path, manifest: dict, render: Render) -> tuple
     return sorted(set(differing)), compared
 
 
+def _refuse_unverified(revision: Path) -> None:
+    """Raise ArchiveProblem listing what :func:`verify_revision` finds in ``revision``, if anything."""
+    findings = verify_revision(revision)
+    if findings:
+        raise ArchiveProblem(f"{display_path(revision)} does not verify, so it cannot be finalised:\n  "
+                             + "\n  ".join(map(str, findings)))
+
+
 def finalize(folder: Path, plan_id: str, period: Period | str, number: int | None, render: Render,
              convert_pdf: Callable[[dict[str, bytes]], dict[str, bytes]] | None = None,
              progress: Callable[[str], None] = lambda message: None,
-             notes: Callable[[dict], list[str]] = lambda manifest: []) -> tuple[int, bool]:
+             notes: Callable[[dict], list[str]] = lambda manifest: [],
+             finalized_at: str | None = None) -> tuple[int, bool]:
     """Finalise revision ``number`` (default: the latest) of a period; return ``(number, newly)``.
 
     Checks that the revision verifies and that its snapshot still renders its draft packs byte for
     byte (so the final packs differ from the drafts only by the missing mark), then writes
     ``final/`` without the draft mark (and PDFs when the revision has them). ``newly`` is False
-    when it was final already. Raises ArchiveProblem (exit 1) when a check fails.
+    when it was final already. ``finalized_at`` is recorded as the time (default: now). Raises
+    UsageError for a partial revision (``--sector``: not every pack is there to present) and
+    ArchiveProblem (exit 1) when a check fails or ``final.json`` is unreadable.
     """
     with locked(folder, plan_id, period):
         clean_staging(folder)
+        read_final_record(folder)  # unreadable: stop before any work, and never overwrite it
         number = resolve_revision(folder, number)
         revision = folder / revision_name(number)
         manifest = read_manifest(revision)
         if manifest.get("final"):
-            _make_read_only(revision)  # completes a finalize killed just before this step
+            # Completes a finalize killed before these steps, once the revision proves intact.
+            if not any(e["revision"] == number for e in read_final_record(folder)):
+                _refuse_unverified(revision)
+                _record_final(folder, number, manifest)
+            _make_read_only(revision)
+            write_index(folder, plan_id, period)
             return number, False
+        if is_partial(manifest):
+            full = period_index(folder, plan_id, period)["latest_full"]
+            sectors = ", ".join(map(str, manifest.get("options", {}).get("sectors") or [])) or "?"
+            raise UsageError(
+                f"{display_path(revision)}: a partial revision (built with --sector {sectors}) cannot be "
+                "finalised: it does not hold every sector's pack (expected a full build; "
+                + (f"the latest full revision is {revision_name(full)}: --revision {full})" if full
+                   else "build the period without --sector, then finalise that revision)"))
         if (revision / FINAL_DIR).exists():  # a non-final revision has no final/: an interrupted finalize's
             progress(f"Removing {display_path(revision / FINAL_DIR)}, left by an interrupted finalize")
             _make_writable(revision / FINAL_DIR)
             shutil.rmtree(revision / FINAL_DIR)
-        findings = verify_revision(revision)
-        if findings:
-            raise ArchiveProblem(f"{display_path(revision)} does not verify, so it cannot be finalised:\n  "
-                                 + "\n  ".join(map(str, findings)))
+        _refuse_unverified(revision)
         if manifest.get("options", {}).get("pdf") and convert_pdf is not None:
             from review.office.pdf import require_soffice
             require_soffice()
@@ -643,5 +884,5 @@ def finalize(folder: Path, plan_id: str, period: Period | str, number: int | Non
         if manifest.get("options", {}).get("pdf") and convert_pdf is not None:
             progress("Converting the final packs to PDF/A with LibreOffice")
             finals.update(convert_pdf(finals))
-        finalize_revision(folder, number, finals)
+        finalize_revision(folder, number, finals, finalized_at)
         return number, True

@@ -1,9 +1,11 @@
 """``review archive …``: list, verify, finalize and rebuild archived revisions (issue 5).
 
 PLAN is a plan folder (holding plan.yaml, whose ``id`` names the archive) or a plan id under the
-output root. Exit codes: 0 success, 2 usage (unknown plan, period or revision), 1 when ``verify``
-finds a missing, changed or extra file, ``rebuild`` finds differing bytes, or ``finalize`` refuses
-a revision that does not verify or does not render again identically.
+output root. Exit codes: 0 success, 2 usage (unknown plan, period or revision, an ``--out`` that is
+not a folder, ``verify`` of one that does not exist, ``finalize`` of a partial revision), 1 when
+``verify`` finds a missing, changed or extra file or a finalised revision gone or altered,
+``rebuild`` finds differing bytes, or ``finalize`` refuses a revision that does not verify or does
+not render again identically.
 """
 
 from __future__ import annotations
@@ -22,7 +24,9 @@ EPILOG = """examples:
 
 layout: OUT/<plan-id>/<period>/r<N>/ holds one build's outputs, manifest.json and snapshot/
 (its inputs); final/ holds the packs without the draft mark once finalised; index.json lists
-the revisions. verify, rebuild and finalize exit 1 when they find a problem."""
+the revisions; final.json records each finalised revision's hashes, so that verify finds one
+deleted or altered later. A --sector build is partial: it cannot be finalised. verify, rebuild
+and finalize exit 1 when they find a problem."""
 
 
 def add_archive_commands(commands, common: argparse.ArgumentParser) -> None:
@@ -57,8 +61,10 @@ def add_archive_commands(commands, common: argparse.ArgumentParser) -> None:
         "files and damaged manifests; exit 1 when anything is found.", "optional", False)
     finalize = add("finalize", "mark the revision presented at the workshop as final (read-only)",
                    "Re-render the revision's packs from its own snapshot without the draft mark into "
-                   "r<N>/final/, record their hashes in its manifest and make its files read-only. "
-                   "A later build of the period needs --reason and is recorded as an amendment.",
+                   "r<N>/final/ (with the issue date and SOURCE_DATE_EPOCH its build used), record "
+                   "their hashes in its manifest and the manifest's in final.json, and make the "
+                   "revision read-only. A partial (--sector) revision cannot be finalised. A later "
+                   "build of the period needs --reason and is recorded as an amendment.",
                    "required", True)
     finalize.add_argument("--revision", type=int, metavar="N", help="revision to finalise (default: the latest)")
     rebuild = add("rebuild", "regenerate a revision from its snapshot and confirm identical bytes",
@@ -93,6 +99,13 @@ def _plan_id(text: str, out_root: Path) -> str:
                      f"{out_root} (archived plans: {', '.join(archived) or 'none'})")
 
 
+def _check_out(args: argparse.Namespace) -> None:
+    """Raise UsageError when ``--out`` is not a folder (for ``verify``: also when it does not exist,
+    since verifying nothing must not pass for an intact archive)."""
+    from review.archive import revisions as archive
+    archive.check_out_root(args.out, must_exist=args.action == "verify")
+
+
 def _folder(args: argparse.Namespace, plan_id: str) -> Path:
     from review.archive import revisions as archive
     from review.errors import UsageError
@@ -124,15 +137,22 @@ def run_list(args: argparse.Namespace) -> int:
             print(plan)
             current_plan = plan
         index = archive.period_index(folder, plan, period)
-        print(f"  {period}  ({len(index['revisions'])} revision(s); latest r{index['latest']}"
+        latest_full = index["latest_full"]
+        latest = f"r{index['latest']}" if index["latest"] else "none present"
+        print(f"  {period}  ({len(index['revisions'])} revision(s); latest {latest}"
+              + (f", latest full r{latest_full}" if latest_full not in (None, index["latest"]) else "")
               + (f", final r{index['final']})" if index["final"] else ", none final)"))
         for entry in index["revisions"]:
+            if entry.get("missing"):
+                print(f"    {entry['folder']:<4} MISSING: finalised on {entry['finalized_at']}, its folder is gone "
+                      "(run review archive verify)")
+                continue
             if entry.get("manifest") == "unreadable":
                 print(f"    {entry['folder']:<4} manifest missing or unreadable (run review archive verify)")
                 continue
             parts = [f"issued {entry['issue_date']}", f"built {entry['built_at'] or '?'}"]
             if entry["sectors"]:
-                parts.append("sectors " + ", ".join(entry["sectors"]))
+                parts.append("partial: sectors " + ", ".join(entry["sectors"]))
             if entry["pdf"]:
                 parts.append("with PDF/A")
             if entry["final"]:
@@ -178,15 +198,17 @@ def run_verify(args: argparse.Namespace) -> int:
 def run_finalize(args: argparse.Namespace) -> int:
     """Finalise a revision."""
     from review.archive import revisions as archive
-    from review.pipeline.build import live_differences, render_snapshot
+    from review.pipeline.build import live_differences, render_snapshot, source_date_epoch
     from review.office.pdf import convert_packs
     plan_id = _plan_id(args.plan, args.out)
     folder = _folder(args, plan_id)
     progress = _progress(args)
+    # Like a build's, the time recorded is SOURCE_DATE_EPOCH's when set, so a finalize reproduces.
+    finalized_at = archive.utc_now(source_date_epoch())
     number, newly = archive.finalize(
         folder, plan_id, args.period, args.revision,
         render=lambda revision, manifest, mark: render_snapshot(revision, manifest, mark),
-        convert_pdf=convert_packs, progress=progress, notes=live_differences)
+        convert_pdf=convert_packs, progress=progress, notes=live_differences, finalized_at=finalized_at)
     revision = folder / archive.revision_name(number)
     manifest = archive.read_manifest(revision)
     if not newly:
@@ -228,4 +250,5 @@ def run_rebuild(args: argparse.Namespace) -> int:
 def run_archive(args: argparse.Namespace) -> int:
     """Run an archive subcommand and return its exit code."""
     handlers = {"list": run_list, "verify": run_verify, "finalize": run_finalize, "rebuild": run_rebuild}
+    _check_out(args)
     return handlers[args.action](args)

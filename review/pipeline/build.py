@@ -6,16 +6,17 @@ them and reports progress.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from typing import TYPE_CHECKING
 
 from review.archive import revisions as archive
-from review.errors import InputError, Problem, UsageError, WHOLE_FILE
+from review.errors import InputError, Problem, UsageError, WHOLE_FILE, quoted
 from review.model.layout import DATA_DIR, DEFAULT_TEMPLATE, PLAN_FILE, TEMPLATE_FILES, TEMPLATES_DIR
 from review.model.periods import Period, check_year
 from review.pause import pause_at
@@ -31,17 +32,84 @@ def _quiet(message: str) -> None:
     pass
 
 
+#: The reproducible-builds variable: the time a build stands for, in seconds since 1970 (UTC).
+SOURCE_DATE_EPOCH = "SOURCE_DATE_EPOCH"
+
+
+def source_date_epoch() -> int | None:
+    """Return ``SOURCE_DATE_EPOCH`` as whole seconds since 1970, or None when unset or empty.
+
+    It stamps the zip entries of every pack and workbook, and is the build's time in its manifest.
+    Raises UsageError when it is not a whole number of seconds between 1970 and 9999.
+    """
+    raw = os.environ.get(SOURCE_DATE_EPOCH, "").strip()
+    if not raw:
+        return None
+    try:
+        epoch = int(raw)
+        if epoch < 0:
+            raise ValueError(epoch)
+        dt.datetime.fromtimestamp(epoch, dt.timezone.utc)  # beyond the year 9999: OverflowError
+    except (ValueError, OverflowError, OSError):
+        raise UsageError(f"{SOURCE_DATE_EPOCH}: expected whole seconds since 1970-01-01 (UTC), "
+                         f"got {quoted(raw)}") from None
+    return epoch
+
+
 def resolve_issue_date(given: dt.date | None) -> dt.date:
     """Return the pack's issue date: the one given, else ``SOURCE_DATE_EPOCH``'s day (UTC), else today."""
     if given is not None:
         return given
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch:
-        try:
-            return dt.datetime.fromtimestamp(int(epoch), dt.timezone.utc).date()
-        except (ValueError, OverflowError, OSError):
-            raise UsageError(f"SOURCE_DATE_EPOCH: expected whole seconds since 1970, got {epoch!r}")
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return dt.datetime.fromtimestamp(epoch, dt.timezone.utc).date()
     return dt.date.today()
+
+
+@contextlib.contextmanager
+def recorded_epoch(manifest: dict) -> Iterator[None]:
+    """Set ``SOURCE_DATE_EPOCH`` as the build of ``manifest`` had it (unset when it was) while the
+    block runs, so that its zip timestamps come out the same whatever the environment says now.
+
+    A manifest from before the variable was recorded leaves the environment as it is.
+    """
+    if "source_date_epoch" not in manifest:
+        yield
+        return
+    recorded, saved = manifest["source_date_epoch"], os.environ.get(SOURCE_DATE_EPOCH)
+    if recorded is None:
+        os.environ.pop(SOURCE_DATE_EPOCH, None)
+    else:
+        os.environ[SOURCE_DATE_EPOCH] = str(int(recorded))
+    try:
+        yield
+    finally:
+        if saved is None:
+            os.environ.pop(SOURCE_DATE_EPOCH, None)
+        else:
+            os.environ[SOURCE_DATE_EPOCH] = saved
+
+
+def recorded_command(argv: list[str]) -> list[str]:
+    """Return the command line to record in a manifest: ``review`` and ``argv`` without the
+    output folder (``--out DIR``, ``--out=DIR`` or an abbreviation of ``--out``).
+
+    The manifest lies in that folder already; naming it would make two builds of the same inputs
+    into two folders differ, which is what their manifests are there to prove they do not.
+    """
+    kept: list[str] = []
+    arguments = iter(argv)
+    for argument in arguments:
+        if argument == "--":
+            kept += [argument, *arguments]
+            break
+        option = argument.split("=", 1)[0]
+        if len(option) >= 3 and "--out".startswith(option):
+            if "=" not in argument:
+                next(arguments, None)
+            continue
+        kept.append(argument)
+    return ["review", *kept]
 
 
 @dataclass
@@ -73,7 +141,8 @@ def load(plan_dir: Path, cache: Path | None = None) -> Loaded:
     """Return the validated plan of ``plan_dir`` and all its periods' data (raises InputError).
 
     ``cache`` (``<output root>/.cache``) keeps the plan and each period folder as read, by content:
-    a rebuild reads again only what changed.
+    a rebuild reads again only what changed. When the plan is invalid, the data files are still
+    read as files (what needs no plan) and their problems listed with the plan's.
     """
     import functools
     import hashlib
@@ -81,12 +150,18 @@ def load(plan_dir: Path, cache: Path | None = None) -> Loaded:
     from review.archive.cache import INTAKE, remembered
     from review.intake.data import read_data
     from review.intake.plan import load_plan
+    from review.intake.readers import data_files, data_folders, read_file
     plan_file = Path(plan_dir) / PLAN_FILE
-    if cache is not None and plan_file.is_file():
-        key = ("plan", hashlib.sha256(plan_file.read_bytes()).hexdigest())
-        plan = remembered(cache, INTAKE, key, lambda: load_plan(plan_dir))
-    else:
-        plan = load_plan(plan_dir)
+    try:
+        if cache is not None and plan_file.is_file():
+            key = ("plan", hashlib.sha256(plan_file.read_bytes()).hexdigest())
+            plan = remembered(cache, INTAKE, key, lambda: load_plan(plan_dir))
+        else:
+            plan = load_plan(plan_dir)
+    except InputError as invalid:
+        found = [problem for _, folder in data_folders(plan_dir) for path in data_files(folder)
+                 for problem in read_file(path)[1]]
+        raise InputError(invalid.problems + found) from None
     remember = None if cache is None else functools.partial(remembered, cache, INTAKE)
     return Loaded(plan, read_data(plan, plan_dir, remember))
 
@@ -116,6 +191,8 @@ def check_template(template: Path | None) -> Path | None:
                 raise zipfile.BadZipFile
     except (zipfile.BadZipFile, OSError):
         raise UsageError(f"--template: {template} is not a Word .docx document") from None
+    from review.office.word.template import check_template as check_word_template
+    check_word_template(template)  # macros, external links, broken parts: InputError naming the part
     return template
 
 
@@ -236,25 +313,35 @@ def quick_plan_id(plan_dir: Path) -> str | None:
     return found if found is not None and is_valid_id(found) else None
 
 
-def _fingerprint_settings(options: BuildOptions, plan_id: str, issue_date: dt.date, template: str) -> dict:
-    """Return the settings that change a build's outputs besides its input files (part of the fingerprint)."""
+def _fingerprint_settings(options: BuildOptions, plan_id: str, issue_date: dt.date, template: str,
+                          epoch: int | None) -> dict:
+    """Return the settings that change a build's outputs besides its input files (part of the
+    fingerprint); ``epoch`` is ``SOURCE_DATE_EPOCH`` (the zip timestamps), None when unset."""
     from review import __version__
     return {"version": __version__, "plan": plan_id, "period": str(options.period), "lang": options.lang,
-            "sectors": sorted(set(options.sectors)), "issue_date": issue_date.isoformat(), "template": template}
+            "sectors": sorted(set(options.sectors)), "issue_date": issue_date.isoformat(), "template": template,
+            "source_date_epoch": epoch}
 
 
-def _up_to_date(folder: Path, fingerprint: str, pdf: bool) -> int | None:
-    """Return the latest revision's number when it was built from the same fingerprint (and has PDFs if asked)."""
-    numbers = archive.revision_numbers(folder)
-    if not numbers:
-        return None
-    try:
-        manifest = archive.read_manifest(folder / archive.revision_name(numbers[-1]))
-    except archive.ArchiveProblem:
-        return None  # a damaged revision is never "up to date": build a new one
-    if manifest.get("fingerprint") != fingerprint or (pdf and not manifest.get("options", {}).get("pdf")):
-        return None
-    return numbers[-1]
+def _up_to_date(folder: Path, sectors: list[str], fingerprint: str, pdf: bool) -> int | None:
+    """Return the number of the latest revision of the same kind as a build of ``sectors`` (the
+    latest full one for a full build) when it was built from the same fingerprint (and has PDFs
+    if asked); None when there is none or it differs.
+
+    A partial build (``--sector``) never stands for a full one, nor one of other sectors.
+    """
+    wanted = sorted(set(sectors))
+    for number in reversed(archive.revision_numbers(folder)):
+        try:
+            manifest = archive.read_manifest(folder / archive.revision_name(number))
+        except archive.ArchiveProblem:
+            return None  # a damaged revision is never "up to date", nor known to be of another kind
+        if sorted(set((manifest.get("options") or {}).get("sectors") or [])) != wanted:
+            continue
+        if manifest.get("fingerprint") != fingerprint or (pdf and not manifest.get("options", {}).get("pdf")):
+            return None
+        return number
+    return None
 
 
 def build(options: BuildOptions, progress: Progress = _quiet) -> Path:
@@ -267,23 +354,28 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
 
     The folder is ``…/<period>/r3``.
 
-    With unchanged inputs, template, options and version nothing is built: (the latest revision's
-    folder, False) is returned. Raises InputError (invalid plan or data), UsageError (bad options, a
-    finalised period without ``--reason``, another build running, ``--pdf`` without LibreOffice);
-    writes nothing then, and never touches an earlier revision.
+    With unchanged inputs, template, options, ``SOURCE_DATE_EPOCH`` and version nothing is built:
+    (the folder of the latest revision of the same kind, False) is returned — the latest full one
+    for a full build, the latest of the same sectors for a ``--sector`` build (recorded as partial).
+    Raises InputError (invalid plan or data), UsageError (bad options, an ``--out`` that is not a
+    folder, a finalised period without ``--reason``, another build running, ``--pdf`` without
+    LibreOffice); writes nothing then, not even a cache entry, and never touches an earlier revision.
     """
     out_root = options.out_root
     assert out_root is not None  # a build archives: only a snapshot's re-rendering goes without
+    archive.check_out_root(out_root)
     if options.pdf:
         from review.office.pdf import require_soffice
         require_soffice()  # before any work: a long build should not fail at its very end
     issue_date = resolve_issue_date(options.issue_date)
+    epoch = source_date_epoch()
 
     def check(plan_id: str, folder: Path):
         """Return (inputs, template, fingerprint, the up-to-date revision's folder or None)."""
         inputs, template = collect_inputs(options)
-        fingerprint = archive.fingerprint(inputs, _fingerprint_settings(options, plan_id, issue_date, template))
-        current = _up_to_date(folder, fingerprint, options.pdf)
+        settings = _fingerprint_settings(options, plan_id, issue_date, template, epoch)
+        fingerprint = archive.fingerprint(inputs, settings)
+        current = _up_to_date(folder, options.sectors, fingerprint, options.pdf)
         if current is None:
             return inputs, template, fingerprint, None
         archive.write_index(folder, plan_id, options.period)
@@ -311,19 +403,23 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
                     return current, False
         if not early:
             service = start_chart_service(options.out_root)
-        return _build_new_revision(options, progress, issue_date, check, service)
+        return _build_new_revision(options, progress, issue_date, epoch, check, service)
     finally:
         if service is not None:
             service.close()
 
 
-def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: dt.date, check,
-                        chart_service) -> tuple[Path, bool]:
+def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: dt.date, epoch: int | None,
+                        check, chart_service) -> tuple[Path, bool]:
     """The part of :func:`build_revision` after the fast up-to-date check (``check`` as there)."""
     from review import __version__
+    from review.archive.cache import held_back
     out_root = options.out_root
     assert out_root is not None  # as in build_revision
-    loaded = prepare(options, progress)
+    # What the intake caches is written only once the build is accepted: a refused build writes
+    # nothing under --out, not even a cache entry.
+    with held_back() as parsed:
+        loaded = prepare(options, progress)
     plan_id = loaded.plan.id
     folder = archive.period_folder(out_root, plan_id, options.period)
     with archive.locked(folder, plan_id, options.period):
@@ -333,15 +429,16 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
         # Checked again under the lock: another build may just have finished the same revision.
         inputs, template, fingerprint, current = check(plan_id, folder)
         if current is not None:
+            parsed.write()
             return current, False
         finalised = archive.final(folder)
         if finalised is not None and not options.reason:
-            number, manifest = finalised
-            when = str(manifest["final"].get("finalized_at", "?"))[:10]
-            raise UsageError(f"{plan_id} {options.period} was finalised on {when} "
-                             f"({archive.revision_name(number)}); a rebuild needs --reason \"…\" saying why "
+            amended, when = finalised
+            raise UsageError(f"{plan_id} {options.period} was finalised on {when[:10]} "
+                             f"({archive.revision_name(amended)}); a rebuild needs --reason \"…\" saying why "
                              "(it is recorded as an amendment)")
-        number = max(archive.revision_numbers(folder), default=0) + 1
+        parsed.write()
+        number = archive.next_revision_number(folder)
         from review.language.formats import localize_digits
         from review.language.phrases import load_phrases
         phrases = load_phrases(lang=options.lang or loaded.plan.language)
@@ -361,10 +458,12 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
                 progress("Converting the packs to PDF/A with LibreOffice")
                 files.update(convert_packs(files))
             manifest = {"tool": "review", "version": __version__, "plan": plan_id, "period": str(options.period),
-                        "command": ["review", *options.command], "issue_date": issue_date.isoformat(),
-                        "built_at": archive.utc_now(), "fingerprint": fingerprint, "draft_mark": draft_mark,
+                        "command": recorded_command(options.command), "issue_date": issue_date.isoformat(),
+                        "built_at": archive.utc_now(epoch), "source_date_epoch": epoch,
+                        "fingerprint": fingerprint, "draft_mark": draft_mark,
                         "options": {"lang": options.lang, "sectors": list(options.sectors), "template": template,
                                     "pdf": options.pdf},
+                        "partial": bool(options.sectors),
                         "reason": options.reason, "amends": finalised[0] if finalised else None}
             progress(f"Writing {archive.revision_name(number)}: {len(files)} files and a snapshot of "
                      f"{len(inputs)} inputs to {folder}")
@@ -381,9 +480,9 @@ def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,
                     progress: Progress = _quiet) -> dict[str, bytes]:
     """Return the outputs of an archived revision rendered again from its own ``snapshot/`` (no PDFs).
 
-    Uses the recorded options and issue date; ``draft_mark`` None renders the final packs.
-    Phrases, recommendation rules and logo come from the snapshot's ``templates/`` too.
-    Raises InputError/UsageError like a build.
+    Uses the recorded options, issue date and ``SOURCE_DATE_EPOCH`` (whatever the environment
+    says now); ``draft_mark`` None renders the final packs. Phrases, recommendation rules and logo
+    come from the snapshot's ``templates/`` too. Raises InputError/UsageError like a build.
     """
     recorded = manifest.get("options", {})
     # out_root None: no chart cache, so every chart is really drawn again from the snapshot.
@@ -391,9 +490,10 @@ def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,
     options = BuildOptions(revision / archive.SNAPSHOT, Period.parse(manifest["period"]), out_root=None,
                            sectors=list(recorded.get("sectors") or []), lang=recorded.get("lang"),
                            issue_date=issue_date, template=revision / recorded["template"])
-    loaded = prepare(options, progress)
-    return render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
-                          templates_dir=revision / archive.SNAPSHOT / "templates")
+    with recorded_epoch(manifest):
+        loaded = prepare(options, progress)
+        return render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
+                              templates_dir=revision / archive.SNAPSHOT / "templates")
 
 
 def live_differences(manifest: dict) -> list[str]:

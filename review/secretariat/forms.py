@@ -367,8 +367,10 @@ def write_forms(plan_dir: Path, period: Period, entities: Sequence[str], out_roo
 
     Returns the paths written, in plan order. Forms of other entities already in the folder are
     kept. Raises InputError (invalid plan or earlier data) or UsageError (unknown entity id,
-    period outside the plan's calendar); nothing is written then.
+    period outside the plan's calendar, an ``out_root`` that cannot be a folder); nothing is
+    written then.
     """
+    archive.check_out_root(out_root)
     plan = load_plan(plan_dir)
     try:
         check_year(period.year, plan.calendar)

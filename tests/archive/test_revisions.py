@@ -79,8 +79,11 @@ def document_text(docx: Path) -> str:
 
 
 def make_writable(folder: Path) -> None:
-    for path in folder.rglob("*"):
-        if path.is_file():
+    """Give back the write permission finalising took from a revision's files and folders."""
+    for path in [folder, *folder.rglob("*")]:
+        if path.is_dir():
+            os.chmod(path, stat.S_IMODE(path.stat().st_mode) | stat.S_IWUSR)
+        elif path.is_file():
             os.chmod(path, stat.S_IREAD | stat.S_IWRITE)
 
 
@@ -96,6 +99,8 @@ def test_build_writes_a_revision_with_manifest_snapshot_and_index(capsys, plan_d
     assert manifest["plan"] == "mini" and manifest["period"] == PERIOD and manifest["revision"] == 1
     assert manifest["issue_date"] == "2024-05-01" and manifest["version"]
     assert manifest["command"][:3] == ["review", "build", str(plan_dir)]
+    assert str(out) not in manifest["command"] and "--out" not in manifest["command"]
+    assert manifest["partial"] is False and "source_date_epoch" in manifest
     assert manifest["draft_mark"] == "مسودة للمراجعة — المراجعة 1"
     assert "final" not in manifest and manifest["amends"] is None and manifest["reason"] is None
     inputs = {e["path"] for e in manifest["inputs"]}
@@ -177,6 +182,7 @@ def test_verify_reports_a_damaged_manifest_and_ignores_leftovers(capsys, plan_di
 
 
 def test_verify_of_an_unknown_plan_is_a_usage_error(capsys, out):
+    out.mkdir()
     code, _, err = cli(capsys, "archive", "verify", "nothing-here", "--out", str(out))
     assert code == 2 and "'nothing-here': neither a plan folder (with plan.yaml) nor an archived plan" in err
     # The build cache beside the plans is neither listed as one nor taken for one.

@@ -120,7 +120,7 @@ def test_invalid_plan_exits_2_lists_problems_and_writes_nothing(make_plan, plan_
     result = run("build", str(folder), "--period", "2024-Q1", "--out", str(out))
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
-    assert "plan.yaml: line" in result.stderr and "direction: expected 'up' or 'down', got 'upward'" in result.stderr
+    assert "plan.yaml: line" in result.stderr and "direction: indicator H1: expected 'up' or 'down', got 'upward'" in result.stderr
     assert files_under(out) == []
 
 
@@ -132,7 +132,7 @@ def test_invalid_data_keeps_the_earlier_build_untouched(make_plan, tmp_path):
     (folder / "data/2024-Q1/indicators.csv").write_text("indicator_id,value\nH1,سبعون\nZZ,1\n", encoding="utf-8")
     result = run("build", str(folder), "--period", "2024-Q1", "--out", str(out))
     assert result.returncode == 2
-    assert "indicators.csv: row 2: column 'value': expected a number" in result.stderr
+    assert "indicators.csv: row 2: column 'value': indicator H1 (sector health): expected a number" in result.stderr
     assert "indicators.csv: row 3: column 'indicator_id': unknown indicator id 'ZZ'" in result.stderr
     assert "Stopped: 2 problems in 1 file." in result.stderr
     assert {p: p.read_bytes() for p in files_under(out)} == before

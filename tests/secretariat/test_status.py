@@ -78,7 +78,7 @@ def test_problems_are_listed_under_the_table(make_plan, monkeypatch):
     report = submission_report(Path("."), Q2)
     tail = report.splitlines()[-2:]
     assert tail == ["Problems in the submissions (1 error(s); their rows are not counted above):",
-                    "data/2024-Q2/indicators-late.csv: row 2: column 'value': indicator 'H1' reported twice for "
+                    "data/2024-Q2/indicators-late.csv: row 2: column 'value': indicator H1 (sector health): reported twice for "
                     "2024-Q2 with different values: 75 in data/2024-Q2/indicators-MOH.csv (row 2) and 80 here"]
 
 
