@@ -331,6 +331,27 @@ def _add_run(paragraph: Any) -> Any:
     return paragraph._p.add_r()
 
 
+def _field_run(paragraph: Any, kind: str, instruction: str = "", text: str = "") -> Run:
+    """Append one run of a complex field: a ``w:fldChar`` of ``kind`` (begin, separate, end), the
+    ``instr`` run holding ``instruction``, or the ``result`` run holding ``text``."""
+    r = _add_run(paragraph)
+    if kind == "instr":
+        instr = OxmlElement("w:instrText")
+        instr.set(qn("xml:space"), "preserve")
+        instr.text = f" {instruction} "
+        r.append(instr)
+    elif kind == "result":
+        r.text = text
+    else:
+        char = OxmlElement("w:fldChar")
+        char.set(qn("w:fldCharType"), kind)
+        if kind == "begin":
+            # Mark the cached result stale so Word recalculates it.
+            char.set(qn("w:dirty"), "true")
+        r.append(char)
+    return Run(r, paragraph)
+
+
 def add_field(paragraph: Any, instruction: str, placeholder: str) -> list[Run]:
     """Append a complex field (e.g. ``PAGE``, ``NUMPAGES``, ``TOC \\o "1-3" \\h \\z \\u``).
 
@@ -338,25 +359,8 @@ def add_field(paragraph: Any, instruction: str, placeholder: str) -> list[Run]:
     python-docx runs, so the caller can give them direction and fonts. The placeholder is the
     field's last result: what a reader sees until Word updates fields.
     """
-    runs = []
-    for kind in ("begin", "instr", "separate", "result", "end"):
-        r = _add_run(paragraph)
-        if kind == "instr":
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = f" {instruction} "
-            r.append(instr)
-        elif kind == "result":
-            r.text = placeholder
-        else:
-            char = OxmlElement("w:fldChar")
-            char.set(qn("w:fldCharType"), kind)
-            if kind == "begin":
-                # Mark the cached result stale so Word recalculates it.
-                char.set(qn("w:dirty"), "true")
-            r.append(char)
-        runs.append(Run(r, paragraph))
-    return runs
+    return [_field_run(paragraph, kind, instruction, placeholder)
+            for kind in ("begin", "instr", "separate", "result", "end")]
 
 
 def begin_field(paragraph: Any, instruction: str) -> list[Run]:
@@ -364,31 +368,12 @@ def begin_field(paragraph: Any, instruction: str) -> list[Run]:
 
     Returns the begin, instruction and separate runs.
     """
-    runs = []
-    for kind in ("begin", "instr", "separate"):
-        r = _add_run(paragraph)
-        if kind == "instr":
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = f" {instruction} "
-            r.append(instr)
-        else:
-            char = OxmlElement("w:fldChar")
-            char.set(qn("w:fldCharType"), kind)
-            if kind == "begin":
-                char.set(qn("w:dirty"), "true")
-            r.append(char)
-        runs.append(Run(r, paragraph))
-    return runs
+    return [_field_run(paragraph, kind, instruction) for kind in ("begin", "instr", "separate")]
 
 
 def end_field(paragraph: Any) -> Run:
     """Close the field opened by :func:`begin_field`; returns the end run."""
-    r = _add_run(paragraph)
-    char = OxmlElement("w:fldChar")
-    char.set(qn("w:fldCharType"), "end")
-    r.append(char)
-    return Run(r, paragraph)
+    return _field_run(paragraph, "end")
 
 
 def field_instructions(element: Any) -> list[str]:
