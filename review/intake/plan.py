@@ -206,7 +206,7 @@ def load_plan(plan_dir: Path) -> Plan:
     path = Path(plan_dir) / PLAN_FILE
     if not path.is_file():
         raise InputError([Problem(path, WHOLE_FILE, "", f"no plan here (expected a {PLAN_FILE} in {plan_dir})")])
-    loaded = load_yaml(path)
+    loaded = load_yaml(path, owner=lambda data, where: (_owner(data, where) or ("", 0))[0])
     if not isinstance(loaded.data, dict):
         raise InputError([Problem(path, Location(line=1), "", f"expected a mapping of plan fields, got {type(loaded.data).__name__}")])
     plan: Plan | None = None

@@ -92,3 +92,56 @@ def test_an_unreadable_value_is_not_echoed(tmp_path):
 def test_describe_error_quotes_at_most_a_few_hundred_characters(error, expected):
     message = describe_error(error)
     assert message.startswith(expected) and len(message) < 300
+
+
+# -- the event reader: what the node tree gave, and limits that stop it at once -------------------
+
+def _load(tmp_path, text: str):
+    path = tmp_path / "plan.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_yaml(path)
+
+
+def test_values_and_lines_are_read_from_the_events(tmp_path):
+    loaded = _load(tmp_path, "id: x\nn: 3\nf: 2.5\nok: true\nnone: ~\nd: 2024-01-05\n"
+                             "list:\n  - {a: 1, b: [x, 'y']}\n  - &z 'q'\n  - *z\n? 7\n: seven\n")
+    assert loaded.data == {"id": "x", "n": 3, "f": 2.5, "ok": True, "none": None,
+                           "d": __import__("datetime").date(2024, 1, 5),
+                           "list": [{"a": 1, "b": ["x", "y"]}, "q", "q"], 7: "seven"}
+    assert loaded.line_of(("list", 0, "b", 1)) == 8
+    assert loaded.line_of(("list", 2)) == 10
+    assert loaded.line_of((7,)) == 11
+    assert loaded.line_of(("nowhere", 3)) == 1  # the document's own line
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("a: 1\na: 2\n", "line 2: a: duplicate key 'a' (first on line 1)"),
+    ("? [a]\n: 1\n", "line 1: expected a simple key, got ['a']"),
+    ("base: &b {x: 1}\nc:\n  <<: *b\n", "line 3: c: YAML merge keys ('<<') are not supported"),
+    ("a: !!python/name:os.system x\n", "line 1: a: unsupported YAML tag 'tag:yaml.org,2002:python/name:os.system'"),
+    ("a: !!set {x}\n", "line 1: a: unsupported YAML tag 'tag:yaml.org,2002:set' (expected a plain mapping)"),
+    ("a: *nowhere\n", "line 1, column 4: YAML syntax error: found undefined alias 'nowhere'"),
+    ("a: &x 1\nb: &x 2\n", "line 2, column 4: YAML syntax error: found duplicate anchor 'x' (first on line 1)"),
+    ("a: &x [1, *x]\n", "line 1: an alias used inside its own anchor (a recursive document); refused"),
+    ("a: 1\n---\nb: 2\n", "line 2, column 1: YAML syntax error: expected a single document in the stream"),
+    ("a: " + "[" * 70 + "]" * 70 + "\n", "line 1: the document nests more than 64 levels deep; refused"),
+])
+def test_refusals_are_located(tmp_path, text, expected):
+    assert expected in _refusal(tmp_path, text)
+
+
+def test_a_value_under_a_refused_key_is_not_kept(tmp_path):
+    assert "x" not in str(_refusal(tmp_path, "a: 1\na: {x: 2}\n").split("duplicate key")[1:])
+    with pytest.raises(InputError) as caught:
+        _load(tmp_path, "a: 1\na: [2]\nb: 3\n")
+    assert len(caught.value.problems) == 1
+
+
+def test_a_mapping_past_the_key_cap_stops_the_reading_there(tmp_path, monkeypatch):
+    from review.intake import yamlfile
+    monkeypatch.setattr(yamlfile, "MAX_KEYS", 3)
+    assert _load(tmp_path, "a: 1\nb: 2\nc: 3\n").data == {"a": 1, "b": 2, "c": 3}
+    # The fourth key is refused; the syntax error after it is never read.
+    message = _refusal(tmp_path, "s:\n  a: 1\n  b: 2\n  c: 3\n  d: 4\n  e: 'unterminated\n")
+    assert "line 5: s: more than 3 keys in the mapping that starts on line 2" in message
+    assert "syntax" not in message
