@@ -2,8 +2,11 @@
 
 Nothing here is part of an archived revision, and deleting the folder only costs time. Every key
 is a SHA-256 of what decides the value — input bytes, options, and :func:`code_fingerprint` (the
-package's source), so a new version never reuses an old entry. Entries are written atomically;
-a cache that cannot be read or written is simply not used.
+package's source and the rendering libraries' versions), so a new version never reuses an old
+entry. Entries are written atomically; a cache that cannot be read or written is simply not used.
+The cache is bounded (``REVIEW_CACHE_MB``, :func:`trim` after each build): entries are read
+through :func:`read` and :func:`has`, which refresh their time, and the least recently used go
+first; ``review cache stats|clear`` show and empty it.
 
 * ``charts/`` and ``packs/``: PNGs and sector packs (``review.pipeline.workers``);
 * ``shaping.pickle``: how chart texts were measured and shaped, as plain numbers, so that a
@@ -72,28 +75,133 @@ def held_back() -> Iterator[HeldEntries]:
         _HELD.reset(token)
 
 
+#: The distributions whose version can change the bytes of an output: the libraries that read the
+#: inputs, compute or write the outputs, draw the charts, and the bundled font. Nothing else
+#: installed (nor where the command runs) enters the caches' keys.
+RENDERING_DISTRIBUTIONS = (
+    "babel", "fontpkg", "fontpkg-noto-sans-arabic", "fonttools", "hijridate", "jinja2", "lxml",
+    "markupsafe", "matplotlib", "numpy", "openpyxl", "pillow", "pydantic", "pydantic-core",
+    "python-docx", "python-pptx", "pyyaml", "xlsxwriter",
+)
+
+
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Return a hash of the package's source files and version, of Python's version, of every
-    installed distribution's name and version, and of the zlib in use (cached packs are stamped
+    """Return a hash of the package's source files and version, of Python's version, of the
+    versions of :data:`RENDERING_DISTRIBUTIONS`, and of the zlib in use (cached packs are stamped
     without compressing them again).
 
-    Installed distributions are known by their ``*.dist-info`` folders on ``sys.path`` (a listing,
-    not a metadata read): upgrading any library starts the caches afresh.
+    Independent of the working folder and of unrelated installed distributions: a ``*.dist-info``
+    or ``*.egg-info`` folder where the command runs changes nothing; upgrading a rendering library
+    starts the caches afresh.
     """
     import sys
+    from importlib.metadata import PackageNotFoundError, version
 
     from review import __version__
     fingerprint = hashlib.sha256(f"{__version__}|{sys.version}|zlib {zlib.ZLIB_RUNTIME_VERSION}|".encode())
-    for entry in sys.path:
+    for name in RENDERING_DISTRIBUTIONS:
         try:
-            installed = sorted(name for name in os.listdir(entry or ".") if name.endswith((".dist-info", ".egg-info")))
+            fingerprint.update(f"{name}={version(name)}|".encode())
+        except PackageNotFoundError:
+            fingerprint.update(f"{name}=-|".encode())
+    package = Path(__file__).resolve().parents[1]
+    for path in sorted(package.rglob("*.py")):
+        fingerprint.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0" + path.read_bytes())
+    return fingerprint.hexdigest()
+
+
+# -- the cache's bound: least recently used entries go first -------------------------------------
+
+#: ``REVIEW_CACHE_MB``: the cache's size cap in megabytes (default below; 0 keeps nothing).
+CACHE_MB_DEFAULT = 1024
+#: An entry used this recently is kept even past the cap: a build running beside the one that
+#: trims may be about to read it (every use refreshes the entry's time, see :func:`read`).
+GRACE_SECONDS = 600
+
+
+def cache_limit() -> int:
+    """Return the cache's cap in bytes, from ``REVIEW_CACHE_MB`` (UsageError when not a number)."""
+    from review.errors import UsageError
+    configured = os.environ.get("REVIEW_CACHE_MB", "").strip()
+    if not configured:
+        return CACHE_MB_DEFAULT * 1024 * 1024
+    if not configured.isdigit():
+        raise UsageError(f"REVIEW_CACHE_MB={configured[:40]!r}: expected a whole number of megabytes")
+    return int(configured) * 1024 * 1024
+
+
+def _touch(path: Path) -> None:
+    try:
+        os.utime(path)
+    except OSError:
+        pass
+
+
+def has(path: Path) -> bool:
+    """Whether the cache entry ``path`` exists; counts as a use (its time is refreshed)."""
+    if path.is_file():
+        _touch(path)
+        return True
+    return False
+
+
+def read(path: Path) -> bytes:
+    """Return the cache entry ``path``, refreshing its time (the cap evicts by last use)."""
+    content = path.read_bytes()
+    _touch(path)
+    return content
+
+
+def entries(cache: Path) -> list[tuple[float, int, Path]]:
+    """Return every entry below ``cache`` as (last use, size, path), oldest first."""
+    found = []
+    for folder, _, names in os.walk(cache):
+        for name in names:
+            path = Path(folder) / name
+            try:
+                info = path.stat()
+            except OSError:
+                continue
+            found.append((info.st_mtime, info.st_size, path))
+    return sorted(found)
+
+
+def trim(cache: Path | None, limit: int, now: float | None = None) -> tuple[int, int]:
+    """Remove the least recently used entries until the cache holds at most ``limit`` bytes;
+    return (entries removed, bytes freed). Entries used in the last :data:`GRACE_SECONDS` stay."""
+    import time
+    if cache is None or not cache.is_dir():
+        return 0, 0
+    now = time.time() if now is None else now
+    found = entries(cache)
+    total = sum(size for _, size, _ in found)
+    removed = freed = 0
+    for used, size, path in found:
+        if total <= limit or used > now - GRACE_SECONDS:
+            break
+        try:
+            path.unlink()
         except OSError:
             continue
-        fingerprint.update("|".join(installed).encode("utf-8"))
-    for path in sorted(Path(__file__).resolve().parents[1].rglob("*.py")):
-        fingerprint.update(path.read_bytes())
-    return fingerprint.hexdigest()
+        total -= size
+        removed, freed = removed + 1, freed + size
+    return removed, freed
+
+
+def stats(cache: Path) -> dict[str, tuple[int, int]]:
+    """Return ``{kind: (entries, bytes)}`` of the cache (kind: its first folder, or the file)."""
+    totals: dict[str, tuple[int, int]] = {}
+    for _, size, path in entries(cache) if cache.is_dir() else []:
+        kind = path.relative_to(cache).parts[0]
+        count, total = totals.get(kind, (0, 0))
+        totals[kind] = (count + 1, total + size)
+    return dict(sorted(totals.items()))
+
+
+def clear(cache: Path) -> tuple[int, int]:
+    """Remove every entry of the cache; return (entries removed, bytes freed)."""
+    return trim(cache, -1, now=float("inf")) if cache.is_dir() else (0, 0)
 
 
 def cache_dir(out_root: Path | None) -> Path | None:
@@ -135,7 +243,7 @@ def remembered(cache: Path | None, kind: str, key: tuple, compute: Callable[[], 
     try:
         if held is not None and folder / entry in held.entries:
             return pickle.loads(held.entries[folder / entry])
-        return pickle.loads((folder / entry).read_bytes())
+        return pickle.loads(read(folder / entry))
     except Exception:  # noqa: BLE001 — missing or damaged: a miss, written (again) below
         pass
     value = compute()

@@ -46,6 +46,7 @@ def _ensure_utf8_output() -> None:
 
 def make_parser() -> argparse.ArgumentParser:
     """Return the argument parser of every ``review`` command."""
+    from review.archive.cache import CACHE_MB_DEFAULT
     parser = argparse.ArgumentParser(
         prog="review",
         description="Quarterly review briefing packs: Arabic, right-to-left Word documents with "
@@ -79,10 +80,12 @@ def make_parser() -> argparse.ArgumentParser:
                "  SOURCE_DATE_EPOCH  default issue date and zip timestamps (seconds since 1970, UTC)\n"
                "  REVIEW_WORKERS     worker processes for charts and packs (default: one per core;\n"
                "                     1 builds in this process alone)\n"
-               "  REVIEW_PLAIN_CHARTS=1  draw charts with stock matplotlib only (slower)\n\n"
+               "  REVIEW_PLAIN_CHARTS=1  draw charts with stock matplotlib only (slower)\n"
+               f"  REVIEW_CACHE_MB    size cap of OUT/.cache/ in megabytes (default {CACHE_MB_DEFAULT})\n\n"
                "OUT/.cache/ keeps parsed inputs, charts, packs and the shaping of chart text by\n"
                "content hash, so that a rebuild after one figure changed redoes only what shows it;\n"
-               "deleting it only costs time.",
+               "after each build the least recently used entries go until it is under the cap.\n"
+               "Deleting it only costs time (`review cache stats|clear`).",
         formatter_class=argparse.RawDescriptionHelpFormatter)
     build.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
     build.add_argument("--period", type=period_arg, required=True, metavar="P", help="period to build, e.g. 1444-Q4")
@@ -130,6 +133,8 @@ def make_parser() -> argparse.ArgumentParser:
 
     from review.cli.archive import add_archive_commands
     add_archive_commands(commands, common)
+    from review.cli.cache import add_cache_command
+    add_cache_command(commands, common)
     return parser
 
 
@@ -234,8 +239,9 @@ def _output_closed() -> bool:
 def _run(args: argparse.Namespace) -> int:
     """Run the command of ``args`` and return its exit code, reporting a failure on stderr."""
     from review.cli.archive import run_archive
+    from review.cli.cache import run_cache
     handlers = {"validate": run_validate, "build": run_build, "forms": run_forms, "status": run_status,
-                "recommendations": run_recommendations, "archive": run_archive}
+                "recommendations": run_recommendations, "archive": run_archive, "cache": run_cache}
     try:
         return handlers[args.command](args)
     except InputError as exc:

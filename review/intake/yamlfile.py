@@ -169,10 +169,10 @@ class _Builder:
         """Start a value; return it when complete (a scalar or an alias), else _PENDING."""
         path, role = self.where()
         if kind is yaml.AliasEvent:
-            known = self.anchors.get(event.anchor, _NO_KEY)
-            if known is _NO_KEY:
+            if event.anchor not in self.anchors:
                 raise yaml.composer.ComposerError(None, None, f"found undefined alias {quoted(event.anchor)}",
                                                   event.start_mark)
+            known = self.anchors[event.anchor]
             if known is None:
                 raise _Refused(line, "an alias used inside its own anchor (a recursive document); refused")
             value, size, _ = known

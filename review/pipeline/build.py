@@ -369,6 +369,8 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
         require_soffice()  # before any work: a long build should not fail at its very end
     issue_date = resolve_issue_date(options.issue_date)
     epoch = source_date_epoch()
+    from review.archive.cache import cache_limit
+    cache_limit()  # a bad REVIEW_CACHE_MB is a usage error before any work
 
     def check(plan_id: str, folder: Path):
         """Return (inputs, template, fingerprint, the up-to-date revision's folder or None)."""
@@ -467,13 +469,18 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
                         "reason": options.reason, "amends": finalised[0] if finalised else None}
             progress(f"Writing {archive.revision_name(number)}: {len(files)} files and a snapshot of "
                      f"{len(inputs)} inputs to {folder}")
-            return archive.write_revision(folder, number, files, inputs, manifest,
-                                          staging=staged[0] if staged else None), True
+            written = archive.write_revision(folder, number, files, inputs, manifest,
+                                             staging=staged[0] if staged else None)
         except BaseException:
             # Whatever stopped the build (a failed PDF conversion, Ctrl+C), it leaves no staging folder.
             for staging in staged:
                 archive.discard_staging(staging)
             raise
+    from review.archive.cache import cache_dir, cache_limit, trim
+    removed, freed = trim(cache_dir(out_root), cache_limit())
+    if removed:
+        progress(f"Cache over REVIEW_CACHE_MB: removed {removed} least recently used entries ({freed / 2**20:.1f} MB)")
+    return written, True
 
 
 def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,

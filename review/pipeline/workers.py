@@ -36,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from review.archive.cache import CACHE, code_fingerprint, store
+from review.archive.cache import CACHE, code_fingerprint, has, read, store
 from review.archive.canonical import digest
 from review.charts import ChartSpec, draw
 from review.model.layout import DEFAULT_TEMPLATE
@@ -104,7 +104,7 @@ def load_shaping(cache_root: Path | None) -> dict:
     if cache_root is None:
         return {}
     try:
-        kept = pickle.loads((Path(cache_root) / SHAPING_FILE).read_bytes())
+        kept = pickle.loads(read(Path(cache_root) / SHAPING_FILE))
         entries = kept["entries"] if kept["code"] == _code_fingerprint() else {}
         return entries if isinstance(entries, dict) else {}
     except Exception:  # noqa: BLE001 — missing, damaged or of other code: start afresh
@@ -190,8 +190,8 @@ def render_charts(specs: list[ChartSpec], cache_root: Path | None = None,
     todo: list[ChartSpec] = []
     for spec in specs:
         cached = cache / f"{keys[spec.name]}.png" if cache is not None else None
-        if cached is not None and cached.is_file():
-            pngs[spec.name] = cached.read_bytes()
+        if cached is not None and has(cached):
+            pngs[spec.name] = read(cached)
         else:
             todo.append(spec)
     workers = worker_count(len(todo)) if parallel else 1
@@ -466,8 +466,8 @@ def _sector_pack(context, sector_id: str, specs: list[ChartSpec], pngs: dict[str
     if slot is None:
         return write_sector_pack(context, sector, specs, pngs)
     generic, cached, revision = slot
-    if cached.is_file():
-        document = cached.read_bytes()
+    if has(cached):
+        document = read(cached)
     else:
         document = write_sector_pack(generic, sector, specs, pngs)
         store(cached.parent, cached.name, document)
@@ -494,10 +494,10 @@ def _cached_sector(context, sector_id: str, specs: list[ChartSpec], cache_root: 
         return None
     _, pack, revision = slot
     charts = {spec.name: Path(cache_root) / CACHE_DIR / f"{chart_key(spec)}.png" for spec in specs}
-    if not pack.is_file() or not all(path.is_file() for path in charts.values()):
+    if not has(pack) or not all(has(path) for path in charts.values()):
         return None
-    files = {f"charts/{name}": path.read_bytes() for name, path in charts.items()}
-    files[f"{sector_id}.docx"] = replace_in_headers(pack.read_bytes(), REVISION_PLACEHOLDER, revision)
+    files = {f"charts/{name}": read(path) for name, path in charts.items()}
+    files[f"{sector_id}.docx"] = replace_in_headers(read(pack), REVISION_PLACEHOLDER, revision)
     return files
 
 
@@ -620,7 +620,7 @@ def _missing_charts(specs: list[ChartSpec], cache_root: Path | None) -> list[Cha
     """Return the specs whose PNG the chart cache lacks (all of them without a cache)."""
     if cache_root is None:
         return list(specs)
-    return [spec for spec in specs if not (Path(cache_root) / CACHE_DIR / f"{chart_key(spec)}.png").is_file()]
+    return [spec for spec in specs if not has(Path(cache_root) / CACHE_DIR / f"{chart_key(spec)}.png")]
 
 
 def _pack_name(task: str | None) -> str:
