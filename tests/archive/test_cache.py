@@ -33,14 +33,14 @@ def test_the_key_does_not_depend_on_the_working_folder(tmp_path):
     assert _fingerprint_from(plain) == _fingerprint_from(crowded) == _fingerprint_from(ROOT)
 
 
-def test_the_key_follows_the_rendering_libraries_versions(monkeypatch):
-    import importlib.metadata as metadata
+def test_the_key_follows_the_rendering_libraries_versions(tmp_path, monkeypatch):
     before = cache.code_fingerprint.__wrapped__()
-    real = metadata.version
-    monkeypatch.setattr(metadata, "version", lambda name: real(name) + ".post1" if name == "matplotlib" else real(name))
-    assert cache.code_fingerprint.__wrapped__() != before
-    monkeypatch.setattr(metadata, "version", lambda name: "0" if name == "some-unrelated-tool" else real(name))
+    (tmp_path / "unrelated_tool-1.0.dist-info").mkdir()
+    monkeypatch.syspath_prepend(str(tmp_path))
     assert cache.code_fingerprint.__wrapped__() == before
+    (tmp_path / "matplotlib-99.0.dist-info").mkdir()  # found first on sys.path: "upgraded"
+    assert cache._rendering_versions()["matplotlib"] == "99.0"
+    assert cache.code_fingerprint.__wrapped__() != before
 
 
 def _entry(folder: Path, name: str, size: int, used: float) -> Path:
