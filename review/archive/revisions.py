@@ -25,6 +25,14 @@ manifests are the source of truth for what a revision holds, ``final.json`` for 
 were finalised: a finalised revision deleted or altered later (its manifest too) is still found by
 ``verify``, whatever builds ran since. ``index.json`` is a summary of both for people and other
 tools (no symlinks: the archive must work the same on Windows).
+
+A file identical to one of the period's last three revisions (by its manifest's SHA-256, then
+compared byte for byte) is a hard link to it, not a copy: the input snapshot and the charts that
+did not change cost nothing again. Every revision folder still holds every file, so it verifies
+and rebuilds on its own; altering a shared file in place is reported in each revision holding
+it; finalising a revision makes its files read-only, in the later revisions that share them too.
+Windows copies instead (:data:`SHARE_IDENTICAL`): there a file's read-only attribute is shared by
+its links and could not be kept for one revision alone.
 """
 
 from __future__ import annotations
@@ -196,13 +204,59 @@ def _make_dir(parent: Path, prefix: str) -> Path:
             continue
 
 
-def _write_file(target: Path, data: bytes, durable: bool = True) -> None:
+def _write_file(target: Path, data: bytes, durable: bool = True, twin: Path | None = None) -> None:
     target.parent.mkdir(parents=True, exist_ok=True)
+    if twin is not None and _link_twin(twin, target, data):
+        return
     with open(target, "xb") as handle:
         handle.write(data)
         if durable:
             handle.flush()
             os.fsync(handle.fileno())
+
+
+#: Whether identical files of a period's revisions share their bytes (hard links). Not on Windows,
+#: where a file's read-only attribute belongs to all its links: finalising one revision would
+#: make another's files read-only, and clearing the attribute to remove a leftover would clear it
+#: for the finalised revision too.
+SHARE_IDENTICAL = os.name != "nt"
+
+
+def _link_twin(twin: Path, target: Path, data: bytes) -> bool:
+    """Make ``target`` a hard link to ``twin`` when it holds exactly ``data``; False when it
+    does not (changed since its manifest was written) or the file system cannot link."""
+    try:
+        if twin.stat().st_size != len(data) or twin.read_bytes() != data:
+            return False
+        os.link(twin, target)
+    except OSError:
+        return False
+    return True
+
+
+def earlier_twins(folder: Path, before: int, last: int = 3) -> dict[str, Path]:
+    """Return ``{sha256: file}`` of the outputs and inputs of the ``last`` revisions of ``folder``
+    numbered below ``before``, as their manifests list them (newest first wins); {} where
+    identical files are not shared (:data:`SHARE_IDENTICAL`).
+
+    A new revision links its files that are byte-identical to one of these instead of writing
+    them again: a one-figure correction adds only what changed (every file is compared byte for
+    byte before linking, so an altered earlier file is never taken over).
+    """
+    if not SHARE_IDENTICAL:
+        return {}
+    twins: dict[str, Path] = {}
+    for number in sorted((n for n in revision_numbers(folder) if n < before), reverse=True)[:last]:
+        revision = folder / revision_name(number)
+        try:
+            manifest = read_manifest(revision)
+        except ArchiveProblem:
+            continue
+        for entry in (manifest.get("outputs") or []) + (manifest.get("inputs") or []):
+            if isinstance(entry, dict) and isinstance(entry.get("sha256"), str) and isinstance(entry.get("path"), str):
+                with contextlib.suppress(ValueError):
+                    twins.setdefault(entry["sha256"], revision / _safe_relative(entry["path"]))
+    return twins
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -216,13 +270,16 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_tree(folder: Path, files: dict[str, bytes], sync: bool = True) -> None:
+def _write_tree(folder: Path, files: dict[str, bytes], sync: bool = True,
+                twins: dict[str, Path] | None = None) -> None:
     # A revision holds a thousand small files at national scale: one os.sync() for all of them
     # costs a tenth of an fsync each. Windows has no os.sync, so there each file is synced.
     # ``sync`` False leaves the files to the os.sync() of a later call on the same folder.
+    # ``twins`` ({sha256: earlier file}, see earlier_twins): identical files are linked to them.
     batch = hasattr(os, "sync")
     for name in sorted(files):
-        _write_file(folder / _safe_relative(name), files[name], durable=not batch)
+        twin = twins.get(sha256(files[name])) if twins else None
+        _write_file(folder / _safe_relative(name), files[name], durable=not batch, twin=twin)
     if not sync:
         return
     if batch:
@@ -516,7 +573,7 @@ def stage_inputs(folder: Path, number: int, inputs: dict[str, bytes]) -> Path:
     """
     staging = _make_dir(folder, f"{STAGING_PREFIX}{revision_name(number)}-")
     try:
-        _write_tree(staging, inputs, sync=False)
+        _write_tree(staging, inputs, sync=False, twins=earlier_twins(folder, number))
     except BaseException:
         discard_staging(staging)
         raise
@@ -549,11 +606,12 @@ def write_revision(folder: Path, number: int, outputs: dict[str, bytes], inputs:
     if staging is None:
         staging = stage_inputs(folder, number, inputs)
     try:
+        twins = earlier_twins(folder, number)
         names = sorted(outputs)
         half = len(names) // 2
-        _write_tree(staging, {n: outputs[n] for n in names[:half]}, sync=False)
+        _write_tree(staging, {n: outputs[n] for n in names[:half]}, sync=False, twins=twins)
         pause_at("staging")
-        _write_tree(staging, {n: outputs[n] for n in names[half:]})
+        _write_tree(staging, {n: outputs[n] for n in names[half:]}, twins=twins)
         _write_file(staging / MANIFEST, _json_bytes(manifest))
         _fsync_dir(staging)
         pause_at("staged")
@@ -583,7 +641,8 @@ def _make_writable(folder: Path) -> None:
         for path in sorted(folder.iterdir()):
             if path.is_dir() and not path.is_symlink():
                 _make_writable(path)
-            elif path.is_file() and not path.is_symlink() and not os.access(path, os.W_OK):
+            elif path.is_file() and not path.is_symlink() and not os.access(path, os.W_OK) \
+                    and path.stat().st_nlink == 1:  # a shared file's mode is its other revisions' too
                 with contextlib.suppress(OSError):
                     os.chmod(path, stat.S_IREAD | stat.S_IWRITE)
 

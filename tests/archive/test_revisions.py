@@ -478,3 +478,67 @@ def test_a_build_stopped_after_rendering_leaves_no_staging_folder(capsys, plan_d
     assert code == 130 and "interrupted" in err
     assert not [p for p in period_dir(out).iterdir() if p.name.startswith(archive.STAGING_PREFIX)]
     assert revisions(out) == ["r1"]
+
+
+# -- identical files shared between a period's revisions (issue 20) -------------------------------
+
+def _revision(folder: Path, number: int, outputs: dict[str, bytes], inputs: dict[str, bytes]) -> Path:
+    manifest = {"plan": "p", "period": "2025-Q1", "options": {}}
+    folder.mkdir(parents=True, exist_ok=True)
+    return archive.write_revision(folder, number, outputs, inputs, manifest)
+
+
+needs_links = pytest.mark.skipif(not archive.SHARE_IDENTICAL, reason="identical files are copied on Windows")
+
+
+@needs_links
+def test_identical_files_are_shared_with_the_earlier_revision(tmp_path):
+    folder = tmp_path / "p" / "2025-Q1"
+    first = _revision(folder, 1, {"a.docx": b"A" * 100, "charts/c.png": b"C" * 50},
+                      {"snapshot/plan.yaml": b"plan", "snapshot/data/x.csv": b"x,1"})
+    second = _revision(folder, 2, {"a.docx": b"A2" * 50, "charts/c.png": b"C" * 50},
+                       {"snapshot/plan.yaml": b"plan", "snapshot/data/x.csv": b"x,2"})
+
+    def same(name: str) -> bool:
+        return (first / name).stat().st_ino == (second / name).stat().st_ino
+
+    assert same("charts/c.png") and same("snapshot/plan.yaml")
+    assert not same("a.docx") and not same("snapshot/data/x.csv") and not same("manifest.json")
+    assert (second / "a.docx").read_bytes() == b"A2" * 50
+    assert archive.verify_period(folder, "p") == []
+    # Altering a shared file is seen in both revisions.
+    (first / "charts" / "c.png").write_bytes(b"D" * 50)
+    changed = sorted(str(f.path.relative_to(folder)) for f in archive.verify_period(folder, "p"))
+    assert changed == [os.path.join("r1", "charts", "c.png"), os.path.join("r2", "charts", "c.png")]
+
+
+@needs_links
+def test_an_earlier_file_altered_since_its_manifest_is_not_taken_over(tmp_path):
+    folder = tmp_path / "p" / "2025-Q1"
+    first = _revision(folder, 1, {"a.docx": b"A" * 100}, {"snapshot/plan.yaml": b"plan"})
+    (first / "a.docx").write_bytes(b"B" * 100)  # same size, other bytes: its manifest says A…
+    second = _revision(folder, 2, {"a.docx": b"A" * 100}, {"snapshot/plan.yaml": b"plan"})
+    assert (second / "a.docx").read_bytes() == b"A" * 100
+    assert (second / "a.docx").stat().st_ino != (first / "a.docx").stat().st_ino
+    assert archive.verify_revision(second) == []
+
+
+@needs_links
+def test_removing_a_leftover_keeps_a_finalised_revisions_shared_files_read_only(tmp_path):
+    folder = tmp_path / "p" / "2025-Q1"
+    first = _revision(folder, 1, {"a.docx": b"A" * 100}, {"snapshot/plan.yaml": b"plan"})
+    staging = archive.stage_inputs(folder, 2, {"snapshot/plan.yaml": b"plan"})  # a build killed here
+    assert (staging / "snapshot" / "plan.yaml").stat().st_ino == (first / "snapshot" / "plan.yaml").stat().st_ino
+    archive.finalize_revision(folder, 1, {"a.docx": b"F" * 10})
+    assert archive.clean_staging(folder) == [staging]
+    assert not staging.exists()
+    assert not (first / "snapshot" / "plan.yaml").stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH)
+
+
+def test_without_sharing_every_revision_holds_its_own_copies(tmp_path, monkeypatch):
+    monkeypatch.setattr(archive, "SHARE_IDENTICAL", False)
+    folder = tmp_path / "p" / "2025-Q1"
+    first = _revision(folder, 1, {"a.docx": b"A" * 100}, {"snapshot/plan.yaml": b"plan"})
+    second = _revision(folder, 2, {"a.docx": b"A" * 100}, {"snapshot/plan.yaml": b"plan"})
+    assert (first / "a.docx").stat().st_ino != (second / "a.docx").stat().st_ino
+    assert (second / "a.docx").stat().st_nlink == 1
