@@ -78,7 +78,8 @@ def make_parser() -> argparse.ArgumentParser:
             79, break_on_hyphens=False),
         epilog="environment:\n"
                "  SOURCE_DATE_EPOCH  default issue date and zip timestamps (seconds since 1970, UTC)\n"
-               "  REVIEW_WORKERS     worker processes for charts and packs (default: one per core;\n"
+               "  REVIEW_WORKERS     worker processes for charts and packs (default: one per core\n"
+               "                     that no other work keeps busy when the build starts;\n"
                "                     1 builds in this process alone)\n"
                "  REVIEW_PLAIN_CHARTS=1  draw charts with stock matplotlib only (slower)\n"
                f"  REVIEW_CACHE_MB    size cap of OUT/.cache/ in megabytes (default {CACHE_MB_DEFAULT})\n\n"

@@ -161,10 +161,41 @@ def chart_key(spec: ChartSpec) -> str:
 
 
 def worker_count(todo: int) -> int:
-    """Return how many worker processes to use: ``REVIEW_WORKERS`` if set, else one per core."""
+    """Return how many worker processes to use: ``REVIEW_WORKERS`` if set, else one per core that
+    is free now (:func:`free_cores`), at most ``todo`` and at least one."""
     configured = os.environ.get("REVIEW_WORKERS", "").strip()
-    workers = int(configured) if configured.isdigit() and int(configured) > 0 else (os.cpu_count() or 1)
+    workers = int(configured) if configured.isdigit() and int(configured) > 0 else free_cores()
     return max(1, min(workers, todo))
+
+
+#: Where Linux tells how many threads are runnable at this instant (the fourth field, "2/345").
+LOADAVG = Path("/proc/loadavg")
+
+
+def free_cores(samples: int = 5) -> int:
+    """Return the cores this process may use that no other work keeps busy right now.
+
+    On a machine already busy, workers that wait for a core only add the cost of starting them:
+    the default must never be slower than one process. Runnable threads are read from
+    :data:`LOADAVG` a few times (the least count is kept, a transient spike is not), this process
+    counting as one, and the others spread over the machine's cores (in a container limited to
+    some of a large host's cores, the host's count is scaled down to ours); elsewhere (Windows,
+    macOS) every usable core is taken as free.
+    """
+    import time
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    running = None
+    for sample in range(samples):
+        try:
+            field = LOADAVG.read_text(encoding="ascii").split()[3]
+            count = int(field.split("/")[0])
+        except (OSError, IndexError, ValueError):
+            return cores
+        running = count if running is None else min(running, count)
+        if sample + 1 < samples:
+            time.sleep(0.002)
+    others = max(0, (running or 1) - 1) * cores // max(cores, os.cpu_count() or 1)
+    return max(1, cores - others)
 
 
 def forks() -> bool:

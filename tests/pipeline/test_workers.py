@@ -135,3 +135,26 @@ def test_a_missing_fast_path_api_is_reported_once_per_build(make_plan, tmp_path)
     location, _, message = lines[0].partition(": FastPathUnavailable: ")
     assert "has no FT2Font._layout" in message
     assert location.startswith("<string>:"), lines[0]
+
+
+# -- the default worker count follows the cores free now (issue 20) -------------------------------
+
+@pytest.mark.parametrize("loadavg, cores, host, expected", [
+    ("0.10 0.20 0.30 1/300 99\n", 4, 4, 4),     # only this process runs: every core
+    ("3.00 2.00 1.00 3/300 99\n", 4, 4, 2),     # two others: two cores left
+    ("9.00 9.00 9.00 12/300 99\n", 4, 4, 1),    # a busy machine: one process, never none
+    ("9.00 9.00 9.00 33/900 99\n", 2, 64, 1),   # 32 others on a 64-core host, 2 of them ours: 1 busy
+    ("9.00 9.00 9.00 17/900 99\n", 4, 64, 3),   # 16 others over 64 cores: 1 of our 4 busy
+    ("garbled\n", 4, 4, 4),                      # unreadable: every core
+])
+def test_free_cores_counts_the_threads_running_now(tmp_path, monkeypatch, loadavg, cores, host, expected):
+    from review.pipeline import workers
+    (tmp_path / "loadavg").write_text(loadavg, encoding="ascii")
+    monkeypatch.setattr(workers, "LOADAVG", tmp_path / "loadavg")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: set(range(cores)), raising=False)
+    monkeypatch.setattr(os, "cpu_count", lambda: host)
+    assert workers.free_cores(samples=2) == expected
+    monkeypatch.delenv("REVIEW_WORKERS", raising=False)
+    assert workers.worker_count(todo=2) == min(2, expected)
+    monkeypatch.setenv("REVIEW_WORKERS", "3")
+    assert workers.worker_count(todo=10) == 3
