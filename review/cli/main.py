@@ -108,17 +108,39 @@ def make_parser() -> argparse.ArgumentParser:
     forms.add_argument("--period", type=period_arg, required=True, metavar="P", help="period the forms ask for")
     forms.add_argument("--entity", action="append", default=[], metavar="ID",
                        help="write the form of this entity only (repeatable; default: every entity)")
-    forms.add_argument("--deadline", type=date_arg, metavar="YYYY-MM-DD", help="submission deadline printed on the forms")
+    forms.add_argument("--deadline", type=date_arg, metavar="YYYY-MM-DD",
+                       help="submission deadline (Gregorian) printed on the forms and recorded with the period "
+                            "in data/<period>/deadline.txt for timeliness (default: the plan's 'deadlines', "
+                            "else the one recorded)")
     forms.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="output root (default: ./output)")
+
+    receive = commands.add_parser(
+        "receive", parents=[common], help="check returned forms or data files at once, file them and log when they came",
+        description="Check each FILE alone against the plan (the checks of 'validate'), then: a valid "
+                    "file is filed into PLAN_DIR/data/<period>/ under its canonical name (form-<entity>.xlsx, "
+                    "<kind>-<entity>.csv…), the file it replaces kept in superseded/; an invalid one is "
+                    "not filed and its problems are listed. Every file gets a line in "
+                    "data/<period>/receipts.csv (time received in UTC, entity, file, SHA-256, rows read, "
+                    "accepted or refused). Exit 2 when a file was refused.")
+    receive.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
+    receive.add_argument("--period", type=period_arg, required=True, metavar="P", help="period the files report, e.g. 1444-Q4")
+    receive.add_argument("files", type=Path, nargs="+", metavar="FILE", help="returned form (.xlsx) or data file (.csv/.xlsx)")
+    receive.add_argument("--reply", type=Path, metavar="DIR",
+                         help="also write a short reply (.docx, Arabic) per file into DIR: accepted, or its problems")
 
     status = commands.add_parser(
         "status", parents=[common], help="show which entities have submitted their data for a period",
         description="Per entity: focal point, indicators and projects expected and received, "
                     "challenges reported, and the files they came from; entities that sent "
-                    "nothing are listed first.")
+                    "nothing are listed first. When the period has a deadline (the plan's "
+                    "'deadlines', or 'review forms --deadline') or a receipt log ('review receive'), "
+                    "each entity's timeliness too: received on time, N days late, not received.")
     status.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
     status.add_argument("--period", type=period_arg, required=True, metavar="P", help="period to check")
     status.add_argument("--xlsx", type=Path, metavar="FILE.xlsx", help="also write the table as an Excel file")
+    status.add_argument("--reminders", type=Path, metavar="DIR",
+                        help="also write a reminder letter (.docx, Arabic) to the focal point of every entity "
+                             "that is late or incomplete, listing what is missing and the deadline; nothing is sent")
 
     recommendations = commands.add_parser(
         "recommendations", parents=[common], help="print the register of adopted recommendations and write recommendations.xlsx",
@@ -167,10 +189,18 @@ def run_forms(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_receive(args: argparse.Namespace) -> int:
+    """Receive returned files: 0 when every file was accepted, 2 when one was refused."""
+    from review.secretariat.receive import receive
+    report, accepted = receive(args.plan_dir, args.period, args.files, args.reply)
+    print(report)
+    return 0 if accepted else 2
+
+
 def run_status(args: argparse.Namespace) -> int:
     """Show the submission status of a period."""
     from review.secretariat.status import submission_report
-    print(submission_report(args.plan_dir, args.period, args.xlsx))
+    print(submission_report(args.plan_dir, args.period, args.xlsx, args.reminders))
     return 0
 
 
@@ -234,7 +264,7 @@ def _output_closed() -> bool:
 def _run(args: argparse.Namespace) -> int:
     """Run the command of ``args`` and return its exit code, reporting a failure on stderr."""
     from review.cli.archive import run_archive
-    handlers = {"validate": run_validate, "build": run_build, "forms": run_forms, "status": run_status,
+    handlers = {"validate": run_validate, "build": run_build, "forms": run_forms, "receive": run_receive, "status": run_status,
                 "recommendations": run_recommendations, "archive": run_archive}
     try:
         return handlers[args.command](args)

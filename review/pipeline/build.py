@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from review.archive import revisions as archive
 from review.errors import InputError, Problem, UsageError, WHOLE_FILE, quoted
-from review.model.layout import DATA_DIR, DEFAULT_TEMPLATE, PLAN_FILE, TEMPLATE_FILES, TEMPLATES_DIR
+from review.model.layout import (DATA_DIR, DEFAULT_TEMPLATE, PERIOD_RECORDS, PLAN_FILE, TEMPLATE_FILES,
+                                 TEMPLATES_DIR)
 from review.model.periods import Period, check_year
 from review.pause import pause_at
 
@@ -292,6 +293,9 @@ def collect_inputs(options: BuildOptions) -> tuple[dict[str, bytes], str]:
         if period is not None:
             for path in data_files(folder):
                 inputs[f"{snapshot}/{DATA_DIR}/{folder.name}/{path.name}"] = path.read_bytes()
+            for name in PERIOD_RECORDS:  # the receipt log and deadline: timeliness (issue 17)
+                if (folder / name).is_file():
+                    inputs[f"{snapshot}/{DATA_DIR}/{folder.name}/{name}"] = (folder / name).read_bytes()
     for name in TEMPLATE_FILES:
         if (TEMPLATES_DIR / name).is_file():
             inputs[f"{snapshot}/templates/{name}"] = (TEMPLATES_DIR / name).read_bytes()
