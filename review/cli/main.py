@@ -142,6 +142,16 @@ def make_parser() -> argparse.ArgumentParser:
                         help="also write a reminder letter (.docx, Arabic) to the focal point of every entity "
                              "that is late or incomplete, listing what is missing and the deadline; nothing is sent")
 
+    export = commands.add_parser(
+        "export", parents=[common], help="write the evaluated history of every period as one table (CSV or Excel)",
+        description="Evaluate every period with data and write one row per indicator and period: plan, "
+                    "period, sector, objective, indicator, name, entity, unit, direction, target, actual, "
+                    "achievement, score, status, trend (the values of each period's results.json). "
+                    "FILE.xlsx also holds a projects sheet. For Python, see review.api (docs/python-api.md).")
+    export.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
+    export.add_argument("--out", type=Path, metavar="FILE.csv|FILE.xlsx",
+                        help="file to write (default: the CSV on standard output)")
+
     recommendations = commands.add_parser(
         "recommendations", parents=[common], help="print the register of adopted recommendations and write recommendations.xlsx",
         description="Read recommendations.* of every period up to P, apply later status updates by id, "
@@ -201,6 +211,22 @@ def run_status(args: argparse.Namespace) -> int:
     """Show the submission status of a period."""
     from review.secretariat.status import submission_report
     print(submission_report(args.plan_dir, args.period, args.xlsx, args.reminders))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write the history export to --out, or the CSV to standard output."""
+    from review.pipeline.export import check_out, export_bytes
+    from review.archive.revisions import replace_file
+    check_out(args.out)
+    if args.out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(export_bytes(args.plan_dir, ".csv"))
+        sys.stdout.buffer.flush()
+        return 0
+    replace_file(args.out, export_bytes(args.plan_dir, args.out.suffix))
+    if not args.quiet:
+        print(f"Wrote {args.out}")
     return 0
 
 
@@ -264,7 +290,7 @@ def _output_closed() -> bool:
 def _run(args: argparse.Namespace) -> int:
     """Run the command of ``args`` and return its exit code, reporting a failure on stderr."""
     from review.cli.archive import run_archive
-    handlers = {"validate": run_validate, "build": run_build, "forms": run_forms, "receive": run_receive, "status": run_status,
+    handlers = {"validate": run_validate, "build": run_build, "forms": run_forms, "receive": run_receive, "status": run_status, "export": run_export,
                 "recommendations": run_recommendations, "archive": run_archive}
     try:
         return handlers[args.command](args)

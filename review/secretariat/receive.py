@@ -30,7 +30,7 @@ from review.archive.revisions import replace_file
 from review.errors import WHOLE_FILE, Problem, UsageError, display_path, format_problems
 from review.intake.data import check_form_metadata, read_period
 from review.intake.plan import load_plan
-from review.intake.readers import FORM_COVER, KINDS, READERS, data_files, kind_of_name, read_file
+from review.intake.readers import FORM_COVER, KINDS, READERS, data_files, read_file
 from review.intake.receipts import header_line, read_receipts, receipt_line
 from review.language.formats import format_date, localize_digits
 from review.language.phrases import Phrases, load_phrases

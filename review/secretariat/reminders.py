@@ -17,9 +17,8 @@ from review.language.formats import format_date, localize_digits
 from review.language.phrases import Phrases, load_phrases
 from review.model.data import PeriodData
 from review.model.periods import HIJRI, HIJRI_MONTHS, Period, period_label
-from review.model.plan import Plan
+from review.model.plan import Entity, Plan
 from review.secretariat.letters import write_letter
-from review.secretariat.status import COMPLETE, NOTHING, Submission
 
 
 def missing_items(plan: Plan, data: PeriodData, entity_id: str) -> list[tuple[str, str, str]]:
@@ -46,15 +45,16 @@ def deadline_text(plan: Plan, period: Period, deadline: dt.date, lang: str) -> s
     return f"{localize_digits(hijri, digits)} ({gregorian})"
 
 
-def reminder_letter(plan: Plan, period: Period, data: PeriodData, row: Submission,
+def reminder_letter(plan: Plan, period: Period, data: PeriodData, entity: Entity, sent_nothing: bool,
                     now: dt.datetime, phrases: Phrases) -> bytes:
-    """Return the reminder letter (.docx) to ``row``'s entity: what is missing and the deadline."""
+    """Return the reminder letter (.docx) to ``entity``'s focal point: what is missing and the deadline
+    (``sent_nothing``: no value and no challenge came; else some values are missing)."""
     t, lang = phrases, phrases.lang
     digits = plan.digits if lang == "ar" else "latin"
     label = localize_digits(period_label(period, plan.calendar, lang), digits)
     deadline = plan.deadline(period) or data.deadline
     shown = None if deadline is None else deadline_text(plan, period, deadline, lang)
-    paragraphs = [t("reminders.nothing" if row.state == NOTHING else "reminders.partial", period=label)]
+    paragraphs = [t("reminders.nothing" if sent_nothing else "reminders.partial", period=label)]
     overdue = days_overdue(deadline, now)
     if shown is None:
         paragraphs.append(t("reminders.no_deadline"))
@@ -63,22 +63,21 @@ def reminder_letter(plan: Plan, period: Period, data: PeriodData, row: Submissio
                             days=localize_digits(str(overdue), digits)))
     else:
         paragraphs.append(t("reminders.deadline", deadline=shown))
-    items = missing_items(plan, data, row.entity.id)
+    items = missing_items(plan, data, entity.id)
     rows = [[t(f"reminders.{kind}"), ident, name] for kind, ident, name in items]
     table = ([t("reminders.kind"), t("reminders.code"), t("reminders.item")], rows, (2.5, 2.5, 12.0)) if rows else None
-    return write_letter(plan, row.entity, phrases, t("reminders.title", period=label), paragraphs, table,
+    return write_letter(plan, entity, phrases, t("reminders.title", period=label), paragraphs, table,
                         after=[t("reminders.request")], issue_date=now.date())
 
 
-def write_reminders(plan: Plan, period: Period, data: PeriodData, rows: list[Submission], folder: Path,
-                    now: dt.datetime) -> list[Path]:
-    """Write ``reminder-<entity>.docx`` into ``folder`` for every entity not complete; return the paths."""
+def write_reminders(plan: Plan, period: Period, data: PeriodData, incomplete: list[tuple[Entity, bool]],
+                    folder: Path, now: dt.datetime) -> list[Path]:
+    """Write ``reminder-<entity>.docx`` into ``folder`` for each (entity, sent nothing) of
+    ``incomplete`` (the entities ``review status`` finds not complete); return the paths."""
     phrases = load_phrases(lang=plan.language)
     written = []
-    for row in rows:
-        if row.state == COMPLETE:
-            continue
-        path = Path(folder) / f"reminder-{row.entity.id}.docx"
-        replace_file(path, reminder_letter(plan, period, data, row, now, phrases))
+    for entity, sent_nothing in incomplete:
+        path = Path(folder) / f"reminder-{entity.id}.docx"
+        replace_file(path, reminder_letter(plan, period, data, entity, sent_nothing, now, phrases))
         written.append(path)
     return written

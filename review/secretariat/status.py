@@ -240,7 +240,8 @@ def submission_report(plan_dir: Path, period: Period, xlsx_path: Path | None = N
         report += f"\nWrote {display_path(xlsx_path)}"
     if reminders_dir is not None:
         from review.secretariat.reminders import write_reminders
-        written = write_reminders(plan, period, data, collect_submissions(plan, data), Path(reminders_dir), now)
+        incomplete = [(r.entity, r.state == NOTHING) for r in collect_submissions(plan, data) if r.state != COMPLETE]
+        written = write_reminders(plan, period, data, incomplete, Path(reminders_dir), now)
         report += (f"\nWrote {len(written)} reminder letter(s) to {display_path(reminders_dir)}: "
                    f"{', '.join(p.name for p in written)} (nothing was sent)" if written
                    else "\nNo reminder needed: every entity sent all its figures.")
