@@ -179,6 +179,8 @@ def receive_file(plan: Plan, period: Period, folder: Path, source: Path, now: Cl
         raise UsageError(f"another 'review receive' of {period} is running (lock file "
                          f"{display_path(folder / LOCK_FILE)}); try again when it finishes") from None
     try:
+        for leftover in folder.glob(".incoming-*"):  # a receive killed midway; the lock says it is dead
+            shutil.rmtree(leftover, ignore_errors=True)
         received = now()
         # The copy that is checked is the copy that is filed: the source may change meanwhile.
         staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=folder))
