@@ -23,7 +23,7 @@ from review.pause import PAUSE_ENV
 from review.secretariat.forms import write_forms
 from review.secretariat.receive import append_receipt, canonical_name, receive
 
-from tests.conftest import tool
+from tests.conftest import audit, tool
 from tests.secretariat.test_forms import fill
 
 Q2 = Period(2024, 2)
@@ -228,6 +228,7 @@ def test_cli_exit_codes_and_usage_errors(make_plan, tmp_path, capsys):
     assert "refused: " in out and "accepted: " in out
     assert sorted(p.name for p in (tmp_path / "r").iterdir()) == ["indicators-MOH.csv.reply.docx",
                                                                   "indicators-MOW.csv.reply.docx"]
+    assert audit(tmp_path / "r") == ""
     assert main(["receive", str(plan_dir), "--period", "2024-Q2", str(tmp_path / "missing.csv")]) == 2
     assert "missing.csv: no such file (expected a returned form or data file)" in capsys.readouterr().err
     with pytest.raises(UsageError, match="expected a .csv or .xlsx file, got '.txt'"):
