@@ -18,7 +18,7 @@ from pathlib import Path
 
 from review import __version__
 from review.errors import InputError, ReviewError, format_problems
-from review.cli.args import date_arg, period_arg
+from review.cli.args import date_arg, period_arg, utc_time_arg
 
 EPILOG = """examples:
   review validate plans/services-1444
@@ -127,6 +127,9 @@ def make_parser() -> argparse.ArgumentParser:
     receive.add_argument("files", type=Path, nargs="+", metavar="FILE", help="returned form (.xlsx) or data file (.csv/.xlsx)")
     receive.add_argument("--reply", type=Path, metavar="DIR",
                          help="also write a short reply (.docx, Arabic) per file into DIR: accepted, or its problems")
+    receive.add_argument("--received-at", type=utc_time_arg, metavar="YYYY-MM-DDTHH:MM",
+                         help="when the files came, in UTC, if before now (e.g. the e-mail's time; default: now); "
+                              "the log records it and the time they were filed")
 
     status = commands.add_parser(
         "status", parents=[common], help="show which entities have submitted their data for a period",
@@ -202,7 +205,7 @@ def run_forms(args: argparse.Namespace) -> int:
 def run_receive(args: argparse.Namespace) -> int:
     """Receive returned files: 0 when every file was accepted, 2 when one was refused."""
     from review.secretariat.receive import receive
-    report, accepted = receive(args.plan_dir, args.period, args.files, args.reply)
+    report, accepted = receive(args.plan_dir, args.period, args.files, args.reply, received_at=args.received_at)
     print(report)
     return 0 if accepted else 2
 

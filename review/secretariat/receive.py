@@ -162,8 +162,12 @@ _NOTHING_READ = (f"nothing to read: the name does not start with {', '.join(KIND
                  "indicators-MOH.csv)")
 
 
-def receive_file(plan: Plan, period: Period, folder: Path, source: Path, now: Clock = utc_now) -> Outcome:
+def receive_file(plan: Plan, period: Period, folder: Path, source: Path, now: Clock = utc_now,
+                 received_at: dt.datetime | None = None) -> Outcome:
     """Check, file and log one received file; return what became of it.
+
+    ``received_at`` is when the file came when that was before now (the e-mail's time); the log
+    then says so, with the time it was filed.
 
     Holds the period's lock while filing and logging. Raises UsageError when the lock cannot be
     taken or the folder cannot be written.
@@ -181,7 +185,10 @@ def receive_file(plan: Plan, period: Period, folder: Path, source: Path, now: Cl
     try:
         for leftover in folder.glob(".incoming-*"):  # a receive killed midway; the lock says it is dead
             shutil.rmtree(leftover, ignore_errors=True)
-        received = now()
+        received, given = now(), ""
+        if received_at is not None:
+            given = f"received time given with --received-at; filed {_stamp(received)}"
+            received = received_at
         # The copy that is checked is the copy that is filed: the source may change meanwhile.
         staging = Path(tempfile.mkdtemp(prefix=".incoming-", dir=folder))
         try:
@@ -190,7 +197,7 @@ def receive_file(plan: Plan, period: Period, folder: Path, source: Path, now: Cl
             data, problems, entity, name = _check(plan, period, folder, staged, source)
             errors = [p for p in problems if p.is_error]
             if errors:
-                reason = f"{len(errors)} problem(s): {errors[0].message}"
+                reason = "; ".join(filter(None, [given, f"{len(errors)} problem(s): {errors[0].message}"]))
                 receipt = Receipt(received, entity, source.name, digest, rows_read(data), REFUSED, reason)
                 append_receipt(folder, receipt)
                 return Outcome(source, receipt, problems)
@@ -206,6 +213,7 @@ def receive_file(plan: Plan, period: Period, folder: Path, source: Path, now: Cl
                 _sync_folder(folder)
             reason = f"replaces the earlier file, kept as {SUPERSEDED_DIR}/{kept.name}" if kept else \
                 ("the same bytes as the file in force" if same else "")
+            reason = "; ".join(filter(None, [given, reason]))
             receipt = Receipt(received, entity, name, digest, rows_read(data), ACCEPTED, reason)
             append_receipt(folder, receipt)
             return Outcome(source, receipt, problems, target, kept)
@@ -213,6 +221,10 @@ def receive_file(plan: Plan, period: Period, folder: Path, source: Path, now: Cl
             shutil.rmtree(staging, ignore_errors=True)
     finally:
         lock.release()
+
+
+def _stamp(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _sync_folder(folder: Path) -> None:
@@ -308,14 +320,18 @@ def reply_name(outcome: Outcome) -> str:
 
 
 def receive(plan_dir: Path, period: Period, files: Sequence[Path], reply_dir: Path | None = None,
-            now: Clock = utc_now) -> tuple[str, bool]:
+            now: Clock = utc_now, received_at: dt.datetime | None = None) -> tuple[str, bool]:
     """Receive ``files`` for ``period``: return (the report to print, True when every file was accepted).
 
     Valid files are filed and logged, invalid ones logged as refused with their problems in the
     report (and in a reply document per file in ``reply_dir``). Raises InputError for an invalid
     plan and UsageError for a period outside the plan's calendar, a file that does not exist or
-    is not .csv/.xlsx, or a ``reply_dir`` that is a file — before anything is filed.
+    is not .csv/.xlsx, a ``reply_dir`` that is a file, or a ``received_at`` (when the files came,
+    UTC, if before now) in the future — before anything is filed.
     """
+    if received_at is not None and received_at > now():
+        raise UsageError(f"--received-at {_stamp(received_at)}: is in the future (expected when the files "
+                         "came, e.g. the time of the e-mail, in UTC)")
     plan = load_plan(plan_dir)
     try:
         check_year(period.year, plan.calendar)
@@ -332,7 +348,7 @@ def receive(plan_dir: Path, period: Period, files: Sequence[Path], reply_dir: Pa
     phrases = load_phrases(lang=plan.language)
     lines, all_accepted = [], True
     for source in files:
-        outcome = receive_file(plan, period, folder, Path(source), now)
+        outcome = receive_file(plan, period, folder, Path(source), now, received_at)
         receipt = outcome.receipt
         who = f" ({receipt.entity})" if receipt.entity else ""
         if outcome.accepted:

@@ -233,3 +233,18 @@ def test_cli_exit_codes_and_usage_errors(make_plan, tmp_path, capsys):
     assert "missing.csv: no such file (expected a returned form or data file)" in capsys.readouterr().err
     with pytest.raises(UsageError, match="expected a .csv or .xlsx file, got '.txt'"):
         receive(plan_dir, Q2, [sent(tmp_path, "notes.txt", "x")])
+
+
+def test_received_at_records_when_the_file_came(make_plan, tmp_path, capsys):
+    plan_dir = make_plan()
+    source = sent(tmp_path, "indicators-MOH.csv", MOH)
+    report, accepted = receive(plan_dir, Q2, [source], now=clock(), received_at=AT - dt.timedelta(days=2))
+    (receipt,), _ = read_receipts(plan_dir / "data" / "2024-Q2")
+    assert receipt.received == dt.datetime(2024, 7, 8, 9, 30, tzinfo=dt.timezone.utc)
+    assert receipt.reason == "received time given with --received-at; filed 2024-07-10T09:30:00Z"
+    with pytest.raises(UsageError, match="is in the future"):
+        receive(plan_dir, Q2, [source], now=clock(), received_at=AT + dt.timedelta(minutes=1))
+    with pytest.raises(SystemExit) as stopped:
+        main(["receive", str(plan_dir), "--period", "2024-Q2", str(source), "--received-at", "07/08/2024"])
+    assert stopped.value.code == 2
+    assert "expected a time like 2024-10-15T09:30 (UTC), got '07/08/2024'" in capsys.readouterr().err
