@@ -24,6 +24,9 @@ EPILOG = """examples:
   review validate plans/services-1444
   review build plans/services-1444 --period 1444-Q4
   review build plans/diversification-2024 --period 2025-Q2 --sector tourism --lang en
+  review receive plans/services-1444 --period 1444-Q4 MWE.xlsx --reply replies/
+  review status plans/services-1444 --period 1444-Q4 --reminders reminders/
+  review export plans/services-1444 --out history.xlsx
 
 exit codes: 0 success, 2 invalid input or usage (every problem listed), 1 internal error,
   141 output closed by its reader (e.g. piped into head: the command stops quietly)"""
@@ -132,7 +135,7 @@ def make_parser() -> argparse.ArgumentParser:
                               "the log records it and the time they were filed")
 
     status = commands.add_parser(
-        "status", parents=[common], help="show which entities have submitted their data for a period",
+        "status", parents=[common], help="show which entities have submitted their data for a period, on time or late; remind them",
         description="Per entity: focal point, indicators and projects expected and received, "
                     "challenges reported, and the files they came from; entities that sent "
                     "nothing are listed first. When the period has a deadline (the plan's "

@@ -24,7 +24,7 @@ from review.model.data import Challenge, DataSet, Origin, PeriodData, ProjectRep
 from review.model.periods import Period, check_year
 from review.model.plan import Plan
 from review.intake.numbers import parse_number
-from review.intake.receipts import read_deadline, read_receipts
+from review.intake.receipts import read_deadline, read_receipts, record_path
 from review.model.layout import PERIOD_RECORDS
 from review.intake.readers import FORM_COVER, KINDS, Table, data_files, data_folders, read_file, scan_folder
 
@@ -363,7 +363,7 @@ def _folder_key(folder: Path) -> list | None:
     kind, and the SHA-256 of every data file — or None when a file cannot be read now (e.g. one
     Excel holds open): then the folder is read without the cache, which reports it properly."""
     try:
-        wanted = set(data_files(folder)) | {folder / name for name in PERIOD_RECORDS if (folder / name).is_file()}
+        wanted = set(data_files(folder)) | {path for name in PERIOD_RECORDS if (path := record_path(folder, name))}
         return [(path.name, hashlib.sha256(path.read_bytes()).hexdigest() if path in wanted
                  else "file" if path.is_file() else "other") for path in sorted(folder.iterdir())]
     except OSError:

@@ -21,6 +21,17 @@ from review.model.layout import DEADLINE_FILE, RECEIPTS_FILE
 RECEIPT_COLUMNS = ("received_at", "entity_id", "file", "sha256", "rows", "result", "reason")
 
 
+#: A receipt log larger than this is not read (about 50,000 receipts; a period has a few dozen).
+MAX_LOG_BYTES = 10 * 1024 * 1024
+
+
+def record_path(folder: Path, name: str) -> Path | None:
+    """Return ``folder/name`` when it is a regular file of its own (not a link), else None:
+    the period's records are the tool's files, never followed elsewhere."""
+    path = Path(folder) / name
+    return path if path.is_file() and not path.is_symlink() else None
+
+
 def receipt_line(receipt: Receipt) -> bytes:
     """Return one receipt as a complete CSV line (UTF-8, ending in a newline)."""
     buffer = io.StringIO()
@@ -52,10 +63,16 @@ def read_receipts(folder: Path) -> tuple[list[Receipt], list[Problem]]:
     timeliness report, it never stops a build.
     """
     path = Path(folder) / RECEIPTS_FILE
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
+    if record_path(folder, RECEIPTS_FILE) is None:
+        if path.exists() or path.is_symlink():
+            return [], [Problem(path, WHOLE_FILE, "", "receipt log not read: not a regular file (expected the "
+                                                      "file 'review receive' writes)", WARNING)]
         return [], []
+    try:
+        if path.stat().st_size > MAX_LOG_BYTES:
+            return [], [Problem(path, WHOLE_FILE, "", f"receipt log not read: larger than {MAX_LOG_BYTES:,} bytes",
+                                WARNING)]
+        raw = path.read_bytes()
     except OSError as exc:
         return [], [Problem(path, WHOLE_FILE, "", f"receipt log not read: {(exc.strerror or str(exc)).lower()}", WARNING)]
     problems: list[Problem] = []
@@ -85,10 +102,15 @@ def read_receipts(folder: Path) -> tuple[list[Receipt], list[Problem]]:
 def read_deadline(folder: Path) -> tuple[dt.date | None, list[Problem]]:
     """Return the deadline recorded in ``folder/deadline.txt`` (None when absent) and its problems."""
     path = Path(folder) / DEADLINE_FILE
-    try:
-        text = path.read_text(encoding="utf-8-sig").strip()
-    except FileNotFoundError:
+    if record_path(folder, DEADLINE_FILE) is None:
+        if path.exists() or path.is_symlink():
+            return None, [Problem(path, WHOLE_FILE, "", "not a regular file (expected the date 'review forms "
+                                                        "--deadline' writes, e.g. 2024-10-15)")]
         return None, []
+    try:
+        if path.stat().st_size > 100:
+            raise OSError("larger than a date")
+        text = path.read_text(encoding="utf-8-sig").strip()
     except (OSError, UnicodeDecodeError) as exc:
         return None, [Problem(path, WHOLE_FILE, "", f"cannot read the deadline: {exc}")]
     try:

@@ -285,6 +285,7 @@ def collect_inputs(options: BuildOptions) -> tuple[dict[str, bytes], str]:
     Reads files only: no parsing, so that an up-to-date check costs little.
     """
     from review.intake.readers import data_files, data_folders
+    from review.intake.receipts import record_path
 
     plan_dir = Path(options.plan_dir)
     snapshot = archive.SNAPSHOT
@@ -294,8 +295,9 @@ def collect_inputs(options: BuildOptions) -> tuple[dict[str, bytes], str]:
             for path in data_files(folder):
                 inputs[f"{snapshot}/{DATA_DIR}/{folder.name}/{path.name}"] = path.read_bytes()
             for name in PERIOD_RECORDS:  # the receipt log and deadline: timeliness (issue 17)
-                if (folder / name).is_file():
-                    inputs[f"{snapshot}/{DATA_DIR}/{folder.name}/{name}"] = (folder / name).read_bytes()
+                record = record_path(folder, name)
+                if record is not None:
+                    inputs[f"{snapshot}/{DATA_DIR}/{folder.name}/{name}"] = record.read_bytes()
     for name in TEMPLATE_FILES:
         if (TEMPLATES_DIR / name).is_file():
             inputs[f"{snapshot}/templates/{name}"] = (TEMPLATES_DIR / name).read_bytes()

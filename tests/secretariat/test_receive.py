@@ -248,3 +248,18 @@ def test_received_at_records_when_the_file_came(make_plan, tmp_path, capsys):
         main(["receive", str(plan_dir), "--period", "2024-Q2", str(source), "--received-at", "07/08/2024"])
     assert stopped.value.code == 2
     assert "expected a time like 2024-10-15T09:30 (UTC), got '07/08/2024'" in capsys.readouterr().err
+
+
+def test_records_that_are_not_regular_files_are_reported_not_followed(make_plan, tmp_path):
+    plan_dir = make_plan(data={"2024-Q2": {"indicators-MOH.csv": MOH}})
+    folder = plan_dir / "data" / "2024-Q2"
+    (folder / "receipts.csv").mkdir()
+    (folder / "deadline.txt").symlink_to(tmp_path / "elsewhere.txt")
+    (tmp_path / "elsewhere.txt").write_text("2024-07-15")
+    data, problems = read_period(load_plan(plan_dir), Q2, folder)
+    assert data.receipts == [] and data.deadline is None
+    messages = [(p.file.name, p.message, p.is_error) for p in problems]
+    assert ("receipts.csv", "receipt log not read: not a regular file (expected the file 'review receive' "
+                            "writes)", False) in messages
+    assert ("deadline.txt", "not a regular file (expected the date 'review forms --deadline' writes, "
+                            "e.g. 2024-10-15)", True) in messages
