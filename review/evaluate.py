@@ -6,10 +6,11 @@ All percentages are on the 0–100 scale; None means "not computable" (no target
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 from review.model import status as st
-from review.model.data import DataSet
+from review.model.data import ACCEPTED, DataSet
 from review.model.periods import Period
 from review.model.plan import EvaluationSettings, Indicator, Plan, Project
 
@@ -184,12 +185,26 @@ class ProjectResult:
     spent: float | None = None
 
 
+#: An entity's timeliness for a period (SPEC §3.4): its first accepted receipt against the deadline.
+ON_TIME, LATE, NOT_RECEIVED = "on_time", "late", "not_received"
+#: Received, but there is no deadline to compare with.
+RECEIVED = "received"
+#: Its data is in the folder but no receipt was logged (placed by hand): time unknown.
+UNKNOWN_TIME = "unknown_time"
+
+
 @dataclass
 class EntityResult:
     id: str
     completeness: float | None
     expected: int
     received: int
+    #: When its first accepted receipt came (UTC), None when none was logged.
+    received_at: dt.datetime | None = None
+    #: Whole days after the deadline (0 when on time); None when not received, time unknown or no deadline.
+    days_late: int | None = None
+    #: ON_TIME, LATE, NOT_RECEIVED, RECEIVED or UNKNOWN_TIME.
+    timeliness: str = NOT_RECEIVED
 
 
 @dataclass
@@ -294,8 +309,48 @@ def completeness_by_entity(plan: Plan, data: DataSet, period: Period) -> list[En
     for _, project in plan.projects():
         expected[project.entity] += 1
         received[project.entity] += data.project(project.id, period) is not None
-    return [EntityResult(e.id, received[e.id] / expected[e.id] * 100 if expected[e.id] else None,
-                         expected[e.id], received[e.id]) for e in plan.entities]
+    results = [EntityResult(e.id, received[e.id] / expected[e.id] * 100 if expected[e.id] else None,
+                            expected[e.id], received[e.id]) for e in plan.entities]
+    period_data = data.get(period)
+    deadline = period_deadline(plan, data, period)
+    first: dict[str, dt.datetime] = {}
+    for receipt in sorted(period_data.receipts, key=lambda r: r.received):
+        if receipt.result == ACCEPTED and receipt.entity:
+            first.setdefault(receipt.entity, receipt.received)
+    sent = {c.entity_id for c in period_data.challenges}
+    for row in results:
+        row.received_at, row.days_late, row.timeliness = timeliness_of(
+            first.get(row.id), row.received > 0 or row.id in sent, deadline)
+    return results
+
+
+def period_deadline(plan: Plan, data: DataSet, period: Period) -> dt.date | None:
+    """Return the period's deadline (Gregorian): the plan's, else the one recorded with the period
+    (``review forms --deadline``); None when neither sets one."""
+    return plan.deadline(period) or data.get(period).deadline
+
+
+def timeliness_of(received: dt.datetime | None, has_data: bool,
+                  deadline: dt.date | None) -> tuple[dt.datetime | None, int | None, str]:
+    """Return (time received, days late, timeliness) of one entity (SPEC §3.4).
+
+    ``received`` is its first accepted receipt (UTC), ``has_data`` whether the period holds any of
+    its values or challenges. A receipt on the deadline's day (UTC) is on time; each day after
+    it is a day late. Data without a receipt (placed by hand) counts as received at an unknown time.
+    """
+    if received is None:
+        return None, None, UNKNOWN_TIME if has_data else NOT_RECEIVED
+    if deadline is None:
+        return received, None, RECEIVED
+    late = max(0, (received.astimezone(dt.timezone.utc).date() - deadline).days)
+    return received, late, LATE if late else ON_TIME
+
+
+def days_overdue(deadline: dt.date | None, now: dt.datetime) -> int:
+    """Return the whole days ``now`` (UTC) is past ``deadline``; 0 before or on it, or without one."""
+    if deadline is None:
+        return 0
+    return max(0, (now.astimezone(dt.timezone.utc).date() - deadline).days)
 
 
 def evaluate_period(plan: Plan, data: DataSet, period: Period,

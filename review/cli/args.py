@@ -22,3 +22,15 @@ def date_arg(text: str) -> dt.date:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a date like 2024-10-15, got {text!r}") from None
+
+
+def utc_time_arg(text: str) -> dt.datetime:
+    """Return the UTC time ``text`` names (``2024-10-15T09:30``, ``2024-10-15 09:30Z`` or a day,
+    read as its midnight), or an argparse error; a time with another offset is converted to UTC."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a time like 2024-10-15T09:30 (UTC), got {text!r}") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.timezone.utc)
+    return moment.astimezone(dt.timezone.utc)

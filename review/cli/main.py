@@ -18,12 +18,15 @@ from pathlib import Path
 
 from review import __version__
 from review.errors import InputError, ReviewError, format_problems
-from review.cli.args import date_arg, period_arg
+from review.cli.args import date_arg, period_arg, utc_time_arg
 
 EPILOG = """examples:
   review validate plans/services-1444
   review build plans/services-1444 --period 1444-Q4
   review build plans/diversification-2024 --period 2025-Q2 --sector tourism --lang en
+  review receive plans/services-1444 --period 1444-Q4 MWE.xlsx --reply replies/
+  review status plans/services-1444 --period 1444-Q4 --reminders reminders/
+  review export plans/services-1444 --out history.xlsx
 
 exit codes: 0 success, 2 invalid input or usage (every problem listed), 1 internal error,
   141 output closed by its reader (e.g. piped into head: the command stops quietly)"""
@@ -112,17 +115,52 @@ def make_parser() -> argparse.ArgumentParser:
     forms.add_argument("--period", type=period_arg, required=True, metavar="P", help="period the forms ask for")
     forms.add_argument("--entity", action="append", default=[], metavar="ID",
                        help="write the form of this entity only (repeatable; default: every entity)")
-    forms.add_argument("--deadline", type=date_arg, metavar="YYYY-MM-DD", help="submission deadline printed on the forms")
+    forms.add_argument("--deadline", type=date_arg, metavar="YYYY-MM-DD",
+                       help="submission deadline (Gregorian) printed on the forms and recorded with the period "
+                            "in data/<period>/deadline.txt for timeliness (default: the plan's 'deadlines', "
+                            "else the one recorded)")
     forms.add_argument("--out", type=Path, default=Path("output"), metavar="DIR", help="output root (default: ./output)")
 
+    receive = commands.add_parser(
+        "receive", parents=[common], help="check returned forms or data files at once, file them and log when they came",
+        description="Check each FILE alone against the plan (the checks of 'validate'), then: a valid "
+                    "file is filed into PLAN_DIR/data/<period>/ under its canonical name (form-<entity>.xlsx, "
+                    "<kind>-<entity>.csv…), the file it replaces kept in superseded/; an invalid one is "
+                    "not filed and its problems are listed. Every file gets a line in "
+                    "data/<period>/receipts.csv (time received in UTC, entity, file, SHA-256, rows read, "
+                    "accepted or refused). Exit 2 when a file was refused.")
+    receive.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
+    receive.add_argument("--period", type=period_arg, required=True, metavar="P", help="period the files report, e.g. 1444-Q4")
+    receive.add_argument("files", type=Path, nargs="+", metavar="FILE", help="returned form (.xlsx) or data file (.csv/.xlsx)")
+    receive.add_argument("--reply", type=Path, metavar="DIR",
+                         help="also write a short reply (.docx, Arabic) per file into DIR: accepted, or its problems")
+    receive.add_argument("--received-at", type=utc_time_arg, metavar="YYYY-MM-DDTHH:MM",
+                         help="when the files came, in UTC, if before now (e.g. the e-mail's time; default: now); "
+                              "the log records it and the time they were filed")
+
     status = commands.add_parser(
-        "status", parents=[common], help="show which entities have submitted their data for a period",
+        "status", parents=[common], help="show which entities have submitted their data for a period, on time or late; remind them",
         description="Per entity: focal point, indicators and projects expected and received, "
                     "challenges reported, and the files they came from; entities that sent "
-                    "nothing are listed first.")
+                    "nothing are listed first. When the period has a deadline (the plan's "
+                    "'deadlines', or 'review forms --deadline') or a receipt log ('review receive'), "
+                    "each entity's timeliness too: received on time, N days late, not received.")
     status.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
     status.add_argument("--period", type=period_arg, required=True, metavar="P", help="period to check")
     status.add_argument("--xlsx", type=Path, metavar="FILE.xlsx", help="also write the table as an Excel file")
+    status.add_argument("--reminders", type=Path, metavar="DIR",
+                        help="also write a reminder letter (.docx, Arabic) to the focal point of every entity "
+                             "that is late or incomplete, listing what is missing and the deadline; nothing is sent")
+
+    export = commands.add_parser(
+        "export", parents=[common], help="write the evaluated history of every period as one table (CSV or Excel)",
+        description="Evaluate every period with data and write one row per indicator and period: plan, "
+                    "period, sector, objective, indicator, name, entity, unit, direction, target, actual, "
+                    "achievement, score, status, trend (the values of each period's results.json). "
+                    "FILE.xlsx also holds a projects sheet. For Python, see review.api (docs/python-api.md).")
+    export.add_argument("plan_dir", type=_plan_dir, metavar="PLAN_DIR", help="folder holding plan.yaml and data/")
+    export.add_argument("--out", type=Path, metavar="FILE.csv|FILE.xlsx",
+                        help="file to write (default: the CSV on standard output)")
 
     recommendations = commands.add_parser(
         "recommendations", parents=[common], help="print the register of adopted recommendations and write recommendations.xlsx",
@@ -173,10 +211,34 @@ def run_forms(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_receive(args: argparse.Namespace) -> int:
+    """Receive returned files: 0 when every file was accepted, 2 when one was refused."""
+    from review.secretariat.receive import receive
+    report, accepted = receive(args.plan_dir, args.period, args.files, args.reply, received_at=args.received_at)
+    print(report)
+    return 0 if accepted else 2
+
+
 def run_status(args: argparse.Namespace) -> int:
     """Show the submission status of a period."""
     from review.secretariat.status import submission_report
-    print(submission_report(args.plan_dir, args.period, args.xlsx))
+    print(submission_report(args.plan_dir, args.period, args.xlsx, args.reminders))
+    return 0
+
+
+def run_export(args: argparse.Namespace) -> int:
+    """Write the history export to --out, or the CSV to standard output."""
+    from review.pipeline.export import check_out, export_bytes
+    from review.archive.revisions import replace_file
+    check_out(args.out)
+    if args.out is None:
+        sys.stdout.flush()
+        sys.stdout.buffer.write(export_bytes(args.plan_dir, ".csv"))
+        sys.stdout.buffer.flush()
+        return 0
+    replace_file(args.out, export_bytes(args.plan_dir, args.out.suffix))
+    if not args.quiet:
+        print(f"Wrote {args.out}")
     return 0
 
 
@@ -241,8 +303,9 @@ def _run(args: argparse.Namespace) -> int:
     """Run the command of ``args`` and return its exit code, reporting a failure on stderr."""
     from review.cli.archive import run_archive
     from review.cli.cache import run_cache
-    handlers = {"validate": run_validate, "build": run_build, "forms": run_forms, "status": run_status,
-                "recommendations": run_recommendations, "archive": run_archive, "cache": run_cache}
+    handlers = {"validate": run_validate, "build": run_build, "forms": run_forms, "receive": run_receive,
+                "status": run_status, "export": run_export, "recommendations": run_recommendations,
+                "archive": run_archive, "cache": run_cache}
     try:
         return handlers[args.command](args)
     except InputError as exc:

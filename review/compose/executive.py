@@ -13,8 +13,8 @@ from collections import Counter
 from review.model import status as st
 from review.charts import ChartSpec
 from review.compose.context import PackContext, change_text, describe, start_document
-from review.compose.sections import (recommendation_cell, write_charts, write_completeness, write_methodology,
-                                     write_proposals, write_sources)
+from review.compose.sections import (recommendation_cell, timeliness_shown, write_charts, write_completeness,
+                                     write_methodology, write_proposals, write_sources)
 from review.office.word.writer import CellValue, PackWriter
 
 EXECUTIVE = "executive"
@@ -150,8 +150,14 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
 
     writer.heading(t("pack.incomplete_list"), 1)
     incomplete = [e for e in result.entities if e.completeness is not None and e.completeness < 100]
+    late = [e for e in result.entities if e.timeliness in ("late", "not_received")] if timeliness_shown(ctx) else []
+    if late:  # issue 17: entities late or missing, in one sentence
+        named = [f"{ctx.entity_name(e.id)} ({t(f'timeliness.{e.timeliness}', days=ctx.number(e.days_late or 0))})"
+                 for e in late]
+        writer.paragraph(t("timeliness.late_list", entities=("، " if ctx.lang == "ar" else ", ").join(named)))
+        incomplete += [e for e in late if e not in incomplete]
     if incomplete:
-        write_completeness(writer, ctx, sorted(incomplete, key=lambda e: (e.completeness, e.id)))
+        write_completeness(writer, ctx, sorted(incomplete, key=lambda e: (e.completeness or 0, e.id)))
     else:
         writer.paragraph(t("pack.none_reported"))
 

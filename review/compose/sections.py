@@ -60,9 +60,26 @@ def write_follow_up(writer: PackWriter, ctx: PackContext, items: list[Recommenda
                   t("column.status"), t("pack.note")], rows, (1.9, 5.1, 2.4, 1.6, 1.6, 1.9, 2.5), size_pt=8.5)
 
 
+def timeliness_shown(ctx: PackContext) -> bool:
+    """Return True when the period has a deadline or a receipt log, so timeliness means something."""
+    data = ctx.data.get(ctx.period)
+    return bool(data.receipts) or ctx.plan.deadline(ctx.period) is not None or data.deadline is not None
+
+
+def timeliness_cell(ctx: PackContext, entity) -> CellValue:
+    """Return an entity's timeliness (SPEC §3.4) as a cell: on time, late by N days (coloured), …"""
+    text = ctx.t(f"timeliness.{entity.timeliness}", days=ctx.number(entity.days_late or 0))
+    key = {"on_time": st.ON_TRACK, "late": st.OFF_TRACK}.get(entity.timeliness)
+    if key is None:
+        return text
+    return Cell(text, fill=st.colour(key), colour=st.TEXT_COLOURS[key], bold=True, align="center")
+
+
 def write_completeness(writer: PackWriter, ctx: PackContext, entities) -> None:
-    """Write the completeness table for the given entity results."""
+    """Write the completeness table for the given entity results (with their timeliness when
+    the period has a deadline or a receipt log)."""
     t = ctx.t
+    timed = timeliness_shown(ctx)
     rows: list[list[CellValue]] = []
     for e in entities:
         entity = ctx.plan.entity_by_id[e.id]
@@ -72,9 +89,17 @@ def write_completeness(writer: PackWriter, ctx: PackContext, entities) -> None:
         else:
             key = st.ON_TRACK if e.completeness >= 100 else (st.AT_RISK if e.completeness >= 50 else st.OFF_TRACK)
             cell = Cell(ctx.percent(e.completeness), fill=st.colour(key), colour=st.TEXT_COLOURS[key], bold=True, align="center")
-        rows.append([ctx.text(entity.name), entity.focal_point or "—", ctx.number(e.expected), ctx.number(e.received), cell])
-    writer.table([t("column.entity"), t("column.focal_point"), t("column.expected"), t("column.received"),
-                  t("column.completeness")], rows, (6.0, 4.4, 2.0, 2.0, 2.6), size_pt=9)
+        row: list[CellValue] = [ctx.text(entity.name), entity.focal_point or "—", ctx.number(e.expected),
+                                ctx.number(e.received), cell]
+        if timed:
+            row.append(timeliness_cell(ctx, e))
+        rows.append(row)
+    headers = [t("column.entity"), t("column.focal_point"), t("column.expected"), t("column.received"),
+               t("column.completeness")]
+    if timed:
+        writer.table(headers + [t("timeliness.column")], rows, (4.8, 3.6, 1.7, 1.7, 2.2, 3.0), size_pt=9)
+    else:
+        writer.table(headers, rows, (6.0, 4.4, 2.0, 2.0, 2.6), size_pt=9)
 
 
 def write_methodology(writer: PackWriter, ctx: PackContext) -> None:

@@ -24,6 +24,8 @@ from review.model.data import Challenge, DataSet, Origin, PeriodData, ProjectRep
 from review.model.periods import Period, check_year
 from review.model.plan import Plan
 from review.intake.numbers import parse_number
+from review.intake.receipts import read_deadline, read_receipts, record_path
+from review.model.layout import PERIOD_RECORDS
 from review.intake.readers import FORM_COVER, KINDS, Table, data_files, data_folders, read_file, scan_folder
 
 
@@ -316,10 +318,20 @@ def _lookup(options: dict[str, tuple[str, ...]], value: str) -> str | None:
     return None
 
 
-def read_period(plan: Plan, period: Period, folder: Path) -> tuple[PeriodData, list[Problem]]:
-    """Return one period's data and every problem found in its files (errors and warnings)."""
+def read_period(plan: Plan, period: Period, folder: Path,
+                files: list[Path] | None = None) -> tuple[PeriodData, list[Problem]]:
+    """Return one period's data and every problem found in its files (errors and warnings).
+
+    ``files`` reads those files in that order instead of the folder's (``review receive`` checks
+    a file with the files in force beside it); the receipt log and deadline are the folder's.
+    """
     reader = _PeriodReader(plan, period, folder)
-    files, reader.problems = scan_folder(folder)
+    if files is None:
+        files, reader.problems = scan_folder(folder)
+    reader.data.receipts, found = read_receipts(folder)
+    reader.problems.extend(found)
+    reader.data.deadline, found = read_deadline(folder)
+    reader.problems.extend(found)
     for path in files:
         tables, problems = read_file(path)
         reader.problems.extend(problems)
@@ -351,7 +363,7 @@ def _folder_key(folder: Path) -> list | None:
     kind, and the SHA-256 of every data file — or None when a file cannot be read now (e.g. one
     Excel holds open): then the folder is read without the cache, which reports it properly."""
     try:
-        wanted = set(data_files(folder))
+        wanted = set(data_files(folder)) | {path for name in PERIOD_RECORDS if (path := record_path(folder, name))}
         return [(path.name, hashlib.sha256(path.read_bytes()).hexdigest() if path in wanted
                  else "file" if path.is_file() else "other") for path in sorted(folder.iterdir())]
     except OSError:

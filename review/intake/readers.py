@@ -27,7 +27,7 @@ from pathlib import Path
 from xml.parsers import expat
 
 from review.errors import Location, Problem, WARNING, WHOLE_FILE, quoted
-from review.model.layout import DATA_DIR
+from review.model.layout import DATA_DIR, PERIOD_RECORDS, SUPERSEDED_DIR
 from review.model.periods import Period
 
 #: Files larger than this are refused unread (a national plan's quarter is far below 1 MB).
@@ -675,7 +675,8 @@ def scan_folder(folder: Path) -> tuple[list[Path], list[Problem]]:
     """Return the files of a period folder that the tool reads, in name order, and the problems
     of its other entries.
 
-    Names starting with ``.`` or ``~$`` (Excel's lock files) are skipped silently. A link that
+    Names starting with ``.`` or ``~$`` (Excel's lock files) are skipped silently, and so are the
+    period's records (the receipt log, the deadline) and its ``superseded/`` folder. A link that
     leads out of the plan folder, and a data file this user may not read, are errors; anything
     else that is not a ``.csv`` or ``.xlsx`` regular file (a folder, a named pipe, a device, a
     dangling link, another suffix) is ignored with a warning naming it.
@@ -690,6 +691,10 @@ def scan_folder(folder: Path) -> tuple[list[Path], list[Problem]]:
         return [], [_unreadable(folder, exc)]
     for path in entries:
         if path.name.startswith((".", "~$")):
+            continue
+        if path.name in PERIOD_RECORDS and path.is_file() and not path.is_symlink():
+            continue
+        if path.name == SUPERSEDED_DIR and path.is_dir() and not path.is_symlink():
             continue
         if path.is_symlink():
             target = Path(os.path.realpath(path))

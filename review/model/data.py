@@ -6,6 +6,7 @@ file.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -76,6 +77,26 @@ class RecommendationRow:
     origin: Origin
 
 
+ACCEPTED, REFUSED = "accepted", "refused"
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """One line of a period's receipt log (``review receive``): a file received, accepted or refused."""
+
+    #: When it was received, in UTC.
+    received: dt.datetime
+    entity: str
+    #: The name it was filed under (accepted) or sent as (refused).
+    file: str
+    sha256: str
+    #: Data rows read from it.
+    rows: int
+    #: ``accepted`` or ``refused``.
+    result: str
+    reason: str = ""
+
+
 @dataclass
 class PeriodData:
     """Everything reported for one period."""
@@ -87,6 +108,10 @@ class PeriodData:
     challenges: list[Challenge] = field(default_factory=list)
     recommendations: list[RecommendationRow] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    #: The receipt log's lines, oldest first (``review receive``).
+    receipts: list[Receipt] = field(default_factory=list)
+    #: The deadline recorded with the period by ``review forms --deadline`` (Gregorian), if any.
+    deadline: dt.date | None = None
 
 
 @dataclass

@@ -17,3 +17,10 @@ TEMPLATE_FILES = ("phrases.yaml", "recommendations.yaml", "logo.png")
 #: A plan folder's plan file and data folder.
 PLAN_FILE = "plan.yaml"
 DATA_DIR = "data"
+#: What ``review receive`` and ``review forms`` keep in a period folder beside the data files; the
+#: data readers skip them (docs/data-files.md): the receipt log, the recorded deadline, and the
+#: folder of superseded submissions.
+RECEIPTS_FILE = "receipts.csv"
+DEADLINE_FILE = "deadline.txt"
+SUPERSEDED_DIR = "superseded"
+PERIOD_RECORDS = (RECEIPTS_FILE, DEADLINE_FILE)

@@ -100,6 +100,26 @@ def quarter_dates(period: Period, calendar: str) -> tuple[dt.date, dt.date]:
     return start, end
 
 
+def calendar_date(text: str, calendar: str) -> dt.date:
+    """Return the Gregorian day of ``text`` (``YYYY-MM-DD``) read in ``calendar``: a Hijri plan's
+    deadline ``1445-01-15`` is 15 Muharram 1445 (Umm al-Qura). Raises ValueError naming what is wrong."""
+    match = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", str(text).strip())
+    if not match:
+        raise ValueError(f"expected a date like 2024-10-15 (YYYY-MM-DD), got {str(text)!r}")
+    year, month, day = map(int, match.groups())
+    if calendar == HIJRI:
+        try:
+            check_year(year, calendar)
+            gregorian = Hijri(year, month, day).to_gregorian()
+        except (ValueError, OverflowError) as exc:
+            raise ValueError(f"expected a Hijri date (Umm al-Qura) like 1445-01-15, got {str(text)!r} ({exc})") from None
+        return dt.date(gregorian.year, gregorian.month, gregorian.day)
+    try:
+        return dt.date(year, month, day)
+    except ValueError as exc:
+        raise ValueError(f"expected a date like 2024-10-15, got {str(text)!r} ({exc})") from None
+
+
 def month_names(period: Period, calendar: str, lang: str) -> list[str]:
     """Return the names of the quarter's three months in ``lang`` (``ar`` or ``en``)."""
     months = range((period.quarter - 1) * 3, period.quarter * 3)

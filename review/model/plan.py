@@ -8,6 +8,7 @@ never re-checks the input.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from functools import cached_property
 from typing import Annotated, Iterator, Literal, get_args
@@ -18,7 +19,7 @@ from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fi
 from review.errors import quoted
 from review.model.ids import file_name_problem, is_valid_id
 from review.model.limits import MAX_MAGNITUDE
-from review.model.periods import Calendar, Period
+from review.model.periods import Calendar, Period, calendar_date
 
 DEFAULT_CHALLENGE_CATEGORIES = {
     "financial": {"ar": "مالية", "en": "Financial"},
@@ -80,6 +81,20 @@ SectorId = Annotated[str, AfterValidator(_check_id), AfterValidator(_check_secto
 #: Every number of the plan: finite (see _Model) and within what a pack can print.
 Number = Annotated[float, AfterValidator(_check_magnitude)]
 PeriodField = Annotated[Period, BeforeValidator(_parse_period), PlainSerializer(str)]
+
+
+def _date_text(value: object) -> str:
+    # YAML reads an unquoted 1445-01-15 as a (proleptic Gregorian) date: keep its digits, which the
+    # plan's calendar gives their meaning (calendar_date).
+    if isinstance(value, dt.date):
+        return f"{value.year:04d}-{value.month:02d}-{value.day:02d}"
+    if not isinstance(value, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", value.strip()):
+        raise ValueError(f"expected a date like 2024-10-15 (in the plan's calendar), got {quoted(str(value))}")
+    return value.strip()
+
+
+#: A day written ``YYYY-MM-DD`` in the plan's calendar (a Hijri plan's deadlines are Hijri dates).
+DateText = Annotated[str, BeforeValidator(_date_text)]
 
 
 class _Model(BaseModel):
@@ -218,6 +233,23 @@ class Plan(_Model):
     challenge_categories: dict[str, Text] = Field(
         default_factory=lambda: {k: Text(**v) for k, v in DEFAULT_CHALLENGE_CATEGORIES.items()},
         description="allowed challenge categories: id → label")
+    deadlines: dict[PeriodField, DateText] = Field(
+        default_factory=dict, description="submission deadline per period, a date in the plan's calendar "
+                                          "(e.g. '1444-Q4': 1445-01-15); see review receive and status")
+
+    @model_validator(mode="after")
+    def _deadlines_in_calendar(self) -> "Plan":
+        for period, text in self.deadlines.items():
+            try:
+                calendar_date(text, self.calendar)
+            except ValueError as exc:
+                raise ValueError(f"deadlines[{period}]: {exc}") from None
+        return self
+
+    def deadline(self, period: Period) -> dt.date | None:
+        """Return the Gregorian day of the plan's deadline for ``period``, or None when it sets none."""
+        text = self.deadlines.get(period)
+        return None if text is None else calendar_date(text, self.calendar)
 
     # Lookups, built once; the model is frozen so they never go stale.
     @cached_property

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING
 
 from review.archive import revisions as archive
 from review.errors import InputError, Problem, UsageError, WHOLE_FILE, quoted
-from review.model.layout import DATA_DIR, DEFAULT_TEMPLATE, PLAN_FILE, TEMPLATE_FILES, TEMPLATES_DIR
+from review.model.layout import (DATA_DIR, DEFAULT_TEMPLATE, PERIOD_RECORDS, PLAN_FILE, TEMPLATE_FILES,
+                                 TEMPLATES_DIR)
 from review.model.periods import Period, check_year
 from review.pause import pause_at
 
@@ -284,6 +285,7 @@ def collect_inputs(options: BuildOptions) -> tuple[dict[str, bytes], str]:
     Reads files only: no parsing, so that an up-to-date check costs little.
     """
     from review.intake.readers import data_files, data_folders
+    from review.intake.receipts import record_path
 
     plan_dir = Path(options.plan_dir)
     snapshot = archive.SNAPSHOT
@@ -292,6 +294,10 @@ def collect_inputs(options: BuildOptions) -> tuple[dict[str, bytes], str]:
         if period is not None:
             for path in data_files(folder):
                 inputs[f"{snapshot}/{DATA_DIR}/{folder.name}/{path.name}"] = path.read_bytes()
+            for name in PERIOD_RECORDS:  # the receipt log and deadline: timeliness (issue 17)
+                record = record_path(folder, name)
+                if record is not None:
+                    inputs[f"{snapshot}/{DATA_DIR}/{folder.name}/{name}"] = record.read_bytes()
     for name in TEMPLATE_FILES:
         if (TEMPLATES_DIR / name).is_file():
             inputs[f"{snapshot}/templates/{name}"] = (TEMPLATES_DIR / name).read_bytes()

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 
 from review.evaluate import PeriodResult
 
 
 def results_document(plan_id: str, result: PeriodResult) -> dict:
-    """Return the results as the §5.3 structure: exactly its keys, numbers unrounded, None → null."""
+    """Return the results as the §5.3 structure: exactly its keys (entities also ``received``, the
+    first accepted receipt's UTC time, and ``days_late``), numbers unrounded, None → null."""
     return {
         "plan": plan_id,
         "period": str(result.period),
@@ -24,8 +26,16 @@ def results_document(plan_id: str, result: PeriodResult) -> dict:
         "projects": [{"id": p.id, "sector": p.sector, "entity": p.entity, "planned": p.planned,
                       "actual": p.actual, "achievement": p.achievement, "status": p.status,
                       "budget_execution": p.budget_execution} for p in result.projects],
-        "entities": [{"id": e.id, "completeness": e.completeness} for e in result.entities],
+        # §5.3 extended (issue 17): when the first accepted receipt came (UTC, ISO) and days late.
+        "entities": [{"id": e.id, "completeness": e.completeness,
+                      "received": _utc(e.received_at), "days_late": e.days_late} for e in result.entities],
     }
+
+
+def _utc(moment: dt.datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(timespec="seconds") + "Z"
 
 
 def results_json(plan_id: str, result: PeriodResult) -> bytes:

@@ -667,7 +667,7 @@ def pack_key(ctx: PackContext, sector: Sector, chart_keys: list[str]) -> str:
     step with the ``write_*`` functions of :mod:`review.compose.sector` (each item says who reads it); the archive's
     ``rebuild`` re-renders without any cache and compares bytes, which catches a missing item.
     """
-    from review.compose.sections import pack_sources
+    from review.compose.sections import pack_sources, timeliness_shown
     from review.compose.sector import sector_entities
     result = ctx.result
     period_data = ctx.data.get(ctx.period)
@@ -683,6 +683,7 @@ def pack_key(ctx: PackContext, sector: Sector, chart_keys: list[str]) -> str:
         [i for i in result.indicators if i.sector == sector.id],   # indicator table, messages
         [p for p in result.projects if p.sector == sector.id],     # projects table, messages
         [e for e in result.entities if e.id in entity_ids],        # completeness annex, messages
+        timeliness_shown(ctx),                                     # the annex's timeliness column
         [(c.sector_id, c.description, c.entity_id, c.indicator_id, c.project_id, c.category, c.cause,
           c.remedy, c.severity, c.support_needed) for c in period_data.challenges if c.sector_id == sector.id],
         [p for p in ctx.proposals if p.sector_id == sector.id],

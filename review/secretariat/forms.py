@@ -23,6 +23,8 @@ from review.evaluate import planned_progress, target_for
 from review.intake.data import COLUMNS, FORM_METADATA, data_folders, read_period
 from review.model.data import DataSet, ProjectReport
 from review.intake.readers import COVER_SHEET_NAMES, SHEET_NAMES
+from review.intake.receipts import read_deadline
+from review.model.layout import DATA_DIR, DEADLINE_FILE
 from review.model.periods import Period, check_year, period_label, quarter_dates
 from review.language.phrases import Phrases, load_phrases
 from review.model.plan import Entity, Indicator, Plan, Project
@@ -365,7 +367,9 @@ def write_forms(plan_dir: Path, period: Period, entities: Sequence[str], out_roo
                 deadline: dt.date | None = None, progress: Progress = _quiet) -> list[Path]:
     """Write one form per entity (all when ``entities`` is empty) into ``OUT/<plan>/<period>/forms/``.
 
-    Returns the paths written, in plan order. Forms of other entities already in the folder are
+    ``deadline`` (Gregorian) is printed on the forms and recorded in ``data/<period>/deadline.txt``;
+    None prints the plan's deadline for the period, else the recorded one. A deadline that differs
+    from the plan's is a UsageError. Returns the paths written, in plan order. Forms of other entities already in the folder are
     kept. Raises InputError (invalid plan or earlier data) or UsageError (unknown entity id,
     period outside the plan's calendar, an ``out_root`` that cannot be a folder); nothing is
     written then.
@@ -381,6 +385,16 @@ def write_forms(plan_dir: Path, period: Period, entities: Sequence[str], out_roo
         raise UsageError(f"--entity: unknown entity id {unknown[0]!r} "
                          f"(expected one of {', '.join(plan.entity_by_id)})")
     chosen = [e for e in plan.entities if not entities or e.id in entities]
+    # The period's deadline (issue 17): the plan's, else one recorded by an earlier --deadline.
+    planned = plan.deadline(period)
+    period_folder = Path(plan_dir) / DATA_DIR / str(period)
+    if deadline is not None and planned is not None and deadline != planned:
+        raise UsageError(f"--deadline {deadline.isoformat()}: the plan sets {period}'s deadline to "
+                         f"{plan.deadlines[period]} ({planned.isoformat()}); change 'deadlines' in the plan "
+                         "or leave out --deadline")
+    record = deadline is not None and planned is None
+    if deadline is None:
+        deadline = planned or read_deadline(period_folder)[0]
     progress(f"Reading the data of {plan_dir} before {period}")
     data = read_history(plan, plan_dir, period)
     phrases = load_phrases(lang=plan.language)
@@ -393,4 +407,6 @@ def write_forms(plan_dir: Path, period: Period, entities: Sequence[str], out_roo
         progress(f"Writing the form of {entity.id}")
         files[f"{entity.id}.xlsx"] = form_workbook(plan, data, entity, period, deadline, phrases)
     archive.publish(folder, files)
+    if record and deadline is not None:
+        archive.replace_file(period_folder / DEADLINE_FILE, f"{deadline.isoformat()}\n".encode("utf-8"))
     return [folder / f"{e.id}.xlsx" for e in chosen]

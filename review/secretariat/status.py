@@ -13,6 +13,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from review.archive.revisions import replace_file
+from review.evaluate import (LATE, NOT_RECEIVED, ON_TIME, RECEIVED, UNKNOWN_TIME, days_overdue,
+                             timeliness_of)
+from review.model.data import ACCEPTED
+from review.model.layout import DEADLINE_FILE
+from review.secretariat.receive import utc_now
 from review.errors import UsageError, display_path, format_problems
 from review.intake.data import read_period
 from review.model.data import PeriodData
@@ -41,6 +46,12 @@ class Submission:
     projects_received: int = 0
     challenges: int = 0
     files: list[Path] = field(default_factory=list)
+    #: First accepted receipt (UTC), None when none was logged.
+    received_at: dt.datetime | None = None
+    #: Days after the deadline it came; None when not received, time unknown or no deadline.
+    days_late: int | None = None
+    #: ``evaluate.ON_TIME``, ``LATE``, ``NOT_RECEIVED``, ``RECEIVED`` or ``UNKNOWN_TIME``.
+    timeliness: str = NOT_RECEIVED
 
     @property
     def state(self) -> str:
@@ -79,15 +90,45 @@ def collect_submissions(plan: Plan, data: PeriodData) -> list[Submission]:
         if challenge.entity_id in rows:
             rows[challenge.entity_id].challenges += 1
             came_from(challenge.entity_id, challenge.origin.file)
+    first: dict[str, dt.datetime] = {}
+    for receipt in sorted(data.receipts, key=lambda r: r.received):
+        if receipt.result == ACCEPTED and receipt.entity:
+            first.setdefault(receipt.entity, receipt.received)
+    deadline = plan.deadline(data.period) or data.deadline
     for row in rows.values():
         row.files.sort(key=lambda p: p.name)
+        row.received_at, row.days_late, row.timeliness = timeliness_of(
+            first.get(row.entity.id), row.state != NOTHING, deadline)
     order = {e.id: n for n, e in enumerate(plan.entities)}
     return sorted(rows.values(), key=lambda r: (_ORDER[r.state], order[r.entity.id]))
 
 
-def status_table(plan: Plan, period: Period, data: PeriodData, folder: Path, problems: list) -> str:
-    """Return the plain-text status report: one line per entity, its files, a summary, problems."""
+def timeliness_text(row: Submission, deadline: dt.date | None, now: dt.datetime) -> str:
+    """Return an entity's timeliness in words: ``received 2023-08-05 09:30 UTC, 2 day(s) late``."""
+    when = f"received {row.received_at:%Y-%m-%d %H:%M} UTC" if row.received_at else ""
+    if row.timeliness == LATE:
+        return f"{when}, {row.days_late} day(s) late"
+    if row.timeliness == ON_TIME:
+        return f"{when}, on time"
+    if row.timeliness == RECEIVED:
+        return when
+    if row.timeliness == UNKNOWN_TIME:
+        return "received, time unknown (placed in the folder by hand, no receipt)"
+    overdue = days_overdue(deadline, now)
+    return f"not received, {overdue} day(s) past the deadline" if overdue else "not received"
+
+
+def status_table(plan: Plan, period: Period, data: PeriodData, folder: Path, problems: list,
+                 now: dt.datetime | None = None) -> str:
+    """Return the plain-text status report: one line per entity, its files, a summary, problems.
+
+    When the period has a deadline or a receipt log, each entity also gets its timeliness,
+    judged at ``now`` (UTC; default the current time) for those not received.
+    """
     rows = collect_submissions(plan, data)
+    now = now or utc_now()
+    deadline = plan.deadline(period) or data.deadline
+    timed = deadline is not None or bool(data.receipts)
     lang = plan.language
     width = max(len(e.id) for e in plan.entities)
     where = display_path(folder) if folder.is_dir() else f"{display_path(folder)} (no folder yet)"
@@ -101,9 +142,18 @@ def status_table(plan: Plan, period: Period, data: PeriodData, folder: Path, pro
                      f"{row.entity.name.get(lang)} — {focal}")
         if row.files:
             lines.append(f"  {'':<{width}}  files: {', '.join(p.name for p in row.files)}")
+        if timed:
+            lines.append(f"  {'':<{width}}  {timeliness_text(row, deadline, now)}")
     counts = {state: sum(r.state == state for r in rows) for state in _ORDER}
     lines.append(f"{counts[COMPLETE]} of {len(rows)} entities complete, {counts[PARTIAL]} partial, "
                  f"{counts[NOTHING]} sent nothing.")
+    if timed:
+        late = [r.entity.id for r in rows if r.timeliness == LATE]
+        missing = [r.entity.id for r in rows if r.timeliness == NOT_RECEIVED]
+        source = "the plan" if plan.deadline(period) else f"{display_path(folder / DEADLINE_FILE)}"
+        lines.append(f"Deadline {deadline.isoformat()} (from {source}): " if deadline else "No deadline set: ")
+        lines[-1] += (f"{len(late)} late ({', '.join(late) or 'none'}), "
+                      f"{len(missing)} not received ({', '.join(missing) or 'none'}).")
     used = {p for r in rows for p in r.files}
     unused = [p for p in data.files if p not in used]
     if unused:
@@ -125,12 +175,15 @@ def status_workbook(plan: Plan, period: Period, data: PeriodData, phrases: Phras
     headers = [t(f"status_report.{key}") for key in
                ("entity_id", "entity", "focal_point", "state", "indicators", "indicators_expected",
                 "projects", "projects_expected", "challenges", "files")]
+    headers += [t("timeliness.column"), t("receive.received_at")]
     add_report_sheet(book, t("status_report.sheet"), headers,
               [(r.entity.id, r.entity.name.get(lang), r.entity.focal_point or "", t(f"status_report.{r.state}"),
                 r.indicators_received, r.indicators_expected, r.projects_received, r.projects_expected,
-                r.challenges, "، ".join(p.name for p in r.files) if lang == "ar" else ", ".join(p.name for p in r.files))
+                r.challenges, "، ".join(p.name for p in r.files) if lang == "ar" else ", ".join(p.name for p in r.files),
+                t(f"timeliness.{r.timeliness}", days=r.days_late),
+                f"{r.received_at:%Y-%m-%d %H:%M} UTC" if r.received_at else "")
                for r in rows],
-              rtl=lang == "ar", widths=(12, 40, 28, 16, 14, 14, 14, 14, 14, 40))
+              rtl=lang == "ar", widths=(12, 40, 28, 16, 14, 14, 14, 14, 14, 40, 24, 20))
     return book.to_bytes()
 
 
@@ -148,8 +201,12 @@ def check_writable(path: Path) -> None:
             break
 
 
-def submission_report(plan_dir: Path, period: Period, xlsx_path: Path | None = None) -> str:
-    """Return the status report of ``period``; also write it to ``xlsx_path`` when given.
+def submission_report(plan_dir: Path, period: Period, xlsx_path: Path | None = None,
+                      reminders_dir: Path | None = None, now: dt.datetime | None = None) -> str:
+    """Return the status report of ``period``; also write it to ``xlsx_path`` when given, and a
+    reminder letter per late or incomplete entity into ``reminders_dir`` when given.
+
+    ``now`` (UTC; default the current time) is when not-received entities are judged overdue.
 
     A missing data folder is not an error: every entity has sent nothing. Problems of the
     period's files are listed in the report, not raised. Raises InputError for an invalid plan
@@ -158,6 +215,10 @@ def submission_report(plan_dir: Path, period: Period, xlsx_path: Path | None = N
     """
     if xlsx_path is not None:
         check_writable(Path(xlsx_path))
+    if reminders_dir is not None and Path(reminders_dir).exists() and not Path(reminders_dir).is_dir():
+        raise UsageError(f"{display_path(reminders_dir)}: --reminders: not a folder "
+                         "(expected the folder to write the reminder letters into)")
+    now = now or utc_now()
     plan = load_plan(plan_dir)
     try:
         check_year(period.year, plan.calendar)
@@ -168,7 +229,7 @@ def submission_report(plan_dir: Path, period: Period, xlsx_path: Path | None = N
         data, problems = read_period(plan, period, folder)
     else:
         data, problems = PeriodData(period, folder), []
-    report = status_table(plan, period, data, folder, problems)
+    report = status_table(plan, period, data, folder, problems, now)
     if xlsx_path is not None:
         workbook = status_workbook(plan, period, data, load_phrases(lang=plan.language))
         try:
@@ -177,4 +238,11 @@ def submission_report(plan_dir: Path, period: Period, xlsx_path: Path | None = N
             raise UsageError(f"{display_path(xlsx_path)}: --xlsx: cannot be written: {exc.strerror or exc} "
                              "(expected a file name in a folder you may write to)") from None
         report += f"\nWrote {display_path(xlsx_path)}"
+    if reminders_dir is not None:
+        from review.secretariat.reminders import write_reminders
+        incomplete = [(r.entity, r.state == NOTHING) for r in collect_submissions(plan, data) if r.state != COMPLETE]
+        written = write_reminders(plan, period, data, incomplete, Path(reminders_dir), now)
+        report += (f"\nWrote {len(written)} reminder letter(s) to {display_path(reminders_dir)}: "
+                   f"{', '.join(p.name for p in written)} (nothing was sent)" if written
+                   else "\nNo reminder needed: every entity sent all its figures.")
     return report

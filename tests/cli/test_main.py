@@ -167,7 +167,7 @@ def test_help_lists_every_command(capsys):
         main(["--help"])
     assert exit_info.value.code == 0
     out = capsys.readouterr().out
-    for command in ("validate", "build", "forms", "status"):
+    for command in ("validate", "build", "forms", "receive", "status", "export"):
         assert command in out
 
 

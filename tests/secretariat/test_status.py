@@ -114,3 +114,37 @@ def test_status_command_end_to_end(make_plan, capsys):
     assert "MOW  sent nothing" in out and out.rstrip().endswith("1 sent nothing.")
     assert main(["status", str(plan_dir), "--period", "1444-Q2"]) == 2
     assert "review: --period 1444-Q2: expected a gregorian year" in capsys.readouterr().err
+
+
+# -- timeliness (issue 17) ------------------------------------------------------------------------
+
+RECEIPTS = ("received_at,entity_id,file,sha256,rows,result,reason\n"
+            "2024-07-18T06:30:00Z,MOH,indicators-MOH.csv,y,1,accepted,\n")
+
+
+def test_status_shows_timeliness_judged_at_a_fixed_time(make_plan, monkeypatch):
+    import datetime as dt
+    plan_dir = make_plan(data={"2024-Q2": {"indicators-MOH.csv": "indicator_id,value\nH1,75\n",
+                                           "deadline.txt": "2024-07-15\n", "receipts.csv": RECEIPTS}})
+    monkeypatch.chdir(plan_dir)
+    now = dt.datetime(2024, 7, 25, 12, 0, tzinfo=dt.timezone.utc)
+    lines = submission_report(Path("."), Q2, now=now).splitlines()
+    mow = lines.index(next(line for line in lines if line.strip().startswith("MOW")))
+    # MOW sent nothing: 25 July is 10 days after 15 July.
+    assert lines[mow + 1].strip() == "not received, 10 day(s) past the deadline"
+    moh = lines.index(next(line for line in lines if line.strip().startswith("MOH")))
+    assert lines[moh + 2].strip() == "received 2024-07-18 06:30 UTC, 3 day(s) late"
+    assert lines[-1] == ("Deadline 2024-07-15 (from data/2024-Q2/deadline.txt): 1 late (MOH), "
+                         "1 not received (MOW).")
+
+
+def test_status_xlsx_has_the_timeliness_columns(make_plan, tmp_path):
+    import datetime as dt
+    plan_dir = make_plan(data={"2024-Q2": {"indicators-MOH.csv": "indicator_id,value\nH1,75\n",
+                                           "deadline.txt": "2024-07-15\n", "receipts.csv": RECEIPTS}})
+    submission_report(plan_dir, Q2, tmp_path / "s.xlsx", now=dt.datetime(2024, 7, 25, tzinfo=dt.timezone.utc))
+    sheet = load_workbook(tmp_path / "s.xlsx").worksheets[0]
+    rows = {row[0]: row for row in sheet.iter_rows(values_only=True)}
+    assert rows["رمز الجهة"][-2:] == ("التسليم", "وقت الاستلام")
+    assert rows["MOH"][-2:] == ("متأخر — أيام التأخير: 3", "2024-07-18 06:30 UTC")
+    assert rows["MOW"][-2:] == ("لم يصل", None)
