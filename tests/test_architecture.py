@@ -45,6 +45,8 @@ LIBRARY_OWNERS = {
     "openpyxl": {"intake"},
     "yaml": {"intake"},
     "pandas": set(),
+    "jinja2": {"office"},  # the dashboard's pages: review.office.html
+    "markupsafe": {"office"},
 }
 
 
