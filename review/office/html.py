@@ -70,7 +70,7 @@ def _nice_step(span: float, count: int) -> float:
 def _short(value: float) -> float:
     """Return a coordinate rounded to one decimal (short JSON, the same on every machine); a
     whole number as an int, which JSON writes without ``.0``."""
-    rounded = float(_n(value))
+    rounded = round(float(value), 1)  # as _n: both round the exact binary value half to even
     return int(rounded) if rounded.is_integer() else rounded
 
 

@@ -34,7 +34,9 @@
   }
   window.addEventListener("hashchange", function () { show(location.hash.slice(1), true); });
   show(location.hash.slice(1), false);
-  window.scrollTo(0, 0);  // the masthead first; the fragment chose the view
+  // The fragment chose the view; the page still opens at its masthead (the browser would scroll
+  // to the fragment once loaded).
+  window.addEventListener("load", function () { setTimeout(function () { window.scrollTo(0, 0); }, 0); });
   Array.prototype.forEach.call(document.querySelectorAll("[data-print]"), function (b) {
     b.addEventListener("click", function () { window.print(); });
   });
