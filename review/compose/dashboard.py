@@ -9,6 +9,7 @@ Sentences are the packs' own key messages. Nothing here spells HTML beyond what 
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
@@ -18,14 +19,15 @@ from review.compose.sector import key_messages
 from review.evaluate import IndicatorResult
 from review.language.formats import format_date, format_points, indicator_decimals
 from review.model import status as st
-from review.model.periods import Period
+from review.model.data import DataSet
+from review.model.periods import Period, period_label
 from review.model.plan import Plan, Sector
 from review.office.html import Series, chart_geometry, json_script, line_chart, render_page
 
 #: Phrase keys of the page's fixed wording (``dashboard.*`` in templates/phrases.yaml), read once.
-LABELS = ("title", "across_title", "overview", "sectors_nav", "register", "completeness", "nav", "skip",
+LABELS = ("title", "across_title", "overview", "register", "completeness", "nav", "skip",
           "search", "search_label", "status_filter", "entity_filter", "all_statuses", "all_entities", "shown",
-          "details", "sort", "series", "history", "entity_challenges", "no_entity_challenges",
+          "details", "series", "history", "entity_challenges", "no_entity_challenges",
           "indicators_by_status", "projects_by_status", "objectives", "overdue_count", "overdue_only",
           "no_register", "received_on", "days_late", "periods", "revision", "issued", "plan_trend",
           "sector_trends", "indicator_matrix", "print", "period", "sector_scores", "proposals", "related",
@@ -287,7 +289,6 @@ def across_page(ctx: PackContext, periods: Sequence[tuple[Period, str, str, dict
     Names come from ``ctx.plan`` (an id the plan no longer has is shown as is); every number from
     the documents.
     """
-    import datetime as dt
     plan = ctx.plan
     page = _header(ctx, ctx.t("dashboard.across_title"))
     labels = [ctx.short_label(p) for p, _, _, _ in periods]
@@ -327,7 +328,6 @@ def across_page(ctx: PackContext, periods: Sequence[tuple[Period, str, str, dict
 
 
 def _period_label(ctx: PackContext, period: Period) -> str:
-    from review.model.periods import period_label
     return period_label(period, ctx.plan.calendar, ctx.lang)
 
 
@@ -339,6 +339,4 @@ def render_across(ctx: PackContext, periods: Sequence[tuple[Period, str, str, di
 def wording_context(plan: Plan, phrases) -> PackContext:
     """Return a context that words numbers, dates and statuses for ``plan`` (no period's results:
     enough for :func:`render_across`)."""
-    import datetime as dt
-    from review.model.data import DataSet
     return PackContext(plan, DataSet({}), [], phrases, dt.date(1970, 1, 1))
