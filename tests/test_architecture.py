@@ -46,6 +46,8 @@ LIBRARY_OWNERS = {
     "openpyxl": {"intake"},
     "yaml": {"intake"},
     "pandas": {"api"},
+    "jinja2": {"office"},  # the dashboard's pages: review.office.html
+    "markupsafe": {"office"},
 }
 
 

@@ -121,6 +121,15 @@ def period_folder(out_root: Path, plan_id: str, period: Period | str) -> Path:
     return folder
 
 
+def plan_folder(out_root: Path, plan_id: str) -> Path:
+    """Return ``<out_root>/<plan-id>/``, checked to stay inside ``out_root``."""
+    root = Path(out_root).resolve()
+    folder = (root / plan_id).resolve()
+    if root not in folder.parents:
+        raise UsageError(f"refusing to write outside {root}: {folder}")
+    return folder
+
+
 def revision_name(number: int) -> str:
     """Return the folder name of revision ``number`` (``r3``)."""
     return f"r{number}"
@@ -810,6 +819,17 @@ def archived_periods(out_root: Path, plan_id: str | None = None) -> list[tuple[s
             if revision_numbers(folder) or (folder / INDEX).is_file() or (folder / FINAL_RECORD).is_file():
                 found.append((plan.name, folder.name, folder))
     return sorted(found, key=lambda item: (item[0], _period_key(item[1])))
+
+
+def latest_revisions(out_root: Path, plan_id: str) -> list[tuple[str, Path]]:
+    """Return ``(period, folder of its latest revision)`` for every period of a plan that has a
+    revision, in period order (a partial revision counts: its results cover the whole plan)."""
+    found = []
+    for _, period, folder in archived_periods(out_root, plan_id):
+        numbers = revision_numbers(folder)
+        if numbers:
+            found.append((period, folder / revision_name(numbers[-1])))
+    return found
 
 
 def _period_key(name: str) -> tuple:

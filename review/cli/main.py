@@ -106,6 +106,9 @@ def make_parser() -> argparse.ArgumentParser:
                        help="why a finalised period is built again (required then; recorded as an amendment)")
     build.add_argument("--pdf", action="store_true",
                        help="also write a PDF/A copy of every pack (needs LibreOffice)")
+    build.add_argument("--no-dashboard", dest="dashboard", action="store_false",
+                       help="write no dashboard.html (neither the revision's nor OUT/<plan-id>/dashboard.html, "
+                            "the page across the quarters)")
     forms = commands.add_parser(
         "forms", parents=[common], help="write each entity's data-collection form (.xlsx) for a period",
         description="Write one Excel form per entity into OUT/<plan-id>/<period>/forms/, pre-filled "
@@ -196,7 +199,8 @@ def run_build(args: argparse.Namespace) -> int:
     """Build one period's outputs."""
     from review.pipeline.build import BuildOptions, build_revision
     folder, built = build_revision(BuildOptions(args.plan_dir, args.period, args.out, args.sector, args.lang,
-                                args.issue_date, args.template, args.reason, args.pdf, args.argv),
+                                args.issue_date, args.template, args.reason, args.pdf, args.argv,
+                                args.dashboard),
                    _progress(args.quiet))
     print(f"Built {folder}" if built else f"Up to date: {folder}")
     return 0

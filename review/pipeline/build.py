@@ -128,6 +128,8 @@ class BuildOptions:
     reason: str | None = None
     pdf: bool = False
     command: list[str] = field(default_factory=list)
+    #: Write dashboard.html in the revision and the plan's page across the quarters (--no-dashboard: not).
+    dashboard: bool = True
 
 
 @dataclass
@@ -245,8 +247,12 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     files: dict[str, bytes] = {"results.json": results_json(plan.id, result)}
     charts = sum(map(len, sector_specs.values())) + len(executive_specs)
     progress(f"Rendering {len(sectors) + 1} packs with {charts} charts")
+    side_tasks: list[tuple] = [(results_workbook_file, (label, issue_time))]
+    if options.dashboard:
+        from review.pipeline.dashboards import dashboard_file
+        side_tasks.append((dashboard_file, ()))
     files.update(render_packs(context, sector_specs, executive_specs, options.out_root, progress,
-                              side_tasks=[(results_workbook_file, (label, issue_time))],
+                              side_tasks=side_tasks,
                               chart_service=chart_service, while_waiting=while_waiting))
     return files
 
@@ -326,7 +332,7 @@ def _fingerprint_settings(options: BuildOptions, plan_id: str, issue_date: dt.da
     from review import __version__
     return {"version": __version__, "plan": plan_id, "period": str(options.period), "lang": options.lang,
             "sectors": sorted(set(options.sectors)), "issue_date": issue_date.isoformat(), "template": template,
-            "source_date_epoch": epoch}
+            "source_date_epoch": epoch, "dashboard": options.dashboard}
 
 
 def _up_to_date(folder: Path, sectors: list[str], fingerprint: str, pdf: bool) -> int | None:
@@ -470,23 +476,28 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
                         "built_at": archive.utc_now(epoch), "source_date_epoch": epoch,
                         "fingerprint": fingerprint, "draft_mark": draft_mark,
                         "options": {"lang": options.lang, "sectors": list(options.sectors), "template": template,
-                                    "pdf": options.pdf},
+                                    "pdf": options.pdf, "dashboard": options.dashboard},
                         "partial": bool(options.sectors),
                         "reason": options.reason, "amends": finalised[0] if finalised else None}
             progress(f"Writing {archive.revision_name(number)}: {len(files)} files and a snapshot of "
                      f"{len(inputs)} inputs to {folder}")
-            written = archive.write_revision(folder, number, files, inputs, manifest,
-                                             staging=staged[0] if staged else None)
+            revision = archive.write_revision(folder, number, files, inputs, manifest,
+                                              staging=staged[0] if staged else None)
         except BaseException:
             # Whatever stopped the build (a failed PDF conversion, Ctrl+C), it leaves no staging folder.
             for staging in staged:
                 archive.discard_staging(staging)
             raise
+    if options.dashboard:
+        from review.pipeline.dashboards import write_plan_dashboard
+        written = write_plan_dashboard(out_root, loaded.plan, options.lang)
+        if written is not None:
+            progress(f"Rewrote {written} from the latest revision of every period")
     from review.archive.cache import cache_dir, cache_limit, trim
     removed, freed = trim(cache_dir(out_root), cache_limit())
     if removed:
         progress(f"Cache over REVIEW_CACHE_MB: removed {removed} least recently used entries ({freed / 2**20:.1f} MB)")
-    return written, True
+    return revision, True
 
 
 def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,
@@ -502,7 +513,8 @@ def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,
     issue_date = dt.date.fromisoformat(manifest["issue_date"])
     options = BuildOptions(revision / archive.SNAPSHOT, Period.parse(manifest["period"]), out_root=None,
                            sectors=list(recorded.get("sectors") or []), lang=recorded.get("lang"),
-                           issue_date=issue_date, template=revision / recorded["template"])
+                           issue_date=issue_date, template=revision / recorded["template"],
+                           dashboard=bool(recorded.get("dashboard", False)))
     with recorded_epoch(manifest):
         loaded = prepare(options, progress)
         return render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
