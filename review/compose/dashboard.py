@@ -265,7 +265,7 @@ def _register(ctx: PackContext) -> dict:
 def _completeness(ctx: PackContext, entities: list[dict]) -> dict:
     results = {e.id: e for e in ctx.result.entities}
     # Timeliness (when the data arrived, how late) is shown once results.json carries it.
-    timely = any("days_late" in e or isinstance(e.get("received"), str) for e in entities)
+    timely = any(isinstance(e.get("received"), str) or isinstance(e.get("days_late"), (int, float)) for e in entities)
     rows = []
     for e in entities:
         entity, counted = ctx.plan.entity_by_id[e["id"]], results[e["id"]]
