@@ -88,7 +88,10 @@ def write_methodology(writer: PackWriter, ctx: PackContext) -> None:
     if uses_progress:
         keys.append("progress")
     keys += ["thresholds", "rollup", "trend", "projects", "completeness"]
-    writer.bullets([ctx.t(f"methodology.{k}", **values) for k in keys])
+    sentences = [ctx.t(f"methodology.{k}", **values) for k in keys]
+    sentences.insert(keys.index("trend") + 1, ctx.t("chair.direction_note"))
+    # The catalogue writes its own figures (× 100, quarter/4, %) in Western digits: the plan's here.
+    writer.bullets([ctx.plain_text(sentence) for sentence in sentences])
 
 
 def pack_sources(ctx: PackContext, sector: Sector | None) -> tuple[list[str], list[str]]:

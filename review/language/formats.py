@@ -43,6 +43,14 @@ def _number_format(decimals: int, lang: str) -> tuple[NumberPattern, Locale]:
     return parse_pattern("#,##0" + ("." + "0" * decimals if decimals > 0 else "")), Locale.parse(lang)
 
 
+def format_value(value: float | None, lang: str = "ar", digits: str = LATIN, empty: str = "—") -> str:
+    """Return a value with no decimals when it is whole («14,300», «8») and one otherwise («2.5»)."""
+    if value is None:
+        return empty
+    decimals = 0 if float(round(value, 1)).is_integer() else 1
+    return format_number(value, decimals, lang, digits)
+
+
 def format_percent(value: float | None, decimals: int = 1, lang: str = "ar",
                    digits: str = LATIN, empty: str = "—") -> str:
     """Return a percentage given on the 0–100 scale, e.g. ``85.2%`` (``٨٥٫٢٪`` in Arabic digits)."""

@@ -648,6 +648,7 @@ def pack_key(ctx: PackContext, sector: Sector, chart_keys: list[str]) -> str:
         ctx.issue_date.isoformat(), ctx.draft_mark, ctx.logo,  # cover, header
         str(ctx.period), sector.id,
         result.sector(sector.id),                              # summary, key messages
+        [(str(r.period), r.sector(sector.id).score) for r in ctx.history],  # trend across the quarters
         [o for o in result.objectives if o.sector == sector.id],
         [i for i in result.indicators if i.sector == sector.id],   # indicator table, messages
         [p for p in result.projects if p.sector == sector.id],     # projects table, messages
