@@ -162,8 +162,8 @@ def trend_run(series: list[tuple[Period, float | None]]) -> TrendRun:
     step, which must end at the series' last period (else there is no trend, as in SPEC §4.6).
     """
     steps: list[float] = []
-    for (before, a), (after, b) in zip(series, series[1:]):
-        if a is None or b is None or before.next() != after:
+    for (earlier, a), (later, b) in zip(series, series[1:]):
+        if a is None or b is None or earlier.next() != later:
             steps = []
             continue
         steps.append(b - a)

@@ -15,7 +15,7 @@ from pathlib import Path
 from review.evaluate import TREND_FLAT, PeriodResult, TrendRun, trend_arrow
 from review.language.counts import Noun, count_noun
 from review.language.formats import (ARABIC, LATIN, format_date, format_number, format_percent, format_points,
-                                     format_value, localize_digits)
+                                     format_value, localize_digits, localize_text_digits)
 from review.language.phrases import Phrases
 from review.model import status as st
 from review.model.data import DataSet
@@ -73,10 +73,13 @@ class PackContext:
     # -- wording helpers --------------------------------------------------------------------
 
     def t(self, key: str, **values) -> str:
-        return self.phrases(key, **values)
+        """Return the phrase ``key`` filled with ``values``, its numbers and «٪» in the plan's digits."""
+        return localize_text_digits(self.phrases(key, **values), self.digits)
 
     def text(self, value) -> str:
-        return value.get(self.lang) if value is not None else ""
+        """Return a plan's text (a name, a title) in the pack's language, its numbers in the plan's
+        digits (Latin codes such as PHC-03 kept)."""
+        return localize_text_digits(value.get(self.lang), self.digits) if value is not None else ""
 
     def number(self, value: float | None, decimals: int = 0) -> str:
         return format_number(value, decimals, self.lang, self.digits)
@@ -89,6 +92,11 @@ class PackContext:
 
     def digits_of(self, text: str) -> str:
         return localize_digits(text, self.digits)
+
+    def data_text(self, text: str) -> str:
+        """Return text the entities or the rules wrote (a challenge, a recommendation) with its
+        numbers in the plan's digits; Latin codes such as R1444-1-01 kept."""
+        return localize_text_digits(text, self.digits)
 
     def plain_text(self, text: str) -> str:
         """Return fixed wording in the plan's digits, its percent signs «٪» with Arabic-Indic digits."""

@@ -229,8 +229,8 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
     if overdue:
         writer.table([t("column.id"), t("pack.recommendation"), t("column.sector"), t("pack.owner"), t("pack.due"),
                       t("column.status"), t("pack.note")],
-                     [[r.id, r.text, names.get(r.sector_id, "—"), ctx.entity_name(r.owner_entity) if r.owner_entity else "—",
-                       ctx.short_label(r.due_period) if r.due_period else "—", recommendation_cell(ctx, r), r.note or "—"]
+                     [[r.id, ctx.data_text(r.text), names.get(r.sector_id, "—"), ctx.entity_name(r.owner_entity) if r.owner_entity else "—",
+                       ctx.short_label(r.due_period) if r.due_period else "—", recommendation_cell(ctx, r), ctx.data_text(r.note) or "—"]
                       for r in overdue], (1.9, 5.0, 2.0, 2.5, 1.6, 1.9, 2.1), size_pt=8.5)
     else:
         writer.paragraph(t("pack.none_reported"))

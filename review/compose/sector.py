@@ -152,7 +152,7 @@ def write_achievements(writer: PackWriter, ctx: PackContext, facts: GroupFacts) 
     if implemented:
         writer.paragraph(ctx.t("achievements.implemented", count=ctx.count(len(implemented), "recommendation")),
                          bold=True)
-        writer.bullets([f"{r.id}: {r.text}" for r in implemented])
+        writer.bullets([f"{r.id}: {ctx.data_text(r.text)}" for r in implemented])
 
 
 def indicator_rows(ctx: PackContext, sector: Sector) -> list[list]:
@@ -227,9 +227,9 @@ def write_challenges(writer: PackWriter, ctx: PackContext, sector: Sector) -> No
     order = [e.id for e in ctx.plan.entities if e.id in groups] + ([""] if "" in groups else [])
     for entity_id in order:
         writer.heading(ctx.entity_name(entity_id) if entity_id else t("pack.unassigned_entity"), 2)
-        rows = []
+        rows: list[list[CellValue]] = []
         for c in groups[entity_id]:
-            description = c.description
+            description = ctx.data_text(c.description)
             related = c.indicator_id or c.project_id
             if related:
                 item = (ctx.plan.indicator_index[related][2] if c.indicator_id else ctx.plan.project_index[related][1])
@@ -238,7 +238,8 @@ def write_challenges(writer: PackWriter, ctx: PackContext, sector: Sector) -> No
             severity = t(f"severity.{c.severity}") if c.severity else "—"
             fill = {"high": st.colour(st.OFF_TRACK), "medium": st.colour(st.AT_RISK)}.get(c.severity)
             colour = {"high": "FFFFFF", "medium": "000000"}.get(c.severity)
-            rows.append([description, c.cause or "—", c.remedy or "—", c.support_needed or "—",
+            rows.append([description, ctx.data_text(c.cause) or "—", ctx.data_text(c.remedy) or "—",
+                         ctx.data_text(c.support_needed) or "—",
                          category, Cell(severity, fill=fill, colour=colour, bold=bool(fill), align="center")])
         writer.table([t("pack.challenge"), t("pack.cause"), t("pack.remedy"), t("pack.support"),
                       t("pack.category"), t("pack.severity")], rows, (4.2, 3.3, 3.3, 2.8, 1.8, 1.6), size_pt=9)

@@ -99,7 +99,7 @@ def reported_lines(ctx: PackContext, fact: IndicatorFact | ProjectFact) -> str:
     for key, values in (("cause", reported.causes), ("remedy", reported.remedies), ("support", reported.support),
                         ("reply", reported.replies)):
         if values:
-            lines.append(ctx.t(f"facts.{key}", text=ctx.join(values)))
+            lines.append(ctx.t(f"facts.{key}", text=ctx.data_text(ctx.join(values))))
     if reported.empty:
         lines.insert(0, ctx.t("facts.no_reasons"))
     return "\n".join(lines)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -23,6 +24,22 @@ _NUMBERING = {LATIN: "latn", ARABIC: "arab"}
 def localize_digits(text: str, digits: str) -> str:
     """Return ``text`` with Western digits turned into Arabic-Indic ones when ``digits == 'arabic'``."""
     return text.translate(_TO_ARABIC_INDIC) if digits == ARABIC else text
+
+
+#: A run of letters, digits and code punctuation: a code such as PHC-03 or R1444-1-01 when it holds
+#: a Latin letter (kept as written), else a number whose digits follow the plan.
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def localize_text_digits(text: str, digits: str) -> str:
+    """Return running text (a name, a title) with its numbers in the plan's digits and «٪» for
+    «%»; Latin codes such as ``PHC-03``, ``R1444-1-01`` or ``2024-Q3`` keep their Western digits."""
+    if digits != ARABIC:
+        return text
+    text = _TOKEN.sub(lambda m: m.group(0) if _LATIN_LETTER.search(m.group(0)) else localize_digits(m.group(0), digits),
+                      text)
+    return text.replace("%", "٪")
 
 
 def format_number(value: float | None, decimals: int = 0, lang: str = "ar",
