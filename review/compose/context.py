@@ -229,7 +229,7 @@ def start_document(ctx: PackContext, subtitle: str) -> PackWriter:
     writer.set_properties(f"{title} — {subtitle}", ctx.period_label(), ctx.text(plan.organization),
                           dt.datetime.combine(ctx.issue_date, dt.time()))
     writer.set_header(ctx.t("pack.header", plan=title, period=ctx.short_label(ctx.period)), ctx.draft_mark)
-    writer.set_footer(ctx.text(plan.classification) or None, ctx.t("pack.page"))
+    writer.set_footer(ctx.text(plan.classification) or None, ctx.t("pack.page"), arabic_digits=ctx.digits == ARABIC)
     if ctx.logo:
         writer.logo(ctx.logo, alt_text=ctx.text(plan.organization))
     writer.subtitle(ctx.text(plan.organization))

@@ -120,7 +120,7 @@ def write_lagging(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> No
                      ctx.trend_cell(r.trend), reported_lines(ctx, i)])
     writer.table([t("column.sector"), t("column.indicator"), t("column.entity"), t("column.unit"), t("column.target"),
                   t("column.actual"), t("column.achievement"), t("column.status"), t("column.trend"),
-                  t("facts.reported")], rows, (2.2, 3.8, 2.6, 1.5, 1.7, 1.7, 1.7, 1.9, 1.7, 6.9), size_pt=8.5)
+                  t("facts.reported")], rows, (2.2, 3.8, 2.6, 1.5, 2.0, 2.0, 1.9, 1.9, 1.7, 6.1), size_pt=8.5)
 
 
 def write_behind(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> None:

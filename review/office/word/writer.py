@@ -161,6 +161,7 @@ class PackWriter:
         self._headings: list[tuple[int, str]] = []
         self._toc_paragraph = None
         self._finished = False
+        self._arabic_page_numbers = False
 
     # -- Body ------------------------------------------------------------------------------
 
@@ -378,12 +379,14 @@ class PackWriter:
             self._write(paragraph, text, "Header")
             rtl.set_bottom_border(paragraph, RULE, size_eighths=4, space_pt=2)
 
-    def set_footer(self, text: str | None, page_format: str) -> None:
+    def set_footer(self, text: str | None, page_format: str, arabic_digits: bool = False) -> None:
         """Write the page footer on every page: the page line, then ``text`` (e.g. a marking).
 
         ``page_format`` holds ``{PAGE}`` and ``{NUMPAGES}``, e.g. ``"صفحة {PAGE} من {NUMPAGES}"``
-        or ``"Page {PAGE} of {NUMPAGES}"``; they become live Word fields.
+        or ``"Page {PAGE} of {NUMPAGES}"``; they become live Word fields, numbered in Arabic-Indic
+        digits on every section when ``arabic_digits`` is True.
         """
+        self._arabic_page_numbers = arabic_digits
         for footer in self._page_parts("footer"):
             paragraphs = self._part_paragraphs(footer)
             paragraph = self._part_paragraph(footer, paragraphs)
@@ -440,6 +443,8 @@ class PackWriter:
         if self._finished:
             return
         self._finished = True
+        for section in self._document.sections if self._arabic_page_numbers else ():
+            rtl.set_page_number_digits(section)
         if not self._document.paragraphs and not self._document.tables:
             self._add_paragraph("")
         if self._toc_paragraph is None:
