@@ -148,7 +148,7 @@ def write_achievements(writer: PackWriter, ctx: PackContext, facts: GroupFacts) 
                               achievement=ctx.percent(i.result.achievement)) for i in above])
     if completed:
         writer.paragraph(ctx.t("achievements.completed", count=ctx.count(len(completed), "project")), bold=True)
-        writer.bullets([f"«{p.name}» — {p.entity_name}" for p in completed])
+        writer.bullets([ctx.t("achievements.completed_item", name=p.name, entity=p.entity_name) for p in completed])
     if implemented:
         writer.paragraph(ctx.t("achievements.implemented", count=ctx.count(len(implemented), "recommendation")),
                          bold=True)

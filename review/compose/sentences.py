@@ -43,8 +43,8 @@ def indicators_sentence(ctx: PackContext, facts: GroupFacts) -> str:
                      values=values_text(ctx, worst))
     if total and facts.indicator_counts[st.NO_DATA] == total:
         return ctx.t("facts.no_values", total=ctx.count(total, "indicator"))
-    return ctx.t("facts.no_lagging", on_track=ctx.count(facts.indicator_counts[st.ON_TRACK], "indicator"),
-                 total=ctx.count(total, "indicator", genitive=True))
+    return ctx.t("facts.no_lagging", total=ctx.count(total, "indicator"),
+                 counts=ctx.status_counts((i.result.status for i in facts.indicators), st.STATUSES))
 
 
 def project_gap_values(ctx: PackContext, fact: ProjectFact) -> dict[str, str]:
