@@ -158,7 +158,7 @@ def _reported(ctx: PackContext, indicator_id: str = "", project_id: str = "") ->
 
     return ReportedCauses(unique(c.cause for c in challenges), unique(c.remedy for c in challenges),
                           unique(c.support_needed for c in challenges),
-                          unique(getattr(c, "reply", "") for c in challenges))
+                          unique(c.reply for c in challenges))
 
 
 def indicator_facts(ctx: PackContext, results: list[IndicatorResult]) -> tuple[IndicatorFact, ...]:

@@ -229,20 +229,21 @@ def write_challenges(writer: PackWriter, ctx: PackContext, sector: Sector) -> No
         writer.heading(ctx.entity_name(entity_id) if entity_id else t("pack.unassigned_entity"), 2)
         rows: list[list[CellValue]] = []
         for c in groups[entity_id]:
-            description = ctx.data_text(c.description)
+            lines = [ctx.data_text(c.description)] if c.description else []
             related = c.indicator_id or c.project_id
             if related:
                 item = (ctx.plan.indicator_index[related][2] if c.indicator_id else ctx.plan.project_index[related][1])
-                description += "\n" + t("pack.related", item=ctx.text(item.name))
+                lines.append(t("pack.related", item=ctx.text(item.name)))
+            description = "\n".join(lines)
             category = ctx.text(ctx.plan.challenge_categories[c.category]) if c.category else "—"
             severity = t(f"severity.{c.severity}") if c.severity else "—"
             fill = {"high": st.colour(st.OFF_TRACK), "medium": st.colour(st.AT_RISK)}.get(c.severity)
             colour = {"high": "FFFFFF", "medium": "000000"}.get(c.severity)
-            rows.append([description, ctx.data_text(c.cause) or "—", ctx.data_text(c.remedy) or "—",
-                         ctx.data_text(c.support_needed) or "—",
+            rows.append([description or "—", ctx.data_text(c.cause) or "—", ctx.data_text(c.remedy) or "—",
+                         ctx.data_text(c.support_needed) or "—", ctx.data_text(c.reply) or "—",
                          category, Cell(severity, fill=fill, colour=colour, bold=bool(fill), align="center")])
-        writer.table([t("pack.challenge"), t("pack.cause"), t("pack.remedy"), t("pack.support"),
-                      t("pack.category"), t("pack.severity")], rows, (4.2, 3.3, 3.3, 2.8, 1.8, 1.6), size_pt=9)
+        writer.table([t("pack.challenge"), t("pack.cause"), t("pack.remedy"), t("pack.support"), t("facts.reply_column"),
+                      t("pack.category"), t("pack.severity")], rows, (3.5, 2.7, 2.7, 2.3, 2.8, 1.6, 1.4), size_pt=9)
 
 
 def write_sector_pack(ctx: PackContext, sector: Sector, specs: list[ChartSpec], pngs: dict[str, bytes]) -> bytes:

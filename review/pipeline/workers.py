@@ -654,7 +654,7 @@ def pack_key(ctx: PackContext, sector: Sector, chart_keys: list[str]) -> str:
         [p for p in result.projects if p.sector == sector.id],     # projects table, messages
         [e for e in result.entities if e.id in entity_ids],        # completeness annex, messages
         [(c.sector_id, c.description, c.entity_id, c.indicator_id, c.project_id, c.category, c.cause,
-          c.remedy, c.severity, c.support_needed) for c in period_data.challenges if c.sector_id == sector.id],
+          c.remedy, c.severity, c.support_needed, c.reply) for c in period_data.challenges if c.sector_id == sector.id],
         [p for p in ctx.proposals if p.sector_id == sector.id],
         [(r.id, r.text, r.owner_entity, str(r.adopted), str(r.due_period), r.status, r.note, r.overdue)
          for r in ctx.register if r.sector_id == sector.id],    # follow-up table
