@@ -17,7 +17,7 @@ from review.compose.sections import (recommendation_cell, write_charts, write_co
                                      write_proposals, write_sources)
 from review.compose.facts import GroupFacts, plan_facts
 from review.compose.sentences import overall_sentence, project_gap_values, reported_lines, values_text
-from review.office.word.writer import CellValue, PackWriter
+from review.office.word.writer import Cell, CellValue, PackWriter
 
 EXECUTIVE = "executive"
 
@@ -104,6 +104,46 @@ def plan_messages(ctx: PackContext, facts: GroupFacts | None = None) -> list[str
     return messages
 
 
+def top_issue(ctx: PackContext, facts: GroupFacts) -> str:
+    """Return a sector's top issue for the dashboard: its lowest lagging indicator, else its project
+    furthest behind plan, else its first incomplete entity, else a decline of two quarters or
+    more, else «—»."""
+    if facts.lagging:
+        worst = facts.lagging[0]
+        return ctx.t("dashboard.issue_indicator", name=worst.name, achievement=ctx.percent(worst.result.achievement))
+    if facts.behind:
+        late = facts.behind[0]
+        return ctx.t("dashboard.issue_project", name=late.name, gap=ctx.number(late.gap, 1))
+    if facts.incomplete_entities:
+        return ctx.t("dashboard.issue_data", entity=ctx.entity_name(facts.incomplete_entities[0]))
+    if facts.trend.direction == "down" and facts.trend.streak >= 2:
+        return ctx.t("dashboard.issue_decline", nth=ctx.nth(facts.trend.streak))
+    return "—"
+
+
+def write_dashboard(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> None:
+    """Write the one-page dashboard that opens the chair's pack (SPEC §5.6): a row per sector with
+    score, status, change, lagging indicators, data coverage and the top issue, traffic-light cells."""
+    t = ctx.t
+    writer.heading(t("dashboard.title"), 1)
+    rows: list[list[CellValue]] = []
+    for sector in facts.sectors + (facts,):
+        lagging = len(sector.lagging)
+        name = sector.name if sector.sector is not None else t("dashboard.plan_row")
+        rows.append([Cell(name, bold=sector.sector is None), ctx.status_cell(sector.status) if sector.score is None
+                     else Cell(ctx.percent(sector.score), fill=st.colour(sector.status),
+                               colour=st.TEXT_COLOURS.get(sector.status), bold=True, align="center"),
+                     ctx.status_cell(sector.status), ctx.trend_cell(sector.trend.change),
+                     Cell(ctx.number(lagging), fill=st.colour(st.OFF_TRACK) if lagging else None,
+                          colour="FFFFFF" if lagging else None, bold=bool(lagging), align="center"),
+                     ctx.percent(sector.coverage), top_issue(ctx, sector)])
+    writer.table([t("column.sector"), t("column.score"), t("column.status"), t("column.trend"),
+                  t("dashboard.lagging_column"), t("column.coverage"), t("dashboard.issue_column")], rows,
+                 (3.0, 1.9, 2.3, 1.9, 2.2, 1.9, 3.8), size_pt=9)
+    writer.paragraph(t("dashboard.note"), size_pt=8.5, colour="595959")
+    writer.page_break()
+
+
 def write_lagging(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> None:
     """Write every off-track and stalled indicator of the plan, lowest achievement first, with its
     unit, actual, target, achievement, entity and what the entity reported (or «لم تُقدَّم أسباب»)."""
@@ -169,6 +209,7 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
     t, plan, result = ctx.t, ctx.plan, ctx.result
     writer: PackWriter = start_document(ctx, t("pack.executive_pack"))
     facts = plan_facts(ctx)
+    write_dashboard(writer, ctx, facts)
     names = {s.id: ctx.text(s.name) for s in plan.sectors}
 
     writer.heading(t("pack.summary"), 1)
