@@ -14,8 +14,8 @@ from review.model import status as st
 from review.charts import ChartSpec
 from review.compose.context import PackContext, change_text, describe, start_document
 from review.compose.sections import (recommendation_cell, write_charts, write_completeness, write_methodology,
-                                     write_proposals, write_sources)
-from review.compose.facts import GroupFacts, plan_facts
+                                     write_sources)
+from review.compose.facts import Decision, GroupFacts, decisions, plan_facts
 from review.compose.sentences import overall_sentence, project_gap_values, reported_lines, values_text
 from review.office.word.writer import Cell, CellValue, PackWriter
 
@@ -99,7 +99,7 @@ def plan_messages(ctx: PackContext, facts: GroupFacts | None = None) -> list[str
         messages.append(ctx.t("chair.furthest_project", name=late.name, sector=late.sector_name,
                               entity=late.entity_name, count=ctx.count(len(behind), "project"),
                               total=ctx.count(len(facts.projects), "project", genitive=True), **project_gap_values(ctx, late)))
-    messages.append(ctx.t("chair.decide", proposals=ctx.count(facts.proposals, "recommendation"),
+    messages.append(ctx.t("chair.decide", proposals=ctx.count(len(decisions(ctx)), "decision"),
                           overdue=ctx.count(len(facts.overdue), "recommendation")))
     return messages
 
@@ -182,6 +182,29 @@ def write_behind(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> Non
                   t("facts.reported")], rows, (2.2, 4.0, 2.6, 1.9, 1.9, 1.7, 2.0, 1.9, 7.5), size_pt=8.5)
 
 
+def write_decisions(writer: PackWriter, ctx: PackContext, items: tuple[Decision, ...]) -> None:
+    """Write the decisions sheet «القرارات المطلوبة من الورشة»: each proposed decision numbered once
+    across the plan, with its sector, owner, proposed due quarter, evidence and the items it covers."""
+    t = ctx.t
+    writer.heading(t("decisions.title"), 1)
+    if not items:
+        writer.paragraph(t("pack.no_proposals"))
+        return
+    writer.paragraph(t("decisions.intro", count=ctx.count(len(items), "decision")))
+    names = {s.id: ctx.text(s.name) for s in ctx.plan.sectors}
+    index, projects = ctx.plan.indicator_index, ctx.plan.project_index
+    rows: list[list[CellValue]] = []
+    for item in items:
+        covered = [ctx.text(index[i][2].name) if i in index else ctx.text(projects[i][1].name) for i in item.covers]
+        rows.append([ctx.number(item.number), ctx.data_text("\n".join(item.texts)),
+                     names.get(item.sector_id or "", t("decisions.plan_wide")),
+                     ctx.entity_name(item.owner) if item.owner else "—", ctx.short_label(item.due),
+                     ctx.data_text("\n".join(item.evidence)), "\n".join(covered) or "—"])
+    writer.table([t("pack.number"), t("decisions.decision"), t("column.sector"), t("pack.owner"),
+                  t("decisions.due"), t("pack.evidence"), t("decisions.covers")], rows,
+                 (1.0, 7.6, 2.2, 2.6, 1.8, 6.5, 4.0), size_pt=8.5)
+
+
 def write_plan_achievements(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> None:
     """Write «أبرز الإنجازات» across the plan: one sentence of counts, then a row per sector."""
     t = ctx.t
@@ -252,18 +275,9 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
     else:
         writer.paragraph(t("pack.none_reported"))
 
-    writer.heading(t("pack.proposed_by_sector"), 1)
-    general = [p for p in ctx.proposals if p.sector_id is None]
-    if not ctx.proposals:
-        writer.paragraph(t("pack.no_proposals"))
-    if general:
-        writer.heading(t("executive.plan_wide"), 2)
-        write_proposals(writer, ctx, general, "pack.no_proposals")
-    for sector in plan.sectors:
-        mine = [p for p in ctx.proposals if p.sector_id == sector.id]
-        if mine:
-            writer.heading(names[sector.id], 2)
-            write_proposals(writer, ctx, mine, "pack.no_proposals")
+    writer.orientation(landscape=True)
+    write_decisions(writer, ctx, decisions(ctx))
+    writer.orientation(landscape=False)
 
     writer.heading(t("pack.overdue_list"), 1)
     overdue = [r for r in ctx.register if r.overdue]

@@ -15,7 +15,9 @@ from review.compose.context import PackContext
 from review.evaluate import IndicatorResult, ProjectResult, TrendRun, trend_run
 from review.language.formats import indicator_decimals
 from review.model import status as st
+from review.model.periods import Period
 from review.model.plan import Sector
+from review.recommend.proposals import Proposal
 from review.recommend.register import DONE, Recommendation
 
 #: Indicator statuses that count as lagging (named in the chair's pack).
@@ -142,6 +144,43 @@ class GroupFacts:
     def all_projects_fine(self) -> bool:
         """True when there are projects and every one is on track or completed."""
         return bool(self.projects) and all(p.result.status in FINE for p in self.projects)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A line of the decisions sheet: proposals of one rule about one target, consolidated.
+
+    ``number`` counts from 1 across the plan in the proposals' order (sector, rule, item), so the
+    same inputs give the same numbers in every revision; ``due`` is the proposed due period (the
+    next quarter, when the next workshop checks it)."""
+
+    number: int
+    rule: str
+    sector_id: str | None
+    texts: tuple[str, ...]
+    evidence: tuple[str, ...]
+    owner: str
+    covers: tuple[str, ...]
+    due: Period
+
+
+def decisions(ctx: PackContext) -> tuple[Decision, ...]:
+    """Return the decisions the workshop is asked to take: the proposed recommendations numbered
+    once across the plan, those of the same rule for the same target (its items, else its owner)
+    made one."""
+    groups: dict[tuple, list[Proposal]] = {}
+    for proposal in ctx.proposals:
+        target = proposal.covers or ((proposal.owner,) if proposal.owner else (proposal.text,))
+        key = (proposal.rule, target)
+        groups.setdefault(key, []).append(proposal)
+    found = []
+    for number, members in enumerate(groups.values(), start=1):
+        covers = tuple(dict.fromkeys(ident for p in members for ident in p.covers))
+        found.append(Decision(number, members[0].rule, members[0].sector_id,
+                              tuple(dict.fromkeys(p.text for p in members)),
+                              tuple(dict.fromkeys(p.evidence for p in members)),
+                              members[0].owner, covers, ctx.period.next()))
+    return tuple(found)
 
 
 def _low_first(value: float | None) -> tuple[int, float]:

@@ -41,3 +41,25 @@ def test_trend_run_crosses_the_year_and_skips_missing_quarters():
     assert trend_run(series(90, 85, 80, start="2023-Q3")).streak == 2
     gap = [(Period.parse("2023-Q1"), 90.0), (Period.parse("2023-Q3"), 80.0), (Period.parse("2023-Q4"), 70.0)]
     assert trend_run(gap) == TrendRun(-10.0, "down", 1, 0, False)
+
+
+def test_decisions_are_numbered_once_and_consolidated_per_rule_and_target():
+    from types import SimpleNamespace
+
+    from review.compose.facts import decisions
+    from review.recommend.proposals import Proposal
+    proposals = [
+        Proposal("stalled", "health", "خطة لمؤشر H1", "H1 67%", "MOH", ("H1",)),
+        Proposal("missing", "health", "استكمال بيانات الصحة", "0 من 3", "SFD", ("H2",)),
+        Proposal("missing", "water", "استكمال بيانات المياه", "0 من 2", "SFD", ("W1", "W2")),
+        Proposal("budget", "health", "مراجعة الصرف", "فارق", "MOH", ("H1",)),
+        Proposal("stalled", "health", "خطة لمؤشر H1 (مكررة)", "H1 67%", "MOH", ("H1",)),
+        Proposal("overdue", None, "توصية متأخرة", "R1", "", ()),
+    ]
+    found = decisions(SimpleNamespace(proposals=proposals, period=Period.parse("2024-Q4")))
+    assert [(d.number, d.rule, d.covers) for d in found] == [
+        (1, "stalled", ("H1",)), (2, "missing", ("H2",)), (3, "missing", ("W1", "W2")), (4, "budget", ("H1",)),
+        (5, "overdue", ())]
+    assert found[0].texts == ("خطة لمؤشر H1", "خطة لمؤشر H1 (مكررة)") and found[0].evidence == ("H1 67%",)
+    assert all(d.due == Period.parse("2025-Q1") for d in found)
+    assert decisions(SimpleNamespace(proposals=proposals, period=Period.parse("2024-Q4"))) == found
