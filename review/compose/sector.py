@@ -242,8 +242,14 @@ def write_challenges(writer: PackWriter, ctx: PackContext, sector: Sector) -> No
             rows.append([description or "—", ctx.data_text(c.cause) or "—", ctx.data_text(c.remedy) or "—",
                          ctx.data_text(c.support_needed) or "—", ctx.data_text(c.reply) or "—",
                          category, Cell(severity, fill=fill, colour=colour, bold=bool(fill), align="center")])
-        writer.table([t("pack.challenge"), t("pack.cause"), t("pack.remedy"), t("pack.support"), t("facts.reply_column"),
-                      t("pack.category"), t("pack.severity")], rows, (3.5, 2.7, 2.7, 2.3, 2.8, 1.6, 1.4), size_pt=9)
+        headers = [t("pack.challenge"), t("pack.cause"), t("pack.remedy"), t("pack.support"), t("facts.reply_column"),
+                   t("pack.category"), t("pack.severity")]
+        widths: tuple[float, ...] = (3.3, 2.6, 2.6, 2.2, 2.7, 1.8, 1.8)
+        if not any(c.reply for c in groups[entity_id]):  # the replies column only when an entity replied
+            headers.pop(4)
+            rows = [row[:4] + row[5:] for row in rows]
+            widths = (4.2, 3.3, 3.3, 2.8, 1.8, 1.6)
+        writer.table(headers, rows, widths, size_pt=9)
 
 
 def write_sector_pack(ctx: PackContext, sector: Sector, specs: list[ChartSpec], pngs: dict[str, bytes]) -> bytes:

@@ -53,6 +53,17 @@ def test_sector_messages_count_and_name_the_worst(folder):
     assert "R2024-2-01: تسريع توريد أجهزة المختبر" in text  # implemented; the Latin code kept
 
 
+def test_replies_are_shown_beside_the_challenges(folder):
+    _, tables = text_of(folder / "health.docx")
+    challenges = next(t for t in tables if t[0][0] == "التحدي")
+    assert challenges[0][4] == "الرد التوضيحي"
+    # The third row holds only a reply (no description, no item).
+    assert challenges[3][0] == "—" and challenges[3][4] == "بخصوص توصية خطة خفض وفيات الأمهات: أُعدّت الخطة وتنتظر الاعتماد"
+    assert challenges[4][0] == "مرتبط بـ: متوسط مدة انتظار العمليات"
+    _, tables = text_of(folder / "water.docx")
+    assert not any(t[0][0] == "التحدي" for t in tables)  # no challenges, no table
+
+
 def test_chair_pack_names_every_lagging_item_with_its_cause_or_none(folder):
     text, tables = text_of(folder / "executive.docx")
     lagging = next(t for t in tables if t[0][-1] == "ما أفادت به الجهة" and t[0][1] == "المؤشر")
