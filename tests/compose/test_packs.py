@@ -193,7 +193,15 @@ def test_executive_pack_tables_match_results_json(builds):
     results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     phrases = load_phrases(lang="ar")
     document = docx.Document(str(folder / "executive.docx"))
-    comparison = table_with_header(document, phrases("column.sector"))
+    dashboard = table_with_header(document, phrases("column.sector"))  # the dashboard opens the pack
+    rows = [[c.text for c in row.cells] for row in dashboard.rows[1:]]
+    assert [row[1] for row in rows] == [f"{s['score']:,.1f}%" for s in results["sectors"]] + [
+        f"{results['plan_score']:,.1f}%"]
+    assert [int(row[4]) for row in rows[:-1]] == [
+        sum(1 for i in results["indicators"] if i["sector"] == s["id"] and i["status"] in ("off_track", "stalled"))
+        for s in results["sectors"]]
+    comparison = next(t for t in document.tables if t.rows[0].cells[0].text == phrases("column.sector")
+                      and t.rows[0].cells[-1].text == phrases("status.off_track"))
     rows = [[c.text for c in row.cells] for row in comparison.rows[1:]]
     assert len(rows) == len(results["sectors"])
     for row, sector in zip(rows, results["sectors"]):

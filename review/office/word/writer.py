@@ -393,7 +393,7 @@ class PackWriter:
             self._direct(paragraph)
             for piece in _FIELD.split(clean_text(page_format)):
                 if piece in ("PAGE", "NUMPAGES"):
-                    for run in rtl.add_field(paragraph, piece, "1"):
+                    for run in rtl.add_field(paragraph, piece, "١" if arabic_digits else "1"):
                         self._format_run(run, "Footer")
                 elif piece:
                     self._format_run(paragraph.add_run(self._prepare(piece)), "Footer")
