@@ -501,20 +501,6 @@ def set_section_direction(section: Any, rtl: bool) -> None:
     _set_on_off(_element_of(section), "w:bidi", _SECTPR_SEQ, rtl)
 
 
-#: ST_NumberFormat of page numbers in Arabic-Indic digits («١، ٢، ٣»): Word's "Hindi" numerals, as in
-#: its Arabic numeral option (wdNumeralHindi) and page number style HindiArabic (51).
-ARABIC_INDIC_PAGE_NUMBERS = "hindiNumbers"
-
-
-def set_page_number_digits(section: Any) -> None:
-    """Number a section's pages (its PAGE and NUMPAGES fields) in Arabic-Indic digits
-    (``w:pgNumType w:fmt``, keeping the section's other numbering settings).
-
-    LibreOffice 7.4 does not import this format (it shows Western digits); Word does.
-    """
-    _get_or_add(_element_of(section), "w:pgNumType", _SECTPR_SEQ).set(qn("w:fmt"), ARABIC_INDIC_PAGE_NUMBERS)
-
-
 def clear_style_formatting(style: Any) -> None:
     """Remove a style's paragraph, run and table formatting so it can be defined afresh."""
     element = _element_of(style)

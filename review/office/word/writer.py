@@ -161,7 +161,6 @@ class PackWriter:
         self._headings: list[tuple[int, str]] = []
         self._toc_paragraph = None
         self._finished = False
-        self._arabic_page_numbers = False
 
     # -- Body ------------------------------------------------------------------------------
 
@@ -383,10 +382,11 @@ class PackWriter:
         """Write the page footer on every page: the page line, then ``text`` (e.g. a marking).
 
         ``page_format`` holds ``{PAGE}`` and ``{NUMPAGES}``, e.g. ``"صفحة {PAGE} من {NUMPAGES}"``
-        or ``"Page {PAGE} of {NUMPAGES}"``; they become live Word fields, numbered in Arabic-Indic
-        digits on every section when ``arabic_digits`` is True.
+        or ``"Page {PAGE} of {NUMPAGES}"``; they become live Word fields. ``arabic_digits``: their
+        cached results are Arabic-Indic; Word and LibreOffice compute the numbers again and show
+        them in the digits of the reader's numeral setting (no number format of the file gives
+        Arabic-Indic digits in both: ``hindiNumbers`` is Devanagari in Word, unknown to LibreOffice).
         """
-        self._arabic_page_numbers = arabic_digits
         for footer in self._page_parts("footer"):
             paragraphs = self._part_paragraphs(footer)
             paragraph = self._part_paragraph(footer, paragraphs)
@@ -443,8 +443,6 @@ class PackWriter:
         if self._finished:
             return
         self._finished = True
-        for section in self._document.sections if self._arabic_page_numbers else ():
-            rtl.set_page_number_digits(section)
         if not self._document.paragraphs and not self._document.tables:
             self._add_paragraph("")
         if self._toc_paragraph is None:
