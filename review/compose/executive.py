@@ -139,7 +139,7 @@ def write_dashboard(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> 
                      ctx.percent(sector.coverage), top_issue(ctx, sector)])
     writer.table([t("column.sector"), t("column.score"), t("column.status"), t("column.trend"),
                   t("dashboard.lagging_column"), t("column.coverage"), t("dashboard.issue_column")], rows,
-                 (2.6, 1.6, 2.2, 1.6, 1.8, 1.6, 5.6), size_pt=9)
+                 (2.6, 1.6, 2.2, 1.6, 1.8, 2.0, 5.2), size_pt=9)
     writer.paragraph(t("dashboard.note"), size_pt=8.5, colour="595959")
     writer.page_break()
 
