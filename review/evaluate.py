@@ -132,6 +132,62 @@ def trend_arrow(change: float | None) -> str:
     return "▲" if change > 0 else "▼"
 
 
+@dataclass(frozen=True)
+class TrendRun:
+    """How a score moved across the whole history (SPEC §5.6: trends read across quarters).
+
+    ``change`` is the last step in percentage points (None without one); ``direction`` is ``up``,
+    ``down`` or ``flat`` (the last step rounds to 0.0 pp) or ``none`` (no step); ``streak`` counts
+    the quarters in a row moving in ``direction``, this one included; ``before`` counts the
+    quarters in a row that moved the other way just before the streak; ``all_flat`` is True when
+    every step of the history is within the dead band (|change| ≤ ``TREND_FLAT``).
+    """
+
+    change: float | None
+    direction: str
+    streak: int = 0
+    before: int = 0
+    all_flat: bool = False
+
+
+def _sign(change: float) -> int:
+    # A change shown as 0.0 pp is no move: the words must agree with the one-decimal figure.
+    rounded = round(change, 1)
+    return (rounded > 0) - (rounded < 0)
+
+
+def trend_run(series: list[tuple[Period, float | None]]) -> TrendRun:
+    """Return the trend of a score over ``series`` of (period, score), oldest first.
+
+    Steps join consecutive quarters that both have a score; the run is read back from the last
+    step, which must end at the series' last period (else there is no trend, as in SPEC §4.6).
+    """
+    steps: list[float] = []
+    for (earlier, a), (later, b) in zip(series, series[1:]):
+        if a is None or b is None or earlier.next() != later:
+            steps = []
+            continue
+        steps.append(b - a)
+    if not steps or series[-1][1] is None:
+        return TrendRun(None, "none")
+    last = steps[-1]
+    all_flat = all(abs(s) <= TREND_FLAT for s in steps)
+    sign = _sign(last)
+    if sign == 0:
+        return TrendRun(last, "flat", 1, 0, all_flat)
+    streak = 0
+    for step in reversed(steps):
+        if _sign(step) != sign:
+            break
+        streak += 1
+    before = 0
+    for step in reversed(steps[:len(steps) - streak]):
+        if _sign(step) != -sign:
+            break
+        before += 1
+    return TrendRun(last, "up" if sign > 0 else "down", streak, before, all_flat)
+
+
 # -- projects (SPEC §4.7) ---------------------------------------------------------------------
 
 def planned_progress(project: Project, period: Period) -> float:

@@ -803,20 +803,22 @@ def _draw_score_trend(periods, series, title, thresholds, empty_message, value_f
     return fig
 
 
-def target_vs_actual(items: Sequence[tuple[str, float | None, float | None, str, str]],
-                     title: str, *, labels: tuple[str, str] = ("Target", "Actual"),
+def target_vs_actual(items: Sequence[tuple], title: str, *, labels: tuple[str, str] = ("Target", "Actual"),
                      no_data_label: str = "—", empty_message: str = "—",
                      value_format: Format = _number, percent_format: Format = _percent,
-                     width_cm: float = DEFAULT_WIDTH_CM, rtl: bool = True) -> bytes:
-    """Return a PNG comparing target and actual per (label, target, actual, status, unit).
+                     width_cm: float = DEFAULT_WIDTH_CM, rtl: bool = True, cap: float = 150.0) -> bytes:
+    """Return a PNG comparing target and actual per (label, target, actual, status, unit, achievement).
 
-    Indicators have different units, so each pair is drawn relative to its target (target =
-    100 %) and annotated with the raw values and unit. The actual bar has its status colour.
-    A missing actual, or a target of None or 0 (nothing to scale by), draws no actual bar and
-    writes ``no_data_label`` or the raw actual instead. ``labels`` name the two bars in the legend.
+    Indicators have different units and directions, so each pair is drawn as achievement: the
+    target bar at 100 %, the actual bar at the achievement (percent, cut at ``cap``) — for a
+    lower-is-better indicator that is target ÷ actual, so a value above its target draws a short
+    bar. Both bars are labelled with the raw values and unit. The actual bar has its status
+    colour. Without an achievement (no actual, no target) no actual bar is drawn and
+    ``no_data_label`` or the raw actual is written instead. Items of five values (no achievement)
+    scale actual ÷ target, which is right only for higher-is-better indicators.
     """
     return _png(_draw_target_vs_actual(items, title, labels, no_data_label, empty_message,
-                                       value_format, percent_format, width_cm, rtl))
+                                       value_format, percent_format, width_cm, rtl, cap))
 
 
 def _with_unit(value: float, unit: str, fmt: Format) -> str:
@@ -826,19 +828,22 @@ def _with_unit(value: float, unit: str, fmt: Format) -> str:
 
 
 def _draw_target_vs_actual(items, title, labels, no_data_label, empty_message, value_format,
-                           percent_format, width_cm, rtl) -> Figure:
+                           percent_format, width_cm, rtl, cap) -> Figure:
     if not items:
         return _empty_chart(title, empty_message, width_cm, rtl)
     pairs = []
-    for _, target, actual, status, unit in items:
-        scaled = None
-        if actual is not None and target:
-            scaled = max(0.0, actual / target * 100)
+    for item in items:
+        _, target, actual, status, unit = item[:5]
+        if len(item) > 5:
+            achievement = item[5]
+        else:
+            achievement = actual / target * 100 if actual is not None and target else None
+        scaled = None if achievement is None else max(0.0, achievement)
         target_text = no_data_label if target is None else _with_unit(target, unit, value_format)
         actual_text = no_data_label if actual is None else _with_unit(actual, unit, value_format)
         pairs.append((100.0 if target is not None else None, scaled, target_text, actual_text,
                       status))
-    return _paired_bars(items, pairs, title, labels, percent_format, width_cm, rtl, cap=200.0)
+    return _paired_bars(items, pairs, title, labels, percent_format, width_cm, rtl, cap=cap)
 
 
 def project_progress(items: Sequence[tuple[str, float | None, float | None, str]], title: str, *,

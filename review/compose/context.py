@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 
-from review.evaluate import TREND_FLAT, PeriodResult, trend_arrow
-from review.language.formats import LATIN, format_date, format_number, format_percent, format_points, localize_digits
+from review.evaluate import TREND_FLAT, PeriodResult, TrendRun, trend_arrow
+from review.language.counts import Noun, count_noun
+from review.language.formats import (ARABIC, LATIN, format_date, format_number, format_percent, format_points,
+                                     format_value, localize_digits, localize_text_digits)
 from review.language.phrases import Phrases
 from review.model import status as st
 from review.model.data import DataSet
@@ -23,6 +25,10 @@ from review.model.plan import Plan
 from review.office.word.writer import Cell, PackWriter
 from review.recommend.proposals import Proposal
 from review.recommend.register import Recommendation
+
+
+#: Text colours of a trend: green for an improvement, red for a deterioration (the status palette's).
+IMPROVING, WORSENING = st.COLOURS[st.ON_TRACK], st.COLOURS[st.OFF_TRACK]
 
 
 @dataclass
@@ -67,10 +73,13 @@ class PackContext:
     # -- wording helpers --------------------------------------------------------------------
 
     def t(self, key: str, **values) -> str:
-        return self.phrases(key, **values)
+        """Return the phrase ``key`` filled with ``values``, its numbers and «٪» in the plan's digits."""
+        return localize_text_digits(self.phrases(key, **values), self.digits)
 
     def text(self, value) -> str:
-        return value.get(self.lang) if value is not None else ""
+        """Return a plan's text (a name, a title) in the pack's language, its numbers in the plan's
+        digits (Latin codes such as PHC-03 kept)."""
+        return localize_text_digits(value.get(self.lang), self.digits) if value is not None else ""
 
     def number(self, value: float | None, decimals: int = 0) -> str:
         return format_number(value, decimals, self.lang, self.digits)
@@ -83,6 +92,16 @@ class PackContext:
 
     def digits_of(self, text: str) -> str:
         return localize_digits(text, self.digits)
+
+    def data_text(self, text: str) -> str:
+        """Return text the entities or the rules wrote (a challenge, a recommendation) with its
+        numbers in the plan's digits; Latin codes such as R1444-1-01 kept."""
+        return localize_text_digits(text, self.digits)
+
+    def plain_text(self, text: str) -> str:
+        """Return fixed wording in the plan's digits, its percent signs «٪» with Arabic-Indic digits."""
+        text = self.digits_of(text)
+        return text.replace("%", "٪") if self.digits == ARABIC else text
 
     def status_label(self, key: str) -> str:
         return self.t(f"status.{key}")
@@ -109,10 +128,70 @@ class PackContext:
             return self.t("pack.msg_flat")
         return self.t("pack.msg_up" if change > 0 else "pack.msg_down", points=self.number(abs(change), 1))
 
+    def noun(self, name: str) -> Noun:
+        """Return the counted noun ``noun.<name>`` of the phrases catalogue in the pack's language."""
+        return Noun(self.t(f"noun.{name}.singular"), self.t(f"noun.{name}.plural"), self.t(f"noun.{name}.dual"),
+                    self.t(f"noun.{name}.gender"))
+
+    def count(self, number: int, noun: str, genitive: bool = False) -> str:
+        """Return a count with its noun in agreement («مؤشر واحد», «٣ مؤشرات»), «لا يوجد» for 0;
+        ``genitive`` after a preposition («من أصل مؤشرين»)."""
+        if number == 0:
+            return self.t("chair.none_count")
+        return count_noun(number, self.noun(noun), self.lang, self.digits, genitive=genitive)
+
+    def unit(self, unit) -> str:
+        """Return a unit in the pack's language and digits («٪» for % in Arabic-Indic digits)."""
+        text = self.digits_of(self.text(unit)).strip()
+        if text in ("%", "٪"):
+            return "٪" if self.digits == ARABIC else "%"
+        return text
+
+    def value(self, value: float | None, decimals: int, unit: str) -> str:
+        """Return a value with its unit (as :meth:`unit` gives it): «٣٨ يوم», «٨٥٫٠٪»; «—» for None."""
+        if value is None:
+            return "—"
+        number = self.number(value, decimals)
+        if not unit:
+            return number
+        return number + unit if unit in ("%", "٪") else f"{number} {unit}"
+
+    def nth(self, n: int) -> str:
+        """Return an ordinal for «للربع الثالث على التوالي» (2–10 in words, else the number)."""
+        key = f"trend.nth_{n}"
+        return self.t(key) if self.phrases.has(key) else self.t("trend.nth_other", n=self.number(n))
+
+    def trend_words(self, run: TrendRun) -> str:
+        """Return a score's movement across the whole history as a clause (SPEC §5.6).
+
+        "No notable change" only when every step of the history is within the dead band.
+        """
+        if run.change is None:
+            return self.t("trend.none")
+        points = self.number(abs(run.change), 1)
+        if run.all_flat:
+            return self.t("trend.flat")
+        if run.direction == "flat":
+            return self.t("trend.same")
+        way = run.direction
+        if run.streak >= 2:
+            return self.t(f"trend.{way}_streak", points=points, nth=self.nth(run.streak))
+        if run.before >= 2:
+            return self.t(f"trend.{way}_after", points=points, quarters=self.count(run.before, "quarter", genitive=True))
+        return self.t(f"trend.{way}", points=points)
+
     def trend_text(self, change: float | None) -> str:
         if change is None:
             return "—"
         return f"{trend_arrow(change)} {self.points(change)}"
+
+    def trend_cell(self, change: float | None) -> Cell | str:
+        """Return a change of achievement or score as a cell: ▲ in green is an improvement and ▼ in
+        red a deterioration, whichever way the indicator points (achievement already says which)."""
+        if change is None:
+            return "—"
+        colour = None if abs(change) <= TREND_FLAT else (IMPROVING if change > 0 else WORSENING)
+        return Cell(self.trend_text(change), colour=colour, bold=colour is not None)
 
     def period_label(self) -> str:
         return self.digits_of(period_label(self.period, self.plan.calendar, self.lang))
@@ -128,7 +207,7 @@ class PackContext:
         """Return picklable value formatters for the charts, in the pack's digits."""
         return {"percent": partial(format_percent, decimals=0, lang=self.lang, digits=self.digits),
                 "count": partial(format_number, decimals=0, lang=self.lang, digits=self.digits),
-                "number": partial(format_number, decimals=1, lang=self.lang, digits=self.digits)}
+                "number": partial(format_value, lang=self.lang, digits=self.digits)}
 
 
 def status_items(ctx: PackContext, statuses: list[str], order: tuple[str, ...]) -> list[tuple[str, int, str]]:
@@ -150,7 +229,7 @@ def start_document(ctx: PackContext, subtitle: str) -> PackWriter:
     writer.set_properties(f"{title} — {subtitle}", ctx.period_label(), ctx.text(plan.organization),
                           dt.datetime.combine(ctx.issue_date, dt.time()))
     writer.set_header(ctx.t("pack.header", plan=title, period=ctx.short_label(ctx.period)), ctx.draft_mark)
-    writer.set_footer(ctx.text(plan.classification) or None, ctx.t("pack.page"))
+    writer.set_footer(ctx.text(plan.classification) or None, ctx.t("pack.page"), arabic_digits=ctx.digits == ARABIC)
     if ctx.logo:
         writer.logo(ctx.logo, alt_text=ctx.text(plan.organization))
     writer.subtitle(ctx.text(plan.organization))

@@ -14,8 +14,10 @@ from review.model import status as st
 from review.charts import ChartSpec
 from review.compose.context import PackContext, change_text, describe, start_document
 from review.compose.sections import (recommendation_cell, timeliness_shown, write_charts, write_completeness,
-                                     write_methodology, write_proposals, write_sources)
-from review.office.word.writer import CellValue, PackWriter
+                                     write_methodology, write_sources)
+from review.compose.facts import Decision, GroupFacts, decisions, plan_facts
+from review.compose.sentences import overall_sentence, project_gap_values, reported_lines, values_text
+from review.office.word.writer import Cell, CellValue, PackWriter
 
 EXECUTIVE = "executive"
 
@@ -64,37 +66,173 @@ def executive_charts(ctx: PackContext) -> list[ChartSpec]:
     return specs
 
 
-def plan_messages(ctx: PackContext) -> list[str]:
-    """Return the executive key messages: plan score and change, weakest sector, stalled and delayed items."""
-    result, plan = ctx.result, ctx.plan
-    roll = result.plan
-    messages = []
-    title = ctx.text(plan.title)
-    if roll.score is None:
-        messages.append(ctx.t("executive.msg_none", plan=title))
+def plan_messages(ctx: PackContext, facts: GroupFacts | None = None) -> list[str]:
+    """Return the executive key messages, each from the plan's facts: score and trend, strongest and
+    weakest sectors (and those declining quarter after quarter), the lowest indicator, the project
+    furthest behind plan (by gap), and what the workshop must decide."""
+    facts = facts or plan_facts(ctx)
+    messages = [overall_sentence(ctx, facts)]
+    scored = [s for s in facts.sectors if s.score is not None]
+    if scored:
+        weakest = min(scored, key=lambda s: s.score or 0.0)
+        strongest = max(scored, key=lambda s: s.score or 0.0)
+        messages.append(ctx.t("executive.msg_sectors", strongest=strongest.name,
+                              strongest_score=ctx.percent(strongest.score),
+                              weakest=weakest.name, weakest_score=ctx.percent(weakest.score)))
+    declining = [s for s in facts.sectors if s.trend.direction == "down" and s.trend.streak >= 2]
+    if declining:
+        messages.append(ctx.t("chair.declining", sectors=ctx.join(
+            ctx.t("chair.declining_item", sector=s.name, nth=ctx.nth(s.trend.streak)) for s in declining)))
+    lagging = facts.lagging
+    if lagging:
+        worst = lagging[0]
+        messages.append(ctx.t("chair.worst_indicator", name=worst.name, sector=worst.sector_name,
+                              entity=worst.entity_name, achievement=ctx.percent(worst.result.achievement),
+                              values=values_text(ctx, worst), count=ctx.count(len(lagging), "indicator"),
+                              total=ctx.count(len(facts.indicators), "indicator", genitive=True),
+                              stalled=ctx.count(facts.indicator_counts[st.STALLED], "indicator")))
     else:
-        messages.append(ctx.t("executive.msg_overall", score=ctx.percent(roll.score),
-                              status=ctx.status_label(roll.status), change=ctx.change_words(roll.trend)))
-    scores = {s.id: s.score for s in result.sectors if s.score is not None}
-    if scores:
-        weakest = min(scores, key=scores.__getitem__)
-        strongest = max(scores, key=scores.__getitem__)
-        messages.append(ctx.t("executive.msg_sectors", strongest=ctx.text(plan.sector_by_id[strongest].name),
-                              strongest_score=ctx.percent(scores[strongest]),
-                              weakest=ctx.text(plan.sector_by_id[weakest].name),
-                              weakest_score=ctx.percent(scores[weakest])))
-    stalled = sum(1 for i in result.indicators if i.status == st.STALLED)
-    delayed = sum(1 for p in result.projects if p.status == st.DELAYED)
-    overdue = sum(1 for r in ctx.register if r.overdue)
-    messages.append(ctx.t("executive.msg_attention", stalled=ctx.number(stalled), delayed=ctx.number(delayed),
-                          overdue=ctx.number(overdue)))
+        messages.append(ctx.t("chair.no_lagging"))
+    behind = facts.behind
+    if behind:
+        late = behind[0]
+        messages.append(ctx.t("chair.furthest_project", name=late.name, sector=late.sector_name,
+                              entity=late.entity_name, count=ctx.count(len(behind), "project"),
+                              total=ctx.count(len(facts.projects), "project", genitive=True), **project_gap_values(ctx, late)))
+    messages.append(ctx.t("chair.decide", proposals=ctx.count(len(decisions(ctx)), "decision"),
+                          overdue=ctx.count(len(facts.overdue), "recommendation")))
     return messages
+
+
+def top_issue(ctx: PackContext, facts: GroupFacts) -> str:
+    """Return a sector's top issue for the dashboard: its lowest lagging indicator, else its project
+    furthest behind plan, else its first incomplete entity, else a decline of two quarters or
+    more, else «—»."""
+    if facts.lagging:
+        worst = facts.lagging[0]
+        return ctx.t("one_page.issue_indicator", name=worst.name, achievement=ctx.percent(worst.result.achievement))
+    if facts.behind:
+        late = facts.behind[0]
+        return ctx.t("one_page.issue_project", name=late.name, gap=ctx.number(late.gap, 1))
+    if facts.incomplete_entities:
+        return ctx.t("one_page.issue_data", entity=ctx.entity_name(facts.incomplete_entities[0]))
+    if facts.trend.direction == "down" and facts.trend.streak >= 2:
+        return ctx.t("one_page.issue_decline", nth=ctx.nth(facts.trend.streak))
+    return "—"
+
+
+def write_dashboard(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> None:
+    """Write the one-page dashboard that opens the chair's pack (SPEC §5.6): a row per sector with
+    score, status, change, lagging indicators, data coverage and the top issue, traffic-light cells."""
+    t = ctx.t
+    writer.heading(t("one_page.title"), 1)
+    rows: list[list[CellValue]] = []
+    for sector in facts.sectors + (facts,):
+        lagging = len(sector.lagging)
+        name = sector.name if sector.sector is not None else t("one_page.plan_row")
+        rows.append([Cell(name, bold=sector.sector is None), ctx.status_cell(sector.status) if sector.score is None
+                     else Cell(ctx.percent(sector.score), fill=st.colour(sector.status),
+                               colour=st.TEXT_COLOURS.get(sector.status), bold=True, align="center"),
+                     ctx.status_cell(sector.status), ctx.trend_cell(sector.trend.change),
+                     Cell(ctx.number(lagging), fill=st.colour(st.OFF_TRACK) if lagging else None,
+                          colour="FFFFFF" if lagging else None, bold=bool(lagging), align="center"),
+                     ctx.percent(sector.coverage), top_issue(ctx, sector)])
+    writer.table([t("column.sector"), t("column.score"), t("column.status"), t("column.trend"),
+                  t("one_page.lagging_column"), t("column.coverage"), t("one_page.issue_column")], rows,
+                 (2.6, 1.6, 2.2, 1.6, 1.8, 2.0, 5.2), size_pt=9)
+    writer.paragraph(t("one_page.note"), size_pt=8.5, colour="595959")
+    writer.page_break()
+
+
+def write_lagging(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> None:
+    """Write every off-track and stalled indicator of the plan, lowest achievement first, with its
+    unit, actual, target, achievement, entity and what the entity reported (or «لم تُقدَّم أسباب»)."""
+    t = ctx.t
+    writer.heading(t("chair.lagging_list"), 1)
+    if not facts.lagging:
+        writer.paragraph(t("chair.no_lagging"))
+        return
+    rows: list[list[CellValue]] = []
+    for i in facts.lagging:
+        r = i.result
+        rows.append([i.sector_name, i.name, i.entity_name, i.unit or "—", ctx.number(r.target, i.decimals),
+                     ctx.number(r.actual, i.decimals), ctx.percent(r.achievement), ctx.status_cell(r.status),
+                     ctx.trend_cell(r.trend), reported_lines(ctx, i)])
+    writer.table([t("column.sector"), t("column.indicator"), t("column.entity"), t("column.unit"), t("column.target"),
+                  t("column.actual"), t("column.achievement"), t("column.status"), t("column.trend"),
+                  t("facts.reported")], rows, (2.2, 3.8, 2.6, 1.5, 2.0, 2.0, 1.9, 1.9, 1.7, 6.1), size_pt=8.5)
+
+
+def write_behind(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> None:
+    """Write every delayed, off-track and at-risk project, furthest behind plan first, with what
+    the entity reported."""
+    t = ctx.t
+    writer.heading(t("chair.behind_list"), 1)
+    if not facts.behind:
+        writer.paragraph(t("pack.none_reported"))
+        return
+    rows: list[list[CellValue]] = []
+    for p in facts.behind:
+        r = p.result
+        rows.append([p.sector_name, p.name, p.entity_name, ctx.percent(r.planned), ctx.percent(r.actual),
+                     ctx.number(p.gap, 1), ctx.status_cell(r.status), ctx.percent(r.budget_execution),
+                     reported_lines(ctx, p)])
+    writer.table([t("column.sector"), t("column.project"), t("column.entity"), t("column.planned"),
+                  t("column.progress"), t("facts.gap"), t("column.status"), t("column.budget_execution"),
+                  t("facts.reported")], rows, (2.2, 4.0, 2.6, 1.9, 1.9, 1.7, 2.0, 1.9, 7.5), size_pt=8.5)
+
+
+def write_decisions(writer: PackWriter, ctx: PackContext, items: tuple[Decision, ...]) -> None:
+    """Write the decisions sheet «القرارات المطلوبة من الورشة»: each proposed decision numbered once
+    across the plan, with its sector, owner, proposed due quarter, evidence and the items it covers."""
+    t = ctx.t
+    writer.heading(t("decisions.title"), 1)
+    if not items:
+        writer.paragraph(t("pack.no_proposals"))
+        return
+    writer.paragraph(t("decisions.intro", count=ctx.count(len(items), "decision")))
+    names = {s.id: ctx.text(s.name) for s in ctx.plan.sectors}
+    index, projects = ctx.plan.indicator_index, ctx.plan.project_index
+    rows: list[list[CellValue]] = []
+    for item in items:
+        covered = [ctx.text(index[i][2].name) if i in index else ctx.text(projects[i][1].name) for i in item.covers]
+        rows.append([ctx.number(item.number), ctx.data_text("\n".join(item.texts)),
+                     names.get(item.sector_id or "", t("decisions.plan_wide")),
+                     ctx.entity_name(item.owner) if item.owner else "—", ctx.short_label(item.due),
+                     ctx.data_text("\n".join(item.evidence)), "\n".join(covered) or "—"])
+    writer.table([t("pack.number"), t("decisions.decision"), t("column.sector"), t("pack.owner"),
+                  t("decisions.due"), t("pack.evidence"), t("decisions.covers")], rows,
+                 (1.0, 7.6, 2.2, 2.6, 1.8, 6.5, 4.0), size_pt=8.5)
+
+
+def write_plan_achievements(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> None:
+    """Write «أبرز الإنجازات» across the plan: one sentence of counts, then a row per sector."""
+    t = ctx.t
+    writer.heading(t("achievements.title"), 1)
+    above, completed, implemented = facts.above_target, facts.completed, facts.implemented
+    if not (above or completed or implemented):
+        writer.paragraph(t("achievements.none"))
+        return
+    writer.paragraph(t("achievements.plan_summary", above=ctx.count(len(above), "indicator"),
+                       completed=ctx.count(len(completed), "project"),
+                       implemented=ctx.count(len(implemented), "recommendation")))
+    rows: list[list[CellValue]] = []
+    for sector in facts.sectors:
+        best = sector.above_target[0] if sector.above_target else None
+        rows.append([sector.name, ctx.number(len(sector.above_target)), ctx.number(len(sector.completed)),
+                     ctx.number(len(sector.implemented)),
+                     f"{best.name} ({ctx.percent(best.result.achievement)})" if best else "—"])
+    writer.table([t("column.sector"), t("achievements.above_column"), t("achievements.completed_column"),
+                  t("achievements.implemented_column"), t("achievements.best_column")], rows,
+                 (3.4, 2.4, 2.4, 2.4, 6.4), size_pt=9)
 
 
 def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[str, bytes]) -> bytes:
     """Return ``executive.docx``: the cross-sector pack for the workshop chair."""
     t, plan, result = ctx.t, ctx.plan, ctx.result
     writer: PackWriter = start_document(ctx, t("pack.executive_pack"))
+    facts = plan_facts(ctx)
+    write_dashboard(writer, ctx, facts)
     names = {s.id: ctx.text(s.name) for s in plan.sectors}
 
     writer.heading(t("pack.summary"), 1)
@@ -106,7 +244,7 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
         (t("executive.sectors_by_status"), ctx.status_counts((s.status for s in result.sectors), st.STATUSES)),
     ])
     writer.heading(t("pack.key_messages"), 2)
-    writer.bullets(plan_messages(ctx))
+    writer.bullets(plan_messages(ctx, facts))
 
     writer.heading(t("pack.comparison"), 1)
     by_id = {spec.name: spec for spec in specs}
@@ -115,7 +253,7 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
     for roll in result.sectors:
         indicators = [i for i in result.indicators if i.sector == roll.id]
         rows.append([names[roll.id], ctx.percent(roll.score), ctx.status_cell(roll.status), ctx.percent(roll.coverage),
-                     ctx.trend_text(roll.trend),
+                     ctx.trend_cell(roll.trend),
                      ctx.number(sum(1 for i in indicators if i.status == st.STALLED)),
                      ctx.number(sum(1 for i in indicators if i.status == st.OFF_TRACK))])
     writer.table([t("column.sector"), t("column.score"), t("column.status"), t("column.coverage"), t("column.trend"),
@@ -124,29 +262,11 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
     number = write_charts(writer, ctx, [by_id[f"{EXECUTIVE}-heatmap.png"], by_id[f"{EXECUTIVE}-trends.png"],
                                         by_id[f"{EXECUTIVE}-status.png"]], pngs, number)
 
-    writer.heading(t("pack.stalled_list"), 1)
-    stalled = [i for i in result.indicators if i.status == st.STALLED]
-    if stalled:
-        index = plan.indicator_index
-        writer.table([t("column.sector"), t("column.indicator"), t("column.entity"), t("column.target"),
-                      t("column.actual"), t("column.achievement"), t("column.trend")],
-                     [[names[i.sector], ctx.text(index[i.id][2].name), ctx.entity_name(i.entity),
-                       ctx.number(i.target, 1), ctx.number(i.actual, 1), ctx.percent(i.achievement),
-                       ctx.trend_text(i.trend)] for i in stalled], (2.4, 4.2, 2.8, 2.0, 2.0, 1.9, 1.7), size_pt=9)
-    else:
-        writer.paragraph(t("pack.none_reported"))
-
-    writer.heading(t("pack.delayed_list"), 1)
-    behind = [p for p in result.projects if p.status in (st.DELAYED, st.OFF_TRACK)]
-    if behind:
-        projects = plan.project_index
-        writer.table([t("column.sector"), t("column.project"), t("column.entity"), t("column.planned"),
-                      t("column.progress"), t("column.status"), t("column.budget_execution")],
-                     [[names[p.sector], ctx.text(projects[p.id][1].name), ctx.entity_name(p.entity),
-                       ctx.percent(p.planned), ctx.percent(p.actual), ctx.status_cell(p.status),
-                       ctx.percent(p.budget_execution)] for p in behind], (2.4, 4.6, 3.0, 1.8, 1.8, 2.2, 1.8), size_pt=9)
-    else:
-        writer.paragraph(t("pack.none_reported"))
+    writer.orientation(landscape=True)
+    write_lagging(writer, ctx, facts)
+    write_behind(writer, ctx, facts)
+    writer.orientation(landscape=False)
+    write_plan_achievements(writer, ctx, facts)
 
     writer.heading(t("pack.incomplete_list"), 1)
     incomplete = [e for e in result.entities if e.completeness is not None and e.completeness < 100]
@@ -161,26 +281,17 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
     else:
         writer.paragraph(t("pack.none_reported"))
 
-    writer.heading(t("pack.proposed_by_sector"), 1)
-    general = [p for p in ctx.proposals if p.sector_id is None]
-    if not ctx.proposals:
-        writer.paragraph(t("pack.no_proposals"))
-    if general:
-        writer.heading(t("executive.plan_wide"), 2)
-        write_proposals(writer, ctx, general, "pack.no_proposals")
-    for sector in plan.sectors:
-        mine = [p for p in ctx.proposals if p.sector_id == sector.id]
-        if mine:
-            writer.heading(names[sector.id], 2)
-            write_proposals(writer, ctx, mine, "pack.no_proposals")
+    writer.orientation(landscape=True)
+    write_decisions(writer, ctx, decisions(ctx))
+    writer.orientation(landscape=False)
 
     writer.heading(t("pack.overdue_list"), 1)
     overdue = [r for r in ctx.register if r.overdue]
     if overdue:
         writer.table([t("column.id"), t("pack.recommendation"), t("column.sector"), t("pack.owner"), t("pack.due"),
                       t("column.status"), t("pack.note")],
-                     [[r.id, r.text, names.get(r.sector_id, "—"), ctx.entity_name(r.owner_entity) if r.owner_entity else "—",
-                       ctx.short_label(r.due_period) if r.due_period else "—", recommendation_cell(ctx, r), r.note or "—"]
+                     [[r.id, ctx.data_text(r.text), names.get(r.sector_id, "—"), ctx.entity_name(r.owner_entity) if r.owner_entity else "—",
+                       ctx.short_label(r.due_period) if r.due_period else "—", recommendation_cell(ctx, r), ctx.data_text(r.note) or "—"]
                       for r in overdue], (1.9, 5.0, 2.0, 2.5, 1.6, 1.9, 2.1), size_pt=8.5)
     else:
         writer.paragraph(t("pack.none_reported"))

@@ -32,7 +32,7 @@ def write_proposals(writer: PackWriter, ctx: PackContext, proposals: list[Propos
     if not proposals:
         writer.paragraph(t(empty_key))
         return
-    rows = [[ctx.number(n), p.text, p.evidence] for n, p in enumerate(proposals, start=1)]
+    rows = [[ctx.number(n), ctx.data_text(p.text), ctx.data_text(p.evidence)] for n, p in enumerate(proposals, start=1)]
     writer.table([t("pack.number"), t("pack.recommendation"), t("pack.evidence")], rows, (1.0, 9.0, 7.0), size_pt=9)
 
 
@@ -53,9 +53,9 @@ def write_follow_up(writer: PackWriter, ctx: PackContext, items: list[Recommenda
         writer.paragraph(t(empty_key))
         return
     rows: list[list[CellValue]] = [
-        [item.id, item.text, ctx.entity_name(item.owner_entity) if item.owner_entity else "—",
+        [item.id, ctx.data_text(item.text), ctx.entity_name(item.owner_entity) if item.owner_entity else "—",
          ctx.short_label(item.adopted), ctx.short_label(item.due_period) if item.due_period else "—",
-         recommendation_cell(ctx, item), item.note or "—"] for item in items]
+         recommendation_cell(ctx, item), ctx.data_text(item.note) or "—"] for item in items]
     writer.table([t("column.id"), t("pack.recommendation"), t("pack.owner"), t("pack.adopted"), t("pack.due"),
                   t("column.status"), t("pack.note")], rows, (1.9, 5.1, 2.4, 1.6, 1.6, 1.9, 2.5), size_pt=8.5)
 
@@ -113,7 +113,10 @@ def write_methodology(writer: PackWriter, ctx: PackContext) -> None:
     if uses_progress:
         keys.append("progress")
     keys += ["thresholds", "rollup", "trend", "projects", "completeness"]
-    writer.bullets([ctx.t(f"methodology.{k}", **values) for k in keys])
+    sentences = [ctx.t(f"methodology.{k}", **values) for k in keys]
+    sentences.insert(keys.index("trend") + 1, ctx.t("chair.direction_note"))
+    # The catalogue writes its own figures (× 100, quarter/4, %) in Western digits: the plan's here.
+    writer.bullets([ctx.plain_text(sentence) for sentence in sentences])
 
 
 def pack_sources(ctx: PackContext, sector: Sector | None) -> tuple[list[str], list[str]]:

@@ -17,6 +17,9 @@ from review.model.plan import Sector
 from review.charts import ChartSpec
 from review.office.word.writer import Cell, CellValue, PackWriter
 from review.compose.context import PackContext, change_text, describe, start_document, status_items
+from review.compose.facts import GroupFacts, sector_facts
+from review.compose.sentences import (completeness_sentence, decision_sentence, indicators_sentence, overall_sentence,
+                                      projects_sentence, values_text)
 from review.compose.sections import write_charts, write_completeness, write_follow_up, write_methodology, write_proposals, write_sources
 
 #: Indicators shown in the "furthest behind" chart.
@@ -66,14 +69,16 @@ def sector_charts(ctx: PackContext, sector: Sector) -> list[ChartSpec]:
     achievements = {i.id: i.achievement for i in indicators if i.achievement is not None}
     behind = sorted((i for i in indicators if i.id in achievements), key=lambda i: achievements[i.id])[:BEHIND_COUNT]
     index = ctx.plan.indicator_index
-    comparisons = [(ctx.text(index[i.id][2].name), i.target, i.actual, i.status, ctx.text(index[i.id][2].unit))
-                   for i in behind]
+    # Drawn as achievement (SPEC §5.6): a lower-is-better value above its target is a short bar.
+    comparisons = [(ctx.text(index[i.id][2].name), i.target, i.actual, i.status, ctx.unit(index[i.id][2].unit),
+                    i.achievement) for i in behind]
     specs.append(ChartSpec(f"{sector.id}-behind.png", "target_vs_actual", (comparisons, title),
                            {**common, "labels": (ctx.t("pack.target_label"), ctx.t("pack.actual_label")),
                             "value_format": formats["number"], "percent_format": formats["percent"],
-                            "no_data_label": ctx.status_label(st.NO_DATA)}, title,
+                            "no_data_label": ctx.status_label(st.NO_DATA), "cap": ctx.plan.evaluation.cap}, title,
                            ctx.t("pack.chart_alt", title=title, details=describe(
-                               ctx, [(name, f"{ctx.number(tg, 1)} / {ctx.number(ac, 1)}") for name, tg, ac, _, _ in comparisons]))))
+                               ctx, [(name, f"{ctx.value(tg, 1, unit)} / {ctx.value(ac, 1, unit)} ({ctx.percent(a)})")
+                                     for name, tg, ac, _, unit, a in comparisons]))))
 
     if sector.projects:
         title = ctx.t("pack.chart_projects")
@@ -91,45 +96,14 @@ def sector_charts(ctx: PackContext, sector: Sector) -> list[ChartSpec]:
 # -- document parts -------------------------------------------------------------------------------
 
 
-def key_messages(ctx: PackContext, sector: Sector) -> list[str]:
-    """Return the three key messages of a sector: overall score, lagging indicators, projects or data."""
-    result = ctx.result
-    roll = result.sector(sector.id)
-    name = ctx.text(sector.name)
-    if roll.score is None:
-        first = ctx.t("pack.msg_overall_none", sector=name)
-    else:
-        first = ctx.t("pack.msg_overall", sector=name, score=ctx.percent(roll.score),
-                      status=ctx.status_label(roll.status), change=ctx.change_words(roll.trend))
-    indicators = [i for i in result.indicators if i.sector == sector.id]
-    lagging = sorted((i for i in indicators if i.status in (st.OFF_TRACK, st.STALLED)),
-                     key=lambda i: i.achievement if i.achievement is not None else 0)
-    if lagging:
-        worst = lagging[0]
-        second = ctx.t("pack.msg_lagging", count=ctx.number(len(lagging)), total=ctx.number(len(indicators)),
-                       name=ctx.text(ctx.plan.indicator_index[worst.id][2].name),
-                       achievement=ctx.percent(worst.achievement))
-    else:
-        on_track = sum(1 for i in indicators if i.status == st.ON_TRACK)
-        second = ctx.t("pack.msg_no_lagging", on_track=ctx.number(on_track), total=ctx.number(len(indicators)))
-    projects = [p for p in result.projects if p.sector == sector.id]
-    behind = sorted((p for p in projects if p.status in (st.DELAYED, st.OFF_TRACK)),
-                    key=lambda p: (p.status != st.DELAYED, p.achievement or 0))
-    if behind:
-        late = behind[0]
-        third = ctx.t("pack.msg_projects_delayed", count=ctx.number(len(behind)), total=ctx.number(len(projects)),
-                      name=ctx.text(ctx.plan.project_index[late.id][1].name),
-                      actual=ctx.percent(late.actual), planned=ctx.percent(late.planned))
-    else:
-        incomplete = [ctx.entity_name(e.id) for e in sector_entities(ctx, sector)
-                      if e.completeness is not None and e.completeness < 100]
-        if incomplete:
-            third = ctx.t("pack.msg_incomplete", entities=ctx.join(incomplete))
-        elif projects:
-            third = ctx.t("pack.msg_projects_ok", total=ctx.number(len(projects)))
-        else:
-            third = ctx.t("pack.msg_completeness")
-    return [first, second, third]
+def key_messages(ctx: PackContext, sector: Sector, facts: GroupFacts | None = None) -> list[str]:
+    """Return the key messages of a sector, each from the sector's facts: score and its trend across
+    the quarters, lagging indicators (the lowest named), projects (the furthest behind plan
+    named), data completeness, and what the workshop must decide."""
+    facts = facts or sector_facts(ctx, sector)
+    messages = [overall_sentence(ctx, facts), indicators_sentence(ctx, facts), projects_sentence(ctx, facts),
+                completeness_sentence(ctx, facts), decision_sentence(ctx, facts)]
+    return [m for m in messages if m]
 
 
 def sector_entities(ctx: PackContext, sector: Sector) -> list:
@@ -159,6 +133,28 @@ def write_summary(writer: PackWriter, ctx: PackContext, sector: Sector) -> None:
     writer.bullets(key_messages(ctx, sector))
 
 
+def write_achievements(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> None:
+    """Write «أبرز الإنجازات»: indicators at or above target, completed projects, implemented
+    recommendations — each counted and named, or one sentence saying there are none."""
+    writer.heading(ctx.t("achievements.title"), 1)
+    above, completed, implemented = facts.above_target, facts.completed, facts.implemented
+    if not (above or completed or implemented):
+        writer.paragraph(ctx.t("achievements.none"))
+        return
+    if above:
+        writer.paragraph(ctx.t("achievements.above_target", count=ctx.count(len(above), "indicator"),
+                               total=ctx.count(len(facts.indicators), "indicator", genitive=True)), bold=True)
+        writer.bullets([ctx.t("achievements.above_item", name=i.name, values=values_text(ctx, i),
+                              achievement=ctx.percent(i.result.achievement)) for i in above])
+    if completed:
+        writer.paragraph(ctx.t("achievements.completed", count=ctx.count(len(completed), "project")), bold=True)
+        writer.bullets([ctx.t("achievements.completed_item", name=p.name, entity=p.entity_name) for p in completed])
+    if implemented:
+        writer.paragraph(ctx.t("achievements.implemented", count=ctx.count(len(implemented), "recommendation")),
+                         bold=True)
+        writer.bullets([f"{r.id}: {ctx.data_text(r.text)}" for r in implemented])
+
+
 def indicator_rows(ctx: PackContext, sector: Sector) -> list[list]:
     """Return the indicator table's rows: objective (first row of its group), indicator, entity,
     unit, baseline, target, actual, variance, achievement, status cell, trend."""
@@ -173,14 +169,14 @@ def indicator_rows(ctx: PackContext, sector: Sector) -> list[list]:
                 Cell(ctx.text(objective.name), bold=True) if position == 0 else "",
                 ctx.text(indicator.name),
                 ctx.entity_name(indicator.entity),
-                ctx.text(indicator.unit),
+                ctx.unit(indicator.unit),
                 ctx.number(indicator.baseline, decimals),
                 ctx.number(r.target, decimals),
                 ctx.number(r.actual, decimals),
                 format_points(variance, decimals, ctx.lang, ctx.digits),
                 ctx.percent(r.achievement),
                 ctx.status_cell(r.status),
-                ctx.trend_text(r.trend),
+                ctx.trend_cell(r.trend),
             ])
     return rows
 
@@ -231,21 +227,29 @@ def write_challenges(writer: PackWriter, ctx: PackContext, sector: Sector) -> No
     order = [e.id for e in ctx.plan.entities if e.id in groups] + ([""] if "" in groups else [])
     for entity_id in order:
         writer.heading(ctx.entity_name(entity_id) if entity_id else t("pack.unassigned_entity"), 2)
-        rows = []
+        rows: list[list[CellValue]] = []
         for c in groups[entity_id]:
-            description = c.description
+            lines = [ctx.data_text(c.description)] if c.description else []
             related = c.indicator_id or c.project_id
             if related:
                 item = (ctx.plan.indicator_index[related][2] if c.indicator_id else ctx.plan.project_index[related][1])
-                description += "\n" + t("pack.related", item=ctx.text(item.name))
+                lines.append(t("pack.related", item=ctx.text(item.name)))
+            description = "\n".join(lines)
             category = ctx.text(ctx.plan.challenge_categories[c.category]) if c.category else "—"
             severity = t(f"severity.{c.severity}") if c.severity else "—"
             fill = {"high": st.colour(st.OFF_TRACK), "medium": st.colour(st.AT_RISK)}.get(c.severity)
             colour = {"high": "FFFFFF", "medium": "000000"}.get(c.severity)
-            rows.append([description, c.cause or "—", c.remedy or "—", c.support_needed or "—",
+            rows.append([description or "—", ctx.data_text(c.cause) or "—", ctx.data_text(c.remedy) or "—",
+                         ctx.data_text(c.support_needed) or "—", ctx.data_text(c.reply) or "—",
                          category, Cell(severity, fill=fill, colour=colour, bold=bool(fill), align="center")])
-        writer.table([t("pack.challenge"), t("pack.cause"), t("pack.remedy"), t("pack.support"),
-                      t("pack.category"), t("pack.severity")], rows, (4.2, 3.3, 3.3, 2.8, 1.8, 1.6), size_pt=9)
+        headers = [t("pack.challenge"), t("pack.cause"), t("pack.remedy"), t("pack.support"), t("facts.reply_column"),
+                   t("pack.category"), t("pack.severity")]
+        widths: tuple[float, ...] = (3.3, 2.6, 2.6, 2.2, 2.7, 1.8, 1.8)
+        if not any(c.reply for c in groups[entity_id]):  # the replies column only when an entity replied
+            headers.pop(4)
+            rows = [row[:4] + row[5:] for row in rows]
+            widths = (4.2, 3.3, 3.3, 2.8, 1.8, 1.6)
+        writer.table(headers, rows, widths, size_pt=9)
 
 
 def write_sector_pack(ctx: PackContext, sector: Sector, specs: list[ChartSpec], pngs: dict[str, bytes]) -> bytes:
@@ -253,6 +257,7 @@ def write_sector_pack(ctx: PackContext, sector: Sector, specs: list[ChartSpec], 
     t = ctx.t
     writer = start_document(ctx, t("pack.sector_pack", sector=ctx.text(sector.name)))
     write_summary(writer, ctx, sector)
+    write_achievements(writer, ctx, sector_facts(ctx, sector))
     writer.heading(t("pack.charts"), 1)
     write_charts(writer, ctx, specs, pngs)
     write_indicators(writer, ctx, sector)

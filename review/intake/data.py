@@ -38,7 +38,8 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
     "challenges": {"sector_id": ("رمز القطاع",), "description": ("الوصف",), "entity_id": ("رمز الجهة",),
                    "indicator_id": ("رمز المؤشر",), "project_id": ("رمز المشروع",), "category": ("الفئة",),
                    "cause": ("سبب التعثر",), "remedy": ("المعالجة المقترحة",),
-                   "severity": ("درجة الأهمية",), "support_needed": ("الدعم المطلوب",)},
+                   "severity": ("درجة الأهمية",), "support_needed": ("الدعم المطلوب",),
+                   "reply": ("الرد التوضيحي", "رد الجهة")},
     "recommendations": {"id": ("رقم التوصية",), "text": ("نص التوصية",), "status": ("الحالة",),
                         "sector_id": ("رمز القطاع",), "owner_entity": ("الجهة المسؤولة",),
                         "due_period": ("موعد الإنجاز",), "note": ("ملاحظات", "ملاحظة")},
@@ -244,7 +245,8 @@ class _PeriodReader:
         description = _text(row["description"])
         values = {c: _text(row.get(c)) for c in ("entity_id", "indicator_id", "project_id")}
         good = self._known(table, number, shown, "sector_id", sector, self.plan.sector_by_id, "sector")
-        if not description:
+        reply = _text(row.get("reply"))
+        if not description and not reply:  # a row may carry only the entity's reply to earlier findings
             self.problem(table, number, shown["description"], "expected a description of the challenge, got an empty cell")
             good = False
         for column, known, what in (("entity_id", self.plan.entity_by_id, "entity"),
@@ -272,7 +274,7 @@ class _PeriodReader:
             self.data.challenges.append(Challenge(
                 sector, description, values["entity_id"], values["indicator_id"], values["project_id"],
                 category, _text(row.get("cause")), _text(row.get("remedy")), severity,
-                _text(row.get("support_needed")), origin))
+                _text(row.get("support_needed")), origin, reply))
 
     def _recommendations(self, table, number, row, shown, origin) -> None:
         ident = _text(row["id"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
@@ -25,6 +26,22 @@ def localize_digits(text: str, digits: str) -> str:
     return text.translate(_TO_ARABIC_INDIC) if digits == ARABIC else text
 
 
+#: A run of letters, digits and code punctuation: a code such as PHC-03 or R1444-1-01 when it holds
+#: a Latin letter (kept as written), else a number whose digits follow the plan.
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_./-]*")
+_LATIN_LETTER = re.compile(r"[A-Za-z]")
+
+
+def localize_text_digits(text: str, digits: str) -> str:
+    """Return running text (a name, a title) with its numbers in the plan's digits and «٪» for
+    «%»; Latin codes such as ``PHC-03``, ``R1444-1-01`` or ``2024-Q3`` keep their Western digits."""
+    if digits != ARABIC:
+        return text
+    text = _TOKEN.sub(lambda m: m.group(0) if _LATIN_LETTER.search(m.group(0)) else localize_digits(m.group(0), digits),
+                      text)
+    return text.replace("%", "٪")
+
+
 def format_number(value: float | None, decimals: int = 0, lang: str = "ar",
                   digits: str = LATIN, empty: str = "—") -> str:
     """Return ``value`` with grouping and exactly ``decimals`` decimals; ``empty`` for None."""
@@ -41,6 +58,14 @@ def _number_format(decimals: int, lang: str) -> tuple[NumberPattern, Locale]:
     # What babel.numbers.format_decimal does on every call, done once: parsing the locale and
     # the pattern is most of its cost, and a pack formats thousands of numbers.
     return parse_pattern("#,##0" + ("." + "0" * decimals if decimals > 0 else "")), Locale.parse(lang)
+
+
+def format_value(value: float | None, lang: str = "ar", digits: str = LATIN, empty: str = "—") -> str:
+    """Return a value with no decimals when it is whole («14,300», «8») and one otherwise («2.5»)."""
+    if value is None:
+        return empty
+    decimals = 0 if float(round(value, 1)).is_integer() else 1
+    return format_number(value, decimals, lang, digits)
 
 
 def format_percent(value: float | None, decimals: int = 1, lang: str = "ar",

@@ -60,6 +60,8 @@ class Challenge:
     severity: str
     support_needed: str
     origin: Origin
+    #: The entity's reply to the previous quarter's findings (الرد التوضيحي), "" for none.
+    reply: str = ""
 
 
 @dataclass(frozen=True)

@@ -679,13 +679,14 @@ def pack_key(ctx: PackContext, sector: Sector, chart_keys: list[str]) -> str:
         ctx.issue_date.isoformat(), ctx.draft_mark, ctx.logo,  # cover, header
         str(ctx.period), sector.id,
         result.sector(sector.id),                              # summary, key messages
+        [(str(r.period), r.sector(sector.id).score) for r in ctx.history],  # trend across the quarters
         [o for o in result.objectives if o.sector == sector.id],
         [i for i in result.indicators if i.sector == sector.id],   # indicator table, messages
         [p for p in result.projects if p.sector == sector.id],     # projects table, messages
         [e for e in result.entities if e.id in entity_ids],        # completeness annex, messages
         timeliness_shown(ctx),                                     # the annex's timeliness column
         [(c.sector_id, c.description, c.entity_id, c.indicator_id, c.project_id, c.category, c.cause,
-          c.remedy, c.severity, c.support_needed) for c in period_data.challenges if c.sector_id == sector.id],
+          c.remedy, c.severity, c.support_needed, c.reply) for c in period_data.challenges if c.sector_id == sector.id],
         [p for p in ctx.proposals if p.sector_id == sector.id],
         [(r.id, r.text, r.owner_entity, str(r.adopted), str(r.due_period), r.status, r.note, r.overdue)
          for r in ctx.register if r.sector_id == sector.id],    # follow-up table

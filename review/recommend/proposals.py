@@ -41,6 +41,8 @@ RULES_FILE = TEMPLATES_DIR / "recommendations.yaml"
 MISSING_SHOWN = 6
 
 PLACEHOLDERS_COMMON = ("sector", "period")
+#: Keys of a finder's values that are not placeholders: who is asked to act, which items (ids, comma-separated).
+OWNER, COVERS = "_owner", "_covers"
 _INDICATOR = ("indicator", "entity", "objective", "target", "actual", "achievement")
 _PROJECT = ("project", "entity", "progress")
 
@@ -53,6 +55,10 @@ class Proposal:
     sector_id: str | None
     text: str
     evidence: str
+    #: The entity asked to act (an entity id of the plan), "" when the rule names none.
+    owner: str = ""
+    #: The indicators and projects (ids) it is about, in plan order; () for none.
+    covers: tuple[str, ...] = ()
 
 
 def _no_bool(value: object) -> object:
@@ -424,7 +430,8 @@ def _stalled(rule: StalledIndicator, ctx: _Context) -> Found:
             continue
         previous = ctx.period.previous()
         prior = ctx.indicators_by_period[previous][result.id]
-        yield result.sector, "", {**ctx.indicator_values(result), "previous_achievement": ctx.percent(prior.achievement),
+        yield result.sector, "", {**ctx.indicator_values(result), OWNER: result.entity, COVERS: result.id,
+                                  "previous_achievement": ctx.percent(prior.achievement),
                                   "previous_period": ctx.period_text(previous), "quarters": ctx.number(quarters),
                                   "nth": ctx.nth(quarters)}
 
@@ -441,7 +448,7 @@ def _without_challenge(rule: OffTrackWithoutChallenge, ctx: _Context) -> Found:
         else:
             counts = result.achievement < rule.below_achievement
         if counts:
-            yield result.sector, "", {**ctx.indicator_values(result),
+            yield result.sector, "", {**ctx.indicator_values(result), OWNER: result.entity, COVERS: result.id,
                                       "status": ctx.phrases(f"status.{result.status}")}
 
 
@@ -451,16 +458,19 @@ def _incomplete(rule: IncompleteData, ctx: _Context) -> Found:
         if entity.completeness is None or entity.completeness >= rule.below_completeness:
             continue
         for sector in ctx.plan.sectors:
-            missing = [ctx.text(i.name) for _, i in sector.indicators()
-                       if i.entity == entity.id and ctx.data.value(i.id, period) is None]
-            missing += [ctx.text(p.name) for p in sector.projects
-                        if p.entity == entity.id and ctx.data.project(p.id, period) is None]
+            missing_ids = [i.id for _, i in sector.indicators()
+                           if i.entity == entity.id and ctx.data.value(i.id, period) is None]
+            missing_ids += [p.id for p in sector.projects
+                            if p.entity == entity.id and ctx.data.project(p.id, period) is None]
+            names = {**{i.id: i.name for _, i in sector.indicators()}, **{p.id: p.name for p in sector.projects}}
+            missing = [ctx.text(names[ident]) for ident in missing_ids]
             if not missing:
                 continue
             shown = [ctx.quoted(name) for name in missing[:MISSING_SHOWN]]
             if len(missing) > MISSING_SHOWN:
                 shown.append(ctx.phrases("register.and_more", count=ctx.number(len(missing) - MISSING_SHOWN)))
             yield sector.id, "", {"sector": ctx.text(sector.name), "period": ctx.period_text(period),
+                                  OWNER: entity.id, COVERS: ",".join(missing_ids),
                                   "entity": ctx.entity(entity.id), "completeness": ctx.percent(entity.completeness),
                                   "received": ctx.number(entity.received), "expected": ctx.number(entity.expected),
                                   "missing": ctx.join(shown), "missing_count": ctx.number(len(missing))}
@@ -470,7 +480,7 @@ def _project_values(ctx: _Context, result) -> dict[str, str]:
     sector, project = ctx.plan.project_index[result.id]
     return {"sector": ctx.text(sector.name), "period": ctx.period_text(ctx.period),
             "project": ctx.text(project.name), "entity": ctx.entity(project.entity),
-            "progress": ctx.percent(result.actual)}
+            "progress": ctx.percent(result.actual), OWNER: project.entity, COVERS: result.id}
 
 
 def _delayed(rule: ProjectDelayed, ctx: _Context) -> Found:
@@ -509,6 +519,7 @@ def _decline(rule: SectorDecline, ctx: _Context) -> Found:
         if result.score is None or result.trend is None or -result.trend <= rule.min_drop_pp:
             continue
         yield result.id, "", {"sector": ctx.sector(result.id), "period": ctx.period_text(ctx.period),
+                              OWNER: ctx.plan.sector_by_id[result.id].lead_entity or "",
                               "score": ctx.percent(result.score), "previous_score": ctx.percent(result.score - result.trend),
                               "previous_period": ctx.period_text(previous), "drop": ctx.number(-result.trend, 1),
                               "status": ctx.phrases(f"status.{result.status}")}
@@ -523,6 +534,7 @@ def _overdue(rule: OverdueRecommendation, ctx: _Context) -> Found:
             continue
         sector_id = item.sector_id if item.sector_id in ctx.plan.sector_by_id else None
         yield sector_id, "", {"sector": ctx.sector(sector_id), "period": ctx.period_text(ctx.period),
+                              OWNER: item.owner_entity if item.owner_entity in ctx.plan.entity_by_id else "",
                               "id": item.id, "recommendation": item.text, "entity": ctx.entity(item.owner_entity),
                               "adopted": ctx.period_text(item.adopted), "due": ctx.period_text(item.due_period),
                               "status": ctx.phrases(f"recommendation_status.{item.status}"),
@@ -567,7 +579,8 @@ def propose(plan: Plan, data: DataSet, history: list[PeriodResult], register: li
         for sector_id, variant, values in _FINDERS[rule.kind](rule, ctx):
             text = _variant(rule.text, variant)
             evidence = _variant(rule.evidence, variant)
-            proposal = Proposal(rule.id, sector_id, text.get(lang).format(**values), evidence.get(lang).format(**values))
+            proposal = Proposal(rule.id, sector_id, text.get(lang).format(**values), evidence.get(lang).format(**values),
+                                values.get(OWNER, ""), tuple(filter(None, values.get(COVERS, "").split(","))))
             found.append((sector_order.get(sector_id, len(sector_order)), rule_index, proposal))
     # A stable sort keeps each rule's items in plan (or register) order.
     found.sort(key=lambda entry: entry[:2])

@@ -326,11 +326,11 @@ def _challenges(book: MemoryWorkbook, plan: Plan, entity: Entity, phrases: Phras
                 ranges: dict[str, str], rtl: bool) -> None:
     t, lang, kind = phrases, phrases.lang, "challenges"
     columns = ("sector_id", "description", "indicator_id", "project_id", "category", "cause", "remedy",
-               "severity", "support_needed")
+               "severity", "support_needed", "reply")
     sectors = "، ".join(f"{s} = {plan.sector_by_id[s].name.get(lang)}" for s in entity_sectors(plan, entity.id))
     sheet = _data_sheet(book, kind, t("forms.challenges_title", **title_values),
                         t("forms.challenges_hint", sectors=sectors), [_column(kind, c) for c in columns],
-                        (16, 44, 14, 14, 18, 36, 36, 14, 30), rtl, frozen_columns=0)
+                        (16, 44, 14, 14, 18, 36, 36, 14, 30, 36), rtl, frozen_columns=0)
     rows = (HEADER_ROW, HEADER_ROW + CHALLENGE_ROWS - 1)
     for row in range(rows[0], rows[1] + 1):
         _write_row(book, sheet, row, [None] * len(columns), range(len(columns)))

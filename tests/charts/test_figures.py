@@ -442,3 +442,17 @@ def test_heatmap_counts_must_match_rows_and_columns():
 
 def test_status_palette_covers_every_status():
     assert set(STATUSES) <= set(COLOURS)
+
+
+def test_lower_is_better_is_drawn_as_achievement_with_raw_values_as_labels():
+    # A licence time of 38 days against a target of 25 (lower is better): achievement 25/38 = 65.8 %,
+    # so the actual bar is shorter than the target's (100), not 152 % long; the labels keep the days.
+    fig = draw("target_vs_actual", [("مدة الترخيص", 25.0, 38.0, "off_track", "يوم", 25 / 38 * 100)], cap=100.0)
+    widths = sorted(patch.get_width() for patch in fig.axes[0].patches)
+    assert widths == pytest.approx([25 / 38 * 100, 100.0])
+    assert {"25 يوم", "38 يوم"} <= {t.get_text().strip("\u200f\u200e") for t in texts(fig)}
+    # Over-achievement is cut at the cap; without an achievement the actual bar is not drawn.
+    fig = draw("target_vs_actual", [("أ", 10.0, 30.0, "on_track", "", 300.0), ("ب", 10.0, None, "no_data", "")],
+               cap=150.0)
+    widths = sorted(patch.get_width() for patch in fig.axes[0].patches)
+    assert widths == pytest.approx([100.0, 100.0, 150.0])

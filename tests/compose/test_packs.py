@@ -193,20 +193,36 @@ def test_executive_pack_tables_match_results_json(builds):
     results = json.loads((folder / "results.json").read_text(encoding="utf-8"))
     phrases = load_phrases(lang="ar")
     document = docx.Document(str(folder / "executive.docx"))
-    comparison = table_with_header(document, phrases("column.sector"))
+    dashboard = table_with_header(document, phrases("column.sector"))  # the dashboard opens the pack
+    rows = [[c.text for c in row.cells] for row in dashboard.rows[1:]]
+    assert [row[1] for row in rows] == [f"{s['score']:,.1f}%" for s in results["sectors"]] + [
+        f"{results['plan_score']:,.1f}%"]
+    assert [int(row[4]) for row in rows[:-1]] == [
+        sum(1 for i in results["indicators"] if i["sector"] == s["id"] and i["status"] in ("off_track", "stalled"))
+        for s in results["sectors"]]
+    comparison = next(t for t in document.tables if t.rows[0].cells[0].text == phrases("column.sector")
+                      and t.rows[0].cells[-1].text == phrases("status.off_track"))
     rows = [[c.text for c in row.cells] for row in comparison.rows[1:]]
     assert len(rows) == len(results["sectors"])
     for row, sector in zip(rows, results["sectors"]):
         assert row[1] == f"{sector['score']:,.1f}%"
         assert row[2] == phrases(f"status.{sector['status']}")
         assert row[3] == f"{sector['coverage']:,.1f}%"
-    stalled = [i for i in results["indicators"] if i["status"] == "stalled"]
+    lagging = [i for i in results["indicators"] if i["status"] in ("stalled", "off_track")]
     text = "\n".join(p.text for p in body_paragraphs(document))
     plan_score = f"{results['plan_score']:,.1f}%"
     assert plan_score in text
-    stalled_table = [t for t in document.tables if len(t.rows) == len(stalled) + 1
-                     and t.rows[0].cells[1].text == phrases("column.indicator")]
-    assert stalled_table, "no stalled-indicators table with one row per stalled indicator"
+    lagging_tables = [t for t in document.tables if t.rows[0].cells[-1].text == phrases("facts.reported")
+                      and t.rows[0].cells[1].text == phrases("column.indicator")]
+    assert len(lagging_tables) == 1, "no table of the off-track and stalled indicators"
+    rows = [[c.text for c in row.cells] for row in lagging_tables[0].rows[1:]]
+    # Every off-track and stalled indicator, lowest achievement first, with its reported causes.
+    assert [row[6] for row in rows] == [f"{i['achievement']:,.1f}%" for i in
+                                        sorted(lagging, key=lambda i: i["achievement"])]
+    assert [row[7] for row in rows] == [phrases(f"status.{i['status']}") for i in
+                                        sorted(lagging, key=lambda i: i["achievement"])]
+    assert all(row[9] for row in rows)
+    assert sum(row[9].startswith(phrases("facts.no_reasons")) for row in rows) == 1  # E02 has no challenge
 
 
 def test_results_workbook_matches_results_json(builds):

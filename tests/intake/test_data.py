@@ -150,6 +150,22 @@ def test_challenges_and_recommendations(make_plan):
     assert [(r.id, r.status, str(r.due_period)) for r in data.recommendations] == [("R1", "", "2024-Q3"), ("R1", "in_progress", "None")]
 
 
+def test_entities_replies_ride_on_challenges(make_plan):
+    # The optional reply column (الرد التوضيحي): beside a challenge, or alone on its row.
+    challenges = ("رمز القطاع,الوصف,رمز الجهة,رمز المؤشر,الرد التوضيحي\n"
+                  "health,نقص اللقاحات,MOH,H1,وصلت الشحنة الأولى\n"
+                  "health,,MOH,H2,أُعدّت خطة الخفض\n"
+                  "health,تأخر التمويل,MOH,,\n")
+    data, _ = read(make_plan, {"challenges.csv": challenges})
+    assert [(c.description, c.indicator_id, c.reply) for c in data.challenges] == [
+        ("نقص اللقاحات", "H1", "وصلت الشحنة الأولى"), ("", "H2", "أُعدّت خطة الخفض"), ("تأخر التمويل", "", "")]
+
+
+def test_a_challenge_row_needs_a_description_or_a_reply(make_plan):
+    text = problems_of(make_plan, {"challenges.csv": "sector_id,description,reply\nhealth,,\n"})
+    assert "challenges.csv: row 2: column 'description'" in text and "expected a description of the challenge" in text
+
+
 # -- bad input: one test per class, each naming the file and the row -------------------------
 
 def test_non_numeric_value(make_plan):

@@ -98,7 +98,7 @@ def test_only_fill_in_cells_are_unlocked(forms):
                                      if not c.protection.locked})
                 for sheet in workbook.worksheets}
     assert unlocked == {"الغلاف": [], "المؤشرات": ["I", "J", "K"], "المشاريع": ["G", "H", "I"],
-                        "التحديات": list("ABCDEFGHI"), "القوائم": []}
+                        "التحديات": list("ABCDEFGHIJ"), "القوائم": []}
     rows = {c.row for c in workbook["المؤشرات"]["I"] if not c.protection.locked}
     assert rows == {4, 5}
 
@@ -214,7 +214,8 @@ def test_filled_form_round_trips_through_build(plan_dir, forms, tmp_path):
     # H1 typed with Arabic-Indic digits and the Arabic decimal mark; H2 left blank.
     fill(forms / "MOH.xlsx", data / "MOH.xlsx", {(4, 9): "٧٥٫٥", (4, 10): "مسح ميداني"},
          {(4, 7): "٥٠٪", (4, 8): 450},
-         [(1, "health"), (2, "تأخر توريد الأجهزة"), (5, "مالية"), (8, "عالية"), (9, "تمويل إضافي")])
+         [(1, "health"), (2, "تأخر توريد الأجهزة"), (5, "مالية"), (8, "عالية"), (9, "تمويل إضافي"),
+          (10, "وصلت الدفعة الأولى")])
     workbook = load_workbook(forms / "MOW.xlsx")
     workbook["المؤشرات"].cell(4, 9, 0.95).number_format = "0%"  # a percent cell: 0.95 means 95
     workbook.save(data / "MOW.xlsx")
@@ -226,8 +227,8 @@ def test_filled_form_round_trips_through_build(plan_dir, forms, tmp_path):
     assert actual == {"H1": 75.5, "H2": None, "W1": 90 + 95}  # W1 is cumulative: 90 + 95
     assert [(p["id"], p["actual"], p["budget_execution"]) for p in results["projects"]] == [("P1", 50, 45)]
     challenges = read_data(load_plan(plan_dir), plan_dir).get(Q2).challenges
-    assert [(c.sector_id, c.entity_id, c.category, c.severity, c.support_needed) for c in challenges] == [
-        ("health", "MOH", "financial", "high", "تمويل إضافي")]
+    assert [(c.sector_id, c.entity_id, c.category, c.severity, c.support_needed, c.reply) for c in challenges] == [
+        ("health", "MOH", "financial", "high", "تمويل إضافي", "وصلت الدفعة الأولى")]
 
 
 def test_untouched_form_is_read_as_nothing_reported(plan_dir, forms):

@@ -378,11 +378,14 @@ class PackWriter:
             self._write(paragraph, text, "Header")
             rtl.set_bottom_border(paragraph, RULE, size_eighths=4, space_pt=2)
 
-    def set_footer(self, text: str | None, page_format: str) -> None:
+    def set_footer(self, text: str | None, page_format: str, arabic_digits: bool = False) -> None:
         """Write the page footer on every page: the page line, then ``text`` (e.g. a marking).
 
         ``page_format`` holds ``{PAGE}`` and ``{NUMPAGES}``, e.g. ``"صفحة {PAGE} من {NUMPAGES}"``
-        or ``"Page {PAGE} of {NUMPAGES}"``; they become live Word fields.
+        or ``"Page {PAGE} of {NUMPAGES}"``; they become live Word fields. ``arabic_digits``: their
+        cached results are Arabic-Indic; Word and LibreOffice compute the numbers again and show
+        them in the digits of the reader's numeral setting (no number format of the file gives
+        Arabic-Indic digits in both: ``hindiNumbers`` is Devanagari in Word, unknown to LibreOffice).
         """
         for footer in self._page_parts("footer"):
             paragraphs = self._part_paragraphs(footer)
@@ -390,7 +393,7 @@ class PackWriter:
             self._direct(paragraph)
             for piece in _FIELD.split(clean_text(page_format)):
                 if piece in ("PAGE", "NUMPAGES"):
-                    for run in rtl.add_field(paragraph, piece, "1"):
+                    for run in rtl.add_field(paragraph, piece, "١" if arabic_digits else "1"):
                         self._format_run(run, "Footer")
                 elif piece:
                     self._format_run(paragraph.add_run(self._prepare(piece)), "Footer")

@@ -1,0 +1,249 @@
+"""Facts computed once from the evaluation, which every sentence, list and table of a pack is
+written from (SPEC §5.6 "facts first").
+
+A fact holds values (counts, scores, names in the pack's language, the entity's reported causes),
+never wording: :mod:`review.compose.sentences` turns facts into sentences, the pack writers turn
+the same facts into tables, so a sentence cannot say what its table does not.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from review.compose.context import PackContext
+from review.evaluate import IndicatorResult, ProjectResult, TrendRun, trend_run
+from review.language.formats import indicator_decimals
+from review.model import status as st
+from review.model.periods import Period
+from review.model.plan import Sector
+from review.recommend.proposals import Proposal
+from review.recommend.register import DONE, Recommendation
+
+#: Indicator statuses that count as lagging (named in the chair's pack).
+LAGGING = (st.OFF_TRACK, st.STALLED)
+#: Project statuses that count as behind schedule (named in the chair's pack).
+BEHIND = (st.DELAYED, st.OFF_TRACK, st.AT_RISK)
+#: Projects that are fine: the only ones an "all on track" sentence may cover.
+FINE = (st.ON_TRACK, st.COMPLETED)
+
+
+@dataclass(frozen=True)
+class ReportedCauses:
+    """What the entity reported about an item in its challenges this period."""
+
+    causes: tuple[str, ...] = ()
+    remedies: tuple[str, ...] = ()
+    support: tuple[str, ...] = ()
+    replies: tuple[str, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        return not (self.causes or self.remedies or self.support)
+
+
+@dataclass(frozen=True)
+class IndicatorFact:
+    """An indicator's result with its names, unit and reported causes, in the pack's language."""
+
+    result: IndicatorResult
+    name: str
+    sector_name: str
+    entity_name: str
+    unit: str
+    direction: str
+    decimals: int
+    reported: ReportedCauses
+
+    @property
+    def id(self) -> str:
+        return self.result.id
+
+
+@dataclass(frozen=True)
+class ProjectFact:
+    """A project's result with its names and reported causes; ``gap`` is planned − actual (pp)."""
+
+    result: ProjectResult
+    name: str
+    sector_name: str
+    entity_name: str
+    reported: ReportedCauses
+
+    @property
+    def id(self) -> str:
+        return self.result.id
+
+    @property
+    def gap(self) -> float | None:
+        r = self.result
+        return None if r.actual is None else r.planned - r.actual
+
+
+@dataclass(frozen=True)
+class GroupFacts:
+    """The facts of a sector (or of the whole plan, ``sector`` None) for one period."""
+
+    sector: Sector | None
+    name: str
+    score: float | None
+    status: str
+    coverage: float
+    trend: TrendRun
+    indicators: tuple[IndicatorFact, ...]
+    projects: tuple[ProjectFact, ...]
+    recommendations: tuple[Recommendation, ...]
+    proposals: int
+    incomplete_entities: tuple[str, ...]
+    #: Each sector's facts, in plan order (plan facts only).
+    sectors: tuple["GroupFacts", ...] = field(default=())
+
+    # -- counts ---------------------------------------------------------------------------------
+
+    @property
+    def indicator_counts(self) -> Counter:
+        return Counter(i.result.status for i in self.indicators)
+
+    @property
+    def project_counts(self) -> Counter:
+        return Counter(p.result.status for p in self.projects)
+
+    # -- named items, worst first ---------------------------------------------------------------
+
+    @property
+    def lagging(self) -> tuple[IndicatorFact, ...]:
+        """Off-track and stalled indicators, lowest achievement first (then plan order)."""
+        found = [i for i in self.indicators if i.result.status in LAGGING]
+        return tuple(sorted(found, key=lambda i: _low_first(i.result.achievement)))
+
+    @property
+    def behind(self) -> tuple[ProjectFact, ...]:
+        """Delayed, off-track and at-risk projects, furthest behind plan (largest gap in points) first."""
+        found = [p for p in self.projects if p.result.status in BEHIND]
+        return tuple(sorted(found, key=lambda p: -(p.gap if p.gap is not None else 0.0)))
+
+    @property
+    def above_target(self) -> tuple[IndicatorFact, ...]:
+        """Indicators at or above their target (achievement ≥ 100 %), highest first."""
+        found = [i for i in self.indicators if i.result.achievement is not None and i.result.achievement >= 100]
+        return tuple(sorted(found, key=lambda i: -(i.result.achievement or 0.0)))
+
+    @property
+    def completed(self) -> tuple[ProjectFact, ...]:
+        return tuple(p for p in self.projects if p.result.status == st.COMPLETED)
+
+    @property
+    def implemented(self) -> tuple[Recommendation, ...]:
+        return tuple(r for r in self.recommendations if r.status == DONE)
+
+    @property
+    def overdue(self) -> tuple[Recommendation, ...]:
+        return tuple(r for r in self.recommendations if r.overdue)
+
+    @property
+    def all_projects_fine(self) -> bool:
+        """True when there are projects and every one is on track or completed."""
+        return bool(self.projects) and all(p.result.status in FINE for p in self.projects)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A line of the decisions sheet: proposals of one rule about one target, consolidated.
+
+    ``number`` counts from 1 across the plan in the proposals' order (sector, rule, item), so the
+    same inputs give the same numbers in every revision; ``due`` is the proposed due period (the
+    next quarter, when the next workshop checks it)."""
+
+    number: int
+    rule: str
+    sector_id: str | None
+    texts: tuple[str, ...]
+    evidence: tuple[str, ...]
+    owner: str
+    covers: tuple[str, ...]
+    due: Period
+
+
+def decisions(ctx: PackContext) -> tuple[Decision, ...]:
+    """Return the decisions the workshop is asked to take: the proposed recommendations numbered
+    once across the plan, those of the same rule for the same target (its items, else its owner)
+    made one."""
+    groups: dict[tuple, list[Proposal]] = {}
+    for proposal in ctx.proposals:
+        target = proposal.covers or ((proposal.owner,) if proposal.owner else (proposal.text,))
+        key = (proposal.rule, target)
+        groups.setdefault(key, []).append(proposal)
+    found = []
+    for number, members in enumerate(groups.values(), start=1):
+        covers = tuple(dict.fromkeys(ident for p in members for ident in p.covers))
+        found.append(Decision(number, members[0].rule, members[0].sector_id,
+                              tuple(dict.fromkeys(p.text for p in members)),
+                              tuple(dict.fromkeys(p.evidence for p in members)),
+                              members[0].owner, covers, ctx.period.next()))
+    return tuple(found)
+
+
+def _low_first(value: float | None) -> tuple[int, float]:
+    return (1, 0.0) if value is None else (0, value)
+
+
+def _reported(ctx: PackContext, indicator_id: str = "", project_id: str = "") -> ReportedCauses:
+    """Return the causes, remedies, support and replies reported for one item this period."""
+    challenges = [c for c in ctx.data.get(ctx.period).challenges
+                  if (indicator_id and c.indicator_id == indicator_id) or (project_id and c.project_id == project_id)]
+
+    def unique(values) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
+
+    return ReportedCauses(unique(c.cause for c in challenges), unique(c.remedy for c in challenges),
+                          unique(c.support_needed for c in challenges),
+                          unique(c.reply for c in challenges))
+
+
+def indicator_facts(ctx: PackContext, results: list[IndicatorResult]) -> tuple[IndicatorFact, ...]:
+    """Return the facts of ``results`` in plan order."""
+    index = ctx.plan.indicator_index
+    facts = []
+    for r in results:
+        sector, _, indicator = index[r.id]
+        facts.append(IndicatorFact(r, ctx.text(indicator.name), ctx.text(sector.name), ctx.entity_name(r.entity),
+                                   ctx.unit(indicator.unit), indicator.direction,
+                                   indicator_decimals(indicator, r.target, r.actual, indicator.baseline),
+                                   _reported(ctx, indicator_id=r.id)))
+    return tuple(facts)
+
+
+def project_facts(ctx: PackContext, results: list[ProjectResult]) -> tuple[ProjectFact, ...]:
+    """Return the facts of ``results`` in plan order."""
+    index = ctx.plan.project_index
+    return tuple(ProjectFact(r, ctx.text(index[r.id][1].name), ctx.text(index[r.id][0].name),
+                             ctx.entity_name(r.entity), _reported(ctx, project_id=r.id)) for r in results)
+
+
+def sector_facts(ctx: PackContext, sector: Sector) -> GroupFacts:
+    """Return the facts of one sector for the context's period."""
+    result = ctx.result
+    roll = result.sector(sector.id)
+    involved = {i.entity for _, i in sector.indicators()} | {p.entity for p in sector.projects}
+    incomplete = tuple(e.id for e in result.entities
+                       if e.id in involved and e.completeness is not None and e.completeness < 100)
+    return GroupFacts(
+        sector, ctx.text(sector.name), roll.score, roll.status, roll.coverage,
+        trend_run([(r.period, r.sector(sector.id).score) for r in ctx.history]),
+        indicator_facts(ctx, [i for i in result.indicators if i.sector == sector.id]),
+        project_facts(ctx, [p for p in result.projects if p.sector == sector.id]),
+        tuple(r for r in ctx.register if r.sector_id == sector.id),
+        sum(1 for p in ctx.proposals if p.sector_id == sector.id),
+        incomplete)
+
+
+def plan_facts(ctx: PackContext) -> GroupFacts:
+    """Return the facts of the whole plan, each sector's facts included."""
+    result = ctx.result
+    return GroupFacts(
+        None, ctx.text(ctx.plan.title), result.plan.score, result.plan.status, result.plan.coverage,
+        trend_run([(r.period, r.plan.score) for r in ctx.history]),
+        indicator_facts(ctx, result.indicators), project_facts(ctx, result.projects), tuple(ctx.register),
+        len(ctx.proposals),
+        tuple(e.id for e in result.entities if e.completeness is not None and e.completeness < 100),
+        tuple(sector_facts(ctx, s) for s in ctx.plan.sectors))
