@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from review.archive import revisions as archive
 from review.errors import InputError, Problem, UsageError, WHOLE_FILE, quoted
-from review.model.layout import DATA_DIR, DEFAULT_TEMPLATE, PLAN_FILE, TEMPLATE_FILES, TEMPLATES_DIR
+from review.model.layout import DATA_DIR, DECK_TEMPLATE, DEFAULT_TEMPLATE, PLAN_FILE, TEMPLATE_FILES, TEMPLATES_DIR
 from review.model.periods import Period, check_year
 from review.pause import pause_at
 
@@ -127,6 +127,8 @@ class BuildOptions:
     reason: str | None = None
     pdf: bool = False
     command: list[str] = field(default_factory=list)
+    #: Write the workshop deck (``deck.pptx``); ``--no-deck`` skips it.
+    deck: bool = True
 
 
 @dataclass
@@ -244,8 +246,11 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     files: dict[str, bytes] = {"results.json": results_json(plan.id, result)}
     charts = sum(map(len, sector_specs.values())) + len(executive_specs)
     progress(f"Rendering {len(sectors) + 1} packs with {charts} charts")
+    side_tasks: list[tuple] = [(results_workbook_file, (label, issue_time))]
+    if options.deck:
+        side_tasks.append((deck_file, (deck_template(templates),)))
     files.update(render_packs(context, sector_specs, executive_specs, options.out_root, progress,
-                              side_tasks=[(results_workbook_file, (label, issue_time))],
+                              side_tasks=side_tasks,
                               chart_service=chart_service, while_waiting=while_waiting))
     return files
 
@@ -254,6 +259,22 @@ def results_workbook_file(context, label: str, issue_time: dt.datetime) -> dict[
     """Return ``{"results.xlsx": bytes}`` for a pack context (run in a render worker)."""
     from review.compose.results_xlsx import results_workbook
     return {"results.xlsx": results_workbook(context.plan, context.result, context.phrases, label, issue_time)}
+
+
+def deck_template(templates: Path) -> bytes | None:
+    """Return the deck's master (``templates/deck.pptx``) when there is one, else None; raises
+    InputError naming the file and part when it is unsafe or unreadable."""
+    path = templates / DECK_TEMPLATE
+    if not path.is_file():
+        return None
+    from review.office.pptx import read_template
+    return read_template(path)
+
+
+def deck_file(context, template: bytes | None) -> dict[str, bytes]:
+    """Return ``{"deck.pptx": bytes}`` for a pack context (run in a render worker)."""
+    from review.compose.deck import DECK_FILE, write_deck
+    return {DECK_FILE: write_deck(context, template)}
 
 
 def prepare(options: BuildOptions, progress: Progress = _quiet) -> Loaded:
@@ -320,7 +341,7 @@ def _fingerprint_settings(options: BuildOptions, plan_id: str, issue_date: dt.da
     from review import __version__
     return {"version": __version__, "plan": plan_id, "period": str(options.period), "lang": options.lang,
             "sectors": sorted(set(options.sectors)), "issue_date": issue_date.isoformat(), "template": template,
-            "source_date_epoch": epoch}
+            "source_date_epoch": epoch, "deck": options.deck}
 
 
 def _up_to_date(folder: Path, sectors: list[str], fingerprint: str, pdf: bool) -> int | None:
@@ -462,7 +483,7 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
                         "built_at": archive.utc_now(epoch), "source_date_epoch": epoch,
                         "fingerprint": fingerprint, "draft_mark": draft_mark,
                         "options": {"lang": options.lang, "sectors": list(options.sectors), "template": template,
-                                    "pdf": options.pdf},
+                                    "pdf": options.pdf, "deck": options.deck},
                         "partial": bool(options.sectors),
                         "reason": options.reason, "amends": finalised[0] if finalised else None}
             progress(f"Writing {archive.revision_name(number)}: {len(files)} files and a snapshot of "
@@ -489,7 +510,8 @@ def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,
     issue_date = dt.date.fromisoformat(manifest["issue_date"])
     options = BuildOptions(revision / archive.SNAPSHOT, Period.parse(manifest["period"]), out_root=None,
                            sectors=list(recorded.get("sectors") or []), lang=recorded.get("lang"),
-                           issue_date=issue_date, template=revision / recorded["template"])
+                           issue_date=issue_date, template=revision / recorded["template"],
+                           deck=recorded.get("deck", False))
     with recorded_epoch(manifest):
         loaded = prepare(options, progress)
         return render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
