@@ -14,7 +14,7 @@ TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "briefing.docx"
 #: The workshop deck's master (slide master, fonts, colours), used when present.
 DECK_TEMPLATE = "deck.pptx"
-#: Editable text files of ``templates/`` that a build reads when present.
+#: Files of ``templates/`` that a build reads when present (and keeps in its snapshot).
 TEMPLATE_FILES = ("phrases.yaml", "recommendations.yaml", "logo.png", DECK_TEMPLATE)
 #: A plan folder's plan file and data folder.
 PLAN_FILE = "plan.yaml"

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Union
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
-from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION
+from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_TICK_MARK
 from pptx.enum.text import MSO_ANCHOR
 from pptx.oxml.ns import qn
 from pptx.util import Emu, Pt
@@ -405,6 +405,8 @@ class DeckWriter:
         self._chart_font(chart._chartSpace.get_or_add_txPr())
         chart.value_axis.tick_labels.number_format = value_format
         chart.value_axis.tick_labels.number_format_is_linked = False
+        # No tick marks across the category labels, which stand right against the axis in right-to-left charts.
+        chart.category_axis.major_tick_mark = XL_TICK_MARK.NONE
         return chart
 
     def _chart_font(self, tx_pr) -> None:

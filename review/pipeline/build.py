@@ -288,6 +288,8 @@ def prepare(options: BuildOptions, progress: Progress = _quiet) -> Loaded:
     if unknown:
         raise UsageError(f"--sector: unknown sector id {unknown[0]!r} (expected one of {', '.join(plan.sector_by_id)})")
     check_template(options.template)
+    if options.deck and options.out_root is not None:  # a snapshot's deck master is its own, read when rendering
+        deck_template(TEMPLATES_DIR)  # a bad deck master stops the build before any work, like a bad template
     from review.recommend.proposals import load_rules
     load_rules()  # a bad rules file stops the build before any work, like bad data
     for warning in loaded.data.warnings:
