@@ -446,36 +446,45 @@ def sector_attention(deck: Deck, sector: Sector) -> None:
 
 
 def paged_table(deck: Deck, title: str, headers: list[str], rows: list[list[CellValue]], widths: tuple[float, ...],
-                notes: list[str], empty: str) -> None:
-    """Write a table over as many slides as it needs («(تابع)» in the later titles)."""
+                notes: list[str], empty: str, row_notes: list[str] | None = None) -> None:
+    """Write a table over as many slides as it needs («(تابع)» in the later titles). Every slide's
+    notes are ``notes`` and, when given, the ``row_notes`` of the rows it shows."""
     ctx, frame, writer = deck.ctx, deck.frame, deck.writer
     body = frame.body
     if not rows:
         slide = deck.slide(title, notes)
         writer.text(slide, body, [empty], size_pt=BODY_PT)
         return
-    pages: list[list[list[CellValue]]] = [[]]
-    for row in rows:
-        if pages[-1] and writer.table_height(headers, pages[-1] + [row], widths, body.width, TABLE_PT) > body.height:
+    header = writer.table_height(headers, [], widths, body.width, TABLE_PT)
+    pages: list[list[int]] = [[]]
+    used = header
+    for index, row in enumerate(rows):
+        height = writer.table_height(None, [row], widths, body.width, TABLE_PT)
+        if pages[-1] and used + height > body.height:
             pages.append([])
-        pages[-1].append(row)
+            used = header
+        pages[-1].append(index)
+        used += height
     for number, page in enumerate(pages):
-        slide = deck.slide(title if number == 0 else ctx.t("deck.continued", title=title), notes)
-        writer.table(slide, body, headers, page, widths, size_pt=TABLE_PT)
+        slide = deck.slide(title if number == 0 else ctx.t("deck.continued", title=title),
+                           notes + ([row_notes[i] for i in page] if row_notes else []))
+        writer.table(slide, body, headers, [rows[i] for i in page], widths, size_pt=TABLE_PT)
 
 
 def decisions_slides(deck: Deck) -> None:
-    """The decisions: every proposed recommendation with its pack number, sector and evidence."""
+    """The decisions: every proposed recommendation with its pack number and sector; the evidence
+    of each in the notes of its slide."""
     ctx = deck.ctx
     numbered = numbered_proposals(ctx)
-    rows: list[list[CellValue]] = [[ctx.number(n), sector_name(ctx, p.sector_id), p.text, p.evidence] for n, p in numbered]
+    rows: list[list[CellValue]] = [[ctx.number(n), sector_name(ctx, p.sector_id), p.text] for n, p in numbered]
     counts = Counter(p.sector_id for _, p in numbered)
     notes = [ctx.t("pack.count_line", label=ctx.t("pack.proposed"), count=ctx.number(len(numbered)))]
     notes += [ctx.t("pack.count_line", label=sector_name(ctx, key), count=ctx.number(counts[key]))
               for key in [None, *(s.id for s in ctx.plan.sectors)] if counts[key]]
-    paged_table(deck, ctx.t("deck.decisions"), [ctx.t("pack.number"), ctx.t("column.sector"), ctx.t("pack.recommendation"),
-                                                ctx.t("pack.evidence")], rows, (0.8, 2.2, 6.0, 5.0), notes,
-                ctx.t("pack.no_proposals"))
+    row_notes = [ctx.t("deck.note_decision", sector=sector_name(ctx, p.sector_id), number=ctx.number(n), text=p.text,
+                       evidence=p.evidence) for n, p in numbered]
+    paged_table(deck, ctx.t("deck.decisions"), [ctx.t("pack.number"), ctx.t("column.sector"), ctx.t("pack.recommendation")],
+                rows, (0.8, 2.4, 10.8), notes, ctx.t("pack.no_proposals"), row_notes)
 
 
 def follow_up_slides(deck: Deck) -> None:

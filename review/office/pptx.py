@@ -18,21 +18,28 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+from xml.sax.saxutils import escape
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
+from lxml import etree
 from pptx import Presentation
 from pptx.chart.data import CategoryChartData
 from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_TICK_MARK
-from pptx.enum.text import MSO_ANCHOR
-from pptx.oxml.ns import qn
+from pptx.opc.constants import CONTENT_TYPE as CT
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.opc.packuri import PackURI
+from pptx.oxml import parse_xml
+from pptx.oxml.ns import nsdecls, qn
+from pptx.parts.slide import NotesSlidePart
 from pptx.util import Emu, Pt
 
 from review.errors import WHOLE_FILE, InputError, Problem, quoted
 from review.office.package import MAX_PROPERTY_CHARS, fit_text, package_problems, source_date_time, zip_parts
+from review.office.word.writer import clean_text, protect_mixed_text, typeset_minus
 
 if TYPE_CHECKING:
     from review.office.word.writer import Cell
@@ -57,7 +64,10 @@ RULE_COLOUR = "B4C7E7"
 CHAR_EM = 0.55
 LINE_SPACING = 1.2
 
-_PRESENTATION_NS = "http://schemas.openxmlformats.org/drawingml/2006/chart"
+_NAMESPACES = nsdecls("a", "p", "r")
+_QUOTE = {'"': "&quot;"}
+#: PowerPoint's built-in "Medium Style 2 – Accent 1" (python-pptx's default table style).
+TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"
 _AXIS_ID = re.compile(rb'(<c:(?:axId|crossAx) val=")(-\d+)(")')
 
 
@@ -140,6 +150,9 @@ class DeckWriter:
         named = [layout for layout in layouts if (layout.name or "").strip().lower() == "blank"]
         self.layout = named[0] if named else min(layouts, key=lambda layout: len(layout.placeholders))
         self.charts = 0
+        self._notes_xml: bytes | None = None
+        self._next_ids: dict[str, int] = {}
+        self._notes_master = None
 
     @property
     def width(self) -> int:
@@ -172,93 +185,97 @@ class DeckWriter:
         props.keywords = props.comments = props.category = ""
 
     # -- slides and text ----------------------------------------------------------------------
+    #
+    # Shapes are written as XML (escaped, then parsed once) rather than through python-pptx's
+    # proxies, which spend milliseconds a paragraph: a national plan's deck has thousands.
 
     def slide(self, notes: Sequence[str]):
         """Return a new blank slide with ``notes`` (one paragraph each) as its speaker notes."""
         slide = self.presentation.slides.add_slide(self.layout)
         for placeholder in list(slide.placeholders):  # a template's blank layout may still have some
             placeholder._element.getparent().remove(placeholder._element)
-        frame = slide.notes_slide.notes_text_frame
-        self._fill(frame, [str(n) for n in notes] or [""], size_pt=14, colour=TEXT_COLOUR)
+        self._add_notes(slide, [str(n) for n in notes] or [""])
         return slide
+
+    def _shape_id(self, slide) -> int:
+        """Return a new shape id for ``slide`` (python-pptx finds one by searching the slide's XML each time)."""
+        key = slide.part.partname
+        ident = self._next_ids.get(key) or slide.shapes._next_shape_id
+        self._next_ids[key] = ident + 1
+        return ident
+
+    def _add_notes(self, slide, notes: list[str]) -> None:
+        """Give ``slide`` a notes page holding ``notes``. The first is made by python-pptx (which
+        clones the notes master's placeholders, some 20 ms); the others copy its XML."""
+        body = self._paragraphs_xml(notes, 14, False, TEXT_COLOUR)
+        if self._notes_xml is None:
+            notes_slide = slide.notes_slide
+            frame = notes_slide.notes_text_frame
+            _replace_paragraphs(frame._txBody, body)
+            self._notes_xml = etree.tostring(notes_slide._element)
+            self._notes_master = notes_slide.part.part_related_by(RT.NOTES_MASTER)
+            return
+        element = parse_xml(self._notes_xml)
+        for shape in element.iter(qn("p:sp")):
+            placeholder = shape.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
+            if placeholder is not None and placeholder.get("type") == "body":
+                _replace_paragraphs(shape.find(qn("p:txBody")), body)
+        number = len(self.presentation.slides)
+        part = NotesSlidePart(PackURI(f"/ppt/notesSlides/notesSlide{number}.xml"), CT.PML_NOTES_SLIDE,
+                              slide.part.package, element)
+        part.relate_to(self._notes_master, RT.NOTES_MASTER)
+        part.relate_to(slide.part, RT.SLIDE)
+        slide.part.relate_to(part, RT.NOTES_SLIDE)
 
     def text(self, slide, box: Box, paragraphs: Sequence[str], size_pt: float = 16, bold: bool = False,
              colour: str = TEXT_COLOUR, bullets: bool = False, align: str = "start", fill: str | None = None,
              anchor: str = "top", numbers: Sequence[str] | None = None) -> None:
         """Write ``paragraphs`` in a text box; ``bullets`` puts a bullet at each paragraph's start
-        (the right in right-to-left text), ``numbers`` a label of its own instead (e.g. «٣.»).
+        (the right in right-to-left text), ``numbers`` a label before each instead (e.g. «٣.»).
         ``align`` is ``start``, ``center`` or ``end``; ``anchor`` ``top``, ``middle`` or ``bottom``."""
-        shape = slide.shapes.add_textbox(Emu(box.x), Emu(box.y), Emu(box.width), Emu(box.height))
-        frame = shape.text_frame
-        frame.word_wrap = True
-        frame.vertical_anchor = {"top": MSO_ANCHOR.TOP, "middle": MSO_ANCHOR.MIDDLE, "bottom": MSO_ANCHOR.BOTTOM}[anchor]
-        frame.margin_left = frame.margin_right = Emu(45720)
-        frame.margin_top = frame.margin_bottom = Emu(22860)
-        if fill:
-            shape.fill.solid()
-            shape.fill.fore_color.rgb = RGBColor.from_string(fill)
-        self._fill(frame, paragraphs, size_pt, bold, colour, bullets, align, numbers)
+        if numbers is not None:
+            paragraphs = [f"{label} {text}" for label, text in zip(numbers, paragraphs)]
+        ident = self._shape_id(slide)
+        filling = f'<a:solidFill><a:srgbClr val="{fill}"/></a:solidFill>' if fill else "<a:noFill/>"
+        anchors = {"top": "t", "middle": "ctr", "bottom": "b"}
+        xml = (f'<p:sp {_NAMESPACES}><p:nvSpPr><p:cNvPr id="{ident}" name="TextBox {ident}"/><p:cNvSpPr txBox="1"/>'
+               f'<p:nvPr/></p:nvSpPr><p:spPr>{_xfrm(box)}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom>{filling}</p:spPr>'
+               f'<p:txBody><a:bodyPr wrap="square" lIns="45720" tIns="22860" rIns="45720" bIns="22860" '
+               f'anchor="{anchors[anchor]}"><a:noAutofit/></a:bodyPr><a:lstStyle/>'
+               f'{self._paragraphs_xml(paragraphs, size_pt, bold, colour, bullets, align)}</p:txBody></p:sp>')
+        slide.shapes._spTree.append(parse_xml(xml))
 
     def rule(self, slide, box: Box, colour: str = RULE_COLOUR) -> None:
         """Draw a filled rectangle without outline (a rule or a band)."""
-        from pptx.enum.shapes import MSO_SHAPE
-        shape = slide.shapes.add_shape(MSO_SHAPE.RECTANGLE, Emu(box.x), Emu(box.y), Emu(box.width), Emu(box.height))
-        shape.fill.solid()
-        shape.fill.fore_color.rgb = RGBColor.from_string(colour)
-        shape.line.fill.background()
-        shape.shadow.inherit = False
-        self._fill(shape.text_frame, [""], 8)
+        ident = self._shape_id(slide)
+        xml = (f'<p:sp {_NAMESPACES}><p:nvSpPr><p:cNvPr id="{ident}" name="Rectangle {ident}"/><p:cNvSpPr/><p:nvPr/>'
+               f'</p:nvSpPr><p:spPr>{_xfrm(box)}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom>'
+               f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill><a:ln><a:noFill/></a:ln></p:spPr></p:sp>')
+        slide.shapes._spTree.append(parse_xml(xml))
 
-    def _fill(self, frame, paragraphs: Sequence[str], size_pt: float, bold: bool = False, colour: str | None = None,
-              bullets: bool = False, align: str = "start", numbers: Sequence[str] | None = None) -> None:
-        """Write ``paragraphs`` into a text frame (replacing what it holds), each right to left."""
-        frame.clear()
-        for index, text in enumerate(paragraphs):
-            paragraph = frame.paragraphs[0] if index == 0 else frame.add_paragraph()
-            if numbers is not None:
-                text = f"{numbers[index]} {text}"
-            self._paragraph(paragraph, str(text), size_pt, bold, colour, align,
-                            bullet="•" if bullets else None, indent_pt=size_pt * 1.1)
-
-    def _paragraph(self, paragraph, text: str, size_pt: float, bold: bool, colour: str | None, align: str,
-                   bullet: str | None = None, indent_pt: float = 0) -> None:
-        p_pr = paragraph._p.get_or_add_pPr()
-        self._direction(p_pr, align)
-        if bullet is not None:
-            # marL and indent measure from the paragraph's start: the right in right-to-left text.
-            p_pr.set("marL", str(int(indent_pt * EMU_PER_PT)))
-            p_pr.set("indent", str(-int(indent_pt * EMU_PER_PT)))
-            p_pr.append(_element(p_pr, "a:spcBef", [_element(p_pr, "a:spcPts", val=str(int(size_pt * 40)))]))
-            p_pr.append(_element(p_pr, "a:buFont", typeface=self.font))
-            p_pr.append(_element(p_pr, "a:buChar", char=bullet))
-        lines = text.split("\n")
-        for number, line in enumerate(lines):
-            if number:
-                paragraph.add_line_break()
-            run = paragraph.add_run()
-            run.text = line
-            self._font(run.font, run._r.get_or_add_rPr(), size_pt, bold, colour)
-        end = paragraph._p.get_or_add_endParaRPr()
-        end.set("lang", self.lang)
-        end.set("sz", str(int(round(size_pt * 100))))
-
-    def _direction(self, p_pr, align: str) -> None:
+    def _paragraphs_xml(self, paragraphs: Sequence[str], size_pt: float, bold: bool = False, colour: str | None = None,
+                        bullets: bool = False, align: str = "start") -> str:
+        """Return ``a:p`` elements (as XML text) for ``paragraphs``, each right to left when the deck is."""
         sides = {"start": "r" if self.rtl else "l", "end": "l" if self.rtl else "r", "center": "ctr"}
-        p_pr.set("algn", sides[align])
-        p_pr.set("rtl", "1" if self.rtl else "0")
-
-    def _font(self, font, r_pr, size_pt: float, bold: bool, colour: str | None) -> None:
-        """Give a run its size, weight, colour, language and both fonts (Latin and complex script)."""
-        font.size = Pt(size_pt)
-        font.bold = bold
-        if colour:
-            font.color.rgb = RGBColor.from_string(colour)
-        font.name = self.font
-        r_pr.set("lang", self.lang)
-        if self.lang != "en-US":
-            r_pr.set("altLang", "en-US")
-        latin = r_pr.find(qn("a:latin"))
-        latin.addnext(_element(r_pr, "a:cs", typeface=self.font))
+        size = int(round(size_pt * 100))
+        filling = f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>' if colour else ""
+        alt = ' altLang="en-US"' if self.lang != "en-US" else ""
+        font = escape(self.font, _QUOTE)
+        run_pr = (f'<a:rPr lang="{self.lang}"{alt} sz="{size}" b="{int(bold)}">{filling}'
+                  f'<a:latin typeface="{font}"/><a:cs typeface="{font}"/></a:rPr>')
+        p_pr = f'<a:pPr algn="{sides[align]}" rtl="{int(self.rtl)}"/>'
+        if bullets:
+            # marL and indent measure from the paragraph's start: the right in right-to-left text.
+            indent = int(size_pt * 1.1 * EMU_PER_PT)
+            p_pr = (f'<a:pPr marL="{indent}" indent="{-indent}" algn="{sides[align]}" rtl="{int(self.rtl)}">'
+                    f'<a:spcBef><a:spcPts val="{int(size_pt * 40)}"/></a:spcBef><a:buFont typeface="{font}"/>'
+                    f'<a:buChar char="•"/></a:pPr>')
+        out = []
+        for text in paragraphs:
+            lines = _deck_text(str(text)).split("\n")
+            runs = f"<a:br>{run_pr}</a:br>".join(f"<a:r>{run_pr}<a:t>{escape(line)}</a:t></a:r>" for line in lines)
+            out.append(f'<a:p>{p_pr}{runs}<a:endParaRPr lang="{self.lang}" sz="{size}"/></a:p>')
+        return "".join(out)
 
     # -- tables -------------------------------------------------------------------------------
 
@@ -270,8 +287,10 @@ class DeckWriter:
 
     def _row_height(self, row: Sequence[CellValue], widths: Sequence[float], box_width: int, size_pt: float) -> int:
         total = sum(widths)
-        return max(text_height(_cell_text(value), int(box_width * w / total) - 2 * _CELL_MARGIN, size_pt)
-                   for value, w in zip(row, widths)) + 2 * _CELL_MARGIN_TOP
+        # A tenth more than the text's estimate: a row drawn taller than its text costs only space,
+        # one drawn shorter pushes the table over what is laid out under it.
+        return int(max(text_height(_cell_text(value), int(box_width * w / total) - 2 * _CELL_MARGIN, size_pt)
+                       for value, w in zip(row, widths)) * 1.1) + 2 * _CELL_MARGIN_TOP
 
     def table(self, slide, box: Box, headers: Sequence[str] | None, rows: Sequence[Sequence[CellValue]],
               widths: Sequence[float], size_pt: float = 12) -> None:
@@ -279,36 +298,35 @@ class DeckWriter:
         column widths, first column at the start (the right in right-to-left tables). Status cells
         keep their fill and colour; a table without header shows its first column in bold."""
         every = [list(headers), *rows] if headers is not None else [list(row) for row in rows]
-        count = len(every)
-        height = self.table_height(headers, rows, widths, box.width, size_pt)
-        shape = slide.shapes.add_table(count, len(widths), Emu(box.x), Emu(box.y), Emu(box.width), Emu(height))
-        table = shape.table
-        tbl_pr = table._tbl.tblPr
-        tbl_pr.set("rtl", "1" if self.rtl else "0")
-        tbl_pr.set("bandRow", "1")
-        tbl_pr.set("firstRow", "1" if headers is not None else "0")
         total = sum(widths)
-        used = 0
-        for index, w in enumerate(widths):
-            width = box.width - used if index == len(widths) - 1 else int(box.width * w / total)
-            table.columns[index].width = Emu(width)
-            used += width
-        for number, row in enumerate(every):
-            table.rows[number].height = Emu(self._row_height(row, widths, box.width, size_pt))
+        columns = [int(box.width * w / total) for w in widths]
+        columns[-1] = box.width - sum(columns[:-1])
+        heights = [self._row_height(row, widths, box.width, size_pt) for row in every]
+        grid = "".join(f'<a:gridCol w="{w}"/>' for w in columns)
+        body = []
+        for number, (row, height) in enumerate(zip(every, heights)):
+            cells = []
             for column, value in enumerate(row):
-                cell = table.cell(number, column)
-                cell.margin_left = cell.margin_right = Emu(_CELL_MARGIN)
-                cell.margin_top = cell.margin_bottom = Emu(_CELL_MARGIN_TOP)
-                cell.vertical_anchor = MSO_ANCHOR.MIDDLE
                 text, fill, colour, bold, align = _cell_style(value)
                 if number == 0 and headers is not None:
                     fill, colour, bold, align = HEADER_FILL, "FFFFFF", True, "center"
                 elif headers is None and column == 0:
                     bold = True
-                if fill:
-                    cell.fill.solid()
-                    cell.fill.fore_color.rgb = RGBColor.from_string(fill)
-                self._fill(cell.text_frame, [text], size_pt, bold, colour or TEXT_COLOUR, align=align)
+                filling = f'<a:solidFill><a:srgbClr val="{fill}"/></a:solidFill>' if fill else ""
+                cells.append(f'<a:tc><a:txBody><a:bodyPr/><a:lstStyle/>'
+                             f'{self._paragraphs_xml([text], size_pt, bold, colour or TEXT_COLOUR, align=align)}'
+                             f'</a:txBody><a:tcPr marL="{_CELL_MARGIN}" marR="{_CELL_MARGIN}" marT="{_CELL_MARGIN_TOP}" '
+                             f'marB="{_CELL_MARGIN_TOP}" anchor="ctr">{filling}</a:tcPr></a:tc>')
+            body.append(f'<a:tr h="{height}">{"".join(cells)}</a:tr>')
+        ident = self._shape_id(slide)
+        xml = (f'<p:graphicFrame {_NAMESPACES}><p:nvGraphicFramePr><p:cNvPr id="{ident}" name="Table {ident}"/>'
+               f'<p:cNvGraphicFramePr><a:graphicFrameLocks noGrp="1"/></p:cNvGraphicFramePr><p:nvPr/></p:nvGraphicFramePr>'
+               f'<p:xfrm><a:off x="{box.x}" y="{box.y}"/><a:ext cx="{box.width}" cy="{sum(heights)}"/></p:xfrm>'
+               f'<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/table"><a:tbl>'
+               f'<a:tblPr rtl="{int(self.rtl)}" firstRow="{int(headers is not None)}" bandRow="1">'
+               f'<a:tableStyleId>{TABLE_STYLE}</a:tableStyleId></a:tblPr><a:tblGrid>{grid}</a:tblGrid>{"".join(body)}'
+               f'</a:tbl></a:graphicData></a:graphic></p:graphicFrame>')
+        slide.shapes._spTree.append(parse_xml(xml))
 
     # -- charts -------------------------------------------------------------------------------
 
@@ -397,6 +415,7 @@ class DeckWriter:
         for name, values in series:
             data.add_series(name, list(values))
         frame = slide.shapes.add_chart(kind, Emu(box.x), Emu(box.y), Emu(box.width), Emu(box.height), data)
+        self._next_ids[slide.part.partname] = frame.shape_id + 1
         self.charts += 1
         chart = frame.chart
         chart.has_title = False
@@ -473,6 +492,24 @@ def _element(parent, tag: str, children: Sequence = (), **attributes: str):
     for child in children:
         element.append(child)
     return element
+
+
+def _xfrm(box: Box) -> str:
+    return f'<a:xfrm><a:off x="{box.x}" y="{box.y}"/><a:ext cx="{box.width}" cy="{box.height}"/></a:xfrm>'
+
+
+def _deck_text(text: str) -> str:
+    """Return text as the Word packs print it: XML-illegal characters removed, minus signs typeset,
+    direction marks keeping signed numbers and Latin codes in their places in right-to-left lines."""
+    return protect_mixed_text(typeset_minus(clean_text(text)))
+
+
+def _replace_paragraphs(tx_body, paragraphs_xml: str) -> None:
+    """Replace the paragraphs of a ``p:txBody`` (or ``a:txBody``) with ``paragraphs_xml``."""
+    for paragraph in tx_body.findall(qn("a:p")):
+        tx_body.remove(paragraph)
+    for paragraph in parse_xml(f"<a:x {nsdecls('a')}>{paragraphs_xml}</a:x>"):
+        tx_body.append(paragraph)
 
 
 def _cell_text(value: CellValue) -> str:
