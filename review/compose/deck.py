@@ -456,19 +456,30 @@ def paged_table(deck: Deck, title: str, headers: list[str], rows: list[list[Cell
         writer.text(slide, body, [empty], size_pt=BODY_PT)
         return
     header = writer.table_height(headers, [], widths, body.width, TABLE_PT)
-    pages: list[list[int]] = [[]]
-    used = header
-    for index, row in enumerate(rows):
-        height = writer.table_height(None, [row], widths, body.width, TABLE_PT)
-        if pages[-1] and used + height > body.height:
-            pages.append([])
-            used = header
-        pages[-1].append(index)
-        used += height
+    heights = [writer.table_height(None, [row], widths, body.width, TABLE_PT) for row in rows]
+    pages = split_pages(heights, body.height - header)
+    if len(pages) > 1:
+        # As many slides, more evenly filled: no last slide holding a row or two.
+        even = split_pages(heights, min(body.height - header, sum(heights) // len(pages) + max(heights)))
+        pages = even if len(even) == len(pages) else pages
     for number, page in enumerate(pages):
         slide = deck.slide(title if number == 0 else ctx.t("deck.continued", title=title),
                            notes + ([row_notes[i] for i in page] if row_notes else []))
         writer.table(slide, body, headers, [rows[i] for i in page], widths, size_pt=TABLE_PT)
+
+
+def split_pages(heights: list[int], room: int) -> list[list[int]]:
+    """Return the indexes of ``heights`` cut into pages of at most ``room`` each, in order (a row
+    taller than the room gets a page of its own)."""
+    pages: list[list[int]] = [[]]
+    used = 0
+    for index, height in enumerate(heights):
+        if pages[-1] and used + height > room:
+            pages.append([])
+            used = 0
+        pages[-1].append(index)
+        used += height
+    return pages
 
 
 def decisions_slides(deck: Deck) -> None:

@@ -259,3 +259,14 @@ def test_english_deck_reads_left_to_right(make_plan, tmp_path):
     assert {p.get("rtl") for p in slide.iter(f"{A}pPr")} == {"0"}
     assert titles(built)[1] == load_phrases(lang="en")("deck.agenda")
     assert audit(built / "deck.pptx") == ""
+
+
+@pytest.mark.parametrize("heights, room, expected", [
+    ([3, 3, 3], 10, [[0, 1, 2]]),
+    ([4, 4, 4], 10, [[0, 1], [2]]),
+    ([12, 1], 10, [[0], [1]]),  # a row taller than a page gets one of its own
+    ([], 10, [[]]),
+])
+def test_split_pages(heights, room, expected):
+    from review.compose.deck import split_pages
+    assert split_pages(heights, room) == expected

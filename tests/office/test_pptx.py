@@ -68,12 +68,12 @@ def test_number_formats(decimals, suffix, arabic, expected):
 
 
 def test_text_height_counts_wrapped_lines():
-    # 10 pt × 0.55 = 5.5 pt a character = 69,850 EMU: 10 characters a line in 698,500 EMU.
+    # 10 pt × 0.5 = 5 pt a character = 63,500 EMU: 10 characters a line in 635,000 EMU.
     line = int(10 * 1.2 * 12700)
-    assert text_height("x" * 10, 698500, 10) == line
-    assert text_height("x" * 25, 698500, 10) == 3 * line
-    assert text_height("x" * 5 + "\n" + "y" * 11, 698500, 10) == 3 * line
-    assert text_height("", 698500, 10) == line
+    assert text_height("x" * 10, 635000, 10) == line
+    assert text_height("x" * 25, 635000, 10) == 3 * line
+    assert text_height("x" * 5 + "\n" + "y" * 11, 635000, 10) == 3 * line
+    assert text_height("", 635000, 10) == line
 
 
 def test_deck_is_16_9_and_strict_valid(deck, tmp_path):
