@@ -31,6 +31,7 @@ from pptx.dml.color import RGBColor
 from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_TICK_MARK
 from pptx.opc.constants import CONTENT_TYPE as CT
 from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.opc.package import Part
 from pptx.opc.packuri import PackURI
 from pptx.oxml import parse_xml
 from pptx.oxml.ns import nsdecls, qn
@@ -152,7 +153,7 @@ class DeckWriter:
         self.charts = 0
         self._notes_xml: bytes | None = None
         self._next_ids: dict[str, int] = {}
-        self._notes_master = None
+        self._notes_master: Part | None = None
 
     @property
     def width(self) -> int:
@@ -223,6 +224,7 @@ class DeckWriter:
         number = len(self.presentation.slides)
         part = NotesSlidePart(PackURI(f"/ppt/notesSlides/notesSlide{number}.xml"), CT.PML_NOTES_SLIDE,
                               slide.part.package, element)
+        assert self._notes_master is not None  # set with the first notes page
         part.relate_to(self._notes_master, RT.NOTES_MASTER)
         part.relate_to(slide.part, RT.SLIDE)
         slide.part.relate_to(part, RT.NOTES_SLIDE)
@@ -475,7 +477,8 @@ def _fixed_workbook(data: bytes, stamp: tuple[int, ...]) -> bytes:
     """Return an embedded chart workbook with its document times set to ``stamp`` and its zip
     rewritten deterministically (XlsxWriter stamps ``dcterms:created`` with the clock)."""
     import zipfile
-    moment = dt.datetime(*stamp[:6]).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    year, month, day, hour, minute, second = stamp[:6]
+    moment = dt.datetime(year, month, day, hour, minute, second).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
     with zipfile.ZipFile(io.BytesIO(data)) as book:
         parts = {info.filename: book.read(info) for info in book.infolist() if not info.is_dir()}
     core = parts.get("docProps/core.xml")
