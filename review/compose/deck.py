@@ -355,14 +355,6 @@ def sector_attention(deck: Deck, sector: Sector) -> None:
         [ctx.text(projects_index[p.id][1].name), ctx.entity_name(p.entity), ctx.percent(p.planned), ctx.percent(p.actual),
          ctx.status_cell(p.status)] for p in behind]
     proposal_lines = [p.text for p in proposals]
-    notes = ([ctx.t("deck.note_indicator", name=row[0], entity=row[1], achievement=row[2], status=ctx.status_label(i.status),
-                    cause=row[4]) for row, i in zip(indicator_rows, lagging)]
-             + [ctx.t("deck.note_project", name=row[0], entity=row[1], planned=row[2], actual=row[3],
-                      status=ctx.status_label(p.status)) for row, p in zip(project_rows, behind)]
-             + [ctx.t("deck.note_proposal", number=ctx.number(n), text=p.text, evidence=p.evidence)
-                for n, p in enumerate(proposals, start=1)])
-    slide = deck.slide(ctx.t("deck.sector_attention", sector=ctx.text(sector.name)),
-                       notes or [ctx.t("pack.msg_no_lagging", on_track=ctx.number(0), total=ctx.number(0))])
     body = frame.body
     headers_i = [ctx.t("column.indicator"), ctx.t("column.entity"), ctx.t("column.achievement"), ctx.t("column.status"),
                  ctx.t("pack.cause")]
@@ -374,6 +366,15 @@ def sector_attention(deck: Deck, sector: Sector) -> None:
     on_track = sum(1 for i in ctx.result.indicators if i.sector == sector.id and i.status == st.ON_TRACK)
     empty_i = ctx.t("pack.msg_no_lagging", on_track=ctx.number(on_track), total=ctx.number(indicators_total))
     empty_p = ctx.t("pack.no_projects") if not sector.projects else ctx.t("pack.none_reported")
+    # The notes name every item (the slide shows the worst), or say what the slide says when there is none.
+    notes = ([ctx.t("deck.note_indicator", name=row[0], entity=row[1], achievement=row[2], status=ctx.status_label(i.status),
+                    cause=row[4]) for row, i in zip(indicator_rows, lagging)] or [empty_i])
+    notes += ([ctx.t("deck.note_project", name=row[0], entity=row[1], planned=row[2], actual=row[3],
+                     status=ctx.status_label(p.status)) for row, p in zip(project_rows, behind)]
+              or [ctx.t("pack.count_line", label=ctx.t("deck.behind"), count=empty_p)])
+    notes += ([ctx.t("deck.note_proposal", number=ctx.number(n), text=p.text, evidence=p.evidence)
+               for n, p in enumerate(proposals, start=1)] or [ctx.t("pack.no_proposals")])
+    slide = deck.slide(ctx.t("deck.sector_attention", sector=ctx.text(sector.name)), notes)
 
     def more(count: int, shown: int) -> list[str]:
         return [ctx.t("deck.and_more", count=ctx.number(count - shown))] if count > shown else []

@@ -270,3 +270,15 @@ def test_english_deck_reads_left_to_right(make_plan, tmp_path):
 def test_split_pages(heights, room, expected):
     from review.compose.deck import split_pages
     assert split_pages(heights, room) == expected
+
+
+def test_a_sector_with_nothing_behind_says_so_in_its_notes(builds):
+    presentation = Presentation(str(builds["diversification"] / "deck.pptx"))
+    overview, attention = presentation.slides[3], presentation.slides[4]
+    assert slide_title(attention) == AR("deck.sector_attention", sector=sector_names(builds["diversification"])[0])
+    notes = attention.notes_slide.notes_text_frame.text.split("\n")
+    # The same sentence as the sector's second key message (no indicator off track or stalled, with its counts).
+    assert notes[0] == overview.notes_slide.notes_text_frame.text.split("\n")[1]
+    assert notes[0] in slide_texts(attention)
+    assert notes[1:] == [AR("pack.count_line", label=AR("deck.behind"), count=AR("pack.none_reported")),
+                         AR("pack.no_proposals")]
