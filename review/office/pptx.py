@@ -448,18 +448,36 @@ class DeckWriter:
 
     def to_bytes(self) -> bytes:
         """Return the .pptx: strict-valid and deterministic (see the module's docstring)."""
-        buffer = io.BytesIO()
-        self.presentation.save(buffer)
         stamp = source_date_time()
-        import zipfile
-        with zipfile.ZipFile(io.BytesIO(buffer.getvalue())) as saved:
-            parts = {info.filename: saved.read(info) for info in saved.infolist() if not info.is_dir()}
+        parts = package_parts(self.presentation)
         for name in list(parts):
             if name.startswith("ppt/charts/") and name.endswith(".xml"):
                 parts[name] = unsigned_axis_ids(parts[name])
             elif name.startswith("ppt/embeddings/") and name.endswith(".xlsx"):
                 parts[name] = _fixed_workbook(parts[name], stamp)
         return zip_parts(parts, stamp)
+
+
+def package_parts(presentation) -> dict[str, bytes]:
+    """Return every entry python-pptx would save for ``presentation``, as ``{zip entry name: bytes}``.
+
+    What ``Presentation.save`` writes (the same content-types item, package and part relationships
+    and part blobs, by python-pptx's own serialisers), without zipping it: the deck is zipped once,
+    deterministically, by :func:`review.office.package.zip_parts` (saving first and re-zipping
+    compressed every part twice).
+    """
+    from pptx.opc.oxml import serialize_part_xml
+    from pptx.opc.serialized import _ContentTypesItem
+
+    package = presentation.part.package
+    found = tuple(package.iter_parts())
+    entries = {"[Content_Types].xml": serialize_part_xml(_ContentTypesItem.xml_for(found)),
+               "_rels/.rels": package._rels.xml}
+    for part in found:
+        entries[part.partname.membername] = part.blob
+        if part._rels:
+            entries[part.partname.rels_uri.membername] = part.rels.xml
+    return entries
 
 
 _CELL_MARGIN = 54864  # 0.06 inch

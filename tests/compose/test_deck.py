@@ -282,3 +282,11 @@ def test_a_sector_with_nothing_behind_says_so_in_its_notes(builds):
     assert notes[0] in slide_texts(attention)
     assert notes[1:] == [AR("pack.count_line", label=AR("deck.behind"), count=AR("pack.none_reported")),
                          AR("pack.no_proposals")]
+
+
+def test_two_builds_give_the_same_deck_bytes(make_plan, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714521600")
+    folder = make_plan(None, {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,70\nW1,50\n"}})
+    first = build(BuildOptions(folder, Period.parse("2024-Q1"), tmp_path / "a", issue_date=dt.date(2024, 5, 1)))
+    second = build(BuildOptions(folder, Period.parse("2024-Q1"), tmp_path / "b", issue_date=dt.date(2024, 5, 1)))
+    assert (first / "deck.pptx").read_bytes() == (second / "deck.pptx").read_bytes()
