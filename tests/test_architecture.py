@@ -41,6 +41,7 @@ ALLOWED = {
 LIBRARY_OWNERS = {
     "matplotlib": {"charts"},
     "docx": {"office"},
+    "pptx": {"office"},
     "lxml": {"office"},
     "xlsxwriter": {"office", "compose", "secretariat"},  # its API, not SpreadsheetML: the helpers are in office
     "openpyxl": {"intake"},

@@ -76,6 +76,7 @@ def make_parser() -> argparse.ArgumentParser:
         description=textwrap.fill(
             "Evaluate the plan for one period and write a new revision OUT/<plan-id>/<period>/r<N>/: "
             "one Word briefing pack per sector, executive.docx, charts/, results.json, results.xlsx, "
+            "deck.pptx (the workshop slides), "
             "manifest.json and a snapshot of the inputs. With unchanged inputs nothing is built. "
             "Nothing is written when the input is invalid, and earlier revisions are never touched.",
             79, break_on_hyphens=False),
@@ -109,6 +110,8 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--no-dashboard", dest="dashboard", action="store_false",
                        help="write no dashboard.html (neither the revision's nor OUT/<plan-id>/dashboard.html, "
                             "the page across the quarters)")
+    build.add_argument("--no-deck", dest="deck", action="store_false",
+                       help="do not write the workshop deck (deck.pptx; its master: templates/deck.pptx when present)")
     forms = commands.add_parser(
         "forms", parents=[common], help="write each entity's data-collection form (.xlsx) for a period",
         description="Write one Excel form per entity into OUT/<plan-id>/<period>/forms/, pre-filled "
@@ -200,7 +203,7 @@ def run_build(args: argparse.Namespace) -> int:
     from review.pipeline.build import BuildOptions, build_revision
     folder, built = build_revision(BuildOptions(args.plan_dir, args.period, args.out, args.sector, args.lang,
                                 args.issue_date, args.template, args.reason, args.pdf, args.argv,
-                                args.dashboard),
+                                dashboard=args.dashboard, deck=args.deck),
                    _progress(args.quiet))
     print(f"Built {folder}" if built else f"Up to date: {folder}")
     return 0

@@ -12,8 +12,10 @@ from pathlib import Path
 TEMPLATES_DIR = Path(__file__).resolve().parents[2] / "templates"
 #: The default Word template (regenerate with ``python -m review.office.word.template``).
 DEFAULT_TEMPLATE = TEMPLATES_DIR / "briefing.docx"
-#: Editable text files of ``templates/`` that a build reads when present.
-TEMPLATE_FILES = ("phrases.yaml", "recommendations.yaml", "logo.png")
+#: The workshop deck's master (slide master, fonts, colours), used when present.
+DECK_TEMPLATE = "deck.pptx"
+#: Files of ``templates/`` that a build reads when present (and keeps in its snapshot).
+TEMPLATE_FILES = ("phrases.yaml", "recommendations.yaml", "logo.png", DECK_TEMPLATE)
 #: A plan folder's plan file and data folder.
 PLAN_FILE = "plan.yaml"
 DATA_DIR = "data"

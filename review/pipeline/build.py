@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING
 
 from review.archive import revisions as archive
 from review.errors import InputError, Problem, UsageError, WHOLE_FILE, quoted
-from review.model.layout import (DATA_DIR, DEFAULT_TEMPLATE, PERIOD_RECORDS, PLAN_FILE, TEMPLATE_FILES,
-                                 TEMPLATES_DIR)
+from review.model.layout import (DATA_DIR, DECK_TEMPLATE, DEFAULT_TEMPLATE, PERIOD_RECORDS, PLAN_FILE,
+                                 TEMPLATE_FILES, TEMPLATES_DIR)
 from review.model.periods import Period, check_year
 from review.pause import pause_at
 
@@ -130,6 +130,8 @@ class BuildOptions:
     command: list[str] = field(default_factory=list)
     #: Write dashboard.html in the revision and the plan's page across the quarters (--no-dashboard: not).
     dashboard: bool = True
+    #: Write the workshop deck (``deck.pptx``); ``--no-deck`` skips it.
+    deck: bool = True
 
 
 @dataclass
@@ -251,6 +253,8 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     if options.dashboard:
         from review.pipeline.dashboards import dashboard_file
         side_tasks.append((dashboard_file, ()))
+    if options.deck:
+        side_tasks.append((deck_file, (deck_template(templates),)))
     files.update(render_packs(context, sector_specs, executive_specs, options.out_root, progress,
                               side_tasks=side_tasks,
                               chart_service=chart_service, while_waiting=while_waiting))
@@ -261,6 +265,22 @@ def results_workbook_file(context, label: str, issue_time: dt.datetime) -> dict[
     """Return ``{"results.xlsx": bytes}`` for a pack context (run in a render worker)."""
     from review.compose.results_xlsx import results_workbook
     return {"results.xlsx": results_workbook(context.plan, context.result, context.phrases, label, issue_time)}
+
+
+def deck_template(templates: Path) -> bytes | None:
+    """Return the deck's master (``templates/deck.pptx``) when there is one, else None; raises
+    InputError naming the file and part when it is unsafe or unreadable."""
+    path = templates / DECK_TEMPLATE
+    if not path.is_file():
+        return None
+    from review.office.pptx import read_template
+    return read_template(path)
+
+
+def deck_file(context, template: bytes | None) -> dict[str, bytes]:
+    """Return ``{"deck.pptx": bytes}`` for a pack context (run in a render worker)."""
+    from review.compose.deck import DECK_FILE, write_deck
+    return {DECK_FILE: write_deck(context, template)}
 
 
 def prepare(options: BuildOptions, progress: Progress = _quiet) -> Loaded:
@@ -274,6 +294,8 @@ def prepare(options: BuildOptions, progress: Progress = _quiet) -> Loaded:
     if unknown:
         raise UsageError(f"--sector: unknown sector id {unknown[0]!r} (expected one of {', '.join(plan.sector_by_id)})")
     check_template(options.template)
+    if options.deck and options.out_root is not None:  # a snapshot's deck master is its own, read when rendering
+        deck_template(TEMPLATES_DIR)  # a bad deck master stops the build before any work, like a bad template
     from review.recommend.proposals import load_rules
     load_rules()  # a bad rules file stops the build before any work, like bad data
     for warning in loaded.data.warnings:
@@ -332,7 +354,7 @@ def _fingerprint_settings(options: BuildOptions, plan_id: str, issue_date: dt.da
     from review import __version__
     return {"version": __version__, "plan": plan_id, "period": str(options.period), "lang": options.lang,
             "sectors": sorted(set(options.sectors)), "issue_date": issue_date.isoformat(), "template": template,
-            "source_date_epoch": epoch, "dashboard": options.dashboard}
+            "source_date_epoch": epoch, "dashboard": options.dashboard, "deck": options.deck}
 
 
 def _up_to_date(folder: Path, sectors: list[str], fingerprint: str, pdf: bool) -> int | None:
@@ -476,7 +498,7 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
                         "built_at": archive.utc_now(epoch), "source_date_epoch": epoch,
                         "fingerprint": fingerprint, "draft_mark": draft_mark,
                         "options": {"lang": options.lang, "sectors": list(options.sectors), "template": template,
-                                    "pdf": options.pdf, "dashboard": options.dashboard},
+                                    "pdf": options.pdf, "dashboard": options.dashboard, "deck": options.deck},
                         "partial": bool(options.sectors),
                         "reason": options.reason, "amends": finalised[0] if finalised else None}
             progress(f"Writing {archive.revision_name(number)}: {len(files)} files and a snapshot of "
@@ -514,7 +536,7 @@ def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,
     options = BuildOptions(revision / archive.SNAPSHOT, Period.parse(manifest["period"]), out_root=None,
                            sectors=list(recorded.get("sectors") or []), lang=recorded.get("lang"),
                            issue_date=issue_date, template=revision / recorded["template"],
-                           dashboard=bool(recorded.get("dashboard", False)))
+                           dashboard=bool(recorded.get("dashboard", False)), deck=bool(recorded.get("deck", False)))
     with recorded_epoch(manifest):
         loaded = prepare(options, progress)
         return render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,

@@ -202,3 +202,14 @@ def test_python_dash_m_review_is_the_command_line():
     assert done.returncode == 0
     from review import __version__
     assert __version__ in done.stdout
+
+
+def test_build_no_deck_skips_the_workshop_deck(make_plan, tmp_path, capsys):
+    with pytest.raises(SystemExit):
+        main(["build", "--help"])
+    assert "--no-deck" in capsys.readouterr().out
+    folder = make_plan(None, {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,70\n"}})
+    assert main(["build", str(folder), "--period", "2024-Q1", "--out", str(tmp_path / "a"), "-q"]) == 0
+    assert main(["build", str(folder), "--period", "2024-Q1", "--out", str(tmp_path / "b"), "-q", "--no-deck"]) == 0
+    assert [p.name for p in (tmp_path / "a").rglob("deck.pptx")] == ["deck.pptx"]
+    assert list((tmp_path / "b").rglob("deck.pptx")) == []

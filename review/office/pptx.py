@@ -1,0 +1,545 @@
+"""The workshop deck's file format (.pptx): the only module that spells PresentationML and DrawingML.
+
+:class:`DeckWriter` offers the deck's vocabulary — a slide with a title, a footer and speaker notes;
+a text box of paragraphs or bullets; a table; a native bar, column or line chart — and writes every
+paragraph right to left when asked (``a:pPr rtl="1" algn="r"``, complex-script font ``a:cs`` beside
+the Latin one, ``a:tblPr rtl="1"`` on tables, bullets on the right), charts with their categories
+from the right and the value axis on the right.
+
+python-pptx writes what the strict validator refuses or what changes from one run to the next;
+:meth:`DeckWriter.to_bytes` repairs it after saving: negative chart axis ids (``c:axId`` is an
+unsigned int) become the same 32 bits read unsigned, the embedded chart workbooks (XlsxWriter
+stamps them with the clock) get fixed times and a deterministic zip, and the package is written by
+:func:`review.office.package.zip_parts` stamped with ``SOURCE_DATE_EPOCH``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from xml.sax.saxutils import escape
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Union
+
+from lxml import etree
+from pptx import Presentation
+from pptx.chart.data import CategoryChartData
+from pptx.dml.color import RGBColor
+from pptx.enum.chart import XL_AXIS_CROSSES, XL_CHART_TYPE, XL_LABEL_POSITION, XL_LEGEND_POSITION, XL_TICK_MARK
+from pptx.opc.constants import CONTENT_TYPE as CT
+from pptx.opc.constants import RELATIONSHIP_TYPE as RT
+from pptx.opc.package import Part
+from pptx.opc.packuri import PackURI
+from pptx.oxml import parse_xml
+from pptx.oxml.ns import nsdecls, qn
+from pptx.parts.slide import NotesSlidePart
+from pptx.util import Emu, Pt
+
+from review.errors import WHOLE_FILE, InputError, Problem, quoted
+from review.office.package import MAX_PROPERTY_CHARS, fit_text, package_problems, source_date_time, zip_parts
+from review.office.word.writer import clean_text, protect_mixed_text, typeset_minus
+
+if TYPE_CHECKING:
+    from review.office.word.writer import Cell
+
+#: A table cell: plain text, or a :class:`review.office.word.writer.Cell` (text, fill, colour, bold,
+#: align) — the same cells the Word packs use, read by attribute.
+CellValue = Union[str, "Cell"]
+
+#: The deck's font for Latin and Arabic (complex-script) text: Arial, as the Word packs use.
+FONT = "Arial"
+#: 16:9 at PowerPoint's default size: 13.333 × 7.5 inches.
+WIDE = (Emu(12192000), Emu(6858000))
+EMU_PER_PT = 12700
+#: Text colours of the default deck.
+TITLE_COLOUR = "1F3864"
+TEXT_COLOUR = "262626"
+MUTED_COLOUR = "595959"
+HEADER_FILL = "1F3864"
+RULE_COLOUR = "B4C7E7"
+#: Average advance of a character as a share of its font size, used to estimate line breaks
+#: (Arabic in Arial: about 0.45 em on average; the margin makes an estimate err on the long side).
+CHAR_EM = 0.5
+LINE_SPACING = 1.2
+
+_NAMESPACES = nsdecls("a", "p", "r")
+_QUOTE = {'"': "&quot;"}
+#: PowerPoint's built-in "Medium Style 2 – Accent 1" (python-pptx's default table style).
+TABLE_STYLE = "{5C22544A-7EE6-4342-B048-85BDC9FD1C3A}"
+_AXIS_ID = re.compile(rb'(<c:(?:axId|crossAx) val=")(-\d+)(")')
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle on a slide, in EMU from its top-left corner."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+    def below(self, height: int, gap: int = 0) -> Box:
+        """Return a box of ``height`` just under this one, as wide."""
+        return Box(self.x, self.y + self.height + gap, self.width, height)
+
+
+def text_height(text: str, width: int, size_pt: float) -> int:
+    """Return an estimate of the height (EMU) ``text`` takes in a box ``width`` EMU wide at ``size_pt``.
+
+    Counts lines as characters × :data:`CHAR_EM` of the size over the width, at least one per
+    paragraph (``\\n``); errs on the long side so that a slide laid out from it does not overflow.
+    """
+    per_line = max(1, int(width / (size_pt * EMU_PER_PT * CHAR_EM)))
+    lines = sum(max(1, -(-len(part) // per_line)) for part in str(text).split("\n"))
+    return int(lines * size_pt * LINE_SPACING * EMU_PER_PT)
+
+
+def number_format(decimals: int = 0, suffix: str = "", arabic_digits: bool = False) -> str:
+    """Return an Excel number format code for chart labels: ``decimals`` decimals, ``suffix`` after
+    the number (quoted), and Arabic-Indic digits when asked (``[$-2000401]``: numeral shape 02,
+    Arabic (Saudi Arabia); PowerPoint and LibreOffice both honour it, not the shape without a
+    locale), so that a chart shows the plan's digits and still reads its numbers from its workbook."""
+    code = "#,##0" + ("." + "0" * decimals if decimals else "")
+    if suffix:
+        code += '"' + suffix.replace('"', "") + '"'
+    return ("[$-2000401]" if arabic_digits else "") + code
+
+
+def read_template(template: Path) -> bytes:
+    """Return the bytes of a deck template (.pptx) that may serve as the deck's master; raise
+    InputError naming the file and the part when it is unsafe or unreadable (macros, external
+    relationships, broken parts) or python-pptx cannot open it."""
+    try:
+        data = Path(template).read_bytes()
+    except OSError as exc:
+        raise InputError([Problem(template, WHOLE_FILE, "", f"cannot be read: {exc.strerror} "
+                                  "(expected a PowerPoint .pptx presentation)")]) from None
+    problems = package_problems(data)
+    if problems:
+        raise InputError([Problem(template, WHOLE_FILE, part, message) for part, message in problems])
+    try:
+        presentation = Presentation(io.BytesIO(data))
+        if not len(presentation.slide_layouts):
+            raise ValueError("no slide layout")
+    except Exception as exc:  # python-pptx raises whatever its reading met; any means this file
+        raise InputError([Problem(template, WHOLE_FILE, "", f"python-pptx cannot read it: {type(exc).__name__}: "
+                                  f"{quoted(str(exc))} (expected a PowerPoint .pptx presentation)")]) from None
+    return data
+
+
+class DeckWriter:
+    """Writes a presentation slide by slide; every text right to left when ``rtl``.
+
+    ``template`` (a .pptx read by :func:`read_template`, None for python-pptx's own master at 16:9)
+    gives the slide master, theme and size; its slides are dropped and every slide is made on its
+    blank layout (the one named "Blank", else the one with the fewest placeholders).
+    """
+
+    def __init__(self, template: bytes | None = None, rtl: bool = True, lang: str = "ar", font: str = FONT):
+        self.rtl, self.font = rtl, font
+        self.lang = {"ar": "ar-SA", "en": "en-US"}.get(lang, lang)
+        if template is None:
+            self.presentation = Presentation()
+            self.presentation.slide_width, self.presentation.slide_height = WIDE
+        else:
+            self.presentation = Presentation(io.BytesIO(template))
+            self._drop_slides()
+        layouts = list(self.presentation.slide_layouts)
+        named = [layout for layout in layouts if (layout.name or "").strip().lower() == "blank"]
+        self.layout = named[0] if named else min(layouts, key=lambda layout: len(layout.placeholders))
+        self.charts = 0
+        self._notes_xml: bytes | None = None
+        self._next_ids: dict[str, int] = {}
+        self._notes_master: Part | None = None
+
+    @property
+    def width(self) -> int:
+        return int(self.presentation.slide_width or WIDE[0])
+
+    @property
+    def height(self) -> int:
+        return int(self.presentation.slide_height or WIDE[1])
+
+    def _drop_slides(self) -> None:
+        # python-pptx has no verb for it: unlinking a slide from the list and the package leaves
+        # its part unreachable, and saving writes only reachable parts.
+        slide_ids = self.presentation.slides._sldIdLst
+        for slide_id in list(slide_ids):
+            self.presentation.part.drop_rel(slide_id.rId)
+            slide_ids.remove(slide_id)
+
+    # -- properties ---------------------------------------------------------------------------
+
+    def set_properties(self, title: str, subject: str, author: str, when: dt.datetime) -> None:
+        """Set the document properties (clamped to what PowerPoint holds); ``when`` is both the
+        creation and the modification time, so that they come from the inputs, never the clock."""
+        props = self.presentation.core_properties
+        props.title = fit_text(title, MAX_PROPERTY_CHARS)
+        props.subject = fit_text(subject, MAX_PROPERTY_CHARS)
+        props.author = props.last_modified_by = fit_text(author, MAX_PROPERTY_CHARS)
+        props.created = props.modified = when
+        props.revision = 1
+        props.language = self.lang
+        props.keywords = props.comments = props.category = ""
+
+    # -- slides and text ----------------------------------------------------------------------
+    #
+    # Shapes are written as XML (escaped, then parsed once) rather than through python-pptx's
+    # proxies, which spend milliseconds a paragraph: a national plan's deck has thousands.
+
+    def slide(self, notes: Sequence[str]):
+        """Return a new blank slide with ``notes`` (one paragraph each) as its speaker notes."""
+        slide = self.presentation.slides.add_slide(self.layout)
+        for placeholder in list(slide.placeholders):  # a template's blank layout may still have some
+            placeholder._element.getparent().remove(placeholder._element)
+        self._add_notes(slide, [str(n) for n in notes] or [""])
+        return slide
+
+    def _shape_id(self, slide) -> int:
+        """Return a new shape id for ``slide`` (python-pptx finds one by searching the slide's XML each time)."""
+        key = slide.part.partname
+        ident = self._next_ids.get(key) or slide.shapes._next_shape_id
+        self._next_ids[key] = ident + 1
+        return ident
+
+    def _add_notes(self, slide, notes: list[str]) -> None:
+        """Give ``slide`` a notes page holding ``notes``. The first is made by python-pptx (which
+        clones the notes master's placeholders, some 20 ms); the others copy its XML."""
+        body = self._paragraphs_xml(notes, 14, False, TEXT_COLOUR)
+        if self._notes_xml is None:
+            notes_slide = slide.notes_slide
+            frame = notes_slide.notes_text_frame
+            _replace_paragraphs(frame._txBody, body)
+            self._notes_xml = etree.tostring(notes_slide._element)
+            self._notes_master = notes_slide.part.part_related_by(RT.NOTES_MASTER)
+            return
+        element = parse_xml(self._notes_xml)
+        for shape in element.iter(qn("p:sp")):
+            placeholder = shape.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
+            if placeholder is not None and placeholder.get("type") == "body":
+                _replace_paragraphs(shape.find(qn("p:txBody")), body)
+        number = len(self.presentation.slides)
+        part = NotesSlidePart(PackURI(f"/ppt/notesSlides/notesSlide{number}.xml"), CT.PML_NOTES_SLIDE,
+                              slide.part.package, element)
+        assert self._notes_master is not None  # set with the first notes page
+        part.relate_to(self._notes_master, RT.NOTES_MASTER)
+        part.relate_to(slide.part, RT.SLIDE)
+        slide.part.relate_to(part, RT.NOTES_SLIDE)
+
+    def text(self, slide, box: Box, paragraphs: Sequence[str], size_pt: float = 16, bold: bool = False,
+             colour: str = TEXT_COLOUR, bullets: bool = False, align: str = "start", fill: str | None = None,
+             anchor: str = "top", numbers: Sequence[str] | None = None) -> None:
+        """Write ``paragraphs`` in a text box; ``bullets`` puts a bullet at each paragraph's start
+        (the right in right-to-left text), ``numbers`` a label before each instead (e.g. «٣.»).
+        ``align`` is ``start``, ``center`` or ``end``; ``anchor`` ``top``, ``middle`` or ``bottom``."""
+        if numbers is not None:
+            paragraphs = [f"{label} {text}" for label, text in zip(numbers, paragraphs)]
+        ident = self._shape_id(slide)
+        filling = f'<a:solidFill><a:srgbClr val="{fill}"/></a:solidFill>' if fill else "<a:noFill/>"
+        anchors = {"top": "t", "middle": "ctr", "bottom": "b"}
+        xml = (f'<p:sp {_NAMESPACES}><p:nvSpPr><p:cNvPr id="{ident}" name="TextBox {ident}"/><p:cNvSpPr txBox="1"/>'
+               f'<p:nvPr/></p:nvSpPr><p:spPr>{_xfrm(box)}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom>{filling}</p:spPr>'
+               f'<p:txBody><a:bodyPr wrap="square" lIns="45720" tIns="22860" rIns="45720" bIns="22860" '
+               f'anchor="{anchors[anchor]}"><a:noAutofit/></a:bodyPr><a:lstStyle/>'
+               f'{self._paragraphs_xml(paragraphs, size_pt, bold, colour, bullets, align)}</p:txBody></p:sp>')
+        slide.shapes._spTree.append(parse_xml(xml))
+
+    def rule(self, slide, box: Box, colour: str = RULE_COLOUR) -> None:
+        """Draw a filled rectangle without outline (a rule or a band)."""
+        ident = self._shape_id(slide)
+        xml = (f'<p:sp {_NAMESPACES}><p:nvSpPr><p:cNvPr id="{ident}" name="Rectangle {ident}"/><p:cNvSpPr/><p:nvPr/>'
+               f'</p:nvSpPr><p:spPr>{_xfrm(box)}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom>'
+               f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill><a:ln><a:noFill/></a:ln></p:spPr></p:sp>')
+        slide.shapes._spTree.append(parse_xml(xml))
+
+    def _paragraphs_xml(self, paragraphs: Sequence[str], size_pt: float, bold: bool = False, colour: str | None = None,
+                        bullets: bool = False, align: str = "start") -> str:
+        """Return ``a:p`` elements (as XML text) for ``paragraphs``, each right to left when the deck is."""
+        sides = {"start": "r" if self.rtl else "l", "end": "l" if self.rtl else "r", "center": "ctr"}
+        size = int(round(size_pt * 100))
+        filling = f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill>' if colour else ""
+        alt = ' altLang="en-US"' if self.lang != "en-US" else ""
+        font = escape(self.font, _QUOTE)
+        run_pr = (f'<a:rPr lang="{self.lang}"{alt} sz="{size}" b="{int(bold)}">{filling}'
+                  f'<a:latin typeface="{font}"/><a:cs typeface="{font}"/></a:rPr>')
+        p_pr = f'<a:pPr algn="{sides[align]}" rtl="{int(self.rtl)}"/>'
+        if bullets:
+            # marL and indent measure from the paragraph's start: the right in right-to-left text.
+            indent = int(size_pt * 1.1 * EMU_PER_PT)
+            p_pr = (f'<a:pPr marL="{indent}" indent="{-indent}" algn="{sides[align]}" rtl="{int(self.rtl)}">'
+                    f'<a:spcBef><a:spcPts val="{int(size_pt * 40)}"/></a:spcBef><a:buFont typeface="{font}"/>'
+                    f'<a:buChar char="•"/></a:pPr>')
+        out = []
+        for text in paragraphs:
+            lines = _deck_text(str(text)).split("\n")
+            runs = f"<a:br>{run_pr}</a:br>".join(f"<a:r>{run_pr}<a:t>{escape(line)}</a:t></a:r>" for line in lines)
+            out.append(f'<a:p>{p_pr}{runs}<a:endParaRPr lang="{self.lang}" sz="{size}"/></a:p>')
+        return "".join(out)
+
+    # -- tables -------------------------------------------------------------------------------
+
+    def table_height(self, headers: Sequence[str] | None, rows: Sequence[Sequence[CellValue]], widths: Sequence[float],
+                     box_width: int, size_pt: float) -> int:
+        """Return an estimate (EMU) of the height :meth:`table` gives these rows in a box ``box_width`` wide."""
+        every = [list(headers), *rows] if headers is not None else list(rows)
+        return sum(self._row_height(row, widths, box_width, size_pt) for row in every)
+
+    def _row_height(self, row: Sequence[CellValue], widths: Sequence[float], box_width: int, size_pt: float) -> int:
+        total = sum(widths)
+        # A tenth more than the text's estimate: a row drawn taller than its text costs only space,
+        # one drawn shorter pushes the table over what is laid out under it.
+        return int(max(text_height(_cell_text(value), int(box_width * w / total) - 2 * _CELL_MARGIN, size_pt)
+                       for value, w in zip(row, widths)) * 1.1) + 2 * _CELL_MARGIN_TOP
+
+    def table(self, slide, box: Box, headers: Sequence[str] | None, rows: Sequence[Sequence[CellValue]],
+              widths: Sequence[float], size_pt: float = 12) -> None:
+        """Write a table with a header row (none when ``headers`` is None); ``widths`` are relative
+        column widths, first column at the start (the right in right-to-left tables). Status cells
+        keep their fill and colour; a table without header shows its first column in bold."""
+        every = [list(headers), *rows] if headers is not None else [list(row) for row in rows]
+        total = sum(widths)
+        columns = [int(box.width * w / total) for w in widths]
+        columns[-1] = box.width - sum(columns[:-1])
+        heights = [self._row_height(row, widths, box.width, size_pt) for row in every]
+        grid = "".join(f'<a:gridCol w="{w}"/>' for w in columns)
+        body = []
+        for number, (row, height) in enumerate(zip(every, heights)):
+            cells = []
+            for column, value in enumerate(row):
+                text, fill, colour, bold, align = _cell_style(value)
+                if number == 0 and headers is not None:
+                    fill, colour, bold, align = HEADER_FILL, "FFFFFF", True, "center"
+                elif headers is None and column == 0:
+                    bold = True
+                filling = f'<a:solidFill><a:srgbClr val="{fill}"/></a:solidFill>' if fill else ""
+                cells.append(f'<a:tc><a:txBody><a:bodyPr/><a:lstStyle/>'
+                             f'{self._paragraphs_xml([text], size_pt, bold, colour or TEXT_COLOUR, align=align)}'
+                             f'</a:txBody><a:tcPr marL="{_CELL_MARGIN}" marR="{_CELL_MARGIN}" marT="{_CELL_MARGIN_TOP}" '
+                             f'marB="{_CELL_MARGIN_TOP}" anchor="ctr">{filling}</a:tcPr></a:tc>')
+            body.append(f'<a:tr h="{height}">{"".join(cells)}</a:tr>')
+        ident = self._shape_id(slide)
+        xml = (f'<p:graphicFrame {_NAMESPACES}><p:nvGraphicFramePr><p:cNvPr id="{ident}" name="Table {ident}"/>'
+               f'<p:cNvGraphicFramePr><a:graphicFrameLocks noGrp="1"/></p:cNvGraphicFramePr><p:nvPr/></p:nvGraphicFramePr>'
+               f'<p:xfrm><a:off x="{box.x}" y="{box.y}"/><a:ext cx="{box.width}" cy="{sum(heights)}"/></p:xfrm>'
+               f'<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/table"><a:tbl>'
+               f'<a:tblPr rtl="{int(self.rtl)}" firstRow="{int(headers is not None)}" bandRow="1">'
+               f'<a:tableStyleId>{TABLE_STYLE}</a:tableStyleId></a:tblPr><a:tblGrid>{grid}</a:tblGrid>{"".join(body)}'
+               f'</a:tbl></a:graphicData></a:graphic></p:graphicFrame>')
+        slide.shapes._spTree.append(parse_xml(xml))
+
+    # -- charts -------------------------------------------------------------------------------
+
+    def bar_chart(self, slide, box: Box, categories: Sequence[str], values: Sequence[float | None],
+                  colours: Sequence[str], value_format: str, horizontal: bool = False, maximum: float | None = None,
+                  series_name: str = "", size_pt: float = 12, major_unit: float | None = None) -> None:
+        """Add a native bar chart (one series, a colour per bar) with value labels; ``horizontal``
+        bars grow from the right in right-to-left decks, first category on top; columns start at
+        the right. Its data sit in an embedded workbook ("Edit data" in PowerPoint)."""
+        kind = XL_CHART_TYPE.BAR_CLUSTERED if horizontal else XL_CHART_TYPE.COLUMN_CLUSTERED
+        chart = self._chart(slide, box, kind, categories, [(series_name, values)], value_format, size_pt)
+        plot = chart.plots[0]
+        plot.gap_width = 60
+        plot.vary_by_categories = False
+        series = plot.series[0]
+        for index, colour in enumerate(colours):
+            point = series.points[index]
+            point.format.fill.solid()
+            point.format.fill.fore_color.rgb = RGBColor.from_string(colour)
+        plot.has_data_labels = True
+        labels = plot.data_labels
+        labels.number_format = value_format
+        labels.number_format_is_linked = False
+        labels.show_value = True
+        labels.position = XL_LABEL_POSITION.OUTSIDE_END
+        labels.font.size = Pt(size_pt)
+        self._chart_font(labels._element.get_or_add_txPr())
+        axis = chart.value_axis
+        axis.minimum_scale = 0
+        if maximum is not None:
+            axis.maximum_scale = maximum
+        if major_unit is not None:
+            axis.major_unit = major_unit
+        axis.has_major_gridlines = True
+        axis.major_gridlines.format.line.color.rgb = RGBColor.from_string("D9D9D9")
+        if horizontal:
+            # First category on top; bars from the right (value axis reversed); the value axis's
+            # labels under the plot, where it crosses the last category.
+            chart.category_axis.reverse_order = True
+            axis.reverse_order = self.rtl
+            chart.category_axis.crosses = XL_AXIS_CROSSES.MAXIMUM
+        else:
+            self._categories_from_the_right(chart)
+
+    def line_chart(self, slide, box: Box, categories: Sequence[str], series: Sequence[tuple[str, Sequence[float | None], str]],
+                   value_format: str, maximum: float | None = None, size_pt: float = 12,
+                   major_unit: float | None = None) -> None:
+        """Add a native line chart with markers, time running from the right in right-to-left decks;
+        ``series`` are (name, values, colour); a legend when there are several."""
+        chart = self._chart(slide, box, XL_CHART_TYPE.LINE_MARKERS, categories,
+                            [(name, values) for name, values, _ in series], value_format, size_pt)
+        for drawn, (_, _, colour) in zip(chart.plots[0].series, series):
+            drawn.smooth = False
+            drawn.format.line.color.rgb = RGBColor.from_string(colour)
+            drawn.format.line.width = Pt(2.25)
+            drawn.marker.format.fill.solid()
+            drawn.marker.format.fill.fore_color.rgb = RGBColor.from_string(colour)
+        plot = chart.plots[0]
+        plot.has_data_labels = True
+        plot.data_labels.number_format = value_format
+        plot.data_labels.number_format_is_linked = False
+        plot.data_labels.position = XL_LABEL_POSITION.ABOVE
+        plot.data_labels.font.size = Pt(size_pt)
+        self._chart_font(plot.data_labels._element.get_or_add_txPr())
+        if len(series) > 1:
+            chart.has_legend = True
+            chart.legend.position = XL_LEGEND_POSITION.BOTTOM
+            chart.legend.include_in_layout = False
+        chart.value_axis.minimum_scale = 0
+        if maximum is not None:
+            chart.value_axis.maximum_scale = maximum
+        if major_unit is not None:
+            chart.value_axis.major_unit = major_unit
+        self._categories_from_the_right(chart)
+
+    def _categories_from_the_right(self, chart) -> None:
+        if self.rtl:
+            # Categories (and time) from the right; the value axis crosses at the first category,
+            # which now stands on the right, so it sits there too.
+            chart.category_axis.reverse_order = True
+            chart.category_axis.crosses = XL_AXIS_CROSSES.AUTOMATIC
+
+    def _chart(self, slide, box: Box, kind, categories: Sequence[str], series, value_format: str, size_pt: float):
+        data = CategoryChartData(number_format=value_format)
+        data.categories = list(categories)
+        for name, values in series:
+            data.add_series(name, list(values))
+        frame = slide.shapes.add_chart(kind, Emu(box.x), Emu(box.y), Emu(box.width), Emu(box.height), data)
+        self._next_ids[slide.part.partname] = frame.shape_id + 1
+        self.charts += 1
+        chart = frame.chart
+        chart.has_title = False
+        chart.has_legend = False
+        chart.font.size = Pt(size_pt)
+        self._chart_font(chart._chartSpace.get_or_add_txPr())
+        chart.value_axis.tick_labels.number_format = value_format
+        chart.value_axis.tick_labels.number_format_is_linked = False
+        # No tick marks across the category labels, which stand right against the axis in right-to-left charts.
+        chart.category_axis.major_tick_mark = XL_TICK_MARK.NONE
+        return chart
+
+    def _chart_font(self, tx_pr) -> None:
+        """Give a chart's text properties the deck's fonts (Latin and complex script) and direction."""
+        p_pr = tx_pr.find(qn("a:p")).find(qn("a:pPr"))
+        p_pr.set("rtl", "1" if self.rtl else "0")
+        d_rpr = p_pr.find(qn("a:defRPr"))
+        if d_rpr is None:
+            d_rpr = _element(p_pr, "a:defRPr")
+            p_pr.append(d_rpr)
+        for child in d_rpr.findall(qn("a:latin")) + d_rpr.findall(qn("a:cs")):
+            d_rpr.remove(child)
+        d_rpr.set("lang", self.lang)
+        d_rpr.append(_element(d_rpr, "a:latin", typeface=self.font))
+        d_rpr.append(_element(d_rpr, "a:cs", typeface=self.font))
+
+    # -- output -------------------------------------------------------------------------------
+
+    def to_bytes(self) -> bytes:
+        """Return the .pptx: strict-valid and deterministic (see the module's docstring)."""
+        stamp = source_date_time()
+        parts = package_parts(self.presentation)
+        for name in list(parts):
+            if name.startswith("ppt/charts/") and name.endswith(".xml"):
+                parts[name] = unsigned_axis_ids(parts[name])
+            elif name.startswith("ppt/embeddings/") and name.endswith(".xlsx"):
+                parts[name] = _fixed_workbook(parts[name], stamp)
+        return zip_parts(parts, stamp)
+
+
+def package_parts(presentation) -> dict[str, bytes]:
+    """Return every entry python-pptx would save for ``presentation``, as ``{zip entry name: bytes}``.
+
+    What ``Presentation.save`` writes (the same content-types item, package and part relationships
+    and part blobs, by python-pptx's own serialisers), without zipping it: the deck is zipped once,
+    deterministically, by :func:`review.office.package.zip_parts` (saving first and re-zipping
+    compressed every part twice).
+    """
+    from pptx.opc.oxml import serialize_part_xml
+    from pptx.opc.serialized import _ContentTypesItem
+
+    package = presentation.part.package
+    found = tuple(package.iter_parts())
+    entries = {"[Content_Types].xml": serialize_part_xml(_ContentTypesItem.xml_for(found)),
+               "_rels/.rels": package._rels.xml}
+    for part in found:
+        entries[part.partname.membername] = part.blob
+        if part._rels:
+            entries[part.partname.rels_uri.membername] = part.rels.xml
+    return entries
+
+
+_CELL_MARGIN = 54864  # 0.06 inch
+_CELL_MARGIN_TOP = 27432  # 0.03 inch
+
+
+def unsigned_axis_ids(chart_xml: bytes) -> bytes:
+    """Return a chart part with every negative ``c:axId``/``c:crossAx`` value read as the unsigned
+    32-bit number of the same bits (python-pptx writes signed ones; the schema's type is
+    ``xsd:unsignedInt``). The ids stay distinct and the axes keep their pairing."""
+    return _AXIS_ID.sub(lambda m: m.group(1) + str(int(m.group(2)) & 0xFFFFFFFF).encode() + m.group(3), chart_xml)
+
+
+def _fixed_workbook(data: bytes, stamp: tuple[int, ...]) -> bytes:
+    """Return an embedded chart workbook with its document times set to ``stamp`` and its zip
+    rewritten deterministically (XlsxWriter stamps ``dcterms:created`` with the clock)."""
+    import zipfile
+    year, month, day, hour, minute, second = stamp[:6]
+    moment = dt.datetime(year, month, day, hour, minute, second).strftime("%Y-%m-%dT%H:%M:%SZ").encode()
+    with zipfile.ZipFile(io.BytesIO(data)) as book:
+        parts = {info.filename: book.read(info) for info in book.infolist() if not info.is_dir()}
+    core = parts.get("docProps/core.xml")
+    if core is not None:
+        parts["docProps/core.xml"] = re.sub(rb'(<dcterms:(?:created|modified)[^>]*>)[^<]*(<)',
+                                            lambda m: m.group(1) + moment + m.group(2), core)
+    return zip_parts(parts, stamp)
+
+
+def _element(parent, tag: str, children: Sequence = (), **attributes: str):
+    """Return a new DrawingML element made by ``parent``'s document (so that it declares no namespace
+    of its own once placed), with ``attributes`` and ``children``; the caller places it."""
+    element = parent.makeelement(qn(tag), attributes)
+    for child in children:
+        element.append(child)
+    return element
+
+
+def _xfrm(box: Box) -> str:
+    return f'<a:xfrm><a:off x="{box.x}" y="{box.y}"/><a:ext cx="{box.width}" cy="{box.height}"/></a:xfrm>'
+
+
+def _deck_text(text: str) -> str:
+    """Return text as the Word packs print it: XML-illegal characters removed, minus signs typeset,
+    direction marks keeping signed numbers and Latin codes in their places in right-to-left lines."""
+    return protect_mixed_text(typeset_minus(clean_text(text)))
+
+
+def _replace_paragraphs(tx_body, paragraphs_xml: str) -> None:
+    """Replace the paragraphs of a ``p:txBody`` (or ``a:txBody``) with ``paragraphs_xml``."""
+    for paragraph in tx_body.findall(qn("a:p")):
+        tx_body.remove(paragraph)
+    for paragraph in parse_xml(f"<a:x {nsdecls('a')}>{paragraphs_xml}</a:x>"):
+        tx_body.append(paragraph)
+
+
+def _cell_text(value: CellValue) -> str:
+    return value if isinstance(value, str) else value.text
+
+
+def _cell_style(value: CellValue) -> tuple[str, str | None, str | None, bool, str]:
+    """Return (text, fill, colour, bold, align) of a cell value; a filled cell is centred."""
+    if isinstance(value, str):
+        return value, None, None, False, "start"
+    align = value.align or ("center" if value.fill else "start")
+    return value.text, value.fill, value.colour, value.bold, {"justify": "start"}.get(align, align)

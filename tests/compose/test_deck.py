@@ -1,0 +1,292 @@
+"""The workshop deck read back from real builds: its slides, words, numbers, direction and layout."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import re
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import docx
+import pytest
+from lxml import etree
+from pptx import Presentation
+
+from review.compose.deck import FIXED_SLIDES, SECTOR_SLIDES
+from review.language.formats import format_percent
+from review.language.phrases import load_phrases
+from review.model.periods import Period
+from review.pipeline.build import BuildOptions, build
+
+from tests.conftest import PLANS, audit
+
+A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
+C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
+AR = load_phrases(lang="ar")
+
+
+@pytest.fixture(scope="module")
+def builds(tmp_path_factory) -> dict[str, Path]:
+    """Build both samples once (Arabic); return their revision folders."""
+    out = tmp_path_factory.mktemp("deck")
+    return {
+        "services": build(BuildOptions(PLANS / "services-1444", Period.parse("1444-Q4"), out,
+                                       issue_date=dt.date(2023, 8, 1))),
+        "diversification": build(BuildOptions(PLANS / "diversification-2024", Period.parse("2025-Q2"), out,
+                                              issue_date=dt.date(2025, 7, 20))),
+    }
+
+
+def results_of(folder: Path) -> dict:
+    return json.loads((folder / "results.json").read_text(encoding="utf-8"))
+
+
+def slide_title(slide) -> str:
+    """Return a slide's title: the text of its first shape (the organisation on the title slide)."""
+    first = slide.shapes[0]
+    return first.text_frame.text if first.has_text_frame else ""
+
+
+def titles(folder: Path) -> list[str]:
+    return [slide_title(s) for s in Presentation(str(folder / "deck.pptx")).slides]
+
+
+def sector_names(folder: Path) -> list[str]:
+    import yaml
+    plan = yaml.safe_load((folder / "snapshot" / "plan.yaml").read_text(encoding="utf-8"))
+    return [s["name"]["ar"] for s in plan["sectors"]]
+
+
+@pytest.mark.parametrize("key", ["services", "diversification"])
+def test_deck_is_in_the_revision_and_its_manifest(builds, key):
+    folder = builds[key]
+    manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    listed = {entry["path"] for entry in manifest["outputs"]}
+    assert "deck.pptx" in listed and manifest["options"]["deck"] is True
+
+
+@pytest.mark.parametrize("key", ["services", "diversification"])
+def test_deck_passes_the_strict_audit(builds, key):
+    assert audit(builds[key] / "deck.pptx") == ""
+
+
+@pytest.mark.parametrize("key", ["services", "diversification"])
+def test_slides_are_the_fixed_ones_and_two_per_sector(builds, key):
+    folder = builds[key]
+    found = titles(folder)
+    names = sector_names(folder)
+    continued = [t for t in found if t.endswith("(تابع)")]
+    assert len(found) == FIXED_SLIDES + SECTOR_SLIDES * len(names) + len(continued)
+    assert found[1:3] == [AR("deck.agenda"), AR("deck.glance")]
+    sectors = found[3:3 + 2 * len(names)]
+    assert sectors == [title for name in names
+                       for title in (AR("deck.sector", sector=name), AR("deck.sector_attention", sector=name))]
+    rest = found[3 + 2 * len(names):]
+    decisions, follow_up = AR("deck.decisions"), AR("pack.follow_up")
+    assert rest[0] == decisions and follow_up in rest
+    split = rest.index(follow_up)
+    assert all(t == AR("deck.continued", title=decisions) for t in rest[1:split])
+    assert all(t == AR("deck.continued", title=follow_up) for t in rest[split + 1:])
+
+
+@pytest.mark.parametrize("key", ["services", "diversification"])
+def test_every_slide_has_speaker_notes(builds, key):
+    for number, slide in enumerate(Presentation(str(builds[key] / "deck.pptx")).slides, start=1):
+        assert slide.has_notes_slide and slide.notes_slide.notes_text_frame.text.strip(), number
+
+
+@pytest.mark.parametrize("key", ["services", "diversification"])
+def test_every_paragraph_is_right_to_left(builds, key):
+    with zipfile.ZipFile(builds[key] / "deck.pptx") as package:
+        names = [n for n in package.namelist() if re.fullmatch(r"ppt/(slides/slide|notesSlides/notesSlide)\d+\.xml", n)]
+        assert names
+        for name in names:
+            root = etree.fromstring(package.read(name))
+            for paragraph in root.iter(f"{A}p"):
+                properties = paragraph.find(f"{A}pPr")
+                assert properties is not None and properties.get("rtl") == "1", name
+                for run in paragraph.iter(f"{A}rPr"):
+                    assert run.find(f"{A}cs") is not None, name
+            for table in root.iter(f"{A}tblPr"):
+                assert table.get("rtl") == "1", name
+
+
+@pytest.mark.parametrize("key", ["services", "diversification"])
+def test_nothing_leaves_its_slide(builds, key):
+    presentation = Presentation(str(builds[key] / "deck.pptx"))
+    width, height = presentation.slide_width, presentation.slide_height
+    assert width * 9 == height * 16
+    for number, slide in enumerate(presentation.slides, start=1):
+        for shape in slide.shapes:
+            bottom = shape.top + (sum(row.height for row in shape.table.rows) if shape.has_table else shape.height)
+            assert 0 <= shape.left and shape.left + shape.width <= width, (number, shape.name)
+            assert 0 <= shape.top and bottom <= height, (number, shape.name)
+
+
+def test_sector_scores_chart_is_native_with_the_results_in_its_workbook(builds):
+    from openpyxl import load_workbook
+    folder = builds["services"]
+    results = results_of(folder)
+    slide = Presentation(str(folder / "deck.pptx")).slides[2]
+    charts = [shape.chart for shape in slide.shapes if shape.has_chart]
+    bars = next(c for c in charts if c.chart_type is not None and "BAR" in c.chart_type.name)
+    assert list(bars.plots[0].categories) == sector_names(folder)
+    book = load_workbook(io.BytesIO(bars.part.chart_workbook.xlsx_part.blob)).active
+    scores = [row[1].value for row in book.iter_rows(min_row=2)]
+    assert scores == pytest.approx([s["score"] for s in results["sectors"]])
+    colours = [point.format.fill.fore_color.rgb for point in bars.plots[0].series[0].points][:len(scores)]
+    from review.model.status import colour
+    assert [str(c) for c in colours] == [colour(s["status"]) for s in results["sectors"]]
+    # Right to left: categories from the top, bars from the right.
+    plot_area = bars._chartSpace.find(f".//{C}plotArea")
+    assert plot_area.find(f"{C}catAx/{C}scaling/{C}orientation").get("val") == "maxMin"
+    assert plot_area.find(f"{C}valAx/{C}scaling/{C}orientation").get("val") == "maxMin"
+    trend = next(c for c in charts if "LINE" in c.chart_type.name)
+    assert trend._chartSpace.find(f".//{C}catAx/{C}scaling/{C}orientation").get("val") == "maxMin"
+
+
+def slide_texts(slide) -> str:
+    parts = []
+    for shape in slide.shapes:
+        if shape.has_text_frame:
+            parts.append(shape.text_frame.text)
+        elif shape.has_table:
+            parts += [cell.text for row in shape.table.rows for cell in row.cells]
+    return "\n".join(parts)
+
+
+def test_plan_digits_on_the_slides_and_in_the_chart_formats(builds):
+    folder = builds["diversification"]
+    results = results_of(folder)
+    presentation = Presentation(str(folder / "deck.pptx"))
+    glance = slide_texts(presentation.slides[2])
+    assert format_percent(results["plan_score"], 1, "ar", "arabic") in glance
+    assert not re.search("[0-9]", glance)  # no Western digit where the plan asks for Arabic-Indic ones
+    codes = {m for shape in presentation.slides[2].shapes if shape.has_chart
+             for m in re.findall(r'formatCode="([^"]*)"', etree.tostring(shape.chart._chartSpace).decode())}
+    assert codes and all(code.startswith("[$-2000401]") for code in codes)
+    services = Presentation(str(builds["services"] / "deck.pptx"))
+    assert format_percent(results_of(builds["services"])["plan_score"], 1, "ar", "latin") in slide_texts(services.slides[2])
+
+
+def test_title_slide_has_the_quarter_in_both_calendars_and_the_issue_date(builds):
+    text = slide_texts(Presentation(str(builds["services"] / "deck.pptx")).slides[0])
+    assert "الربع الرابع من العام 1444هـ" in text  # Hijri
+    assert "من 21 أبريل 2023 إلى 18 يوليو 2023" in text  # its Gregorian dates
+    assert "تاريخ الإصدار: 1 أغسطس 2023" in text
+    assert AR("pack.workshop") in text
+
+
+def test_sector_slides_say_what_the_packs_say(builds):
+    folder = builds["services"]
+    presentation = Presentation(str(folder / "deck.pptx"))
+    health = docx.Document(str(folder / "health.docx"))
+    pack_text = "\n".join(p.text for p in health.paragraphs)
+    overview = presentation.slides[3]
+    # The key messages, word for word, on the slide and in its notes.
+    notes = overview.notes_slide.notes_text_frame.text.split("\n")
+    assert len(notes) == 3 and all(message in pack_text for message in notes)
+    assert all(message in slide_texts(overview) for message in notes)
+    # The off-track and stalled indicators with the cause their entity reported.
+    results = results_of(folder)
+    lagging = [i for i in results["indicators"] if i["sector"] == "health" and i["status"] in ("off_track", "stalled")]
+    attention = slide_texts(presentation.slides[4])
+    assert lagging and all(format_percent(i["achievement"], 1, "ar", "latin") in attention for i in lagging)
+    cells = [c.text for t in health.tables for r in t.rows for c in r.cells]
+    causes = [line.split("السبب المبلغ عنه: ")[-1]
+              for line in presentation.slides[4].notes_slide.notes_text_frame.text.split("\n") if "السبب المبلغ عنه" in line]
+    assert causes and all(cause == "—" or cause in cells for cause in causes)
+
+
+def proposal_rows_of_pack(document) -> list[tuple[str, str]]:
+    rows = []
+    for table in document.tables:
+        header = [c.text for c in table.rows[0].cells]
+        if header == [AR("pack.number"), AR("pack.recommendation"), AR("pack.evidence")]:
+            rows += [(r.cells[0].text, r.cells[1].text) for r in table.rows[1:]]
+    return rows
+
+
+def test_decisions_carry_the_packs_numbers_and_words(builds):
+    for folder in builds.values():
+        presentation = Presentation(str(folder / "deck.pptx"))
+        decided = []
+        for slide in presentation.slides:
+            if slide_title(slide).startswith(AR("deck.decisions")):
+                table = next(shape.table for shape in slide.shapes if shape.has_table)
+                decided += [(r.cells[0].text, r.cells[2].text) for r in list(table.rows)[1:]]
+        expected = proposal_rows_of_pack(docx.Document(str(folder / "executive.docx")))
+        assert decided == expected and decided
+
+
+def test_deck_renders_in_impress(builds, tmp_path):
+    soffice = shutil.which("soffice") or shutil.which("libreoffice")
+    if soffice is None:
+        pytest.skip("LibreOffice is not installed: the render test needs `soffice` on PATH (libreoffice-impress-nogui)")
+    path = builds["diversification"] / "deck.pptx"
+    result = subprocess.run([soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless",
+                             "--convert-to", "pdf", "--outdir", str(tmp_path), str(path)],
+                            capture_output=True, text=True, timeout=300)
+    pdf = tmp_path / "deck.pdf"
+    assert pdf.is_file(), result.stderr
+    pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf.read_bytes()))
+    assert pages == len(Presentation(str(path)).slides)
+
+
+def test_no_deck_skips_it_and_says_so_in_the_manifest(make_plan, tmp_path):
+    folder = make_plan(None, {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,70\nW1,50\n"}})
+    with_deck = build(BuildOptions(folder, Period.parse("2024-Q1"), tmp_path / "a", issue_date=dt.date(2024, 5, 1)))
+    without = build(BuildOptions(folder, Period.parse("2024-Q1"), tmp_path / "b", issue_date=dt.date(2024, 5, 1),
+                                 deck=False))
+    assert (with_deck / "deck.pptx").is_file() and not (without / "deck.pptx").exists()
+    manifest = json.loads((without / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["options"]["deck"] is False
+    assert "deck.pptx" not in {entry["path"] for entry in manifest["outputs"]}
+    # A full build after a --no-deck one is not "up to date": the deck is part of what it makes.
+    again = build(BuildOptions(folder, Period.parse("2024-Q1"), tmp_path / "b", issue_date=dt.date(2024, 5, 1)))
+    assert again != without and (again / "deck.pptx").is_file()
+
+
+def test_english_deck_reads_left_to_right(make_plan, tmp_path):
+    folder = make_plan(None, {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,70\nW1,50\n"}})
+    built = build(BuildOptions(folder, Period.parse("2024-Q1"), tmp_path / "o", lang="en", issue_date=dt.date(2024, 5, 1)))
+    with zipfile.ZipFile(built / "deck.pptx") as package:
+        slide = etree.fromstring(package.read("ppt/slides/slide2.xml"))
+    assert {p.get("rtl") for p in slide.iter(f"{A}pPr")} == {"0"}
+    assert titles(built)[1] == load_phrases(lang="en")("deck.agenda")
+    assert audit(built / "deck.pptx") == ""
+
+
+@pytest.mark.parametrize("heights, room, expected", [
+    ([3, 3, 3], 10, [[0, 1, 2]]),
+    ([4, 4, 4], 10, [[0, 1], [2]]),
+    ([12, 1], 10, [[0], [1]]),  # a row taller than a page gets one of its own
+    ([], 10, [[]]),
+])
+def test_split_pages(heights, room, expected):
+    from review.compose.deck import split_pages
+    assert split_pages(heights, room) == expected
+
+
+def test_a_sector_with_nothing_behind_says_so_in_its_notes(builds):
+    presentation = Presentation(str(builds["diversification"] / "deck.pptx"))
+    overview, attention = presentation.slides[3], presentation.slides[4]
+    assert slide_title(attention) == AR("deck.sector_attention", sector=sector_names(builds["diversification"])[0])
+    notes = attention.notes_slide.notes_text_frame.text.split("\n")
+    # The same sentence as the sector's second key message (no indicator off track or stalled, with its counts).
+    assert notes[0] == overview.notes_slide.notes_text_frame.text.split("\n")[1]
+    assert notes[0] in slide_texts(attention)
+    assert notes[1:] == [AR("pack.count_line", label=AR("deck.behind"), count=AR("pack.none_reported")),
+                         AR("pack.no_proposals")]
+
+
+def test_two_builds_give_the_same_deck_bytes(make_plan, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1714521600")
+    folder = make_plan(None, {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,70\nW1,50\n"}})
+    first = build(BuildOptions(folder, Period.parse("2024-Q1"), tmp_path / "a", issue_date=dt.date(2024, 5, 1)))
+    second = build(BuildOptions(folder, Period.parse("2024-Q1"), tmp_path / "b", issue_date=dt.date(2024, 5, 1)))
+    assert (first / "deck.pptx").read_bytes() == (second / "deck.pptx").read_bytes()
