@@ -45,6 +45,8 @@ LIBRARY_OWNERS = {
     "openpyxl": {"intake"},
     "yaml": {"intake"},
     "pandas": set(),
+    "PIL": {"office"},  # text measured for table columns (office/word/measure.py)
+    "fontpkg": {"charts", "office"},
 }
 
 

@@ -132,9 +132,9 @@ def register_workbook(plan: Plan, data: DataSet, items: list[Recommendation], pe
              name(plan.entity_by_id.get(i.owner_entity), i.owner_entity), short(i.adopted), short(i.due_period),
              t(f"recommendation_status.{i.status}"), t("register.overdue_yes") if i.overdue else "",
              short(last_update(i)), i.note) for i in items]
-    # The status cell takes the status colour; an overdue mark, the off-track red.
+    # The status cell takes the status colour; an overdue mark, the past-deadline red.
     marks = {(n, 6): STATUS_FILLS[i.status] for n, i in enumerate(items)}
-    marks |= {(n, 7): st.OFF_TRACK for n, i in enumerate(items) if i.overdue}
+    marks |= {(n, 7): st.DELAYED for n, i in enumerate(items) if i.overdue}
     add_report_sheet(book, t("register.sheet"), headers, rows, rtl, marks, widths=(14, 60, 18, 30, 14, 14, 16, 16, 14, 50))
 
     changes = history_rows(data, items, period, plan_dir)
