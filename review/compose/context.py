@@ -183,12 +183,12 @@ def write_furniture(writer: PackWriter, ctx: PackContext) -> None:
     lines = [(key, getattr(approval, key)) for key in ("prepared_by", "reviewed_by", "approved_by")
              if approval is not None and getattr(approval, key) is not None]
     if lines:
-        writer.paragraph(t("furniture.approval"), bold=True, size_pt=11)
+        writer.paragraph(t("furniture.approval"), bold=True, size_pt=11, keep_with_next=True)
         writer.table([t("furniture.role"), t("furniture.name"), t("furniture.position"), t("furniture.signature")],
                      [[Cell(t(f"furniture.{key}"), bold=True), ctx.text(person.name), ctx.text(person.title) or "—", ""]
-                      for key, person in lines], size_pt=9.5, min_widths_cm=(0, 0, 0, 3.5))
+                      for key, person in lines], size_pt=9.5, min_widths_cm=(0, 0, 0, 3.5), keep_together=True)
     if plan.distribution:
-        writer.paragraph(t("furniture.distribution"), bold=True, size_pt=11)
+        writer.paragraph(t("furniture.distribution"), bold=True, size_pt=11, keep_with_next=True)
         writer.bullets([ctx.text(item) for item in plan.distribution])
 
 

@@ -97,10 +97,10 @@ _LEGEND_SCOPE = {st.COMPLETED: "projects", st.DELAYED: "projects", st.STALLED: "
 def write_status_legend(writer: PackWriter, ctx: PackContext) -> None:
     """Write the legend of statuses: each label in its colour, what it means, what it applies to."""
     t = ctx.t
-    writer.paragraph(t("legend.title"), bold=True)
+    writer.paragraph(t("legend.title"), bold=True, keep_with_next=True)
     writer.table([t("legend.status"), t("legend.meaning"), t("legend.applies")],
                  [[ctx.status_cell(key), t(f"legend.{key}"), t(f"legend.{_LEGEND_SCOPE.get(key, 'all')}")]
-                  for key in st.ALL_STATUSES], size_pt=9)
+                  for key in st.ALL_STATUSES], size_pt=9, keep_together=True)
 
 
 def pack_sources(ctx: PackContext, sector: Sector | None) -> tuple[list[str], list[str]]:

@@ -472,6 +472,15 @@ def detach_trailing_kept(body: Any) -> list[Any]:
     return kept
 
 
+def last_section_is_empty(body: Any) -> bool:
+    """Return whether nothing follows the body's last section break (or the body is empty)."""
+    for element in reversed(list(body)):
+        if element.tag == qn("w:sectPr"):
+            continue
+        return element.tag == qn("w:p") and element.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None
+    return True
+
+
 def append_to_body(body: Any, elements: list[Any]) -> None:
     """Append block elements to a body, before its final section properties."""
     last = body.find(qn("w:sectPr"))
@@ -610,6 +619,14 @@ def mark_repeat_header(row: Any) -> None:
     trpr = _element_of(row).get_or_add_trPr()
     _get_or_add(trpr, "w:tblHeader", _TRPR_SEQ)
     _get_or_add(trpr, "w:cantSplit", _TRPR_SEQ)
+
+
+def keep_row_with_next(row: Any) -> None:
+    """Keep a table row on the page of the row after it (``w:keepNext`` on its paragraphs), so a
+    header row is never left alone at the foot of a page."""
+    for p in _element_of(row).iter(qn("w:p")):
+        ppr = p.get_or_add_pPr()
+        _set_on_off(ppr, "w:keepNext", _PPR_SEQ, True)
 
 
 def keep_row_together(row: Any) -> None:

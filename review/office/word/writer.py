@@ -46,6 +46,8 @@ DRAFT_COLOUR = "C00000"
 TABLE_SIZE_PT = 10.0
 #: Smallest size a table's text is shrunk to so that its longest words fit the text width.
 MIN_TABLE_PT = 7.5
+#: Smallest size a table keeps on a portrait page; below it the table gets a landscape page.
+PORTRAIT_MIN_PT = 8.0
 #: A cell's inner margins and borders (the template's 0.15 cm a side, Word's default 0.19 cm),
 #: with room to spare, in EMU.
 CELL_PADDING = int(Cm(0.45))
@@ -207,25 +209,37 @@ class PackWriter:
 
     def paragraph(self, text: str | Sequence[Span], *, bold: bool = False,
                   align: str | None = None, style: str | None = None,
-                  size_pt: float | None = None, colour: str | None = None) -> None:
+                  size_pt: float | None = None, colour: str | None = None,
+                  keep_with_next: bool = False) -> None:
         """Add a body paragraph; ``text`` may be a list of :class:`Span` for mixed weights.
 
         ``align`` is ``start`` (default), ``center``, ``end`` or ``justify``; ``style`` a
-        paragraph style name (Normal when the template lacks it); ``colour`` RGB hex.
+        paragraph style name (Normal when the template lacks it); ``colour`` RGB hex;
+        ``keep_with_next`` keeps it on the page of what follows (a table's title).
         """
-        self._add_paragraph(text, bold=bold, align=align, style=style, size_pt=size_pt,
-                            colour=colour)
+        paragraph = self._add_paragraph(text, bold=bold, align=align, style=style, size_pt=size_pt,
+                                        colour=colour)
+        if keep_with_next:
+            paragraph.paragraph_format.keep_with_next = True
 
     def bullets(self, items: Sequence[str | Sequence[Span]]) -> None:
-        """Add a bulleted list, one paragraph per item (style List Bullet, else '•' prefixed)."""
+        """Add a bulleted list, one paragraph per item (style List Bullet, else '•' prefixed).
+
+        In an English pack an item in Arabic is set right to left.
+        """
         has_style = self._paragraph_style("List Bullet") is not None
         for item in items:
             if has_style:
-                self._add_paragraph(item, style="List Bullet")
+                paragraph = self._add_paragraph(item, style="List Bullet")
             elif isinstance(item, str):
-                self._add_paragraph("• " + item)
+                paragraph = self._add_paragraph("• " + item)
             else:
-                self._add_paragraph([Span("• "), *item])
+                paragraph = self._add_paragraph([Span("• "), *item])
+            if not self.rtl and isinstance(item, str) and is_arabic(item):
+                # Arabic the entities wrote (a source they named), quoted in an English pack.
+                rtl.set_paragraph_direction(paragraph, True)
+                for run in paragraph.runs:
+                    rtl.set_run_direction(run, True)
 
     def key_value_table(self, rows: Sequence[tuple[str, CellValue]],
                         widths_cm: tuple[float | None, float | None] | None = None) -> None:
@@ -253,17 +267,19 @@ class PackWriter:
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[CellValue]],
               widths_cm: Sequence[float] | None = None, header_fill: str = HEADER_FILL,
               header_colour: str = HEADER_TEXT, size_pt: float = TABLE_SIZE_PT,
-              min_widths_cm: Sequence[float] | None = None) -> None:
+              min_widths_cm: Sequence[float] | None = None, keep_together: bool = False) -> None:
         """Add a table with a shaded header row repeated on every page.
 
         A cell is a ``str`` or a :class:`Cell` (status cells carry their fill colour). The
         first column is on the right in Arabic. Columns are fitted to their text (see
         :func:`fit_columns`): no word is ever broken, the table spans the text width, and its
-        text shrinks (to 7.5 pt at least) when its longest words would not fit; ``widths_cm`` is
+        text shrinks (to 8 pt at least) when its longest words would not fit, and the table goes on
+        a landscape page when even that is too wide (7.5 pt there at least); ``widths_cm`` is
         accepted for compatibility and ignored; ``min_widths_cm`` reserves room (a column left
-        blank to be signed). Rows never break across pages. In an English pack a cell whose text
-        is Arabic is set right to left, and :attr:`quoted_note` is printed under the table. Short rows are
-        padded with empty cells; extra cells raise ValueError.
+        blank to be signed). Rows never break across pages, the header row stays with the first
+        row, and ``keep_together`` keeps a short table on one page. In an English pack a cell whose
+        text is Arabic is set right to left, and :attr:`quoted_note` is printed under the table.
+        Short rows are padded with empty cells; extra cells raise ValueError.
         """
         columns = len(headers)
         for index, row in enumerate(rows):
@@ -275,8 +291,9 @@ class PackWriter:
             [(self._prepare(v.text if isinstance(v, Cell) else ("" if v is None else str(v))),
               isinstance(v, Cell) and v.bold, isinstance(v, Cell) and v.fill is not None) for v in row]
             for row in rows]
-        widths, fitted_pt = fit_columns(texts, columns, self._text_width(), size_pt, shrink=False,
-                                        minimums=min_widths_cm)
+        # Portrait while the longest words fit at PORTRAIT_MIN_PT or more; else a landscape page.
+        widths, _ = fit_columns(texts, columns, self._text_width(), size_pt, minimums=min_widths_cm,
+                                smallest=PORTRAIT_MIN_PT)
         turned = sum(widths) > self._text_width() and not self._landscape()
         if turned:  # the longest words do not fit a portrait page: a landscape one, headings and all
             self._turn_for_table()
@@ -309,6 +326,7 @@ class PackWriter:
             prototype = prototypes.get(_cell_key(value))
             if prototype is None or not rtl.fill_cell_like(tc, prototype, self._prepare(value.text)):
                 self._fill_tc(table, tc, value, size_pt, prototypes)
+        rtl.keep_row_with_next(header)
         blank_row = deepcopy(header)
         for tc in blank_row.tc_lst:
             blank_row.remove(tc)
@@ -334,6 +352,9 @@ class PackWriter:
                     tc = deepcopy(blank)
                     tr.append(tc)
                     self._fill_tc(table, tc, value, size_pt, prototypes)
+        if keep_together:
+            for tr in tbl.tr_lst[:-1]:
+                rtl.keep_row_with_next(tr)
         self._after_table()
         if quoted and self.quoted_note:
             self._add_paragraph(self.quoted_note, size_pt=9, colour="595959")
@@ -425,7 +446,16 @@ class PackWriter:
         """Continue in landscape, taking along the headings just written (kept with the table)."""
         body = self._document.element.body
         kept = rtl.detach_trailing_kept(body)
-        self.orientation(landscape=True)
+        if rtl.last_section_is_empty(body):
+            # Nothing written since the last section break (e.g. a landscape table just ended):
+            # turn that section instead of leaving it as an empty page.
+            section = self._document.sections[-1]
+            width, height = section.page_width, section.page_height
+            if width is not None and height is not None and width < height:
+                section.page_width, section.page_height = height, width
+            section.orientation = WD_ORIENT.LANDSCAPE
+        else:
+            self.orientation(landscape=True)
         rtl.append_to_body(body, kept)
 
     # -- Header, footer, properties --------------------------------------------------------
@@ -694,7 +724,8 @@ def is_arabic(text: str) -> bool:
 
 def fit_columns(texts: Sequence[Sequence[tuple[str, bool, bool]]], columns: int, available: int,
                 size_pt: float, shrink: bool = True,
-                minimums: Sequence[float] | None = None, header: bool = True) -> tuple[list[int], float]:
+                minimums: Sequence[float] | None = None, header: bool = True,
+                smallest: float | None = None) -> tuple[list[int], float]:
     """Return column widths (EMU) that never break a word, and the font size they were fitted at.
 
     ``texts`` holds each row's cells as ``(text, bold, whole)``; a ``whole`` cell is kept on one
@@ -704,8 +735,8 @@ def fit_columns(texts: Sequence[Sequence[tuple[str, bool, bool]]], columns: int,
     would wrap, in proportion to how much wider their longest line is than their longest word
     (the automatic table layout of CSS 2.1 §17.5.2.2), so a long name wraps before a short unit
     does. The widths add up to ``available`` (the text width) when the longest words fit in it;
-    when they do not, the size drops by half a point down to :data:`MIN_TABLE_PT` (with
-    ``shrink``), and past that the columns keep their longest word's width (the table is wider
+    when they do not, the size drops by half a point down to ``smallest`` (default
+    :data:`MIN_TABLE_PT`; with ``shrink``), and past that the columns keep their longest word's width (the table is wider
     than the text: landscape it).
     """
     reserved = [int(Cm(m)) for m in (minimums or ())] + [0] * columns
@@ -723,7 +754,7 @@ def fit_columns(texts: Sequence[Sequence[tuple[str, bool, bool]]], columns: int,
                         word = max(word, int(line / measure.SAFETY))
                     least[index] = max(least[index], word)
                     most[index] = max(most[index], line)
-        if sum(least) <= available or not shrink or size_pt <= MIN_TABLE_PT:
+        if sum(least) <= available or not shrink or size_pt <= (smallest or MIN_TABLE_PT):
             break
         size_pt -= 0.5
     floor, ceiling = sum(least), sum(most)

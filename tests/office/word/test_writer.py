@@ -389,3 +389,21 @@ def test_fit_columns_shrinks_the_text_before_breaking_a_word():
     widths, size = fit_columns([[(word, False, False)] * 3], 3, 3 * at_ten - 1000, 10, header=False)
     assert size < 10 and sum(widths) <= 3 * at_ten - 1000
     assert all(w >= measure.longest_word(word, size) + CELL_PADDING for w in widths)
+
+
+def test_a_wide_table_right_after_a_landscape_one_leaves_no_empty_page():
+    w = PackWriter()
+    w.paragraph("قبل")
+    w.orientation(landscape=True)
+    w.table(["أ"], [["ب"]])
+    w.orientation(landscape=False)  # what the indicator table's caller does after it
+    w.heading("جدول عريض", 1)
+    w.table([f"عمود{i}" for i in range(9)], [["الاستراتيجية"] * 9])
+    document = open_doc(w.to_bytes())
+    orientations = [s.orientation for s in document.sections]
+    # portrait (before), landscape (first table), landscape (the turned portrait section), portrait (after)
+    assert orientations == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
+    # No section is empty: each section break follows some content.
+    body = list(document.element.body)
+    breaks = [i for i, e in enumerate(body) if e.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None]
+    assert all(b - a > 1 for a, b in zip(breaks, breaks[1:]))
