@@ -61,7 +61,8 @@ def add_archive_commands(commands, common: argparse.ArgumentParser) -> None:
         "files and damaged manifests; exit 1 when anything is found.", "optional", False)
     finalize = add("finalize", "mark the revision presented at the workshop as final (read-only)",
                    "Re-render the revision's packs from its own snapshot without the draft mark into "
-                   "r<N>/final/ (with the issue date and SOURCE_DATE_EPOCH its build used), record "
+                   "r<N>/final/ (with the issue date and SOURCE_DATE_EPOCH its build used; their "
+                   "contents get page numbers where LibreOffice and poppler's pdfinfo are installed), record "
                    "their hashes in its manifest and the manifest's in final.json, and make the "
                    "revision read-only. A partial (--sector) revision cannot be finalised. A later "
                    "build of the period needs --reason and is recorded as an amendment.",

@@ -98,7 +98,8 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--reason", metavar="TEXT",
                        help="why a finalised period is built again (required then; recorded as an amendment)")
     build.add_argument("--pdf", action="store_true",
-                       help="also write a PDF/A copy of every pack (needs LibreOffice)")
+                       help="also write a PDF/A copy of every pack, its contents with page numbers "
+                            "(needs LibreOffice and poppler)")
     forms = commands.add_parser(
         "forms", parents=[common], help="write each entity's data-collection form (.xlsx) for a period",
         description="Write one Excel form per entity into OUT/<plan-id>/<period>/forms/, pre-filled "

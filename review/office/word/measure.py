@@ -58,6 +58,7 @@ def _reference_width(text: str, bold: bool) -> float:
         return float(_font(bold).getlength(text))
 
 
+@lru_cache(maxsize=131072)
 def text_width(text: str, size_pt: float, bold: bool = False) -> int:
     """Return the width of ``text`` on one line at ``size_pt`` points, in EMU (safety included)."""
     clean = _MARKS.sub("", text)
@@ -70,12 +71,22 @@ def words(text: str) -> list[str]:
     return [w for w in _BREAKS.split(_MARKS.sub("", text)) if w]
 
 
+@lru_cache(maxsize=131072)  # a pack's cells repeat (units, entities, statuses): measured once
 def longest_word(text: str, size_pt: float, bold: bool = False) -> int:
     """Return the width of the widest word of ``text`` in EMU; 0 for an empty text."""
     return max((text_width(w, size_pt, bold) for w in words(text)), default=0)
 
 
+@lru_cache(maxsize=131072)
 def longest_line(text: str, size_pt: float, bold: bool = False) -> int:
-    """Return the width of the widest line of ``text`` (lines as written, unwrapped) in EMU."""
-    lines = [" ".join(words(line)) for line in _MARKS.sub("", text).split("\n")]
-    return max((text_width(line, size_pt, bold) for line in lines), default=0)
+    """Return the width of the widest line of ``text`` (lines as written, unwrapped) in EMU.
+
+    A line is measured as its words plus the spaces between them: Arabic letters never join
+    across a space, so this is the shaped width, and each word is measured once per pack.
+    """
+    space = text_width(" ", size_pt, bold)
+    widths = []
+    for line in _MARKS.sub("", text).split("\n"):
+        pieces = words(line)
+        widths.append(sum(text_width(w, size_pt, bold) for w in pieces) + space * max(len(pieces) - 1, 0))
+    return max(widths, default=0)
