@@ -429,6 +429,7 @@ def test_pdf_without_libreoffice_stops_before_any_work(monkeypatch, plan_dir, ou
 
 @pytest.mark.skipif(shutil.which("soffice") is None and shutil.which("libreoffice") is None,
                     reason="LibreOffice (soffice) is not installed: no PDF/A to check")
+@pytest.mark.layout
 def test_pdf_writes_a_pdfa_copy_of_every_pack(capsys, plan_dir, out):
     code, _, err = build_cli(capsys, plan_dir, out, "--pdf", "--sector", "water")
     assert code == 0, err
@@ -437,6 +438,10 @@ def test_pdf_writes_a_pdfa_copy_of_every_pack(capsys, plan_dir, out):
     assert pdfs == sorted(p.name[:-5] + ".pdf" for p in r1.glob("*.docx"))
     data = (r1 / "water.pdf").read_bytes()
     assert data.startswith(b"%PDF") and b"pdfaid:part" in data
+    # The PDF copy's contents carry page numbers; the draft .docx keeps its headings as links.
+    contents = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(r1 / "water.pdf"), "-"], capture_output=True).stdout
+    assert b"3" in contents and contents.count(b"....") >= 3
+    assert contents_page_numbers(r1 / "water.docx") == []
     manifest = json.loads((r1 / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["options"]["pdf"] is True and any(e["path"] == "water.pdf" for e in manifest["outputs"])
     assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
@@ -495,6 +500,7 @@ def contents_page_numbers(docx: Path) -> list[str]:
     return numbers
 
 
+@pytest.mark.layout
 @pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
                     reason="LibreOffice (soffice) or poppler's pdfinfo is not installed: no layout to number pages")
 def test_finalised_packs_have_page_numbers_in_their_contents(capsys, plan_dir, out):

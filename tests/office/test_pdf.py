@@ -11,9 +11,9 @@ from review.office import pdf
 from review.office.word import rtl
 from review.office.word.writer import PackWriter, contents_anchors
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.layout, pytest.mark.skipif(
     shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
-    reason="LibreOffice (soffice) or poppler's pdfinfo is not installed: nothing lays the packs out")
+    reason="LibreOffice (soffice) or poppler's pdfinfo is not installed: nothing lays the packs out")]
 
 
 def pack() -> bytes:
