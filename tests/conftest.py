@@ -14,6 +14,19 @@ ROOT = Path(__file__).resolve().parent.parent
 PLANS = ROOT / "plans"
 
 
+def pytest_configure(config) -> None:
+    config.addinivalue_line("markers", "layout: LibreOffice lays packs out to number their contents' pages (slow)")
+
+
+@pytest.fixture(autouse=True)
+def _no_page_layout(request, monkeypatch):
+    """Keep LibreOffice out of finalize unless a test is marked ``layout``: laying every final pack
+    out to number its contents takes tens of seconds, and most archive tests are about something else
+    (finalize then keeps the contents as links, as it does without LibreOffice)."""
+    if request.node.get_closest_marker("layout") is None:
+        monkeypatch.setattr("review.office.pdf.find_pdfinfo", lambda: None)
+
+
 def base_plan() -> dict:
     """Return a small valid plan: 2 entities, 2 sectors, 3 indicators, 1 project (Gregorian)."""
     return {

@@ -49,6 +49,8 @@ LIBRARY_OWNERS = {
     "pandas": {"api"},
     "jinja2": {"office"},  # the dashboard's pages: review.office.html
     "markupsafe": {"office"},
+    "PIL": {"office"},  # text measured for table columns (office/word/measure.py)
+    "fontpkg": {"charts", "office"},
 }
 
 

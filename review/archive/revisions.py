@@ -657,10 +657,11 @@ def _make_writable(folder: Path) -> None:
 
 
 def finalize_revision(folder: Path, number: int, final_outputs: dict[str, bytes],
-                      finalized_at: str | None = None) -> Path:
+                      finalized_at: str | None = None, paged: bool = False) -> Path:
     """Mark revision ``number`` final: add ``final/`` (``final_outputs``, named without the prefix),
     record their hashes in its manifest and the manifest's hash in ``final.json``, make the revision
-    read-only (files and folders) and update ``index.json``.
+    read-only (files and folders) and update ``index.json``. ``paged`` records that LibreOffice laid
+    the final packs out (their contents carry page numbers; a rebuild needs LibreOffice too).
 
     Nothing else in the revision changes. Call while holding the period's lock, after checking with
     :func:`verify_revision` that the revision is intact. Returns the revision folder.
@@ -684,6 +685,8 @@ def finalize_revision(folder: Path, number: int, final_outputs: dict[str, bytes]
     _fsync_dir(revision)
     entries = [dict(e, path=f"{FINAL_DIR}/{e['path']}") for e in file_entries(final_outputs)]
     manifest["final"] = {"finalized_at": finalized_at or utc_now(), "outputs": entries}
+    if paged:
+        manifest["final"]["contents_pages"] = True
     replace_file(revision / MANIFEST, _json_bytes(manifest))
     _record_final(folder, number, manifest)
     _make_read_only(revision)
@@ -909,13 +912,15 @@ def finalize(folder: Path, plan_id: str, period: Period | str, number: int | Non
              convert_pdf: Callable[[dict[str, bytes]], dict[str, bytes]] | None = None,
              progress: Callable[[str], None] = lambda message: None,
              notes: Callable[[dict], list[str]] = lambda manifest: [],
-             finalized_at: str | None = None) -> tuple[int, bool]:
+             finalized_at: str | None = None, paged: bool = False) -> tuple[int, bool]:
     """Finalise revision ``number`` (default: the latest) of a period; return ``(number, newly)``.
 
     Checks that the revision verifies and that its snapshot still renders its draft packs byte for
     byte (so the final packs differ from the drafts only by the missing mark), then writes
     ``final/`` without the draft mark (and PDFs when the revision has them). ``newly`` is False
-    when it was final already. ``finalized_at`` is recorded as the time (default: now). Raises
+    when it was final already. ``finalized_at`` is recorded as the time (default: now). ``paged``
+    says that ``render(…, None)`` lays the final packs out with LibreOffice (contents with page
+    numbers) and returns their PDF copies too, which are kept when the revision has PDFs. Raises
     UsageError for a partial revision (``--sector``: not every pack is there to present) and
     ArchiveProblem (exit 1) when a check fails or ``final.json`` is unreadable.
     """
@@ -959,9 +964,14 @@ def finalize(folder: Path, plan_id: str, period: Period | str, number: int | Non
                 + (f" ({'; '.join(why)})" if why else "")
                 + "; build the period again (with --reason if needed) and finalise the new revision")
         progress(f"Rendering the final packs of {revision_name(number)} without the draft mark")
-        finals = _packs(render(revision, manifest, None))
-        if manifest.get("options", {}).get("pdf") and convert_pdf is not None:
-            progress("Converting the final packs to PDF/A with LibreOffice")
-            finals.update(convert_pdf(finals))
-        finalize_revision(folder, number, finals, finalized_at)
+        rendered = render(revision, manifest, None)
+        finals = _packs(rendered)
+        if manifest.get("options", {}).get("pdf"):
+            pdfs = {n: d for n, d in rendered.items() if n.endswith(".pdf") and "/" not in n}
+            if paged:
+                finals.update(pdfs)
+            elif convert_pdf is not None:
+                progress("Converting the final packs to PDF/A with LibreOffice")
+                finals.update(convert_pdf(finals))
+        finalize_revision(folder, number, finals, finalized_at, paged=paged)
         return number, True

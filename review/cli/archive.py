@@ -61,7 +61,8 @@ def add_archive_commands(commands, common: argparse.ArgumentParser) -> None:
         "files and damaged manifests; exit 1 when anything is found.", "optional", False)
     finalize = add("finalize", "mark the revision presented at the workshop as final (read-only)",
                    "Re-render the revision's packs from its own snapshot without the draft mark into "
-                   "r<N>/final/ (with the issue date and SOURCE_DATE_EPOCH its build used), record "
+                   "r<N>/final/ (with the issue date and SOURCE_DATE_EPOCH its build used; their "
+                   "contents get page numbers where LibreOffice and poppler's pdfinfo are installed), record "
                    "their hashes in its manifest and the manifest's in final.json, and make the "
                    "revision read-only. A partial (--sector) revision cannot be finalised. A later "
                    "build of the period needs --reason and is recorded as an amendment.",
@@ -199,16 +200,24 @@ def run_finalize(args: argparse.Namespace) -> int:
     """Finalise a revision."""
     from review.archive import revisions as archive
     from review.pipeline.build import live_differences, render_snapshot, source_date_epoch
-    from review.office.pdf import convert_packs
+    from review.office.pdf import convert_packs, find_pdfinfo, find_soffice
     plan_id = _plan_id(args.plan, args.out)
     folder = _folder(args, plan_id)
     progress = _progress(args)
     # Like a build's, the time recorded is SOURCE_DATE_EPOCH's when set, so a finalize reproduces.
     finalized_at = archive.utc_now(source_date_epoch())
+    # The final packs' contents get page numbers where LibreOffice (and poppler) can lay them out;
+    # without them the final packs list their headings as links, like the drafts.
+    paged = find_soffice() is not None and find_pdfinfo() is not None
+    if not paged:
+        print("note: LibreOffice or poppler's pdfinfo is not on PATH: the final packs' contents will "
+              "have no page numbers", file=sys.stderr)
     number, newly = archive.finalize(
         folder, plan_id, args.period, args.revision,
-        render=lambda revision, manifest, mark: render_snapshot(revision, manifest, mark),
-        convert_pdf=convert_packs, progress=progress, notes=live_differences, finalized_at=finalized_at)
+        render=lambda revision, manifest, mark: render_snapshot(revision, manifest, mark,
+                                                                paged=paged and mark is None),
+        convert_pdf=convert_packs, progress=progress, notes=live_differences, finalized_at=finalized_at,
+        paged=paged)
     revision = folder / archive.revision_name(number)
     manifest = archive.read_manifest(revision)
     if not newly:
@@ -233,9 +242,16 @@ def run_rebuild(args: argparse.Namespace) -> int:
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     progress = _progress(args)
+    # Final packs laid out by LibreOffice (page numbers in their contents) are laid out again.
+    paged = bool((manifest.get("final") or {}).get("contents_pages"))
+    if paged:
+        from review.office.pdf import require_pdfinfo, require_soffice
+        require_soffice()
+        require_pdfinfo()
     progress(f"Rendering r{number} again from {revision / archive.SNAPSHOT}")
     differing, compared = archive.rebuild_differences(
-        revision, manifest, lambda rev, man, mark: render_snapshot(rev, man, mark, progress))
+        revision, manifest, lambda rev, man, mark: render_snapshot(rev, man, mark, progress,
+                                                                   paged=paged and mark is None))
     if differing:
         for name in differing:
             print(f"{revision / name}: differs from the rebuild")

@@ -106,7 +106,8 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument("--reason", metavar="TEXT",
                        help="why a finalised period is built again (required then; recorded as an amendment)")
     build.add_argument("--pdf", action="store_true",
-                       help="also write a PDF/A copy of every pack (needs LibreOffice)")
+                       help="also write a PDF/A copy of every pack, its contents with page numbers "
+                            "(needs LibreOffice and poppler)")
     build.add_argument("--no-dashboard", dest="dashboard", action="store_false",
                        help="write no dashboard.html (neither the revision's nor OUT/<plan-id>/dashboard.html, "
                             "the page across the quarters)")

@@ -14,13 +14,13 @@ from pathlib import Path
 
 from review.evaluate import TREND_FLAT, PeriodResult, TrendRun, trend_arrow
 from review.language.counts import Noun, count_noun
-from review.language.formats import (ARABIC, LATIN, format_date, format_number, format_percent, format_points,
-                                     format_value, localize_digits, localize_text_digits)
+from review.language.formats import (ARABIC, LATIN, format_date, format_issue_date, format_number, format_percent,
+                                     format_points, format_value, localize_digits, localize_text_digits)
 from review.language.phrases import Phrases
 from review.model import status as st
 from review.model.data import DataSet
 from review.model.layout import DEFAULT_TEMPLATE
-from review.model.periods import Period, period_label, period_short_label, quarter_dates
+from review.model.periods import Period, period_heading_label, period_label, period_short_label, quarter_dates
 from review.model.plan import Plan
 from review.office.word.writer import Cell, PackWriter
 from review.recommend.proposals import Proposal
@@ -224,11 +224,12 @@ def describe(ctx: PackContext, pairs: list[tuple[str, str]]) -> str:
 def start_document(ctx: PackContext, subtitle: str) -> PackWriter:
     """Return a writer with the cover, header, footer and contents of a pack written."""
     plan = ctx.plan
-    writer = PackWriter(ctx.template or DEFAULT_TEMPLATE, ctx.lang)
+    writer = PackWriter(ctx.template or DEFAULT_TEMPLATE, ctx.lang, quoted_note=ctx.t("furniture.as_submitted"))
     title = ctx.text(plan.title)
     writer.set_properties(f"{title} — {subtitle}", ctx.period_label(), ctx.text(plan.organization),
                           dt.datetime.combine(ctx.issue_date, dt.time()))
-    writer.set_header(ctx.t("pack.header", plan=title, period=ctx.short_label(ctx.period)), ctx.draft_mark)
+    heading_period = ctx.digits_of(period_heading_label(ctx.period, plan.calendar, ctx.lang))
+    writer.set_header(ctx.t("pack.header", plan=title, period=heading_period), ctx.draft_mark)
     writer.set_footer(ctx.text(plan.classification) or None, ctx.t("pack.page"), arabic_digits=ctx.digits == ARABIC)
     if ctx.logo:
         writer.logo(ctx.logo, alt_text=ctx.text(plan.organization))
@@ -240,15 +241,33 @@ def start_document(ctx: PackContext, subtitle: str) -> PackWriter:
     start, end = quarter_dates(ctx.period, plan.calendar)
     writer.paragraph(ctx.t("pack.dates", start=format_date(start, ctx.lang, ctx.digits),
                            end=format_date(end, ctx.lang, ctx.digits)), align="center")
-    writer.paragraph(ctx.t("pack.issued", date=format_date(ctx.issue_date, ctx.lang, ctx.digits)), align="center")
+    writer.paragraph(ctx.t("furniture.issued", date=format_issue_date(ctx.issue_date, plan.calendar, ctx.lang,
+                                                                      ctx.digits)), align="center")
     if plan.classification:
         writer.paragraph(ctx.text(plan.classification), align="center", bold=True, colour="C00000")
     if plan.notice:
         writer.paragraph(ctx.text(plan.notice), align="center", size_pt=9, colour="595959")
+    write_furniture(writer, ctx)
     writer.page_break()
     writer.toc(ctx.t("pack.contents"))
     writer.page_break()
     return writer
+
+
+def write_furniture(writer: PackWriter, ctx: PackContext) -> None:
+    """Write the plan's approval block (أعدّه / راجعه / اعتمده) and distribution list, when it has them."""
+    plan, t = ctx.plan, ctx.t
+    approval = plan.approval
+    lines = [(key, getattr(approval, key)) for key in ("prepared_by", "reviewed_by", "approved_by")
+             if approval is not None and getattr(approval, key) is not None]
+    if lines:
+        writer.paragraph(t("furniture.approval"), bold=True, size_pt=11, keep_with_next=True)
+        writer.table([t("furniture.role"), t("furniture.name"), t("furniture.position"), t("furniture.signature")],
+                     [[Cell(t(f"furniture.{key}"), bold=True), ctx.text(person.name), ctx.text(person.title) or "—", ""]
+                      for key, person in lines], size_pt=9.5, min_widths_cm=(0, 0, 0, 3.5), keep_together=True)
+    if plan.distribution:
+        writer.paragraph(t("furniture.distribution"), bold=True, size_pt=11, keep_with_next=True)
+        writer.bullets([ctx.text(item) for item in plan.distribution])
 
 
 def change_text(ctx: PackContext, change: float | None) -> str:

@@ -38,12 +38,10 @@ def write_proposals(writer: PackWriter, ctx: PackContext, proposals: list[Propos
 
 def recommendation_cell(ctx: PackContext, item: Recommendation) -> Cell:
     """Return the coloured status cell of an adopted recommendation (overdue shown as such)."""
-    if item.overdue:
-        return Cell(ctx.t("recommendation_status.overdue"), fill=st.colour(st.OFF_TRACK), colour="FFFFFF", bold=True, align="center")
-    colours = {"done": st.ON_TRACK, "in_progress": st.AT_RISK, "not_started": st.NO_DATA, "dropped": st.NO_DATA}
-    key = colours[item.status]
-    return Cell(ctx.t(f"recommendation_status.{item.status}"), fill=st.colour(key),
-                colour=st.TEXT_COLOURS[key], bold=True, align="center")
+    status = "overdue" if item.overdue else item.status
+    key = st.RECOMMENDATION_COLOURS[status]
+    return Cell(ctx.t(f"recommendation_status.{status}"), fill=st.colour(key),
+                colour=st.text_colour(key), bold=True, align="center")
 
 
 def write_follow_up(writer: PackWriter, ctx: PackContext, items: list[Recommendation], empty_key: str) -> None:
@@ -117,6 +115,20 @@ def write_methodology(writer: PackWriter, ctx: PackContext) -> None:
     sentences.insert(keys.index("trend") + 1, ctx.t("chair.direction_note"))
     # The catalogue writes its own figures (× 100, quarter/4, %) in Western digits: the plan's here.
     writer.bullets([ctx.plain_text(sentence) for sentence in sentences])
+    write_status_legend(writer, ctx)
+
+
+#: What each status applies to, in the legend: indicators (and roll-ups), projects, or both.
+_LEGEND_SCOPE = {st.COMPLETED: "projects", st.DELAYED: "projects", st.STALLED: "indicators"}
+
+
+def write_status_legend(writer: PackWriter, ctx: PackContext) -> None:
+    """Write the legend of statuses: each label in its colour, what it means, what it applies to."""
+    t = ctx.t
+    writer.paragraph(t("legend.title"), bold=True, keep_with_next=True)
+    writer.table([t("legend.status"), t("legend.meaning"), t("legend.applies")],
+                 [[ctx.status_cell(key), t(f"legend.{key}"), t(f"legend.{_LEGEND_SCOPE.get(key, 'all')}")]
+                  for key in st.ALL_STATUSES], size_pt=9, keep_together=True)
 
 
 def pack_sources(ctx: PackContext, sector: Sector | None) -> tuple[list[str], list[str]]:

@@ -91,6 +91,35 @@ def format_date(day: dt.date, lang: str = "ar", digits: str = LATIN) -> str:
     return localize_digits(_babel_format_date(day, "d MMMM y", locale=lang), digits)
 
 
+def format_hijri_date(day: dt.date, lang: str = "ar", digits: str = LATIN) -> str:
+    """Return the Umm al-Qura Hijri date of a Gregorian day in words, e.g. «11 محرم 1445هـ».
+
+    Raises ValueError outside the Umm al-Qura tables (1343–1500 AH, 1924–2077).
+    """
+    from hijridate import Gregorian  # the calendar tables load on first use only
+
+    from review.model.periods import HIJRI_MONTHS
+    hijri = Gregorian(day.year, day.month, day.day).to_hijri()
+    month = HIJRI_MONTHS[lang][hijri.month - 1]
+    text = f"{hijri.day} {month} {hijri.year}هـ" if lang == "ar" else f"{hijri.day} {month} {hijri.year} AH"
+    return localize_digits(text, digits)
+
+
+def format_issue_date(day: dt.date, calendar: str, lang: str = "ar", digits: str = LATIN) -> str:
+    """Return a document's issue date: Gregorian, or for a Hijri plan «<Hijri> الموافق <Gregorian>».
+
+    A day outside the Hijri tables falls back to the Gregorian date alone.
+    """
+    gregorian = format_date(day, lang, digits)
+    if calendar != "hijri":
+        return gregorian
+    try:
+        hijri = format_hijri_date(day, lang, digits)
+    except (ValueError, OverflowError):
+        return gregorian
+    return f"{hijri} الموافق {gregorian}" if lang == "ar" else f"{hijri} ({gregorian})"
+
+
 def indicator_decimals(indicator: Indicator, *values: float | None) -> int:
     """Return the decimals to show an indicator's values with: its own setting, else 0 or 1."""
     if indicator.decimals is not None:

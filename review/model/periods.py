@@ -147,6 +147,17 @@ def period_label(period: Period, calendar: str, lang: str = "ar") -> str:
     return f"{ordinal.capitalize()} quarter {period.year} ({span})"
 
 
+def period_heading_label(period: Period, calendar: str, lang: str = "ar") -> str:
+    """Return the period spelled out for a page header, e.g. «الربع الرابع 1444هـ» or «Fourth quarter 2024».
+
+    Digits are Western here, as in :func:`period_label`.
+    """
+    ordinal = _QUARTER_ORDINALS[lang][period.quarter - 1]
+    if lang == "ar":
+        return f"الربع {ordinal} {period.year}" + ("هـ" if calendar == HIJRI else "")
+    return f"{ordinal.capitalize()} quarter {period.year}" + (" AH" if calendar == HIJRI else "")
+
+
 def period_short_label(period: Period, calendar: str, lang: str = "ar") -> str:
     """Return a compact label for chart axes, e.g. «ر1 1444هـ» or «Q1 2024»."""
     suffix = "هـ" if calendar == HIJRI and lang == "ar" else (" AH" if calendar == HIJRI else "")

@@ -153,6 +153,21 @@ class Entity(_Model):
     email: str | None = Field(None, description="the focal point's e-mail")
 
 
+class Signatory(_Model):
+    """One line of a pack's approval block: who prepared, reviewed or approved it."""
+
+    name: Text = Field(description="the person's name")
+    title: Text | None = Field(None, description="their position, e.g. مدير إدارة المتابعة")
+
+
+class Approval(_Model):
+    """The approval block printed after a pack's cover (أعدّه / راجعه / اعتمده); every line optional."""
+
+    prepared_by: Signatory | None = Field(None, description="who prepared the pack (أعدّه)")
+    reviewed_by: Signatory | None = Field(None, description="who reviewed it (راجعه)")
+    approved_by: Signatory | None = Field(None, description="who approved it (اعتمده)")
+
+
 class Indicator(_Model):
     """A performance indicator with annual targets."""
 
@@ -228,6 +243,8 @@ class Plan(_Model):
     currency: str | None = Field(None, description="currency of budgets and spending, e.g. OMR")
     notice: Text | None = Field(None, description="a note printed on the cover, e.g. that figures are illustrative")
     evaluation: EvaluationSettings = Field(default_factory=EvaluationSettings, description="thresholds and method")
+    approval: Approval | None = Field(None, description="approval block printed in every pack: prepared_by, reviewed_by, approved_by")
+    distribution: list[Text] = Field(default_factory=list, description="distribution list printed in every pack, one recipient per item")
     entities: list[Entity] = Field(min_length=1, description="reporting entities")
     sectors: list[Sector] = Field(min_length=1, description="sectors, each with objectives and projects")
     challenge_categories: dict[str, Text] = Field(
@@ -302,7 +319,7 @@ def field_table(model: type[BaseModel]) -> list[tuple[str, str, str, str]]:
 
 
 if __name__ == "__main__":  # pragma: no cover - documentation helper
-    for model in (Plan, EvaluationSettings, Entity, Sector, Objective, Indicator, Project, Text):
+    for model in (Plan, EvaluationSettings, Approval, Signatory, Entity, Sector, Objective, Indicator, Project, Text):
         print(f"\n### `{model.__name__}` — {(model.__doc__ or '').strip().splitlines()[0]}\n")
         print("| field | type | default | meaning |\n|---|---|---|---|")
         for row in field_table(model):

@@ -491,8 +491,8 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
             pause_at("rendered")
             if options.pdf:
                 from review.office.pdf import convert_packs
-                progress("Converting the packs to PDF/A with LibreOffice")
-                files.update(convert_packs(files))
+                progress("Converting the packs to PDF/A with LibreOffice (contents with page numbers)")
+                files.update(convert_packs(files, lambda page: localize_digits(str(page), digits)))
             manifest = {"tool": "review", "version": __version__, "plan": plan_id, "period": str(options.period),
                         "command": recorded_command(options.command), "issue_date": issue_date.isoformat(),
                         "built_at": archive.utc_now(epoch), "source_date_epoch": epoch,
@@ -523,12 +523,14 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
 
 
 def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,
-                    progress: Progress = _quiet) -> dict[str, bytes]:
+                    progress: Progress = _quiet, paged: bool = False) -> dict[str, bytes]:
     """Return the outputs of an archived revision rendered again from its own ``snapshot/`` (no PDFs).
 
     Uses the recorded options, issue date and ``SOURCE_DATE_EPOCH`` (whatever the environment
     says now); ``draft_mark`` None renders the final packs. Phrases, recommendation rules and logo
-    come from the snapshot's ``templates/`` too. Raises InputError/UsageError like a build.
+    come from the snapshot's ``templates/`` too. With ``paged`` LibreOffice lays the packs out:
+    their contents get page numbers, and their PDF copies are returned too (``<name>.pdf``).
+    Raises InputError/UsageError like a build.
     """
     recorded = manifest.get("options", {})
     # out_root None: no chart cache, so every chart is really drawn again from the snapshot.
@@ -539,8 +541,18 @@ def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,
                            dashboard=bool(recorded.get("dashboard", False)), deck=bool(recorded.get("deck", False)))
     with recorded_epoch(manifest):
         loaded = prepare(options, progress)
-        return render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
-                              templates_dir=revision / archive.SNAPSHOT / "templates")
+        files = render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
+                               templates_dir=revision / archive.SNAPSHOT / "templates")
+    if paged:
+        from review.language.formats import localize_digits
+        from review.office.pdf import number_pages
+        lang = options.lang or loaded.plan.language
+        digits = loaded.plan.digits if lang == "ar" else "latin"
+        progress("Laying the packs out with LibreOffice for the contents' page numbers")
+        numbered, pdfs = number_pages(files, lambda page: localize_digits(str(page), digits))
+        files.update(numbered)
+        files.update(pdfs)
+    return files
 
 
 def live_differences(manifest: dict) -> list[str]:

@@ -34,7 +34,8 @@ from review.secretariat.workbook import add_report_sheet
 
 FILE_NAME = "recommendations.xlsx"
 #: Fill of each recommendation status, in the status colours of the packs.
-STATUS_FILLS = {DONE: st.ON_TRACK, IN_PROGRESS: st.AT_RISK, NOT_STARTED: st.NO_DATA, DROPPED: st.NO_DATA}
+# The packs' palette (model/status.py): done is completed, in progress on track, overdue past its date.
+STATUS_FILLS = {key: st.RECOMMENDATION_COLOURS[key] for key in (DONE, IN_PROGRESS, NOT_STARTED, DROPPED)}
 
 Progress = Callable[[str], None]
 
@@ -132,14 +133,14 @@ def register_workbook(plan: Plan, data: DataSet, items: list[Recommendation], pe
              name(plan.entity_by_id.get(i.owner_entity), i.owner_entity), short(i.adopted), short(i.due_period),
              t(f"recommendation_status.{i.status}"), t("register.overdue_yes") if i.overdue else "",
              short(last_update(i)), i.note) for i in items]
-    # The status cell takes the status colour; an overdue mark, the off-track red.
+    # The status cell takes the status colour; an overdue mark, the past-deadline red.
     marks = {(n, 6): STATUS_FILLS[i.status] for n, i in enumerate(items)}
-    marks |= {(n, 7): st.OFF_TRACK for n, i in enumerate(items) if i.overdue}
+    marks |= {(n, 7): st.DELAYED for n, i in enumerate(items) if i.overdue}
     add_report_sheet(book, t("register.sheet"), headers, rows, rtl, marks, widths=(14, 60, 18, 30, 14, 14, 16, 16, 14, 50))
 
     changes = history_rows(data, items, period, plan_dir)
     status_text = {key: t(f"recommendation_status.{key}") for key in STATUS_FILLS} | {"adopted": t("register.adopted_event")}
-    fills = {**STATUS_FILLS, "adopted": st.COMPLETED}
+    fills = {**STATUS_FILLS, "adopted": st.NO_DATA}  # adopted: not started yet
     add_report_sheet(book, t("register.history_sheet"),
               [t(f"register.{key}") for key in ("id", "period", "status", "change_note", "source")],
               [(ident, short(when), status_text[key], note, source) for ident, when, key, note, source in changes],

@@ -429,6 +429,7 @@ def test_pdf_without_libreoffice_stops_before_any_work(monkeypatch, plan_dir, ou
 
 @pytest.mark.skipif(shutil.which("soffice") is None and shutil.which("libreoffice") is None,
                     reason="LibreOffice (soffice) is not installed: no PDF/A to check")
+@pytest.mark.layout
 def test_pdf_writes_a_pdfa_copy_of_every_pack(capsys, plan_dir, out):
     code, _, err = build_cli(capsys, plan_dir, out, "--pdf", "--sector", "water")
     assert code == 0, err
@@ -437,6 +438,10 @@ def test_pdf_writes_a_pdfa_copy_of_every_pack(capsys, plan_dir, out):
     assert pdfs == sorted(p.name[:-5] + ".pdf" for p in r1.glob("*.docx"))
     data = (r1 / "water.pdf").read_bytes()
     assert data.startswith(b"%PDF") and b"pdfaid:part" in data
+    # The PDF copy's contents carry page numbers; the draft .docx keeps its headings as links.
+    contents = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(r1 / "water.pdf"), "-"], capture_output=True).stdout
+    assert b"3" in contents and contents.count(b"....") >= 3
+    assert contents_page_numbers(r1 / "water.docx") == []
     manifest = json.loads((r1 / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["options"]["pdf"] is True and any(e["path"] == "water.pdf" for e in manifest["outputs"])
     assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
@@ -542,3 +547,49 @@ def test_without_sharing_every_revision_holds_its_own_copies(tmp_path, monkeypat
     second = _revision(folder, 2, {"a.docx": b"A" * 100}, {"snapshot/plan.yaml": b"plan"})
     assert (first / "a.docx").stat().st_ino != (second / "a.docx").stat().st_ino
     assert (second / "a.docx").stat().st_nlink == 1
+# -- contents with page numbers (issue 16) ----------------------------------------------------------
+
+def contents_page_numbers(docx: Path) -> list[str]:
+    """Return the results of the PAGEREF fields of a pack's contents ([] for a draft)."""
+    from review.office.word import rtl
+    document = __import__("docx").Document(str(docx))
+    numbers = []
+    for link, _ in rtl.internal_links(document.element.body):
+        xml = link.xml
+        if "PAGEREF" in xml:
+            text = "".join(t.text or "" for t in link.iter("{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t"))
+            numbers.append(__import__("re").search(r"\d+$", text).group())
+    return numbers
+
+
+@pytest.mark.layout
+@pytest.mark.skipif(shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
+                    reason="LibreOffice (soffice) or poppler's pdfinfo is not installed: no layout to number pages")
+def test_finalised_packs_have_page_numbers_in_their_contents(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    r1 = period_dir(out) / "r1"
+    assert contents_page_numbers(r1 / "health.docx") == []  # a draft: links without numbers
+    code, _, err = cli(capsys, "archive", "finalize", str(plan_dir), "--period", PERIOD, "--out", str(out))
+    assert code == 0, err
+    numbers = contents_page_numbers(r1 / "final" / "health.docx")
+    # Cover on page 1, contents on page 2: the first heading is on page 3, and pages never go back.
+    assert numbers and numbers[0] == "3" and all(n.isdigit() for n in numbers)
+    assert [int(n) for n in numbers] == sorted(int(n) for n in numbers)
+    manifest = json.loads((r1 / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["final"]["contents_pages"] is True
+    # Laid out again from the snapshot, the final packs are byte-identical (LibreOffice is deterministic).
+    assert cli(capsys, "archive", "rebuild", "mini", "--period", PERIOD, "--out", str(out), "-q")[0] == 0
+    make_writable(r1)
+
+
+def test_finalize_without_libreoffice_keeps_the_contents_as_links(capsys, monkeypatch, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    monkeypatch.setattr("review.office.pdf.find_soffice", lambda: None)
+    code, _, err = cli(capsys, "archive", "finalize", str(plan_dir), "--period", PERIOD, "--out", str(out))
+    assert code == 0
+    assert "the final packs' contents will have no page numbers" in err
+    r1 = period_dir(out) / "r1"
+    assert contents_page_numbers(r1 / "final" / "health.docx") == []
+    manifest = json.loads((r1 / "manifest.json").read_text(encoding="utf-8"))
+    assert "contents_pages" not in manifest["final"]
+    make_writable(r1)

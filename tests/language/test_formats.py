@@ -4,7 +4,8 @@ import datetime as dt
 
 import pytest
 
-from review.language.formats import format_date, format_number, format_percent, format_points, localize_digits
+from review.language.formats import (format_date, format_hijri_date, format_issue_date, format_number, format_percent,
+                                     format_points, localize_digits)
 
 
 @pytest.mark.parametrize(("value", "decimals", "lang", "digits", "expected"), [
@@ -41,3 +42,21 @@ def test_percent_points_and_digits():
 def test_format_date():
     assert format_date(dt.date(2022, 7, 30), "en") == "30 July 2022"
     assert format_date(dt.date(2022, 7, 30), "ar", "arabic") == "٣٠ يوليو ٢٠٢٢"
+
+
+@pytest.mark.parametrize("day, lang, digits, expected", [
+    # Umm al-Qura: 1 Muharram 1445 was 19 July 2023; 1 Ramadan 1444 was 23 March 2023.
+    (dt.date(2023, 7, 19), "ar", "latin", "1 محرم 1445هـ"),
+    (dt.date(2023, 8, 1), "ar", "arabic", "١٤ محرم ١٤٤٥هـ"),
+    (dt.date(2023, 3, 23), "en", "latin", "1 Ramadan 1444 AH"),
+])
+def test_format_hijri_date(day, lang, digits, expected):
+    assert format_hijri_date(day, lang, digits) == expected
+
+
+def test_issue_date_of_a_hijri_plan_gives_both_calendars():
+    assert format_issue_date(dt.date(2023, 8, 1), "hijri") == "14 محرم 1445هـ الموافق 1 أغسطس 2023"
+    assert format_issue_date(dt.date(2023, 8, 1), "hijri", "en") == "14 Muharram 1445 AH (1 August 2023)"
+    assert format_issue_date(dt.date(2023, 8, 1), "gregorian") == "1 أغسطس 2023"
+    # Beyond the Umm al-Qura tables the Gregorian date stands alone.
+    assert format_issue_date(dt.date(2090, 1, 1), "hijri") == "1 يناير 2090"

@@ -128,7 +128,7 @@ def test_off_track_without_challenge_fires_when_no_challenge_names_the_indicator
     [proposal] = run(data, "2024-Q2", only("off_track_without_challenge"))
     assert proposal.sector_id == "health"
     assert "the causes of the shortfall in “Immunisation”" in proposal.text
-    assert proposal.evidence == ("Achievement 60.0% (Off track) in Q2 2024: actual 42% against a target of 70%; "
+    assert proposal.evidence == ("Achievement 60.0% (Behind plan) in Q2 2024: actual 42% against a target of 70%; "
                                  "no challenge names this indicator.")
 
 

@@ -115,8 +115,8 @@ def test_recommendations_command_writes_the_register_workbook(three, tmp_path, c
     assert [c.value for c in register[1]][:3] == ["رقم التوصية", "نص التوصية", "القطاع"]
     assert [c.value for c in register[2]][:8] == ["R1", "رفع نسبة التحصين", "الصحة", "وزارة الصحة", "ر1 2024",
                                                   "ر2 2024", "قيد التنفيذ", "متأخرة"]
-    assert register.cell(2, 8).fill.fgColor.rgb.endswith(st.colour(st.OFF_TRACK))
-    assert register.cell(3, 7).fill.fgColor.rgb.endswith(st.colour(st.ON_TRACK))  # R2 done
+    assert register.cell(2, 8).fill.fgColor.rgb.endswith(st.colour(st.DELAYED))  # overdue: past its date
+    assert register.cell(3, 7).fill.fgColor.rgb.endswith(st.colour(st.COMPLETED))  # R2 done
     assert history.max_row == 1 + 9  # 4 adoptions + 5 updates
 
 

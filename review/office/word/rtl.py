@@ -343,11 +343,10 @@ def _field_run(paragraph: Any, kind: str, instruction: str = "", text: str = "")
     elif kind == "result":
         r.text = text
     else:
+        # Never w:dirty: Word would ask on opening to update the document's fields. PAGE and
+        # NUMPAGES are laid out afresh anyway; the contents' result is written complete.
         char = OxmlElement("w:fldChar")
         char.set(qn("w:fldCharType"), kind)
-        if kind == "begin":
-            # Mark the cached result stale so Word recalculates it.
-            char.set(qn("w:dirty"), "true")
         r.append(char)
     return Run(r, paragraph)
 
@@ -384,10 +383,160 @@ def field_instructions(element: Any) -> list[str]:
 def set_update_fields_on_open(settings: Any) -> None:
     """Ask Word to refresh fields (TOC, page counts) when the document is opened.
 
-    ``settings`` is python-docx's ``document.settings``.
+    ``settings`` is python-docx's ``document.settings``. The packs do not use it (Word asks the
+    reader first); kept for templates and tests.
     """
     element = _element_of(settings)
     _get_or_add(element, "w:updateFields", _SETTINGS_SEQ).set(qn("w:val"), "true")
+
+
+# -- Bookmarks, internal links, the contents' page numbers ----------------------------------------
+
+
+def add_bookmark(paragraph: Any, bookmark_id: int, name: str) -> None:
+    """Put a bookmark ``name`` around a paragraph's content (the target of a contents link)."""
+    p = _element_of(paragraph)
+    start = OxmlElement("w:bookmarkStart")
+    start.set(qn("w:id"), str(bookmark_id))
+    start.set(qn("w:name"), name)
+    end = OxmlElement("w:bookmarkEnd")
+    end.set(qn("w:id"), str(bookmark_id))
+    ppr = p.find(qn("w:pPr"))
+    if ppr is not None:
+        ppr.addnext(start)
+    else:
+        p.insert(0, start)
+    p.append(end)
+
+
+def link_to_bookmark(paragraph: Any, anchor: str) -> None:
+    """Wrap a paragraph's runs in an internal hyperlink to bookmark ``anchor`` (``w:hyperlink w:anchor``)."""
+    p = _element_of(paragraph)
+    link = OxmlElement("w:hyperlink")
+    link.set(qn("w:anchor"), anchor)
+    link.set(qn("w:history"), "1")
+    runs = [child for child in p if child.tag == qn("w:r")]
+    if runs:
+        runs[0].addprevious(link)
+    else:
+        p.append(link)
+    for run in runs:
+        link.append(run)
+
+
+def set_end_tab(paragraph: Any, position_twips: int, leader: str = "dot") -> None:
+    """Give a paragraph one tab stop at ``position_twips`` from its start, aligned to the line's end.
+
+    In a ``w:bidi`` paragraph Word and LibreOffice read ``right`` as the end of the line (the
+    left edge), as they read ``w:jc``.
+    """
+    tabs = _get_or_add(_ppr(paragraph), "w:tabs", _PPR_SEQ)
+    for existing in list(tabs):
+        tabs.remove(existing)
+    tab = OxmlElement("w:tab")
+    tab.set(qn("w:val"), "right")
+    tab.set(qn("w:leader"), leader)
+    tab.set(qn("w:pos"), str(int(position_twips)))
+    tabs.append(tab)
+
+
+def bookmark_names(element: Any) -> list[str]:
+    """Return the names of the bookmarks below ``element``, in document order."""
+    return [node.get(qn("w:name")) for node in _element_of(element).iter(qn("w:bookmarkStart"))]
+
+
+def heading_bookmarks(element: Any) -> dict[str, str]:
+    """Return bookmark name → the text of the paragraph it marks, for every bookmarked paragraph."""
+    found = {}
+    for start in _element_of(element).iter(qn("w:bookmarkStart")):
+        paragraph = start.getparent()
+        if paragraph.tag == qn("w:p"):
+            found[start.get(qn("w:name"))] = "".join(t.text or "" for t in paragraph.iter(qn("w:t")))
+    return found
+
+
+def detach_trailing_kept(body: Any) -> list[Any]:
+    """Remove and return the paragraphs at the end of a body that are kept with the next one
+    (``w:keepNext``: the headings just written), in document order."""
+    kept: list[Any] = []
+    for element in reversed(list(body)):
+        if element.tag == qn("w:sectPr"):
+            continue
+        ppr = element.find(qn("w:pPr")) if element.tag == qn("w:p") else None
+        flag = ppr.find(qn("w:keepNext")) if ppr is not None else None
+        if flag is None or flag.get(qn("w:val"), "1") in ("0", "false", "off"):
+            break
+        kept.insert(0, element)
+    for element in kept:
+        body.remove(element)
+    return kept
+
+
+def last_section_is_empty(body: Any) -> bool:
+    """Return whether nothing follows the body's last section break (or the body is empty)."""
+    for element in reversed(list(body)):
+        if element.tag == qn("w:sectPr"):
+            continue
+        return element.tag == qn("w:p") and element.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None
+    return True
+
+
+def append_to_body(body: Any, elements: list[Any]) -> None:
+    """Append block elements to a body, before its final section properties."""
+    last = body.find(qn("w:sectPr"))
+    for element in elements:
+        if last is not None:
+            last.addprevious(element)
+        else:
+            body.append(element)
+
+
+def internal_links(element: Any) -> list[tuple[Any, str]]:
+    """Return every internal hyperlink below ``element`` with its anchor (a bookmark name)."""
+    return [(node, node.get(qn("w:anchor"))) for node in _element_of(element).iter(qn("w:hyperlink"))
+            if node.get(qn("w:anchor"))]
+
+
+def add_page_reference(link: Any, anchor: str, page_text: str) -> None:
+    """Append to a contents link a tab and a ``PAGEREF`` field whose result is ``page_text``.
+
+    The runs copy the format of the link's last run. A link that has a page reference already
+    has its result replaced instead, so the call can be repeated.
+    """
+    for fld in link.iter(qn("w:instrText")):
+        if "PAGEREF" in (fld.text or ""):
+            # The result run is the one after "separate"; rewrite its text.
+            for sibling in fld.getparent().itersiblings():
+                text = sibling.find(qn("w:t"))
+                if text is not None:
+                    text.text = page_text
+                    return
+    runs = [r for r in link if r.tag == qn("w:r")]
+    rpr = runs[-1].find(qn("w:rPr")) if runs else None
+
+    def new_run() -> Any:
+        r = OxmlElement("w:r")
+        if rpr is not None:
+            r.append(deepcopy(rpr))
+        link.append(r)
+        return r
+
+    new_run().append(OxmlElement("w:tab"))
+    for kind in ("begin", "instr", "separate", "result", "end"):
+        r = new_run()
+        if kind == "instr":
+            instr = OxmlElement("w:instrText")
+            instr.set(qn("xml:space"), "preserve")
+            instr.text = f" PAGEREF {anchor} \\h "
+            r.append(instr)
+        elif kind == "result":
+            t = OxmlElement("w:t")
+            t.text = page_text
+            r.append(t)
+        else:
+            char = OxmlElement("w:fldChar")
+            char.set(qn("w:fldCharType"), kind)
+            r.append(char)
 
 
 def set_theme_font_languages(settings: Any, latin: str = "en-US", bidi: str = "ar-SA") -> None:
@@ -470,6 +619,14 @@ def mark_repeat_header(row: Any) -> None:
     trpr = _element_of(row).get_or_add_trPr()
     _get_or_add(trpr, "w:tblHeader", _TRPR_SEQ)
     _get_or_add(trpr, "w:cantSplit", _TRPR_SEQ)
+
+
+def keep_row_with_next(row: Any) -> None:
+    """Keep a table row on the page of the row after it (``w:keepNext`` on its paragraphs), so a
+    header row is never left alone at the foot of a page."""
+    for p in _element_of(row).iter(qn("w:p")):
+        ppr = p.get_or_add_pPr()
+        _set_on_off(ppr, "w:keepNext", _PPR_SEQ, True)
 
 
 def keep_row_together(row: Any) -> None:

@@ -15,10 +15,11 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import zipfile
 from copy import deepcopy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Sequence, Union
+from typing import Callable, Sequence, Union
 
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
@@ -26,8 +27,9 @@ from docx.enum.table import WD_ALIGN_VERTICAL
 from docx.enum.text import WD_BREAK
 from docx.shared import Cm, Emu, Pt
 from docx.table import _Cell
+from lxml import etree
 
-from review.office.word import rtl
+from review.office.word import measure, rtl
 from review.office.word.template import open_template
 from review.office.package import MAX_PROPERTY_CHARS, fit_text, normalize_zip, patch_zip, source_date_time
 
@@ -42,6 +44,14 @@ RULE = "BFBFBF"
 DRAFT_COLOUR = "C00000"
 #: Font size of table text, points.
 TABLE_SIZE_PT = 10.0
+#: Smallest size a table's text is shrunk to so that its longest words fit the text width.
+MIN_TABLE_PT = 7.5
+#: Smallest size a table keeps on a portrait page; below it the table gets a landscape page.
+PORTRAIT_MIN_PT = 8.0
+#: A cell's inner margins and borders (the template's 0.15 cm a side, Word's default 0.19 cm),
+#: with room to spare, in EMU.
+CELL_PADDING = int(Cm(0.45))
+_TWIP = 635  # EMU
 
 _LRM = "\u200e"  # LEFT-TO-RIGHT MARK
 _RLM = "\u200f"  # RIGHT-TO-LEFT MARK
@@ -56,17 +66,14 @@ _HYPHEN_MINUS_NUMBER = re.compile(r"(?<![\w.,])-(?=[0-9٠-٩])")
 _LATIN_BEFORE_NUMBER = re.compile(r"([A-Za-z][A-Za-z0-9_\-./]*)(?=[ \t]+[+\-\u2212]?[0-9])")
 
 _PLACEHOLDERS = {
-    "ar": {
-        "toc": "حدِّث الحقول (انقر بزر الفأرة الأيمن ثم «تحديث الحقل») لإظهار جدول المحتويات"
-               " وأرقام الصفحات.",
-        "logo": "شعار الجهة",
-    },
-    "en": {
-        "toc": "Update fields (right-click, Update Field) to show the table of contents and"
-               " page numbers.",
-        "logo": "Organisation logo",
-    },
+    "ar": {"logo": "شعار الجهة"},
+    "en": {"logo": "Organisation logo"},
 }
+#: Names of the headings' bookmarks: Word hides bookmarks whose name starts with "_" (as its own
+#: "_Toc…" ones), so the reader's bookmark list stays empty.
+BOOKMARK_PREFIX = "_Toc"
+_ARABIC_LETTER = re.compile("[\u0620-\u064a\u0671-\u06d3\ufb50-\ufdff\ufe70-\ufefc]")
+_LATIN_LETTER = re.compile("[A-Za-z]")
 _FIELD = re.compile(r"\{(PAGE|NUMPAGES)\}")
 _TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
 
@@ -84,6 +91,8 @@ class Cell:
     colour: str | None = None
     bold: bool = False
     align: str | None = None
+    #: Set right to left inside a left-to-right pack (Arabic text quoted in an English pack).
+    rtl: bool = False
 
 
 @dataclass(frozen=True)
@@ -141,11 +150,14 @@ class PackWriter:
     Raises ValueError for a ``lang`` other than ``"ar"``/``"en"``.
     """
 
-    def __init__(self, template: Path | str | None = None, lang: str = "ar") -> None:
+    def __init__(self, template: Path | str | None = None, lang: str = "ar",
+                 quoted_note: str | None = None) -> None:
         if lang not in LANGUAGES:
             raise ValueError(f"lang: expected one of {LANGUAGES}, got {lang!r}")
         self.lang = lang
         self.rtl = lang == "ar"
+        #: Printed under a table of an English pack that quotes Arabic text (set right to left).
+        self.quoted_note = quoted_note
         self._document = open_template(template)
         for section in self._document.sections:
             rtl.set_section_direction(section, self.rtl)
@@ -158,7 +170,7 @@ class PackWriter:
         normal = self._paragraph_style("Normal")
         self._font = rtl.resolve_style_run(normal, self._document.styles)["cs_font"] or FALLBACK_FONT
         self._run_defaults: dict[str | None, dict] = {}
-        self._headings: list[tuple[int, str]] = []
+        self._headings: list[tuple[int, str, str]] = []
         self._toc_paragraph = None
         self._finished = False
 
@@ -188,38 +200,65 @@ class PackWriter:
             paragraph = self._add_paragraph(text, bold=True, size_pt={1: 18, 2: 15, 3: 13}[level])
             rtl.set_outline_level(paragraph, level - 1)
         paragraph.paragraph_format.keep_with_next = True
-        self._headings.append((level, clean_text(text)))
+        # A bookmark on every heading: the target of its contents link (and of the page number
+        # the LibreOffice pass writes, see number_contents).
+        number = len(self._headings) + 1
+        anchor = f"{BOOKMARK_PREFIX}{number:06d}"
+        rtl.add_bookmark(paragraph, number, anchor)
+        self._headings.append((level, clean_text(text), anchor))
 
     def paragraph(self, text: str | Sequence[Span], *, bold: bool = False,
                   align: str | None = None, style: str | None = None,
-                  size_pt: float | None = None, colour: str | None = None) -> None:
+                  size_pt: float | None = None, colour: str | None = None,
+                  keep_with_next: bool = False) -> None:
         """Add a body paragraph; ``text`` may be a list of :class:`Span` for mixed weights.
 
         ``align`` is ``start`` (default), ``center``, ``end`` or ``justify``; ``style`` a
-        paragraph style name (Normal when the template lacks it); ``colour`` RGB hex.
+        paragraph style name (Normal when the template lacks it); ``colour`` RGB hex;
+        ``keep_with_next`` keeps it on the page of what follows (a table's title).
         """
-        self._add_paragraph(text, bold=bold, align=align, style=style, size_pt=size_pt,
-                            colour=colour)
+        paragraph = self._add_paragraph(text, bold=bold, align=align, style=style, size_pt=size_pt,
+                                        colour=colour)
+        if keep_with_next:
+            paragraph.paragraph_format.keep_with_next = True
 
     def bullets(self, items: Sequence[str | Sequence[Span]]) -> None:
-        """Add a bulleted list, one paragraph per item (style List Bullet, else '•' prefixed)."""
+        """Add a bulleted list, one paragraph per item (style List Bullet, else '•' prefixed).
+
+        In an English pack an item in Arabic is set right to left.
+        """
         has_style = self._paragraph_style("List Bullet") is not None
         for item in items:
             if has_style:
-                self._add_paragraph(item, style="List Bullet")
+                paragraph = self._add_paragraph(item, style="List Bullet")
             elif isinstance(item, str):
-                self._add_paragraph("• " + item)
+                paragraph = self._add_paragraph("• " + item)
             else:
-                self._add_paragraph([Span("• "), *item])
+                paragraph = self._add_paragraph([Span("• "), *item])
+            if not self.rtl and isinstance(item, str) and is_arabic(item):
+                # Arabic the entities wrote (a source they named), quoted in an English pack.
+                rtl.set_paragraph_direction(paragraph, True)
+                for run in paragraph.runs:
+                    rtl.set_run_direction(run, True)
 
     def key_value_table(self, rows: Sequence[tuple[str, CellValue]],
                         widths_cm: tuple[float | None, float | None] | None = None) -> None:
         """Add a two-column table of labels (shaded, bold) and values, without a header row.
 
-        ``widths_cm`` defaults to a 6 cm label column and the rest of the text width.
+        Without ``widths_cm``: a 6 cm label column (wider when a label's word needs it) and the
+        rest of the text width; with it, columns fitted to their words (see :func:`fit_columns`).
         """
-        table = self._new_table(len(rows), 2, widths_cm or (6.0, None), header_row=False)
+        texts = [[(self._prepare(key), True, False),
+                  (self._prepare(value.text if isinstance(value, Cell) else ("" if value is None else str(value))),
+                   isinstance(value, Cell) and value.bold, False)] for key, value in rows]
+        widths, _ = fit_columns(texts, 2, self._text_width(), TABLE_SIZE_PT, shrink=False, header=False)
+        if widths_cm is None:
+            # A 6 cm label column when its longest word fits in it (the usual case).
+            label = max(Cm(6.0), min(widths[0], self._text_width() // 2))
+            widths = [label, self._text_width() - label]
+        table = self._new_table(len(rows), 2, widths, header_row=False)
         for row, (key, value) in zip(table.rows, rows):
+            rtl.keep_row_together(row)
             key_cell, value_cell = row.cells
             self._fill_cell(key_cell, Cell(key, fill=KEY_FILL, bold=True, align="start"))
             self._fill_cell(value_cell, value)
@@ -227,20 +266,53 @@ class PackWriter:
 
     def table(self, headers: Sequence[str], rows: Sequence[Sequence[CellValue]],
               widths_cm: Sequence[float] | None = None, header_fill: str = HEADER_FILL,
-              header_colour: str = HEADER_TEXT, size_pt: float = TABLE_SIZE_PT) -> None:
+              header_colour: str = HEADER_TEXT, size_pt: float = TABLE_SIZE_PT,
+              min_widths_cm: Sequence[float] | None = None, keep_together: bool = False) -> None:
         """Add a table with a shaded header row repeated on every page.
 
         A cell is a ``str`` or a :class:`Cell` (status cells carry their fill colour). The
-        first column is on the right in Arabic. ``widths_cm`` fixes column widths (first
-        column first); None spreads the text width evenly. Short rows are padded with empty
-        cells; extra cells raise ValueError.
+        first column is on the right in Arabic. Columns are fitted to their text (see
+        :func:`fit_columns`): no word is ever broken, the table spans the text width, and its
+        text shrinks (to 8 pt at least) when its longest words would not fit, and the table goes on
+        a landscape page when even that is too wide (7.5 pt there at least); ``widths_cm`` is
+        accepted for compatibility and ignored; ``min_widths_cm`` reserves room (a column left
+        blank to be signed). Rows never break across pages, the header row stays with the first
+        row, and ``keep_together`` keeps a short table on one page. In an English pack a cell whose
+        text is Arabic is set right to left, and :attr:`quoted_note` is printed under the table.
+        Short rows are padded with empty cells; extra cells raise ValueError.
         """
         columns = len(headers)
         for index, row in enumerate(rows):
             if len(row) > columns:
                 raise ValueError(f"table row {index + 1}: expected at most {columns} cells, "
                                  f"got {len(row)}")
-        table = self._new_table(1, columns, widths_cm)
+        # A status cell (filled) is kept on one line: its label is one term.
+        texts = [[(self._prepare(h), True, False) for h in headers]] + [
+            [(self._prepare(v.text if isinstance(v, Cell) else ("" if v is None else str(v))),
+              isinstance(v, Cell) and v.bold, isinstance(v, Cell) and v.fill is not None) for v in row]
+            for row in rows]
+        # Portrait while the longest words fit at PORTRAIT_MIN_PT or more; else a landscape page.
+        widths, _ = fit_columns(texts, columns, self._text_width(), size_pt, minimums=min_widths_cm,
+                                smallest=PORTRAIT_MIN_PT)
+        turned = sum(widths) > self._text_width() and not self._landscape()
+        if turned:  # the longest words do not fit a portrait page: a landscape one, headings and all
+            self._turn_for_table()
+        widths, size_pt = fit_columns(texts, columns, self._text_width(), size_pt, minimums=min_widths_cm)
+        quoted = False
+        if not self.rtl:
+            # Arabic that entities wrote, quoted in an English pack: right to left in its cell.
+            marked = []
+            for row in rows:
+                cells = []
+                for given in row:
+                    value = given if isinstance(given, Cell) else Cell("" if given is None else str(given))
+                    if is_arabic(value.text):
+                        value = replace(value, rtl=True)
+                        quoted = True
+                    cells.append(value)
+                marked.append(cells)
+            rows = marked
+        table = self._new_table(1, columns, widths)
         # Work on the row and cell elements directly: python-docx's row/cell objects cost a
         # grid walk each, which adds up over a national plan's tables. The first cell of each
         # format is formatted through the verbs of ``rtl``; the others are copies of it.
@@ -254,6 +326,7 @@ class PackWriter:
             prototype = prototypes.get(_cell_key(value))
             if prototype is None or not rtl.fill_cell_like(tc, prototype, self._prepare(value.text)):
                 self._fill_tc(table, tc, value, size_pt, prototypes)
+        rtl.keep_row_with_next(header)
         blank_row = deepcopy(header)
         for tc in blank_row.tc_lst:
             blank_row.remove(tc)
@@ -279,7 +352,14 @@ class PackWriter:
                     tc = deepcopy(blank)
                     tr.append(tc)
                     self._fill_tc(table, tc, value, size_pt, prototypes)
+        if keep_together:
+            for tr in tbl.tr_lst[:-1]:
+                rtl.keep_row_with_next(tr)
         self._after_table()
+        if quoted and self.quoted_note:
+            self._add_paragraph(self.quoted_note, size_pt=9, colour="595959")
+        if turned:
+            self.orientation(landscape=False)
 
     def _fill_tc(self, table, tc, value: Cell, size_pt: float, prototypes: dict) -> None:
         """Fill one cell through python-docx and remember its format as the prototype of its kind."""
@@ -319,20 +399,19 @@ class PackWriter:
         shape = run.add_picture(io.BytesIO(png_bytes), width=Cm(width_cm))
         rtl.set_picture_description(shape, clean_text(alt_text or _PLACEHOLDERS[self.lang]["logo"]))
 
-    def toc(self, title: str, placeholder: str | None = None) -> None:
+    def toc(self, title: str) -> None:
         """Add a table of contents: a title and a real ``TOC`` field over heading levels 1–3.
 
-        Until Word updates the field (it is asked to on opening) the field shows the
-        headings written so far without page numbers, then ``placeholder`` (default: how to
-        update fields).
+        The field's result lists every heading of the document as an internal link to the
+        heading's bookmark, without page numbers: a draft is never laid out. :func:`number_contents`
+        adds the page numbers a layout found (``review.office.pdf.number_pages``). Word is never
+        asked to update fields on opening, and no instruction is printed.
         """
         if self._paragraph_style("TOC Heading") is not None:
             self._add_paragraph(title, style="TOC Heading")
         else:
             self._add_paragraph(title, bold=True, size_pt=16)
         self._toc_paragraph = self._add_paragraph("")
-        self._toc_placeholder = placeholder or _PLACEHOLDERS[self.lang]["toc"]
-        rtl.set_update_fields_on_open(self._document.settings)
 
     def page_break(self) -> None:
         """Start a new page."""
@@ -359,6 +438,25 @@ class PackWriter:
             section.page_width, section.page_height = height, width
         section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
         rtl.set_section_direction(section, self.rtl)
+
+    def _landscape(self) -> bool:
+        return self._document.sections[-1].orientation == WD_ORIENT.LANDSCAPE
+
+    def _turn_for_table(self) -> None:
+        """Continue in landscape, taking along the headings just written (kept with the table)."""
+        body = self._document.element.body
+        kept = rtl.detach_trailing_kept(body)
+        if rtl.last_section_is_empty(body):
+            # Nothing written since the last section break (e.g. a landscape table just ended):
+            # turn that section instead of leaving it as an empty page.
+            section = self._document.sections[-1]
+            width, height = section.page_width, section.page_height
+            if width is not None and height is not None and width < height:
+                section.page_width, section.page_height = height, width
+            section.orientation = WD_ORIENT.LANDSCAPE
+        else:
+            self.orientation(landscape=True)
+        rtl.append_to_body(body, kept)
 
     # -- Header, footer, properties --------------------------------------------------------
 
@@ -449,10 +547,14 @@ class PackWriter:
             return
         anchor = self._toc_paragraph
         entries = []
-        for level, text in self._headings:
+        # The page number's tab stop: at the end of the contents page's line.
+        tab_twips = int(self._text_width(0) / 635)
+        for level, text, bookmark in self._headings:
             style = f"toc {level}" if self._paragraph_style(f"toc {level}") is not None else None
             entry = anchor.insert_paragraph_before(style=self._paragraph_style(style) if style else None)
             self._write(entry, text, style)
+            rtl.link_to_bookmark(entry, bookmark)
+            rtl.set_end_tab(entry, tab_twips)
             entries.append(entry)
         first = entries[0] if entries else anchor
         begin_runs = rtl.begin_field(first, _TOC_INSTRUCTION)
@@ -461,7 +563,6 @@ class PackWriter:
         for offset, run in enumerate(begin_runs):
             first._p.insert(properties_count + offset, run._r)
             self._format_run(run, None)
-        self._write(anchor, self._toc_placeholder, None)
         self._format_run(rtl.end_field(anchor), None)
 
     def _paragraph_style(self, name: str | None):
@@ -522,9 +623,9 @@ class PackWriter:
                     size_pt=size_pt, colour=colour)
         return paragraph
 
-    def _text_width(self) -> int:
-        """Return the last section's width between its margins, in EMU."""
-        section = self._document.sections[-1]
+    def _text_width(self, index: int = -1) -> int:
+        """Return a section's (default: the last one's) width between its margins, in EMU."""
+        section = self._document.sections[index]
         width, left, right = section.page_width, section.left_margin, section.right_margin
         # python-docx answers None only for a section without page size or margins; the template sets both.
         assert width is not None and left is not None and right is not None
@@ -538,8 +639,7 @@ class PackWriter:
         assert height is not None and top is not None and bottom is not None
         return height - top - bottom
 
-    def _new_table(self, rows: int, columns: int, widths_cm: Sequence[float | None] | None,
-                   header_row: bool = True):
+    def _new_table(self, rows: int, columns: int, widths: Sequence[int], header_row: bool = True):
         table = self._document.add_table(rows=rows, cols=columns)
         table_styles = self._table_styles
         if "Review Table" in table_styles:
@@ -550,18 +650,12 @@ class PackWriter:
             rtl.set_table_borders(table, RULE)
         rtl.set_table_direction(table, self.rtl)
         rtl.set_table_look(table, first_row=header_row)
-        if widths_cm:
-            total = self._text_width()
-            given = sum(Cm(w) for w in widths_cm if w)
-            free = [i for i, w in enumerate(widths_cm) if not w]
-            rest = max(total - given, Cm(1) * len(free)) // len(free) if free else 0
-            widths = [Cm(w) if w else rest for w in widths_cm]
-            rtl.set_table_layout_fixed(table)
-            for column, width in zip(table.columns, widths):
-                column.width = width
-            for tr in table._tbl.tr_lst:
-                for tc, width in zip(tr.tc_lst, widths):
-                    tc.width = width
+        rtl.set_table_layout_fixed(table)
+        for column, width in zip(table.columns, widths):
+            column.width = Emu(width)
+        for tr in table._tbl.tr_lst:
+            for tc, width in zip(tr.tc_lst, widths):
+                tc.width = Emu(width)
         return table
 
     def _set_table_style(self, table, style) -> None:
@@ -583,6 +677,10 @@ class PackWriter:
         fmt.line_spacing = 1.0
         self._write(paragraph, value.text, None, bold=value.bold, size_pt=size_pt,
                     colour=value.colour)
+        if value.rtl and not self.rtl:
+            rtl.set_paragraph_direction(paragraph, True)
+            for run in paragraph.runs:
+                rtl.set_run_direction(run, True)
         cell.vertical_alignment = WD_ALIGN_VERTICAL.CENTER
         if value.fill:
             rtl.shade_cell(cell, value.fill)
@@ -621,9 +719,95 @@ class PackWriter:
         return paragraph
 
 
+def is_arabic(text: str) -> bool:
+    """Return whether ``text`` is mostly Arabic letters (more Arabic than Latin ones)."""
+    arabic = len(_ARABIC_LETTER.findall(text))
+    return arabic > 0 and arabic >= len(_LATIN_LETTER.findall(text))
+
+
+def fit_columns(texts: Sequence[Sequence[tuple[str, bool, bool]]], columns: int, available: int,
+                size_pt: float, shrink: bool = True,
+                minimums: Sequence[float] | None = None, header: bool = True,
+                smallest: float | None = None) -> tuple[list[int], float]:
+    """Return column widths (EMU) that never break a word, and the font size they were fitted at.
+
+    ``texts`` holds each row's cells as ``(text, bold, whole)``; a ``whole`` cell is kept on one
+    line (a status label); the first row is a header (``header``), whose words may go on as
+    many lines as they need. Every column is at least as wide as its
+    longest word plus the cell's padding; the width left over goes to the columns whose text
+    would wrap, in proportion to how much wider their longest line is than their longest word
+    (the automatic table layout of CSS 2.1 §17.5.2.2), so a long name wraps before a short unit
+    does. The widths add up to ``available`` (the text width) when the longest words fit in it;
+    when they do not, the size drops by half a point down to ``smallest`` (default
+    :data:`MIN_TABLE_PT`; with ``shrink``), and past that the columns keep their longest word's width (the table is wider
+    than the text: landscape it).
+    """
+    reserved = [int(Cm(m)) for m in (minimums or ())] + [0] * columns
+    while True:
+        least = [max(CELL_PADDING, r) for r in reserved[:columns]]
+        most = list(least)
+        for number, row in enumerate(texts):
+            for index, (text, bold, whole) in enumerate(row[:columns]):
+                if text:
+                    # A header wraps at its spaces rather than claim room from the data.
+                    line = (measure.longest_word(text, size_pt, bold) if number == 0 and header
+                            else measure.longest_line(text, size_pt, bold)) + CELL_PADDING
+                    word = measure.longest_word(text, size_pt, bold) + CELL_PADDING
+                    if whole:  # one line where the font is as wide as measured; at worst a break at a space
+                        word = max(word, int(line / measure.SAFETY))
+                    least[index] = max(least[index], word)
+                    most[index] = max(most[index], line)
+        if sum(least) <= available or not shrink or size_pt <= (smallest or MIN_TABLE_PT):
+            break
+        size_pt -= 0.5
+    floor, ceiling = sum(least), sum(most)
+    if floor >= available:
+        return least, size_pt
+    if ceiling <= available:
+        # Everything fits on one line: share the spare width in proportion to the natural widths.
+        spare = available - ceiling
+        widths = [m + spare * m // ceiling for m in most]
+    else:
+        room = available - floor
+        stretch = ceiling - floor
+        widths = [lo + (hi - lo) * room // stretch for lo, hi in zip(least, most)]
+    widths[widths.index(max(widths))] += available - sum(widths)  # rounding: exactly the text width
+    # Word stores widths in twips (635 EMU): round down, so the table never passes the margin.
+    return [w - w % _TWIP for w in widths], size_pt
+
+
 def _cell_key(value: Cell) -> tuple:
     """Return what decides a table cell's format besides its column: cells alike share a prototype."""
-    return value.align or ("center" if value.fill else None), value.bold, value.colour, value.fill
+    return value.align or ("center" if value.fill else None), value.bold, value.colour, value.fill, value.rtl
+
+
+def contents_anchors(document: bytes) -> dict[str, str]:
+    """Return bookmark name → heading text for every heading a pack's contents links to."""
+    root = _document_root(document)
+    headings = rtl.heading_bookmarks(root)
+    return {anchor: headings[anchor] for _, anchor in rtl.internal_links(root) if anchor in headings}
+
+
+def number_contents(document: bytes, pages: dict[str, int], page_text: Callable[[int], str] = str) -> bytes:
+    """Return a pack whose contents show each heading's page number (a ``PAGEREF`` field's result).
+
+    ``pages`` maps a heading's bookmark to its page, as a layout of the document found it;
+    ``page_text`` writes a number (the plan's digits). Links whose bookmark ``pages`` lacks are
+    left without a number. Only ``word/document.xml`` changes; the result is deterministic.
+    """
+    def edit(name: str, content: bytes) -> bytes:
+        root = etree.fromstring(content)
+        for link, anchor in rtl.internal_links(root):
+            if anchor in pages:
+                rtl.add_page_reference(link, anchor, page_text(pages[anchor]))
+        return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+    return patch_zip(document, lambda name: name == "word/document.xml", edit, source_date_time())
+
+
+def _document_root(document: bytes):
+    with zipfile.ZipFile(io.BytesIO(document)) as archive:
+        return etree.fromstring(archive.read("word/document.xml"))
 
 
 def replace_in_headers(document: bytes, old: str, new: str) -> bytes:

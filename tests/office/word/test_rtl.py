@@ -136,7 +136,7 @@ def test_complex_field_runs():
     runs = rtl.add_field(p, "PAGE", "1")
     assert len(runs) == 5
     assert xml(p._p) == (
-        '<w:p><w:r><w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>'
+        '<w:p><w:r><w:fldChar w:fldCharType="begin"/></w:r>'
         '<w:r><w:instrText xml:space="preserve"> PAGE </w:instrText></w:r>'
         '<w:r><w:fldChar w:fldCharType="separate"/></w:r>'
         '<w:r><w:t>1</w:t></w:r>'
@@ -144,7 +144,7 @@ def test_complex_field_runs():
     assert rtl.field_instructions(p) == ["PAGE"]
     rtl.set_run_direction(runs[0], True)
     assert xml(runs[0]._r) == ('<w:r><w:rPr><w:rtl/></w:rPr>'
-                               '<w:fldChar w:fldCharType="begin" w:dirty="true"/></w:r>')
+                               '<w:fldChar w:fldCharType="begin"/></w:r>')
 
 
 def test_update_fields_goes_before_compat_and_extension_elements():

@@ -9,9 +9,24 @@ import docx
 import pytest
 
 from review.office.word import rtl
-from review.office.word.writer import Cell, PackWriter, Span, clean_text, protect_mixed_text, typeset_minus
+from docx.oxml.ns import qn
+from docx.enum.section import WD_ORIENT
+from docx.shared import Cm
+
+from review.office.word import measure
+from review.office.word.writer import (CELL_PADDING, Cell, PackWriter, Span, clean_text, contents_anchors, fit_columns, is_arabic,
+                                       number_contents, protect_mixed_text, typeset_minus)
 
 from .conftest import audit, make_png
+
+
+def audit_bytes(data: bytes) -> list:
+    import tempfile
+    from pathlib import Path
+    with tempfile.TemporaryDirectory() as work:
+        path = Path(work) / "pack.docx"
+        path.write_bytes(data)
+        return audit(path)
 
 LRM, RLM = "\u200e", "\u200f"
 
@@ -117,7 +132,9 @@ def test_fields_picture_and_properties(arabic_bytes):
     header_text = [p.text for p in document.sections[0].header.paragraphs]
     assert header_text[0] == "مسودة للمراجعة — المراجعة 3"
     assert rtl.picture_descriptions(document.element.body) == ["شعار الجهة", "توزيع المؤشرات حسب الحالة"]
-    assert "updateFields" in document.settings.element.xml
+    # Never an update prompt on opening: no updateFields setting, no field marked dirty.
+    assert "updateFields" not in document.settings.element.xml
+    assert "w:dirty" not in document.element.xml
     core = document.core_properties
     created = dt.datetime(2024, 10, 1, 9, 30, tzinfo=dt.timezone.utc)
     assert (core.title, core.author, core.created, core.modified) == (
@@ -130,6 +147,49 @@ def test_toc_lists_the_headings_until_updated(arabic_bytes):
     assert styles == [("toc 1", "الملخص التنفيذي"), ("toc 2", "جدول المؤشرات"), ("toc 3", "الرسوم")]
 
 
+def test_contents_entries_link_to_bookmarks_on_the_headings(arabic_bytes):
+    document = open_doc(arabic_bytes)
+    headings = [p for p in document.paragraphs if p.style.name.startswith("Heading")]
+    marks = {name: text for name, text in rtl.heading_bookmarks(document.element.body).items()}
+    links = [anchor for _, anchor in rtl.internal_links(document.element.body)]
+    assert links == ["_Toc000001", "_Toc000002", "_Toc000003"]
+    # Each anchor is a bookmark on a heading paragraph, and the entry reads as the heading.
+    assert [marks[a] for a in links] == [h.text for h in headings]
+    assert contents_anchors(arabic_bytes) == dict(zip(links, [h.text for h in headings]))
+    for heading in headings:
+        assert rtl.bookmark_names(heading) and heading.paragraph_format.keep_with_next
+
+
+def test_draft_contents_have_no_page_numbers_and_no_instruction(arabic_bytes):
+    document = open_doc(arabic_bytes)
+    entries = [p for p in document.paragraphs if p.style.name.startswith("toc")]
+    assert all(not any(ch.isdigit() for ch in p.text) for p in entries)
+    assert "PAGEREF" not in " ".join(rtl.field_instructions(document.element.body))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "حدِّث" not in text and "Update field" not in text
+
+
+def test_number_contents_writes_page_numbers_into_the_field_result(arabic_bytes):
+    pages = {"_Toc000001": 3, "_Toc000002": 3, "_Toc000003": 12}
+    numbered = number_contents(arabic_bytes, pages, lambda n: str(n).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")))
+    document = open_doc(numbered)
+    entries = [p for p in document.paragraphs if p.style.name.startswith("toc")]
+    # python-docx's paragraph.text leaves out runs inside hyperlinks: read the links' text.
+    texts = ["".join(t.text or "" for t in link.iter(qn("w:t"))) for link, _ in rtl.internal_links(document.element.body)]
+    assert texts == ["الملخص التنفيذي٣", "جدول المؤشرات٣", "الرسوم١٢"]
+    instructions = rtl.field_instructions(document.element.body)
+    assert [i for i in instructions if i.startswith("PAGEREF")] == [
+        "PAGEREF _Toc000001 \\h", "PAGEREF _Toc000002 \\h", "PAGEREF _Toc000003 \\h"]
+    assert len(entries) == 3 and "w:dirty" not in document.element.xml
+    # Numbering again replaces the numbers (a second layout pass), deterministically.
+    again = number_contents(numbered, dict(pages, _Toc000003=13))
+    assert number_contents(numbered, dict(pages, _Toc000003=13)) == again
+    texts = ["".join(t.text or "" for t in link.iter(qn("w:t"))) for link, _ in rtl.internal_links(open_doc(again).element.body)]
+    assert texts[2] == "الرسوم13"
+    path_audit = audit_bytes(numbered)
+    assert path_audit == []
+
+
 def test_table_layout(arabic_bytes):
     document = open_doc(arabic_bytes)
     table = document.tables[0]
@@ -140,7 +200,13 @@ def test_table_layout(arabic_bytes):
     status = table.rows[1].cells[3]
     assert 'w:fill="F2A900"' in status._tc.xml
     assert table.rows[3].cells[1].text == ""  # short rows are padded
-    assert [round(c.width.cm, 1) for c in table.rows[1].cells] == [6.0, 2.5, 2.5, 6.0]
+    # Columns fitted to their text span the text width (A4 portrait, 2 cm margins: 17 cm).
+    widths = [c.width for c in table.rows[1].cells]
+    assert abs(sum(widths) - Cm(17)) <= 635 * len(widths)  # widths are stored in twips
+    for column, width in enumerate(widths):
+        words = [w for row in table.rows for w in row.cells[column].text.split()]
+        assert width >= max(measure.text_width(w, 10, bold=True) for w in words) + CELL_PADDING
+    assert "<w:cantSplit/>" in table.rows[1]._tr.xml and "<w:cantSplit/>" in header._tr.xml
 
 
 def test_same_input_same_bytes(arabic_bytes):
@@ -157,10 +223,30 @@ def test_source_date_epoch_sets_zip_times(monkeypatch):
 
 
 def test_english_pack_has_no_right_to_left(tmp_path):
+    w = PackWriter(lang="en", quoted_note="Arabic text is quoted as submitted.")
+    w.heading("Challenges", 1)
+    w.paragraph("Figures as reported.")
+    w.table(["Challenge", "Cause"], [["تأخر التوريد", "Late supply"], ["Budget", "—"]])
+    w.key_value_table([("Score", "85%")])
+    document = open_doc(w.to_bytes())
+    cells = [c for t in document.tables for r in t.rows for c in r.cells]
+    quoted = [c for c in cells if c.text == "تأخر التوريد"]
+    assert len(quoted) == 1
+    # Arabic the entities wrote is set right to left in its cell; everything else left to right.
+    assert list(rtl.iter_bidi_values(quoted[0].paragraphs[0], "paragraph")) == [True]
+    assert all(rtl.iter_bidi_values(quoted[0]._tc, "run"))
+    body = list(document.paragraphs) + [p for c in cells for p in c.paragraphs]
+    others = [p for p in body if p.text != "تأخر التوريد"]
+    assert all(list(rtl.iter_bidi_values(p, "paragraph")) == [False] for p in others)
+    assert "Arabic text is quoted as submitted." in [p.text for p in document.paragraphs]
+    assert all(list(rtl.iter_bidi_values(t, "table")) == [False] for t in document.tables)
+    assert all(rtl.section_is_rtl(s) is False for s in document.sections)
+
+
+def test_english_pack_of_english_text_has_no_right_to_left(tmp_path):
     document = open_doc(build("en"))
-    paragraphs = list(all_paragraphs(document))
+    paragraphs = [p for p in all_paragraphs(document) if not is_arabic(p.text)]
     assert all(list(rtl.iter_bidi_values(p, "paragraph")) == [False] for p in paragraphs)
-    assert all(v is False for v in rtl.iter_bidi_values(document.element.body, "run"))
     assert all(list(rtl.iter_bidi_values(t, "table")) == [False] for t in document.tables)
     assert all(rtl.section_is_rtl(s) is False for s in document.sections)
     assert "Page 1 of 1" in document.sections[0].footer.paragraphs[0].text
@@ -261,3 +347,63 @@ def test_properties_longer_than_word_allows_are_cut(tmp_path):
     path = tmp_path / "long.docx"
     path.write_bytes(data)
     assert audit(path) == []
+
+
+def test_a_table_whose_words_do_not_fit_portrait_turns_landscape_with_its_heading():
+    w = PackWriter()
+    w.paragraph("قبل الجدول")
+    w.heading("جدول عريض", 1)
+    long_words = ["الاستراتيجية"] * 9  # at 10 pt, nine of these words are wider than a portrait page
+    w.table([f"عمود{i}" for i in range(9)], [long_words])
+    w.paragraph("بعد الجدول")
+    document = open_doc(w.to_bytes())
+    sections = document.sections
+    assert [s.orientation for s in sections] == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
+    # The heading moved into the landscape section with its table: the section break comes
+    # before it. Body order: paragraph, section break, heading, table, gap, section break, paragraph.
+    body = [child for child in document.element.body if not child.tag.endswith("sectPr")]
+    texts = ["".join(t.text or "" for t in child.iter(qn("w:t"))) if child.tag.endswith("}p") else "<table>"
+             for child in body]
+    assert texts.index("جدول عريض") == texts.index("<table>") - 1
+    assert texts.index("قبل الجدول") < texts.index("جدول عريض")
+    landscape_width = sections[1].page_width - sections[1].left_margin - sections[1].right_margin
+    table = document.tables[0]
+    assert sum(c.width for c in table.rows[0].cells) <= landscape_width
+
+
+def test_fit_columns_shares_the_width_by_how_much_each_column_would_wrap():
+    # Hand-computed case: two columns whose longest words and lines are known.
+    short, long_text = "نعم", "نص طويل جدا يلتف على عدة أسطر في الخلية"
+    widths, size = fit_columns([[(short, False, False), (long_text, False, False)]], 2, int(Cm(6)), 10, header=False)
+    assert size == 10 and int(Cm(6)) - 2 * 635 < sum(widths) <= int(Cm(6))  # twips, rounded down
+    least_short = measure.longest_word(short, 10) + CELL_PADDING
+    assert widths[0] == least_short - least_short % 635  # the short column's line is its word: no more
+    # Everything fits on one line: the spare width is shared in proportion to the natural widths.
+    widths, _ = fit_columns([[("أ", False, False), ("أ", False, False)]], 2, int(Cm(10)), 10, header=False)
+    assert int(Cm(10)) - 2 * 635 < sum(widths) <= int(Cm(10)) and abs(widths[0] - widths[1]) <= 635
+
+
+def test_fit_columns_shrinks_the_text_before_breaking_a_word():
+    word = "الاستراتيجيةالوطنية"
+    at_ten = measure.longest_word(word, 10) + CELL_PADDING
+    widths, size = fit_columns([[(word, False, False)] * 3], 3, 3 * at_ten - 1000, 10, header=False)
+    assert size < 10 and sum(widths) <= 3 * at_ten - 1000
+    assert all(w >= measure.longest_word(word, size) + CELL_PADDING for w in widths)
+
+
+def test_a_wide_table_right_after_a_landscape_one_leaves_no_empty_page():
+    w = PackWriter()
+    w.paragraph("قبل")
+    w.orientation(landscape=True)
+    w.table(["أ"], [["ب"]])
+    w.orientation(landscape=False)  # what the indicator table's caller does after it
+    w.heading("جدول عريض", 1)
+    w.table([f"عمود{i}" for i in range(9)], [["الاستراتيجية"] * 9])
+    document = open_doc(w.to_bytes())
+    orientations = [s.orientation for s in document.sections]
+    # portrait (before), landscape (first table), landscape (the turned portrait section), portrait (after)
+    assert orientations == [WD_ORIENT.PORTRAIT, WD_ORIENT.LANDSCAPE, WD_ORIENT.LANDSCAPE, WD_ORIENT.PORTRAIT]
+    # No section is empty: each section break follows some content.
+    body = list(document.element.body)
+    breaks = [i for i, e in enumerate(body) if e.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None]
+    assert all(b - a > 1 for a, b in zip(breaks, breaks[1:]))

@@ -1,0 +1,63 @@
+"""Contents with page numbers through LibreOffice (issue 16): layout, read back, written into the field."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+
+import pytest
+
+from review.office import pdf
+from review.office.word import rtl
+from review.office.word.writer import PackWriter, contents_anchors
+
+pytestmark = [pytest.mark.layout, pytest.mark.skipif(
+    shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
+    reason="LibreOffice (soffice) or poppler's pdfinfo is not installed: nothing lays the packs out")]
+
+
+def pack() -> bytes:
+    """A pack whose headings fall on known pages: cover 1, contents 2, then one heading a page from 3."""
+    w = PackWriter()
+    w.title("حقيبة")
+    w.page_break()
+    w.toc("المحتويات")
+    w.page_break()
+    for number in range(1, 4):
+        w.heading(f"القسم {number}", 1)
+        w.paragraph("نص.")
+        w.heading(f"فرع {number}", 2)
+        w.page_break()
+    return w.to_bytes()
+
+
+def test_number_pages_writes_the_laid_out_pages_into_the_contents(tmp_path):
+    draft = pack()
+    arabic_digits = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+    numbered, pdfs = pdf.number_pages({"a/pack.docx": draft, "notes.txt": b"x"}, lambda n: str(n).translate(arabic_digits))
+    assert set(numbered) == {"a/pack.docx"} and set(pdfs) == {"a/pack.pdf"}
+    pages = pdf.heading_pages(pdfs["a/pack.pdf"])
+    assert pages == {"_Toc000001": 3, "_Toc000002": 3, "_Toc000003": 4, "_Toc000004": 4,
+                     "_Toc000005": 5, "_Toc000006": 5}
+    assert set(pages) == set(contents_anchors(draft))
+    import docx, io
+    body = docx.Document(io.BytesIO(numbered["a/pack.docx"])).element.body
+    texts = ["".join(t.text or "" for t in link.iter(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}t")) for link, _ in rtl.internal_links(body)]
+    assert texts == ["القسم 1٣", "فرع 1٣", "القسم 2٤", "فرع 2٤", "القسم 3٥", "فرع 3٥"]
+    # The PDF copy shows them too, on the contents page.
+    path = tmp_path / "pack.pdf"
+    path.write_bytes(pdfs["a/pack.pdf"])
+    contents = subprocess.run(["pdftotext", "-f", "2", "-l", "2", str(path), "-"], capture_output=True,
+                              text=True, encoding="utf-8").stdout
+    assert contents.count("٣") == 2 and contents.count("٥") == 2  # the plan's digits, as written
+
+
+def test_number_pages_is_deterministic():
+    draft = pack()
+    assert pdf.number_pages({"p.docx": draft})[0] == pdf.number_pages({"p.docx": draft})[0]
+
+
+def test_convert_packs_returns_only_pdfs():
+    copies = pdf.convert_packs({"p.docx": pack()})
+    assert list(copies) == ["p.pdf"] and copies["p.pdf"].startswith(b"%PDF")
