@@ -148,7 +148,8 @@ def check_sector(sector_id: str, results: dict, text: str, tables, history, lang
     lagging = sorted((i for i in indicators if i["status"] in LAGGING), key=lambda i: i["achievement"])
     # The indicator table says the same as results.json: one row per indicator, same statuses.
     table = next(t for t in tables if t[0][1] == "المؤشر" and len(t[0]) == 11)
-    statuses = {"متأخر": "off_track", "متعثر": "stalled"}
+    phrases = load_phrases(lang="ar")
+    statuses = {phrases(f"status.{key}"): key for key in LAGGING}
     assert sum(row[9] in statuses for row in table[1:]) == len(lagging)
 
     found = re.search(r"المؤشرات المتأخرة أو المتعثرة: (.+?) من أصل (.+?)[؛،] (?:أدناها إنجازاً |هو )«(.+?)» بنسبة (?:إنجاز )?([\d.,]+%)", text)

@@ -52,7 +52,11 @@ def sections_of_tables(body):
 
 
 def cell_text(tc) -> str:
-    return "\n".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.iter(qn("w:p")))
+    """Return a cell's text as a reader sees it: a line break or a tab separates words too."""
+    def paragraph(p) -> str:
+        return "".join(e.text or "" if e.tag == qn("w:t") else " "
+                       for e in p.iter(qn("w:t"), qn("w:br"), qn("w:tab"), qn("w:cr")))
+    return "\n".join(paragraph(p) for p in tc.iter(qn("w:p")))
 
 
 def run_size(tc) -> tuple[float, bool]:
