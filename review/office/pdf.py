@@ -81,14 +81,16 @@ def number_pages(packs: dict[str, bytes], page_text: Callable[[int], str] = str
         return {}, {}
     require_soffice()
     pdfinfo = require_pdfinfo()
-    pdfs = _convert(docx)
+    # A plan in Arabic-Indic digits: LibreOffice draws the page fields' digits by context too.
+    context = page_text(1) != "1"
+    pdfs = _convert(docx, context)
     numbered: dict[str, bytes] = {}
     todo = sorted(docx)
     for _ in range(ROUNDS):
         pages = {name: heading_pages(pdfs[name], pdfinfo) for name in todo}
         for name in todo:
             numbered[name] = number_contents(docx[name], pages[name], page_text)
-        pdfs.update(_convert({name: numbered[name] for name in todo}))
+        pdfs.update(_convert({name: numbered[name] for name in todo}, context))
         todo = [name for name in todo if heading_pages(pdfs[name], pdfinfo) != pages[name]]
         if not todo:
             break
@@ -123,13 +125,32 @@ def heading_pages(pdf: bytes, pdfinfo: str | None = None) -> dict[str, int]:
     return pages
 
 
-def _convert(docx: dict[str, bytes]) -> dict[str, bytes]:
-    """Return LibreOffice's PDF/A-2b export of every pack, by the pack's name."""
+#: The private profile's settings for a plan in Arabic-Indic digits. Numerals "Context"
+#: (CTLTextNumerals 3): digits in right-to-left Arabic text, such as the page fields' numbers, are
+#: drawn as Arabic-Indic digits, as Word does with its numeral setting "Context" (the packs' own
+#: text is already in the plan's digits; digits after Latin letters, as in codes, stay Western).
+#: A plan in Western digits keeps LibreOffice's default (digits as written).
+PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Common/I18N/CTL"><prop oor:name="CTLTextNumerals" oor:op="fuse">\
+<value>3</value></prop></item>
+</oor:items>
+"""
+
+
+def _convert(docx: dict[str, bytes], context_numerals: bool = False) -> dict[str, bytes]:
+    """Return LibreOffice's PDF/A-2b export of every pack, by the pack's name; with
+    ``context_numerals``, digits in Arabic text are drawn as Arabic-Indic (:data:`PROFILE_SETTINGS`)."""
     soffice = require_soffice()
     with tempfile.TemporaryDirectory(prefix="review-pdf-") as work:
         root = Path(work)
         # A private profile: a LibreOffice the user has open (or a parallel build) cannot interfere.
         profile = (root / "profile").as_uri()
+        if context_numerals:
+            settings = root / "profile" / "user" / "registrymodifications.xcu"
+            settings.parent.mkdir(parents=True)
+            settings.write_text(PROFILE_SETTINGS, encoding="utf-8")
         sources, outdir = root / "in", root / "out"
         results: dict[str, bytes] = {}
         by_folder: dict[str, list[str]] = {}

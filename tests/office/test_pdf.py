@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import pytest
 
@@ -61,3 +63,22 @@ def test_number_pages_is_deterministic():
 def test_convert_packs_returns_only_pdfs():
     copies = pdf.convert_packs({"p.docx": pack()})
     assert list(copies) == ["p.pdf"] and copies["p.pdf"].startswith(b"%PDF")
+
+
+@pytest.mark.parametrize("page_text, context", [(str, False), (lambda n: "٠١٢٣٤٥٦٧٨٩"[n] if n < 10 else str(n), True)])
+def test_arabic_digit_plans_have_libreoffice_draw_digits_by_context(monkeypatch, page_text, context):
+    # A plan in Arabic-Indic digits: the private profile sets the numerals to "Context", so the
+    # page fields' numbers in Arabic text come out Arabic-Indic; a Western-digit plan keeps them.
+    seen = []
+    real = subprocess.run
+
+    def run(command, **kwargs):
+        profile = next((a for a in command if a.startswith("-env:UserInstallation=")), None)
+        if profile is not None:  # LibreOffice, not pdfinfo
+            settings = Path(unquote(urlparse(profile.split("=", 1)[1]).path)) / "user" / "registrymodifications.xcu"
+            seen.append(settings.is_file() and "CTLTextNumerals" in settings.read_text(encoding="utf-8"))
+        return real(command, **kwargs)
+
+    monkeypatch.setattr(pdf.subprocess, "run", run)
+    pdf.number_pages({"p.docx": pack()}, page_text)
+    assert seen and all(found == context for found in seen)
