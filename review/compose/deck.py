@@ -3,13 +3,15 @@
 Slides, in order: title (workshop, quarter, dates, issue date) · agenda · the plan at a glance
 (score, status counts, sector scores as a native bar chart) · per sector an overview (score,
 status, counts, status-distribution chart, key messages) and what needs the workshop (off-track
-and stalled indicators with their reported causes, projects behind plan, proposed
-recommendations) · the decisions (every proposed recommendation, with the packs' numbers) · the
-follow-up of earlier recommendations. Each slide's talking points are its speaker notes.
+and stalled indicators with what their entities reported, projects behind plan, the sector's
+proposed decisions) · the decisions (the executive pack's decisions sheet: plan-wide numbers,
+wording, owner, due quarter; evidence in the notes) · the follow-up of earlier recommendations.
+Each slide's talking points are its speaker notes.
 
-The words are the packs' own (``PackContext`` helpers, the key messages of ``sector.py`` and
-``executive.py``); a slide never overflows: a table shows its worst rows with «and K more», or
-goes on over as many slides as it needs (decisions, follow-up). Every format detail is in
+The words are the packs' own, from the same facts (``review.compose.facts``: lagging items,
+reported causes, decisions) and sentences (``review.compose.sentences``, the key messages of
+``sector.py``); a slide never overflows: a table shows its worst rows with «and K more», or goes
+on over as many slides as it needs (decisions, follow-up). Every format detail is in
 ``review.office.pptx``.
 """
 
@@ -169,19 +171,11 @@ def decision_notes(ctx: PackContext, decision: Decision) -> list[str]:
     return lines
 
 
-def indicator_notes(ctx: PackContext, fact: IndicatorFact) -> list[str]:
-    """Return a lagging indicator as the dashboard names it, then what its entity reported, as the chair's list."""
-    return [ctx.t("one_page.issue_indicator", name=fact.name, achievement=ctx.percent(fact.result.achievement)),
+def item_notes(ctx: PackContext, fact: IndicatorFact | ProjectFact) -> list[str]:
+    """Return a lagging indicator or a project behind plan as the chair's lists name it — its name
+    and status — then what its entity reported, line by line as those lists print it."""
+    return [ctx.t("pack.count_line", label=fact.name, count=ctx.status_label(fact.result.status)),
             *reported_lines(ctx, fact).split("\n")]
-
-
-def project_notes(ctx: PackContext, fact: ProjectFact) -> list[str]:
-    """Return a project behind plan as the dashboard names it (its status when it is not behind in
-    points), then what its entity reported, as the chair's list."""
-    gap = fact.gap
-    named = (ctx.t("one_page.issue_project", name=fact.name, gap=ctx.number(gap, 1)) if gap is not None and gap > 0
-             else ctx.t("pack.count_line", label=fact.name, count=ctx.status_label(fact.result.status)))
-    return [named, *reported_lines(ctx, fact).split("\n")]
 
 
 def sector_name(ctx: PackContext, sector_id: str | None) -> str:
@@ -372,8 +366,8 @@ def sector_attention(deck: Deck, sector: Sector) -> None:
     empty_i = indicators_sentence(ctx, facts)
     empty_p = projects_sentence(ctx, facts) or ctx.t("pack.no_projects")
     empty_d = ctx.t("pack.no_proposals")
-    notes = [indicators_sentence(ctx, facts)] + [line for i in lagging for line in indicator_notes(ctx, i)]
-    notes += [empty_p] + [line for p in behind for line in project_notes(ctx, p)]
+    notes = [indicators_sentence(ctx, facts)] + [line for i in lagging for line in item_notes(ctx, i)]
+    notes += [empty_p] + [line for p in behind for line in item_notes(ctx, p)]
     notes += [decision_sentence(ctx, facts) or empty_d] + [line for d in mine for line in decision_notes(ctx, d)]
     slide = deck.slide(ctx.t("deck.sector_attention", sector=ctx.text(sector.name)), notes)
 

@@ -296,6 +296,10 @@ def test_decisions_carry_the_packs_numbers_and_words(builds):
         assert len(attention) == len(sector_names(folder))
         numbered = {line.split(". ", 1)[0] for s in attention for line in notes_of(s) if re.match(r"^[0-9٠-٩]+\. ", line)}
         assert numbered == {row[0] for row in sheet}
+        words = {row[0]: row[1] for row in sheet}
+        shown = [line.split(". ", 1) for s in attention for line in slide_texts(s).split("\n")
+                 if re.match(r"^[0-9٠-٩]+\. ", line)]
+        assert shown and all(words[number] == text for number, text in shown)
 
 
 def test_deck_renders_in_impress(builds, tmp_path):
@@ -359,6 +363,7 @@ def test_a_sector_with_nothing_behind_says_so_in_its_notes(builds):
     # The sector's own key messages on indicators and projects (nothing off track or stalled, every
     # project fine), and the pack's line for no proposals: on the slide and in its notes.
     assert notes == [messages[1], messages[2], AR("pack.no_proposals")]
+    assert notes_of(overview)[1:3] == notes[:2]  # the same sentences as on the sector's first slide
     assert AR("pack.no_proposals") in pack_text
     assert all(line in slide_texts(attention) for line in notes)
     assert not slide_tables(attention)
