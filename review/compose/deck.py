@@ -3,13 +3,15 @@
 Slides, in order: title (workshop, quarter, dates, issue date) · agenda · the plan at a glance
 (score, status counts, sector scores as a native bar chart) · per sector an overview (score,
 status, counts, status-distribution chart, key messages) and what needs the workshop (off-track
-and stalled indicators with their reported causes, projects behind plan, proposed
-recommendations) · the decisions (every proposed recommendation, with the packs' numbers) · the
-follow-up of earlier recommendations. Each slide's talking points are its speaker notes.
+and stalled indicators with what their entities reported, projects behind plan, the sector's
+proposed decisions) · the decisions (the executive pack's decisions sheet: plan-wide numbers,
+wording, owner, due quarter; evidence in the notes) · the follow-up of earlier recommendations.
+Each slide's talking points are its speaker notes.
 
-The words are the packs' own (``PackContext`` helpers, the key messages of ``sector.py`` and
-``executive.py``); a slide never overflows: a table shows its worst rows with «and K more», or
-goes on over as many slides as it needs (decisions, follow-up). Every format detail is in
+The words are the packs' own, from the same facts (``review.compose.facts``: lagging items,
+reported causes, decisions) and sentences (``review.compose.sentences``, the key messages of
+``sector.py``); a slide never overflows: a table shows its worst rows with «and K more», or goes
+on over as many slides as it needs (decisions, follow-up). Every format detail is in
 ``review.office.pptx``.
 """
 
@@ -21,14 +23,15 @@ from dataclasses import dataclass
 
 from review.compose.context import PackContext, change_text, status_items
 from review.compose.executive import plan_messages
+from review.compose.facts import Decision, IndicatorFact, ProjectFact, decisions, sector_facts
 from review.compose.sections import recommendation_cell
 from review.compose.sector import key_messages
+from review.compose.sentences import decision_sentence, indicators_sentence, projects_sentence, reported_lines
 from review.language.formats import ARABIC, format_date
 from review.model import status as st
 from review.model.periods import quarter_dates
 from review.model.plan import Sector
 from review.office.pptx import Box, CellValue, DeckWriter, number_format, text_height
-from review.recommend.proposals import Proposal
 
 DECK_FILE = "deck.pptx"
 
@@ -36,6 +39,9 @@ DECK_FILE = "deck.pptx"
 TITLE_PT = 28
 BODY_PT = 16
 MESSAGE_PT = 14
+#: The key messages' sizes, largest first, and the share of a sector slide's body they may take.
+MESSAGE_SIZES = (MESSAGE_PT, 13, 12, 11, 10)
+MESSAGE_SHARE = 0.5
 TABLE_PT = 12
 SMALL_PT = 11
 FOOTER_PT = 10
@@ -49,9 +55,6 @@ SCORE_STEP = 20
 FIXED_SLIDES = 5
 #: Slides per sector: the overview and what needs the workshop.
 SECTOR_SLIDES = 2
-
-_BEHIND = (st.DELAYED, st.OFF_TRACK)
-_LAGGING = (st.OFF_TRACK, st.STALLED)
 
 
 @dataclass(frozen=True)
@@ -150,35 +153,29 @@ def fit_size(text: str, box: Box, sizes: tuple[float, ...], bold: bool = False) 
 # -- facts the slides show -------------------------------------------------------------------------
 
 
-def lagging_indicators(ctx: PackContext, sector: Sector) -> list:
-    """Return the sector's off-track and stalled indicator results, furthest behind first (as the key messages)."""
-    return sorted((i for i in ctx.result.indicators if i.sector == sector.id and i.status in _LAGGING),
-                  key=lambda i: i.achievement if i.achievement is not None else 0)
+def decision_text(ctx: PackContext, decision: Decision) -> str:
+    """Return a decision's wording as the executive pack's decisions sheet prints it."""
+    return ctx.data_text("\n".join(decision.texts))
 
 
-def projects_behind(ctx: PackContext, sector: Sector) -> list:
-    """Return the sector's delayed and off-track project results, delayed first (as the key messages)."""
-    return sorted((p for p in ctx.result.projects if p.sector == sector.id and p.status in _BEHIND),
-                  key=lambda p: (p.status != st.DELAYED, p.achievement or 0))
+def decision_notes(ctx: PackContext, decision: Decision) -> list[str]:
+    """Return a decision's number and wording, then its evidence and the items it covers under the
+    decisions sheet's column headings: the sheet's cells that do not fit on the slide."""
+    index, projects = ctx.plan.indicator_index, ctx.plan.project_index
+    covered = [ctx.text(index[i][2].name) if i in index else ctx.text(projects[i][1].name) for i in decision.covers]
+    texts = [ctx.data_text(text) for text in decision.texts]
+    lines = [f"{ctx.number(decision.number)}. {texts[0]}", *texts[1:]]
+    lines += [ctx.t("pack.count_line", label=ctx.t("pack.evidence"), count=ctx.data_text(e)) for e in decision.evidence]
+    if covered:
+        lines.append(ctx.t("pack.count_line", label=ctx.t("decisions.covers"), count=ctx.join(covered)))
+    return lines
 
 
-def reported_causes(ctx: PackContext, item_id: str, kind: str) -> str:
-    """Return the causes reported this quarter for an indicator (``kind`` ``indicator``) or project, «—» for none."""
-    challenges = ctx.data.get(ctx.period).challenges
-    causes = [c.cause or c.description for c in challenges
-              if (c.indicator_id if kind == "indicator" else c.project_id) == item_id]
-    return ctx.join(dict.fromkeys(c for c in causes if c)) or "—"
-
-
-def numbered_proposals(ctx: PackContext) -> list[tuple[int, Proposal]]:
-    """Return every proposal with the number the packs give it (from 1 within its sector, and
-    within the plan-wide ones), plan-wide first and then the sectors in the plan's order, as the
-    executive pack lists them."""
-    numbered: list[tuple[int, Proposal]] = []
-    for sector_id in [None, *(s.id for s in ctx.plan.sectors)]:
-        mine = [p for p in ctx.proposals if p.sector_id == sector_id]
-        numbered += list(enumerate(mine, start=1))
-    return numbered
+def item_notes(ctx: PackContext, fact: IndicatorFact | ProjectFact) -> list[str]:
+    """Return a lagging indicator or a project behind plan as the chair's lists name it — its name
+    and status — then what its entity reported, line by line as those lists print it."""
+    return [ctx.t("pack.count_line", label=fact.name, count=ctx.status_label(fact.result.status)),
+            *reported_lines(ctx, fact).split("\n")]
 
 
 def sector_name(ctx: PackContext, sector_id: str | None) -> str:
@@ -238,7 +235,7 @@ def agenda_slide(deck: Deck) -> None:
     """The agenda: the plan at a glance, each sector, decisions, follow-up — in columns when long."""
     ctx, frame = deck.ctx, deck.frame
     items = ([ctx.t("deck.glance")] + [ctx.t("deck.sector", sector=ctx.text(s.name)) for s in ctx.plan.sectors]
-             + [ctx.t("deck.decisions"), ctx.t("pack.follow_up")])
+             + [ctx.t("decisions.title"), ctx.t("pack.follow_up")])
     slide = deck.slide(ctx.t("deck.agenda"), items)
     body = frame.body
     for size, columns in ((20, 1), (18, 1), (16, 2), (14, 2), (12, 3), (10, 3), (9, 4)):
@@ -302,17 +299,18 @@ def key_value_table(deck: Deck, slide, box: Box, rows: list[list[CellValue]], si
 
 def sector_overview(deck: Deck, sector: Sector) -> None:
     """A sector's first slide: score, status, coverage, change and counts; the status distribution
-    as a column chart; the three key messages."""
+    as a column chart; the sector pack's key messages (up to five), word for word."""
     ctx, frame, writer = deck.ctx, deck.frame, deck.writer
     result = ctx.result
     roll = result.sector(sector.id)
     messages = key_messages(ctx, sector)
     slide = deck.slide(ctx.t("deck.sector", sector=ctx.text(sector.name)), messages)
     body = frame.body
+    # Up to five messages in at most half the body, at the largest size they fit.
     size = MESSAGE_PT
-    for size in (MESSAGE_PT, 13, 12, SMALL_PT):
+    for size in MESSAGE_SIZES:
         needed = sum(text_height(m, body.width - int(size * 1.1 * 12700), size) + int(size * 0.4 * 12700) for m in messages)
-        if needed <= body.height * 0.4:
+        if needed <= body.height * MESSAGE_SHARE:
             break
     lower = Box(body.x, body.y + body.height - needed, body.width, needed)
     upper = Box(body.x, body.y, body.width, body.height - needed - frame.gap)
@@ -341,39 +339,36 @@ def sector_overview(deck: Deck, sector: Sector) -> None:
 
 
 def sector_attention(deck: Deck, sector: Sector) -> None:
-    """A sector's second slide: off-track and stalled indicators with their reported causes,
-    projects behind plan, proposed recommendations — each its worst rows, «and K more» for the rest."""
+    """A sector's second slide: off-track and stalled indicators with what their entities reported,
+    projects behind plan, the sector's proposed decisions (with their plan-wide numbers) — each its
+    worst rows, «and K more» for the rest. The notes say what the packs say: the sector's key
+    message on each, then every item with what its entity reported (the chair's lists)."""
     ctx, frame, writer = deck.ctx, deck.frame, deck.writer
-    index, projects_index = ctx.plan.indicator_index, ctx.plan.project_index
-    lagging = lagging_indicators(ctx, sector)
-    behind = projects_behind(ctx, sector)
-    proposals = [p for p in ctx.proposals if p.sector_id == sector.id]
+    facts = sector_facts(ctx, sector)
+    lagging, behind = facts.lagging, facts.behind
+    mine = [d for d in decisions(ctx) if d.sector_id == sector.id]
     indicator_rows: list[list[CellValue]] = [
-        [ctx.text(index[i.id][2].name), ctx.entity_name(i.entity), ctx.percent(i.achievement), ctx.status_cell(i.status),
-         reported_causes(ctx, i.id, "indicator")] for i in lagging]
+        [i.name, i.entity_name, ctx.percent(i.result.achievement), ctx.status_cell(i.result.status),
+         ctx.data_text(ctx.join(i.reported.causes)) or ctx.t("facts.no_reasons")] for i in lagging]
     project_rows: list[list[CellValue]] = [
-        [ctx.text(projects_index[p.id][1].name), ctx.entity_name(p.entity), ctx.percent(p.planned), ctx.percent(p.actual),
-         ctx.status_cell(p.status)] for p in behind]
-    proposal_lines = [p.text for p in proposals]
+        [p.name, p.entity_name, ctx.percent(p.result.planned), ctx.percent(p.result.actual), ctx.number(p.gap, 1),
+         ctx.status_cell(p.result.status)] for p in behind]
+    proposal_lines = [decision_text(ctx, d) for d in mine]
+    proposal_numbers = [ctx.number(d.number) + "." for d in mine]
     body = frame.body
     headers_i = [ctx.t("column.indicator"), ctx.t("column.entity"), ctx.t("column.achievement"), ctx.t("column.status"),
                  ctx.t("pack.cause")]
     widths_i = (3.6, 2.2, 1.3, 1.4, 4.5)
     headers_p = [ctx.t("column.project"), ctx.t("column.entity"), ctx.t("column.planned"), ctx.t("column.progress"),
-                 ctx.t("column.status")]
-    widths_p = (4.6, 2.8, 1.6, 1.6, 1.8)
-    indicators_total = sum(1 for i in ctx.result.indicators if i.sector == sector.id)
-    on_track = sum(1 for i in ctx.result.indicators if i.sector == sector.id and i.status == st.ON_TRACK)
-    empty_i = ctx.t("pack.msg_no_lagging", on_track=ctx.number(on_track), total=ctx.number(indicators_total))
-    empty_p = ctx.t("pack.no_projects") if not sector.projects else ctx.t("pack.none_reported")
-    # The notes name every item (the slide shows the worst), or say what the slide says when there is none.
-    notes = ([ctx.t("deck.note_indicator", name=row[0], entity=row[1], achievement=row[2], status=ctx.status_label(i.status),
-                    cause=row[4]) for row, i in zip(indicator_rows, lagging)] or [empty_i])
-    notes += ([ctx.t("deck.note_project", name=row[0], entity=row[1], planned=row[2], actual=row[3],
-                     status=ctx.status_label(p.status)) for row, p in zip(project_rows, behind)]
-              or [ctx.t("pack.count_line", label=ctx.t("deck.behind"), count=empty_p)])
-    notes += ([ctx.t("deck.note_proposal", number=ctx.number(n), text=p.text, evidence=p.evidence)
-               for n, p in enumerate(proposals, start=1)] or [ctx.t("pack.no_proposals")])
+                 ctx.t("facts.gap"), ctx.t("column.status")]
+    widths_p = (4.2, 2.6, 1.5, 1.5, 1.6, 1.8)
+    # What the packs print when a list is empty: the sector's key message, else the pack's line.
+    empty_i = indicators_sentence(ctx, facts)
+    empty_p = projects_sentence(ctx, facts) or ctx.t("pack.no_projects")
+    empty_d = ctx.t("pack.no_proposals")
+    notes = [indicators_sentence(ctx, facts)] + [line for i in lagging for line in item_notes(ctx, i)]
+    notes += [empty_p] + [line for p in behind for line in item_notes(ctx, p)]
+    notes += [decision_sentence(ctx, facts) or empty_d] + [line for d in mine for line in decision_notes(ctx, d)]
     slide = deck.slide(ctx.t("deck.sector_attention", sector=ctx.text(sector.name)), notes)
 
     def more(count: int, shown: int) -> list[str]:
@@ -387,11 +382,11 @@ def sector_attention(deck: Deck, sector: Sector) -> None:
         total += (writer.table_height(headers_p, project_rows[:b], widths_p, body.width, size) if b
                   else text_height(empty_p, body.width, size))
         total += sum(text_height(line, body.width - int(size * 1.8 * 12700), size) for line in proposal_lines[:c]) or \
-            text_height(ctx.t("pack.no_proposals"), body.width, size)
-        extra = more(len(lagging), a) + more(len(behind), b) + more(len(proposals), c)
+            text_height(empty_d, body.width, size)
+        extra = more(len(lagging), a) + more(len(behind), b) + more(len(mine), c)
         return total + len(extra) * text_height("x", body.width, size)
 
-    shown = [min(len(lagging), MAX_LAGGING), min(len(behind), MAX_BEHIND), min(len(proposals), MAX_PROPOSALS)]
+    shown = [min(len(lagging), MAX_LAGGING), min(len(behind), MAX_BEHIND), min(len(mine), MAX_PROPOSALS)]
     size = TABLE_PT
     while height(tuple(shown), size) > body.height:  # type: ignore[arg-type]
         if size > SMALL_PT:
@@ -427,8 +422,7 @@ def sector_attention(deck: Deck, sector: Sector) -> None:
     def lagging_block() -> int:
         if not lagging:
             return lines([empty_i])
-        drawn = table(headers_i, indicator_rows, widths_i, a, len(lagging))
-        return drawn
+        return table(headers_i, indicator_rows, widths_i, a, len(lagging))
 
     def behind_block() -> int:
         if not behind:
@@ -436,10 +430,10 @@ def sector_attention(deck: Deck, sector: Sector) -> None:
         return table(headers_p, project_rows, widths_p, b, len(behind))
 
     def proposals_block() -> int:
-        if not proposals:
-            return lines([ctx.t("pack.no_proposals")])
-        used = lines(proposal_lines[:c], [ctx.number(n) + "." for n in range(1, c + 1)])
-        return used + lines(more(len(proposals), c), offset=used)
+        if not mine:
+            return lines([empty_d])
+        used = lines(proposal_lines[:c], proposal_numbers[:c])
+        return used + lines(more(len(mine), c), offset=used)
 
     block(ctx.t("deck.lagging"), lagging_block)
     block(ctx.t("deck.behind"), behind_block)
@@ -447,7 +441,7 @@ def sector_attention(deck: Deck, sector: Sector) -> None:
 
 
 def paged_table(deck: Deck, title: str, headers: list[str], rows: list[list[CellValue]], widths: tuple[float, ...],
-                notes: list[str], empty: str, row_notes: list[str] | None = None) -> None:
+                notes: list[str], empty: str, row_notes: list[list[str]] | None = None) -> None:
     """Write a table over as many slides as it needs («(تابع)» in the later titles). Every slide's
     notes are ``notes`` and, when given, the ``row_notes`` of the rows it shows."""
     ctx, frame, writer = deck.ctx, deck.frame, deck.writer
@@ -465,7 +459,7 @@ def paged_table(deck: Deck, title: str, headers: list[str], rows: list[list[Cell
         pages = even if len(even) == len(pages) else pages
     for number, page in enumerate(pages):
         slide = deck.slide(title if number == 0 else ctx.t("deck.continued", title=title),
-                           notes + ([row_notes[i] for i in page] if row_notes else []))
+                           notes + ([line for i in page for line in row_notes[i]] if row_notes else []))
         writer.table(slide, body, headers, [rows[i] for i in page], widths, size_pt=TABLE_PT)
 
 
@@ -484,19 +478,21 @@ def split_pages(heights: list[int], room: int) -> list[list[int]]:
 
 
 def decisions_slides(deck: Deck) -> None:
-    """The decisions: every proposed recommendation with its pack number and sector; the evidence
-    of each in the notes of its slide."""
+    """The decisions: the executive pack's decisions sheet «القرارات المطلوبة من الورشة» — each
+    decision with its plan-wide number, wording, sector, owner and proposed due quarter; its
+    evidence and the items it covers in the notes of its slide."""
     ctx = deck.ctx
-    numbered = numbered_proposals(ctx)
-    rows: list[list[CellValue]] = [[ctx.number(n), sector_name(ctx, p.sector_id), p.text] for n, p in numbered]
-    counts = Counter(p.sector_id for _, p in numbered)
-    notes = [ctx.t("pack.count_line", label=ctx.t("pack.proposed"), count=ctx.number(len(numbered)))]
-    notes += [ctx.t("pack.count_line", label=sector_name(ctx, key), count=ctx.number(counts[key]))
-              for key in [None, *(s.id for s in ctx.plan.sectors)] if counts[key]]
-    row_notes = [ctx.t("deck.note_decision", sector=sector_name(ctx, p.sector_id), number=ctx.number(n), text=p.text,
-                       evidence=p.evidence) for n, p in numbered]
-    paged_table(deck, ctx.t("deck.decisions"), [ctx.t("pack.number"), ctx.t("column.sector"), ctx.t("pack.recommendation")],
-                rows, (0.8, 2.4, 10.8), notes, ctx.t("pack.no_proposals"), row_notes)
+    items = decisions(ctx)
+    rows: list[list[CellValue]] = [
+        [ctx.number(d.number), decision_text(ctx, d),
+         sector_name(ctx, d.sector_id) if d.sector_id else ctx.t("decisions.plan_wide"),
+         ctx.entity_name(d.owner) if d.owner else "—", ctx.short_label(d.due)] for d in items]
+    notes = [ctx.t("decisions.intro", count=ctx.count(len(items), "decision"))] if items else []
+    row_notes = [decision_notes(ctx, d) for d in items]
+    paged_table(deck, ctx.t("decisions.title"), [ctx.t("pack.number"), ctx.t("decisions.decision"), ctx.t("column.sector"),
+                                                 ctx.t("pack.owner"), ctx.t("decisions.due")],
+                rows, (0.7, 8.0, 2.0, 2.6, 1.7), notes or [ctx.t("pack.no_proposals")], ctx.t("pack.no_proposals"),
+                row_notes)
 
 
 def follow_up_slides(deck: Deck) -> None:

@@ -61,6 +61,12 @@ def sector_names(folder: Path) -> list[str]:
     return [s["name"]["ar"] for s in plan["sectors"]]
 
 
+def sector_ids(folder: Path) -> list[str]:
+    import yaml
+    plan = yaml.safe_load((folder / "snapshot" / "plan.yaml").read_text(encoding="utf-8"))
+    return [s["id"] for s in plan["sectors"]]
+
+
 @pytest.mark.parametrize("key", ["services", "diversification"])
 def test_deck_is_in_the_revision_and_its_manifest(builds, key):
     folder = builds[key]
@@ -86,7 +92,7 @@ def test_slides_are_the_fixed_ones_and_two_per_sector(builds, key):
     assert sectors == [title for name in names
                        for title in (AR("deck.sector", sector=name), AR("deck.sector_attention", sector=name))]
     rest = found[3 + 2 * len(names):]
-    decisions, follow_up = AR("deck.decisions"), AR("pack.follow_up")
+    decisions, follow_up = AR("decisions.title"), AR("pack.follow_up")
     assert rest[0] == decisions and follow_up in rest
     split = rest.index(follow_up)
     assert all(t == AR("deck.continued", title=decisions) for t in rest[1:split])
@@ -181,46 +187,119 @@ def test_title_slide_has_the_quarter_in_both_calendars_and_the_issue_date(builds
     assert AR("pack.workshop") in text
 
 
+def key_messages_of_pack(document) -> list[str]:
+    """Return the bullets under a pack's «الرسائل الرئيسية» heading."""
+    paragraphs = document.paragraphs
+    start = next(n for n, p in enumerate(paragraphs)
+                 if p.style.name.startswith("Heading") and p.text == AR("pack.key_messages"))
+    found = []
+    for paragraph in paragraphs[start + 1:]:
+        if paragraph.style.name.startswith("Heading"):
+            break
+        if paragraph.text:
+            found.append(paragraph.text)
+    return found
+
+
+def table_of_pack(document, headers: list[str]) -> list[list[str]]:
+    """Return the rows (cell texts) of the pack's tables whose header row is ``headers``."""
+    rows = []
+    for table in document.tables:
+        if [c.text for c in table.rows[0].cells] == headers:
+            rows += [[c.text for c in r.cells] for r in table.rows[1:]]
+    return rows
+
+
+def decisions_of_pack(document) -> list[list[str]]:
+    """Return the executive pack's decisions sheet: number, decision, sector, owner, due, evidence, covers."""
+    return table_of_pack(document, [AR("pack.number"), AR("decisions.decision"), AR("column.sector"), AR("pack.owner"),
+                                    AR("decisions.due"), AR("pack.evidence"), AR("decisions.covers")])
+
+
+def slide_tables(slide) -> list[list[list[str]]]:
+    """Return each table of a slide as rows of cell texts, its header row first."""
+    return [[[c.text for c in r.cells] for r in shape.table.rows] for shape in slide.shapes if shape.has_table]
+
+
+def notes_of(slide) -> list[str]:
+    return slide.notes_slide.notes_text_frame.text.split("\n")
+
+
 def test_sector_slides_say_what_the_packs_say(builds):
     folder = builds["services"]
     presentation = Presentation(str(folder / "deck.pptx"))
     health = docx.Document(str(folder / "health.docx"))
-    pack_text = "\n".join(p.text for p in health.paragraphs)
-    overview = presentation.slides[3]
-    # The key messages, word for word, on the slide and in its notes.
-    notes = overview.notes_slide.notes_text_frame.text.split("\n")
-    assert len(notes) == 3 and all(message in pack_text for message in notes)
-    assert all(message in slide_texts(overview) for message in notes)
-    # The off-track and stalled indicators with the cause their entity reported.
-    results = results_of(folder)
-    lagging = [i for i in results["indicators"] if i["sector"] == "health" and i["status"] in ("off_track", "stalled")]
-    attention = slide_texts(presentation.slides[4])
-    assert lagging and all(format_percent(i["achievement"], 1, "ar", "latin") in attention for i in lagging)
-    cells = [c.text for t in health.tables for r in t.rows for c in r.cells]
-    causes = [line.split("السبب المبلغ عنه: ")[-1]
-              for line in presentation.slides[4].notes_slide.notes_text_frame.text.split("\n") if "السبب المبلغ عنه" in line]
-    assert causes and all(cause == "—" or cause in cells for cause in causes)
-
-
-def proposal_rows_of_pack(document) -> list[tuple[str, str]]:
-    rows = []
-    for table in document.tables:
-        header = [c.text for c in table.rows[0].cells]
-        if header == [AR("pack.number"), AR("pack.recommendation"), AR("pack.evidence")]:
-            rows += [(r.cells[0].text, r.cells[1].text) for r in table.rows[1:]]
-    return rows
+    executive = docx.Document(str(folder / "executive.docx"))
+    overview, attention = presentation.slides[3], presentation.slides[4]
+    # The pack's key messages (up to five), word for word and in order, in the notes and on the slide.
+    messages = key_messages_of_pack(health)
+    assert 4 <= len(messages) <= 5 and notes_of(overview) == messages
+    assert all(message in slide_texts(overview) for message in messages)
+    # The off-track and stalled indicators of the chair's list, in its order, with the cause it prints.
+    name = sector_names(folder)[0]
+    assert slide_title(overview) == AR("deck.sector", sector=name)
+    chair = [row for row in table_of_pack(executive, [
+        AR("column.sector"), AR("column.indicator"), AR("column.entity"), AR("column.unit"), AR("column.target"),
+        AR("column.actual"), AR("column.achievement"), AR("column.status"), AR("column.trend"), AR("facts.reported")])
+        if row[0] == name]
+    tables = slide_tables(attention)
+    lagging = tables[0][1:]
+    assert chair and [(r[0], r[1], r[2], r[3]) for r in lagging] == [(r[1], r[2], r[6], r[7]) for r in chair]
+    for row, listed in zip(lagging, chair):
+        reported = listed[9].split("\n")
+        cause = AR("facts.cause", text=row[4])
+        assert cause in reported or row[4] == reported[0] == AR("facts.no_reasons")
+        # The notes carry everything the chair's list reports about it.
+        notes = notes_of(attention)
+        assert all(line in notes for line in reported)
+    # The projects behind plan as the chair's list orders them (furthest behind first).
+    behind = [row for row in table_of_pack(executive, [
+        AR("column.sector"), AR("column.project"), AR("column.entity"), AR("column.planned"), AR("column.progress"),
+        AR("facts.gap"), AR("column.status"), AR("column.budget_execution"), AR("facts.reported")]) if row[0] == name]
+    assert behind and [r[0] for r in tables[1][1:]] == [r[1] for r in behind]
+    assert [r[4] for r in tables[1][1:]] == [r[5] for r in behind]
+    # The sector's proposals with the decisions sheet's plan-wide numbers and words.
+    sheet = [row for row in decisions_of_pack(executive) if row[2] == name]
+    text = slide_texts(attention)
+    assert sheet and all(f"{number}. {words}" in text for number, words, *_ in sheet[:3])
+    # Each note is a sentence or a cell the packs print.
+    pack_text = "\n".join([p.text for p in health.paragraphs] + [p.text for p in executive.paragraphs]
+                          + [c.text for t in executive.tables for r in t.rows for c in r.cells])
+    for line in notes_of(attention):
+        label, _, value = line.partition(": ")
+        number, _, words = line.partition(". ")
+        assert (line in pack_text or (value and label in pack_text and value in pack_text)
+                or (number.isdigit() and words in pack_text)), line
 
 
 def test_decisions_carry_the_packs_numbers_and_words(builds):
     for folder in builds.values():
         presentation = Presentation(str(folder / "deck.pptx"))
-        decided = []
+        decided, notes = [], []
         for slide in presentation.slides:
-            if slide_title(slide).startswith(AR("deck.decisions")):
-                table = next(shape.table for shape in slide.shapes if shape.has_table)
-                decided += [(r.cells[0].text, r.cells[2].text) for r in list(table.rows)[1:]]
-        expected = proposal_rows_of_pack(docx.Document(str(folder / "executive.docx")))
-        assert decided == expected and decided
+            if slide_title(slide).startswith(AR("decisions.title")):
+                table = slide_tables(slide)[0]
+                assert table[0] == [AR("pack.number"), AR("decisions.decision"), AR("column.sector"),
+                                    AR("pack.owner"), AR("decisions.due")]
+                decided += table[1:]
+                notes += notes_of(slide)
+        sheet = decisions_of_pack(docx.Document(str(folder / "executive.docx")))
+        assert decided and decided == [row[:5] for row in sheet]
+        # What does not fit on the slide is in its notes: the evidence and the items covered.
+        for row in sheet:
+            assert all(AR("pack.count_line", label=AR("pack.evidence"), count=e) in notes for e in row[5].split("\n"))
+            if row[6] != "—":
+                assert AR("pack.count_line", label=AR("decisions.covers"), count="، ".join(row[6].split("\n"))) in notes
+        # The sector slides number their proposals as the sheet does.
+        suffix = AR("deck.sector_attention", sector="\0").split("\0")[1]
+        attention = [s for s in presentation.slides if slide_title(s).endswith(suffix)]
+        assert len(attention) == len(sector_names(folder))
+        numbered = {line.split(". ", 1)[0] for s in attention for line in notes_of(s) if re.match(r"^[0-9٠-٩]+\. ", line)}
+        assert numbered == {row[0] for row in sheet}
+        words = {row[0]: row[1] for row in sheet}
+        shown = [line.split(". ", 1) for s in attention for line in slide_texts(s).split("\n")
+                 if re.match(r"^[0-9٠-٩]+\. ", line)]
+        assert shown and all(words[number] == text for number, text in shown)
 
 
 def test_deck_renders_in_impress(builds, tmp_path):
@@ -273,15 +352,21 @@ def test_split_pages(heights, room, expected):
 
 
 def test_a_sector_with_nothing_behind_says_so_in_its_notes(builds):
-    presentation = Presentation(str(builds["diversification"] / "deck.pptx"))
+    folder = builds["diversification"]
+    presentation = Presentation(str(folder / "deck.pptx"))
     overview, attention = presentation.slides[3], presentation.slides[4]
-    assert slide_title(attention) == AR("deck.sector_attention", sector=sector_names(builds["diversification"])[0])
-    notes = attention.notes_slide.notes_text_frame.text.split("\n")
-    # The same sentence as the sector's second key message (no indicator off track or stalled, with its counts).
-    assert notes[0] == overview.notes_slide.notes_text_frame.text.split("\n")[1]
-    assert notes[0] in slide_texts(attention)
-    assert notes[1:] == [AR("pack.count_line", label=AR("deck.behind"), count=AR("pack.none_reported")),
-                         AR("pack.no_proposals")]
+    assert slide_title(attention) == AR("deck.sector_attention", sector=sector_names(folder)[0])
+    pack = docx.Document(str(folder / f"{sector_ids(folder)[0]}.docx"))
+    pack_text = "\n".join(p.text for p in pack.paragraphs)
+    messages = key_messages_of_pack(pack)
+    notes = notes_of(attention)
+    # The sector's own key messages on indicators and projects (nothing off track or stalled, every
+    # project fine), and the pack's line for no proposals: on the slide and in its notes.
+    assert notes == [messages[1], messages[2], AR("pack.no_proposals")]
+    assert notes_of(overview)[1:3] == notes[:2]  # the same sentences as on the sector's first slide
+    assert AR("pack.no_proposals") in pack_text
+    assert all(line in slide_texts(attention) for line in notes)
+    assert not slide_tables(attention)
 
 
 def test_two_builds_give_the_same_deck_bytes(make_plan, tmp_path, monkeypatch):
