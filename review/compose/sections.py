@@ -13,6 +13,7 @@ from review.compose.context import PackContext
 from review.evaluate import NOT_RECEIVED, UNKNOWN_TIME
 from review.language.formats import format_date
 from review.model import status as st
+from review.model.periods import Period, period_heading_label
 from review.model.plan import Sector
 from review.office.word.writer import Cell, CellValue, PackWriter
 from review.recommend.proposals import Proposal
@@ -25,9 +26,29 @@ def write_charts(writer: PackWriter, ctx: PackContext, specs: list[ChartSpec], p
     number = first_number
     for spec in specs:
         writer.picture(pngs[spec.name], spec.alt_text,
-                       caption=ctx.t("pack.figure", number=ctx.number(number), title=spec.title))
+                       caption=ctx.t("pack.figure", number=ctx.number(number), title=spec.caption or spec.title))
         number += 1
     return number
+
+
+def chart_thresholds(ctx: PackContext) -> dict[str, str]:
+    """Return the status thresholds a chart draws, with their labels, for its caption."""
+    settings = ctx.plan.evaluation
+    return {"on_track": ctx.number(settings.on_track, 0 if float(settings.on_track).is_integer() else 1),
+            "at_risk": ctx.number(settings.at_risk, 0 if float(settings.at_risk).is_integer() else 1),
+            "on_track_label": ctx.status_label(st.ON_TRACK), "at_risk_label": ctx.status_label(st.AT_RISK)}
+
+
+def quarter_words(ctx: PackContext, period: Period | None = None) -> str:
+    """Return a quarter spelled out for running text, «الربع الرابع 1444هـ» (the pack's quarter by default)."""
+    return ctx.digits_of(period_heading_label(period or ctx.period, ctx.plan.calendar, ctx.lang))
+
+
+def trend_caption(ctx: PackContext, key: str) -> str:
+    """Return the caption of a chart across the quarters: from the first to this one (or this one alone)."""
+    if len(ctx.history) < 2:
+        return ctx.t(f"{key}_one", period=quarter_words(ctx))
+    return ctx.t(key, first=quarter_words(ctx, ctx.history[0].period), last=quarter_words(ctx))
 
 
 def write_proposals(writer: PackWriter, ctx: PackContext, proposals: list[Proposal], empty_key: str) -> None:

@@ -53,3 +53,37 @@ def test_sources_annex_lists_an_entity_that_sent_nothing_and_shared_files(make_p
     # MOH: one value and two challenges (3 rows) from two files, in the order read; MOW sent nothing.
     assert rows == [["وزارة الصحة", "challenges.csv\nindicators-MOH.csv", "وقت الاستلام غير معروف", "3"],
                     ["وزارة المياه", "—", "لم يصل", "0"]]
+
+
+def test_captions_say_what_the_chart_shows_not_its_title(make_plan, tmp_path):
+    plan_dir = make_plan(data={"2024-Q2": {"indicators-MOH.csv": "indicator_id,value\nH1,75\nH2,70\n"}})
+    folder = build(BuildOptions(plan_dir, Q2, tmp_path / "out", issue_date=dt.date(2024, 8, 1)))
+    for name in ("health.docx", "executive.docx"):
+        document = docx.Document(str(folder / name))
+        captions = [p.text for p in document.paragraphs if p.text.startswith("شكل ")]
+        titles = [shape.get("descr", "") for shape in document.element.body.iter()
+                  if shape.tag.endswith("}docPr")]
+        assert captions and len(captions) == len(titles), name
+        for caption, alt in zip(captions, titles):
+            title = alt.removeprefix("رسم بياني: ").split(". ")[0]
+            assert title and title not in caption, (caption, title)
+            assert "الربع الثاني 2024" in caption, caption  # the quarter spelled out
+    health = [p.text for p in docx.Document(str(folder / "health.docx")).paragraphs if p.text.startswith("شكل ")]
+    assert health[0] == "شكل 1: عدد مؤشرات القطاع في كل حالة من حالات الأداء في الربع الثاني 2024، من أصل مؤشرين."
+    assert health[1].endswith("مع حدَّي الحالة: 95% لـ«على المسار» و75% لـ«يحتاج متابعة».")
+    # One quarter of data: the trend chart says so rather than "from … to" the same quarter.
+    assert health[2] == "شكل 3: الأداء العام للقطاع في الربع الثاني 2024؛ يظهر اتجاهه حين تتوفر بيانات أرباع أخرى."
+
+
+def test_methodology_wording_is_idiomatic_and_keeps_every_number():
+    import re
+
+    from review.language.phrases import load_phrases
+    entries = load_phrases(lang="ar").entries
+    methodology = {key: entry for key, entry in entries.items() if key.startswith("methodology.")}
+    assert len(methodology) == 9
+    figures = re.compile(r"\{\w+\}|\d+")
+    for key, entry in methodology.items():
+        assert "المستوية" not in entry["ar"] and "طريقة التقدم" not in entry["ar"], key
+        # The English text was not reworded: the Arabic keeps exactly its figures and thresholds.
+        assert sorted(figures.findall(entry["ar"])) == sorted(figures.findall(entry["en"])), key
