@@ -52,7 +52,9 @@ def sections_of_tables(body):
 
 
 def cell_text(tc) -> str:
-    return "\n".join("".join(t.text or "" for t in p.iter(qn("w:t"))) for p in tc.iter(qn("w:p")))
+    # A line break inside a paragraph (a list of file names) separates words like a new paragraph.
+    return "\n".join("".join((t.text or "") if t.tag == qn("w:t") else "\n" for t in p.iter(qn("w:t"), qn("w:br")))
+                     for p in tc.iter(qn("w:p")))
 
 
 def run_size(tc) -> tuple[float, bool]:
