@@ -40,8 +40,10 @@ def chart_thresholds(ctx: PackContext) -> dict[str, str]:
 
 
 def quarter_words(ctx: PackContext, period: Period | None = None) -> str:
-    """Return a quarter spelled out for running text, «الربع الرابع 1444هـ» (the pack's quarter by default)."""
-    return ctx.digits_of(period_heading_label(period or ctx.period, ctx.plan.calendar, ctx.lang))
+    """Return a quarter spelled out for running text, «الربع الرابع 1444هـ» or "fourth quarter 2024"
+    (the pack's quarter by default)."""
+    words = ctx.digits_of(period_heading_label(period or ctx.period, ctx.plan.calendar, ctx.lang))
+    return words if ctx.lang == "ar" else words[:1].lower() + words[1:]
 
 
 def trend_caption(ctx: PackContext, key: str) -> str:
