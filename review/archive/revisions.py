@@ -59,6 +59,9 @@ MANIFEST = "manifest.json"
 INDEX = "index.json"
 FINAL_RECORD = "final.json"
 SNAPSHOT = "snapshot"
+#: The decisions' numbers of a revision ({decision key: number}, issue 16 item 5): an output of each
+#: revision, and the next revision's input (``snapshot/decisions.json``), so numbers stay put.
+DECISIONS = "decisions.json"
 FINAL_DIR = "final"
 LOCK_FILE = ".lock"
 STAGING_PREFIX = ".staging-"
@@ -421,6 +424,41 @@ def read_manifest(revision: Path) -> dict:
             return manifest
         what = "not a review manifest (expected inputs and outputs lists)"
     raise ArchiveProblem(f"{display_path(path)}: {what}", what)
+
+
+def numbering_bytes(numbers: dict[str, int]) -> bytes:
+    """Return the decisions' numbers as ``decisions.json`` holds them (sorted, UTF-8)."""
+    return _json_bytes(numbers)
+
+
+def read_numbering(data: bytes, path: Path) -> dict[str, int]:
+    """Return the decisions' numbers held in ``data`` (the bytes of ``path``); raises
+    ArchiveProblem unless they are an object of keys and whole numbers from 1, none given twice."""
+    try:
+        numbers = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        what = f"unreadable ({exc})"
+    else:
+        if isinstance(numbers, dict) and all(isinstance(n, int) and not isinstance(n, bool) and n >= 1
+                                             for n in numbers.values()) \
+                and len(set(numbers.values())) == len(numbers):
+            return numbers
+        what = 'not the decisions\' numbers (expected {"<rule>:<items>": 1, …}, each number once)'
+    raise ArchiveProblem(f"{display_path(path)}: {what}", what)
+
+
+def latest_numbering(folder: Path) -> bytes | None:
+    """Return the ``decisions.json`` of the latest revision of a period folder that has one (the
+    numbers the next revision keeps), None when none has; raises ArchiveProblem when it is damaged."""
+    for number in reversed(revision_numbers(folder)):
+        path = folder / revision_name(number) / DECISIONS
+        if path.is_file() and not path.is_symlink():
+            if path.stat().st_size > MAX_RECORD_BYTES:
+                raise ArchiveProblem(f"{display_path(path)}: larger than {MAX_RECORD_BYTES:,} bytes")
+            data = path.read_bytes()
+            read_numbering(data, path)  # a damaged one is named here, before any work
+            return data
+    return None
 
 
 def is_partial(manifest: dict) -> bool:

@@ -29,6 +29,8 @@ class ChartSpec:
     kwargs: dict
     title: str
     alt_text: str
+    #: What the chart shows, in a sentence, for the figure's caption ("" for the title).
+    caption: str = ""
 
 def draw(spec: ChartSpec) -> bytes:
     """Return the PNG bytes of the chart ``spec`` describes (imports matplotlib on first use)."""

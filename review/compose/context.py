@@ -47,6 +47,8 @@ class PackContext:
     plan_dir: Path = Path()
     #: The organisation's logo for the cover (templates/logo.png), None for none.
     logo: bytes | None = None
+    #: The decisions' numbers the period's earlier revisions gave ({decision key: number}).
+    decision_numbers: dict[str, int] = field(default_factory=dict)
 
     @property
     def result(self) -> PeriodResult:

@@ -9,11 +9,12 @@ delayed projects, entities with incomplete data, proposed and overdue recommenda
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from review.model import status as st
 from review.charts import ChartSpec
 from review.compose.context import PackContext, change_text, describe, start_document
-from review.compose.sections import (recommendation_cell, timeliness_shown, write_charts, write_completeness,
+from review.compose.sections import (chart_thresholds, quarter_words, recommendation_cell, trend_caption, timeliness_shown, write_charts, write_completeness,
                                      write_methodology, write_sources)
 from review.compose.facts import Decision, GroupFacts, decisions, plan_facts
 from review.compose.sentences import overall_sentence, project_gap_values, reported_lines, values_text
@@ -63,7 +64,14 @@ def executive_charts(ctx: PackContext) -> list[ChartSpec]:
     specs.append(ChartSpec(f"{EXECUTIVE}-status.png", "status_distribution", (items, title),
                            {**common, "count_format": formats["count"]}, title,
                            ctx.t("pack.chart_alt", title=title, details=describe(ctx, [(a, ctx.number(b)) for a, b, _ in items]))))
-    return specs
+    # The captions say what each chart shows (its title is drawn in the picture already).
+    period = quarter_words(ctx)
+    captions = {"sectors": ctx.t("caption.sectors", period=period, **chart_thresholds(ctx)),
+                "heatmap": ctx.t("caption.heatmap", period=period),
+                "trends": trend_caption(ctx, "caption.sector_trends"),
+                "status": ctx.t("caption.plan_status", period=period,
+                                count=ctx.count(len(result.indicators), "indicator", genitive=True))}
+    return [replace(spec, caption=captions[spec.name[len(EXECUTIVE) + 1:-len(".png")]]) for spec in specs]
 
 
 def plan_messages(ctx: PackContext, facts: GroupFacts | None = None) -> list[str]:

@@ -150,8 +150,9 @@ class GroupFacts:
 class Decision:
     """A line of the decisions sheet: proposals of one rule about one target, consolidated.
 
-    ``number`` counts from 1 across the plan in the proposals' order (sector, rule, item), so the
-    same inputs give the same numbers in every revision; ``due`` is the proposed due period (the
+    ``number`` counts from 1 across the plan in the proposals' order (sector, rule, item); a later
+    revision of the period keeps the numbers the earlier ones gave and numbers new decisions on
+    from the highest (:func:`decision_numbering`); ``due`` is the proposed due period (the
     next quarter, when the next workshop checks it)."""
 
     number: int
@@ -164,23 +165,47 @@ class Decision:
     due: Period
 
 
-def decisions(ctx: PackContext) -> tuple[Decision, ...]:
-    """Return the decisions the workshop is asked to take: the proposed recommendations numbered
-    once across the plan, those of the same rule for the same target (its items, else its owner)
-    made one."""
-    groups: dict[tuple, list[Proposal]] = {}
+def decision_key(rule: str, target: tuple[str, ...]) -> str:
+    """Return the key a decision is known by across the revisions of a period: its rule and its
+    target (the items it covers, else its owner, else its text), e.g. ``lagging:H1+H2``."""
+    return f"{rule}:{'+'.join(target)}"
+
+
+def _decision_groups(ctx: PackContext) -> dict[str, list[Proposal]]:
+    """Return the proposals grouped by decision (same rule, same target), in the proposals' order."""
+    groups: dict[str, list[Proposal]] = {}
     for proposal in ctx.proposals:
         target = proposal.covers or ((proposal.owner,) if proposal.owner else (proposal.text,))
-        key = (proposal.rule, target)
-        groups.setdefault(key, []).append(proposal)
+        groups.setdefault(decision_key(proposal.rule, target), []).append(proposal)
+    return groups
+
+
+def decision_numbering(ctx: PackContext) -> dict[str, int]:
+    """Return the number of every decision of the period so far: those of the earlier revisions
+    (``ctx.decision_numbers``, kept even when dropped since, so that no number is given twice) and
+    this revision's new ones, numbered on from the highest number given, in the proposals' order."""
+    numbering = dict(ctx.decision_numbers)
+    following = max(numbering.values(), default=0) + 1
+    for key in _decision_groups(ctx):
+        if key not in numbering:
+            numbering[key] = following
+            following += 1
+    return numbering
+
+
+def decisions(ctx: PackContext) -> tuple[Decision, ...]:
+    """Return the decisions the workshop is asked to take, by number: the proposed recommendations
+    numbered once across the plan, those of the same rule for the same target (its items, else its
+    owner) made one. A decision keeps the number an earlier revision of the period gave it."""
+    numbering = decision_numbering(ctx)
     found = []
-    for number, members in enumerate(groups.values(), start=1):
+    for key, members in _decision_groups(ctx).items():
         covers = tuple(dict.fromkeys(ident for p in members for ident in p.covers))
-        found.append(Decision(number, members[0].rule, members[0].sector_id,
+        found.append(Decision(numbering[key], members[0].rule, members[0].sector_id,
                               tuple(dict.fromkeys(p.text for p in members)),
                               tuple(dict.fromkeys(p.evidence for p in members)),
                               members[0].owner, covers, ctx.period.next()))
-    return tuple(found)
+    return tuple(sorted(found, key=lambda d: d.number))
 
 
 def _low_first(value: float | None) -> tuple[int, float]:

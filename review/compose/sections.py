@@ -4,11 +4,16 @@ recommendations, the follow-up of adopted ones, and the annexes (completeness, m
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from pathlib import Path
 
 from review.charts import ChartSpec
 from review.compose.context import PackContext
+from review.evaluate import NOT_RECEIVED, UNKNOWN_TIME
+from review.language.formats import format_date
 from review.model import status as st
+from review.model.periods import Period, period_heading_label
 from review.model.plan import Sector
 from review.office.word.writer import Cell, CellValue, PackWriter
 from review.recommend.proposals import Proposal
@@ -21,9 +26,31 @@ def write_charts(writer: PackWriter, ctx: PackContext, specs: list[ChartSpec], p
     number = first_number
     for spec in specs:
         writer.picture(pngs[spec.name], spec.alt_text,
-                       caption=ctx.t("pack.figure", number=ctx.number(number), title=spec.title))
+                       caption=ctx.t("pack.figure", number=ctx.number(number), title=spec.caption or spec.title))
         number += 1
     return number
+
+
+def chart_thresholds(ctx: PackContext) -> dict[str, str]:
+    """Return the status thresholds a chart draws, with their labels, for its caption."""
+    settings = ctx.plan.evaluation
+    return {"on_track": ctx.number(settings.on_track, 0 if float(settings.on_track).is_integer() else 1),
+            "at_risk": ctx.number(settings.at_risk, 0 if float(settings.at_risk).is_integer() else 1),
+            "on_track_label": ctx.status_label(st.ON_TRACK), "at_risk_label": ctx.status_label(st.AT_RISK)}
+
+
+def quarter_words(ctx: PackContext, period: Period | None = None) -> str:
+    """Return a quarter spelled out for running text, «الربع الرابع 1444هـ» or "fourth quarter 2024"
+    (the pack's quarter by default)."""
+    words = ctx.digits_of(period_heading_label(period or ctx.period, ctx.plan.calendar, ctx.lang))
+    return words if ctx.lang == "ar" else words[:1].lower() + words[1:]
+
+
+def trend_caption(ctx: PackContext, key: str) -> str:
+    """Return the caption of a chart across the quarters: from the first to this one (or this one alone)."""
+    if len(ctx.history) < 2:
+        return ctx.t(f"{key}_one", period=quarter_words(ctx))
+    return ctx.t(key, first=quarter_words(ctx, ctx.history[0].period), last=quarter_words(ctx))
 
 
 def write_proposals(writer: PackWriter, ctx: PackContext, proposals: list[Proposal], empty_key: str) -> None:
@@ -131,35 +158,87 @@ def write_status_legend(writer: PackWriter, ctx: PackContext) -> None:
                   for key in st.ALL_STATUSES], size_pt=9, keep_together=True)
 
 
-def pack_sources(ctx: PackContext, sector: Sector | None) -> tuple[list[str], list[str]]:
-    """Return the data sources of a pack: the files its figures came from (relative to the plan
-    folder) and the sources entities named. A sector pack lists only the files that gave its
-    indicators, projects or challenges; the executive pack lists every file of the period."""
+@dataclass(frozen=True)
+class EntitySources:
+    """One row of the sources annex: what an entity sent for the period and when."""
+
+    entity_id: str
+    #: The names of the files its rows came from (no folders), in the order they were read.
+    files: tuple[str, ...]
+    #: Its first accepted receipt (UTC), None when none was logged.
+    received_at: dt.datetime | None
+    #: Its timeliness (SPEC §3.4): says whether a missing time means placed by hand or not received.
+    timeliness: str
+    #: The data rows read from those files for it (indicator values, project reports, challenges).
+    rows: int
+
+
+def pack_sources(ctx: PackContext, sector: Sector | None) -> tuple[list[EntitySources], list[str]]:
+    """Return the data sources of a pack, one row per entity, and the sources entities named.
+
+    A sector pack lists the entities that report its indicators or projects, and of each the files
+    that gave the sector's indicators, projects or challenges; the executive pack lists every
+    entity of the plan and every file of the period. The rows counted are all the entity's rows
+    read from the files listed (a file is listed whole). A file no entity's row came from (the
+    secretariat's recommendations) is listed in the executive pack under an empty entity.
+    """
     data = ctx.data.get(ctx.period)
+    plan = ctx.plan
+    owner = {i.id: i.entity for _, _, i in plan.indicators()}
+    owner.update({p.id: p.entity for s in plan.sectors for p in s.projects})
+    # (entity, file, in this pack's scope) of every row read for the period.
+    sector_of = {i.id: s.id for s, _, i in plan.indicators()}
+    sector_of.update({p.id: s.id for s in plan.sectors for p in s.projects})
+    rows = ([(owner.get(k, ""), r.origin.file, sector is None or sector_of.get(k) == sector.id)
+             for k, r in data.indicators.items()]
+            + [(owner.get(k, ""), r.origin.file, sector is None or sector_of.get(k) == sector.id)
+               for k, r in data.projects.items()]
+            + [(c.entity_id, c.origin.file, sector is None or c.sector_id == sector.id) for c in data.challenges]
+            + [("", r.origin.file, sector is None) for r in data.recommendations])
+    order = {path: n for n, path in enumerate(data.files)}
     if sector is None:
-        used = set(data.files)
+        entities = ctx.result.entities
     else:
-        indicator_ids = {i.id for _, i in sector.indicators()}
-        project_ids = {p.id for p in sector.projects}
-        used = ({r.origin.file for k, r in data.indicators.items() if k in indicator_ids}
-                | {r.origin.file for k, r in data.projects.items() if k in project_ids}
-                | {c.origin.file for c in data.challenges if c.sector_id == sector.id})
-    files = []
-    for path in (p for p in data.files if p in used):
-        try:
-            files.append(Path(path).relative_to(ctx.plan_dir).as_posix())
-        except ValueError:
-            files.append(Path(path).name)
+        involved = {i.entity for _, i in sector.indicators()} | {p.entity for p in sector.projects}
+        entities = [e for e in ctx.result.entities if e.id in involved]
+    table = []
+    for entity in entities:
+        files = sorted({path for who, path, wanted in rows if who == entity.id and wanted},
+                       key=lambda path: (order.get(path, len(order)), str(path)))
+        count = sum(1 for who, path, _ in rows if who == entity.id and path in files)
+        table.append(EntitySources(entity.id, tuple(Path(path).name for path in files), entity.received_at,
+                                   entity.timeliness, count))
+    if sector is None:
+        claimed = {path for who, path, _ in rows if who in ctx.plan.entity_by_id}
+        others = [path for path in data.files if path not in claimed]
+        if others:
+            table.append(EntitySources("", tuple(Path(path).name for path in others), None, UNKNOWN_TIME,
+                                       sum(1 for _, path, _ in rows if path in others)))
     wanted = {i.id for _, i in sector.indicators()} if sector else set(ctx.plan.indicator_index)
     named = sorted({r.source for ident, r in data.indicators.items() if ident in wanted and r.source})
-    return files, named
+    return table, named
+
+
+def received_text(ctx: PackContext, row: EntitySources) -> str:
+    """Return when an entity's files came: the date of its first receipt (UTC), «وقت الاستلام غير
+    معروف» when its data was placed by hand, «لم يصل» when nothing came."""
+    if row.received_at is not None:
+        return format_date(row.received_at.astimezone(dt.timezone.utc).date(), ctx.lang, ctx.digits)
+    return ctx.t("sources.not_received" if row.timeliness == NOT_RECEIVED else "sources.time_unknown")
 
 
 def write_sources(writer: PackWriter, ctx: PackContext, sector: Sector | None) -> None:
-    """Write the data sources: the files this pack's figures came from, and the sources entities named."""
-    files, named = pack_sources(ctx, sector)
-    writer.paragraph(ctx.t("pack.sources_files"), bold=True)
-    writer.bullets(files or [ctx.t("pack.none_reported")])
+    """Write the data sources: a table of what each entity sent (its files, when, the rows read),
+    and the sources entities named."""
+    t = ctx.t
+    table, named = pack_sources(ctx, sector)
+    if table:
+        writer.table([t("column.entity"), t("sources.files"), t("sources.received"), t("sources.rows")],
+                     [[ctx.entity_name(row.entity_id) if row.entity_id else t("sources.other"),
+                       "\n".join(row.files) or "—", received_text(ctx, row), ctx.number(row.rows)]
+                      for row in table], size_pt=9)
+    else:
+        writer.paragraph(t("pack.none_reported"))
     if named:
-        writer.paragraph(ctx.t("pack.sources_named"), bold=True)
+        writer.paragraph(t("pack.sources_named"), bold=True, keep_with_next=True)
         writer.bullets(named)

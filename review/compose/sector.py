@@ -9,6 +9,7 @@ This module never spells an OOXML tag (``review.office.word`` does) and never im
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 
 from review.model import status as st
 from review.evaluate import IndicatorResult, ProjectResult
@@ -20,7 +21,7 @@ from review.compose.context import PackContext, change_text, describe, start_doc
 from review.compose.facts import GroupFacts, sector_facts
 from review.compose.sentences import (completeness_sentence, decision_sentence, indicators_sentence, overall_sentence,
                                       projects_sentence, values_text)
-from review.compose.sections import write_charts, write_completeness, write_follow_up, write_methodology, write_proposals, write_sources
+from review.compose.sections import chart_thresholds, quarter_words, trend_caption, write_charts, write_completeness, write_follow_up, write_methodology, write_proposals, write_sources
 
 #: Indicators shown in the "furthest behind" chart.
 BEHIND_COUNT = 6
@@ -90,7 +91,14 @@ def sector_charts(ctx: PackContext, sector: Sector) -> list[ChartSpec]:
                                 "value_format": formats["percent"], "no_data_label": ctx.status_label(st.NO_DATA)}, title,
                                ctx.t("pack.chart_alt", title=title, details=describe(
                                    ctx, [(n, f"{ctx.percent(a)} / {ctx.percent(b)}") for n, a, b, _ in progress]))))
-    return specs
+    # The captions say what each chart shows (its title is drawn in the picture already).
+    captions = {"status": ctx.t("caption.sector_status", period=quarter_words(ctx),
+                                count=ctx.count(len(indicators), "indicator", genitive=True)),
+                "objectives": ctx.t("caption.objectives", period=quarter_words(ctx), **chart_thresholds(ctx)),
+                "trend": trend_caption(ctx, "caption.sector_trend"),
+                "behind": ctx.t("caption.behind", period=quarter_words(ctx), number=ctx.number(len(comparisons))),
+                "projects": ctx.t("caption.projects", period=quarter_words(ctx))}
+    return [replace(spec, caption=captions[spec.name[len(sector.id) + 1:-len(".png")]]) for spec in specs]
 
 
 # -- document parts -------------------------------------------------------------------------------

@@ -204,7 +204,8 @@ def check_template(template: Path | None) -> Path | None:
 def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
                    draft_mark: str | None = None, progress: Progress = _quiet,
                    templates_dir: Path | None = None, chart_service=None,
-                   while_waiting: Callable[[], None] | None = None) -> dict[str, bytes]:
+                   while_waiting: Callable[[], None] | None = None,
+                   decision_numbers: dict[str, int] | None = None) -> dict[str, bytes]:
     """Return every output file of one period as ``{relative path: bytes}`` — pure, writes nothing.
 
     ``draft_mark`` (e.g. «مسودة للمراجعة — المراجعة 2») is printed on every page of every pack;
@@ -212,9 +213,12 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     logo.png (default: the project's templates/; an archived revision passes its snapshot's).
     The same inputs give the same bytes. ``chart_service``: a started
     :class:`review.pipeline.workers.ChartService`, to draw missing charts (optional); ``while_waiting``:
-    work for this process while its workers render (called once).
+    work for this process while its workers render (called once). ``decision_numbers``: the
+    numbers the period's earlier revisions gave the decisions (kept; ``decisions.json`` holds them
+    with this revision's new ones).
     """
     from review.compose.context import PackContext
+    from review.compose.facts import decision_numbering
     from review.compose.sector import sector_charts
     from review.evaluate import evaluate_history
     from review.compose.executive import executive_charts
@@ -242,11 +246,13 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     context.logo = logo.read_bytes() if logo.is_file() else None
     rules = load_rules(templates / "recommendations.yaml") if (templates / "recommendations.yaml").is_file() else load_rules()
     context.proposals = propose(plan, data, history, register, rules, lang, context.digits, phrases)
+    context.decision_numbers = dict(decision_numbers or {})
 
     sectors = [plan.sector_by_id[s] for s in options.sectors] or plan.sectors
     sector_specs = {sector.id: sector_charts(context, sector) for sector in sectors}
     executive_specs = executive_charts(context)
-    files: dict[str, bytes] = {"results.json": results_json(plan.id, result)}
+    files: dict[str, bytes] = {"results.json": results_json(plan.id, result),
+                               archive.DECISIONS: archive.numbering_bytes(decision_numbering(context))}
     charts = sum(map(len, sector_specs.values())) + len(executive_specs)
     progress(f"Rendering {len(sectors) + 1} packs with {charts} charts")
     side_tasks: list[tuple] = [(results_workbook_file, (label, issue_time))]
@@ -303,14 +309,16 @@ def prepare(options: BuildOptions, progress: Progress = _quiet) -> Loaded:
     return loaded
 
 
-def collect_inputs(options: BuildOptions) -> tuple[dict[str, bytes], str]:
+def collect_inputs(options: BuildOptions, archived: Path | None = None) -> tuple[dict[str, bytes], str]:
     """Return every file a build of ``options`` reads, as ``{snapshot name: bytes}``, and the
     snapshot name of its Word template.
 
     Snapshot names mirror a plan folder, so a snapshot builds like one: ``snapshot/plan.yaml``,
     ``snapshot/data/<period>/<file>`` (every period folder the intake reads), ``snapshot/templates/…``
-    (phrases, recommendation rules and logo, when present) and ``snapshot/word/<template>.docx``.
-    Reads files only: no parsing, so that an up-to-date check costs little.
+    (phrases, recommendation rules and logo, when present), ``snapshot/word/<template>.docx`` and,
+    given the period's archive folder ``archived``, ``snapshot/decisions.json``: the decisions'
+    numbers of its latest revision, which this build keeps. Reads files only: no parsing, so that an
+    up-to-date check costs little.
     """
     from review.intake.readers import data_files, data_folders
     from review.intake.receipts import record_path
@@ -332,6 +340,9 @@ def collect_inputs(options: BuildOptions) -> tuple[dict[str, bytes], str]:
     template = Path(options.template or DEFAULT_TEMPLATE)
     template_name = f"{snapshot}/word/{template.name}"
     inputs[template_name] = template.read_bytes()
+    numbering = archive.latest_numbering(archived) if archived is not None else None
+    if numbering is not None:
+        inputs[f"{snapshot}/{archive.DECISIONS}"] = numbering
     return inputs, template_name
 
 
@@ -357,12 +368,13 @@ def _fingerprint_settings(options: BuildOptions, plan_id: str, issue_date: dt.da
             "source_date_epoch": epoch, "dashboard": options.dashboard, "deck": options.deck}
 
 
-def _up_to_date(folder: Path, sectors: list[str], fingerprint: str, pdf: bool) -> int | None:
+def _up_to_date(folder: Path, sectors: list[str], fingerprint: str | Callable[[Path], str], pdf: bool) -> int | None:
     """Return the number of the latest revision of the same kind as a build of ``sectors`` (the
     latest full one for a full build) when it was built from the same fingerprint (and has PDFs
     if asked); None when there is none or it differs.
 
     A partial build (``--sector``) never stands for a full one, nor one of other sectors.
+    ``fingerprint`` may be a function of the revision's folder (see :func:`_same_numbering`).
     """
     wanted = sorted(set(sectors))
     for number in reversed(archive.revision_numbers(folder)):
@@ -372,10 +384,29 @@ def _up_to_date(folder: Path, sectors: list[str], fingerprint: str, pdf: bool) -
             return None  # a damaged revision is never "up to date", nor known to be of another kind
         if sorted(set((manifest.get("options") or {}).get("sectors") or [])) != wanted:
             continue
-        if manifest.get("fingerprint") != fingerprint or (pdf and not manifest.get("options", {}).get("pdf")):
+        expected = fingerprint(folder / archive.revision_name(number)) if callable(fingerprint) else fingerprint
+        if manifest.get("fingerprint") != expected or (pdf and not manifest.get("options", {}).get("pdf")):
             return None
         return number
     return None
+
+
+def _same_numbering(inputs: dict[str, bytes], settings: dict) -> Callable[[Path], str]:
+    """Return the fingerprint a revision would have with ``inputs`` and its own decisions' numbers.
+
+    A build's numbers are those of the latest revision (which include every earlier one's, with
+    the same numbers): with the other inputs unchanged, it numbers every decision as the revision
+    did, so that revision is up to date although its snapshot held the numbers before it.
+    """
+    name = f"{archive.SNAPSHOT}/{archive.DECISIONS}"
+
+    def fingerprint(revision: Path) -> str:
+        own = {key: value for key, value in inputs.items() if key != name}
+        recorded = revision / name
+        if recorded.is_file():
+            own[name] = recorded.read_bytes()
+        return archive.fingerprint(own, settings)
+    return fingerprint
 
 
 def build(options: BuildOptions, progress: Progress = _quiet) -> Path:
@@ -408,10 +439,10 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
 
     def check(plan_id: str, folder: Path):
         """Return (inputs, template, fingerprint, the up-to-date revision's folder or None)."""
-        inputs, template = collect_inputs(options)
+        inputs, template = collect_inputs(options, folder)
         settings = _fingerprint_settings(options, plan_id, issue_date, template, epoch)
         fingerprint = archive.fingerprint(inputs, settings)
-        current = _up_to_date(folder, options.sectors, fingerprint, options.pdf)
+        current = _up_to_date(folder, options.sectors, _same_numbering(inputs, settings), options.pdf)
         if current is None:
             return inputs, template, fingerprint, None
         archive.write_index(folder, plan_id, options.period)
@@ -486,8 +517,11 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
             staged.append(archive.stage_inputs(folder, number, inputs))
 
         try:
+            numbering = inputs.get(f"{archive.SNAPSHOT}/{archive.DECISIONS}")
             files = render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
-                                   chart_service=chart_service, while_waiting=while_waiting)
+                                   chart_service=chart_service, while_waiting=while_waiting,
+                                   decision_numbers=None if numbering is None else archive.read_numbering(
+                                       numbering, folder / archive.DECISIONS))
             pause_at("rendered")
             if options.pdf:
                 from review.office.pdf import convert_packs
@@ -541,8 +575,11 @@ def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,
                            dashboard=bool(recorded.get("dashboard", False)), deck=bool(recorded.get("deck", False)))
     with recorded_epoch(manifest):
         loaded = prepare(options, progress)
+        numbering = revision / archive.SNAPSHOT / archive.DECISIONS
         files = render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
-                               templates_dir=revision / archive.SNAPSHOT / "templates")
+                               templates_dir=revision / archive.SNAPSHOT / "templates",
+                               decision_numbers=archive.read_numbering(numbering.read_bytes(), numbering)
+                               if numbering.is_file() else None)
     if paged:
         from review.language.formats import localize_digits
         from review.office.pdf import number_pages

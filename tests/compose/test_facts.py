@@ -56,10 +56,20 @@ def test_decisions_are_numbered_once_and_consolidated_per_rule_and_target():
         Proposal("stalled", "health", "خطة لمؤشر H1 (مكررة)", "H1 67%", "MOH", ("H1",)),
         Proposal("overdue", None, "توصية متأخرة", "R1", "", ()),
     ]
-    found = decisions(SimpleNamespace(proposals=proposals, period=Period.parse("2024-Q4")))
+    found = decisions(SimpleNamespace(proposals=proposals, period=Period.parse("2024-Q4"), decision_numbers={}))
     assert [(d.number, d.rule, d.covers) for d in found] == [
         (1, "stalled", ("H1",)), (2, "missing", ("H2",)), (3, "missing", ("W1", "W2")), (4, "budget", ("H1",)),
         (5, "overdue", ())]
     assert found[0].texts == ("خطة لمؤشر H1", "خطة لمؤشر H1 (مكررة)") and found[0].evidence == ("H1 67%",)
     assert all(d.due == Period.parse("2025-Q1") for d in found)
-    assert decisions(SimpleNamespace(proposals=proposals, period=Period.parse("2024-Q4"))) == found
+    assert decisions(SimpleNamespace(proposals=proposals, period=Period.parse("2024-Q4"), decision_numbers={})) == found
+    # A later revision keeps the numbers given before: budget:H1 stays 1; 7 (dropped since) is not
+    # given again; the new ones follow from 8 in the proposals' order; the sheet goes by number.
+    from review.compose.facts import decision_numbering
+    later = SimpleNamespace(proposals=proposals, period=Period.parse("2024-Q4"),
+                            decision_numbers={"budget:H1": 1, "gone:X": 7})
+    assert [(d.number, d.rule, d.covers) for d in decisions(later)] == [
+        (1, "budget", ("H1",)), (8, "stalled", ("H1",)), (9, "missing", ("H2",)), (10, "missing", ("W1", "W2")),
+        (11, "overdue", ())]
+    assert decision_numbering(later) == {"budget:H1": 1, "gone:X": 7, "stalled:H1": 8, "missing:H2": 9,
+                                         "missing:W1+W2": 10, "overdue:توصية متأخرة": 11}

@@ -1,0 +1,89 @@
+"""The annexes both kinds of pack carry: the sources annex as a table by entity."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import docx
+
+from review.model.periods import Period
+from review.pipeline.build import BuildOptions, build
+
+Q2 = Period(2024, 2)
+
+
+def _receipts(*lines: str) -> str:
+    return "received_at,entity_id,file,sha256,rows,result,reason\n" + "".join(line + "\n" for line in lines)
+
+
+def sources_rows(path: Path) -> list[list[str]]:
+    """Return the rows (header first) of the pack's sources table: the one headed «الملفات المرسلة»."""
+    tables = [t for t in docx.Document(str(path)).tables if "الملفات المرسلة" in [c.text for c in t.rows[0].cells]]
+    assert len(tables) == 1, path.name
+    return [[cell.text for cell in row.cells] for row in tables[0].rows]
+
+
+def test_sources_annex_is_a_table_by_entity_without_paths(make_plan, tmp_path):
+    plan_dir = make_plan(data={"2024-Q2": {
+        "indicators-MOH.csv": "indicator_id,value\nH1,75\nH2,70\n",
+        "indicators-MOW.csv": "indicator_id,value\nW1,10\n",
+        # MOH's file came through 'review receive' (logged); MOW's was placed by hand.
+        "receipts.csv": _receipts("2024-07-18T06:30:00Z,MOH,indicators-MOH.csv,y,2,accepted,")}})
+    folder = build(BuildOptions(plan_dir, Q2, tmp_path / "out", issue_date=dt.date(2024, 8, 1)))
+    executive = sources_rows(folder / "executive.docx")
+    assert executive[0] == ["الجهة", "الملفات المرسلة", "تاريخ الاستلام", "الصفوف المقروءة"]
+    assert executive[1:] == [["وزارة الصحة", "indicators-MOH.csv", "18 يوليو 2024", "2"],
+                             ["وزارة المياه", "indicators-MOW.csv", "وقت الاستلام غير معروف", "1"]]
+    # A sector pack lists the entities that report its items, and only the files that gave them.
+    assert sources_rows(folder / "health.docx")[1:] == [["وزارة الصحة", "indicators-MOH.csv", "18 يوليو 2024", "2"]]
+    assert sources_rows(folder / "water.docx")[1:] == [["وزارة المياه", "indicators-MOW.csv",
+                                                        "وقت الاستلام غير معروف", "1"]]
+    # No folder of the machine that built it, in any cell of the annex.
+    text = " ".join(cell for row in executive for cell in row)
+    assert "/" not in text and "\\" not in text and str(tmp_path) not in text
+
+
+def test_sources_annex_lists_an_entity_that_sent_nothing_and_shared_files(make_plan, tmp_path):
+    plan_dir = make_plan(data={"2024-Q2": {
+        "indicators-MOH.csv": "indicator_id,value\nH1,75\n",
+        "challenges.csv": "sector_id,description,entity_id\nhealth,نقص الكوادر,MOH\nhealth,تأخر التوريد,MOH\n"}})
+    folder = build(BuildOptions(plan_dir, Q2, tmp_path / "out", issue_date=dt.date(2024, 8, 1)))
+    rows = sources_rows(folder / "executive.docx")[1:]
+    # MOH: one value and two challenges (3 rows) from two files, in the order read; MOW sent nothing.
+    assert rows == [["وزارة الصحة", "challenges.csv\nindicators-MOH.csv", "وقت الاستلام غير معروف", "3"],
+                    ["وزارة المياه", "—", "لم يصل", "0"]]
+
+
+def test_captions_say_what_the_chart_shows_not_its_title(make_plan, tmp_path):
+    plan_dir = make_plan(data={"2024-Q2": {"indicators-MOH.csv": "indicator_id,value\nH1,75\nH2,70\n"}})
+    folder = build(BuildOptions(plan_dir, Q2, tmp_path / "out", issue_date=dt.date(2024, 8, 1)))
+    for name in ("health.docx", "executive.docx"):
+        document = docx.Document(str(folder / name))
+        captions = [p.text for p in document.paragraphs if p.text.startswith("شكل ")]
+        titles = [shape.get("descr", "") for shape in document.element.body.iter()
+                  if shape.tag.endswith("}docPr")]
+        assert captions and len(captions) == len(titles), name
+        for caption, alt in zip(captions, titles):
+            title = alt.removeprefix("رسم بياني: ").split(". ")[0]
+            assert title and title not in caption, (caption, title)
+            assert "الربع الثاني 2024" in caption, caption  # the quarter spelled out
+    health = [p.text for p in docx.Document(str(folder / "health.docx")).paragraphs if p.text.startswith("شكل ")]
+    assert health[0] == "شكل 1: عدد مؤشرات القطاع في كل حالة من حالات الأداء في الربع الثاني 2024، من أصل مؤشرين."
+    assert health[1].endswith("مع حدَّي الحالة: 95% لـ«على المسار» و75% لـ«يحتاج متابعة».")
+    # One quarter of data: the trend chart says so rather than "from … to" the same quarter.
+    assert health[2] == "شكل 3: الأداء العام للقطاع في الربع الثاني 2024؛ يظهر اتجاهه حين تتوفر بيانات أرباع أخرى."
+
+
+def test_methodology_wording_is_idiomatic_and_keeps_every_number():
+    import re
+
+    from review.language.phrases import load_phrases
+    entries = load_phrases(lang="ar").entries
+    methodology = {key: entry for key, entry in entries.items() if key.startswith("methodology.")}
+    assert len(methodology) == 9
+    figures = re.compile(r"\{\w+\}|\d+")
+    for key, entry in methodology.items():
+        assert "المستوية" not in entry["ar"] and "طريقة التقدم" not in entry["ar"], key
+        # The English text was not reworded: the Arabic keeps exactly its figures and thresholds.
+        assert sorted(figures.findall(entry["ar"])) == sorted(figures.findall(entry["en"])), key
