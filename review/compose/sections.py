@@ -5,18 +5,19 @@ recommendations, the follow-up of adopted ones, and the annexes (completeness, m
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from review.charts import ChartSpec
 from review.compose.context import PackContext
+from review.compose.facts import Decision
 from review.evaluate import NOT_RECEIVED, UNKNOWN_TIME
 from review.language.formats import format_date
 from review.model import status as st
 from review.model.periods import Period, period_heading_label
 from review.model.plan import Sector
 from review.office.word.writer import Cell, CellValue, PackWriter
-from review.recommend.proposals import Proposal
 from review.recommend.register import Recommendation
 
 
@@ -53,13 +54,15 @@ def trend_caption(ctx: PackContext, key: str) -> str:
     return ctx.t(key, first=quarter_words(ctx, ctx.history[0].period), last=quarter_words(ctx))
 
 
-def write_proposals(writer: PackWriter, ctx: PackContext, proposals: list[Proposal], empty_key: str) -> None:
-    """Write proposed recommendations with the evidence each rests on."""
+def write_proposals(writer: PackWriter, ctx: PackContext, decisions: Sequence[Decision], empty_key: str) -> None:
+    """Write a sector's proposed decisions under their plan-wide numbers (those of the executive
+    pack's decisions sheet and the deck), each with the evidence it rests on."""
     t = ctx.t
-    if not proposals:
+    if not decisions:
         writer.paragraph(t(empty_key))
         return
-    rows = [[ctx.number(n), ctx.data_text(p.text), ctx.data_text(p.evidence)] for n, p in enumerate(proposals, start=1)]
+    rows = [[ctx.number(d.number), ctx.data_text("\n".join(d.texts)), ctx.data_text("\n".join(d.evidence))]
+            for d in decisions]
     writer.table([t("pack.number"), t("pack.recommendation"), t("pack.evidence")], rows, (1.0, 9.0, 7.0), size_pt=9)
 
 

@@ -18,7 +18,7 @@ from review.model.plan import Sector
 from review.charts import ChartSpec
 from review.office.word.writer import Cell, CellValue, PackWriter
 from review.compose.context import PackContext, change_text, describe, start_document, status_items
-from review.compose.facts import GroupFacts, sector_facts
+from review.compose.facts import GroupFacts, decisions, sector_facts
 from review.compose.sentences import (completeness_sentence, decision_sentence, indicators_sentence, overall_sentence,
                                       projects_sentence, values_text)
 from review.compose.sections import chart_thresholds, quarter_words, trend_caption, write_charts, write_completeness, write_follow_up, write_methodology, write_proposals, write_sources
@@ -272,7 +272,7 @@ def write_sector_pack(ctx: PackContext, sector: Sector, specs: list[ChartSpec], 
     write_projects(writer, ctx, sector)
     write_challenges(writer, ctx, sector)
     writer.heading(t("pack.proposed"), 1)
-    write_proposals(writer, ctx, [p for p in ctx.proposals if p.sector_id == sector.id], "pack.no_proposals")
+    write_proposals(writer, ctx, [d for d in decisions(ctx) if d.sector_id == sector.id], "pack.no_proposals")
     writer.heading(t("pack.follow_up"), 1)
     write_follow_up(writer, ctx, [r for r in ctx.register if r.sector_id == sector.id], "pack.no_follow_up")
     writer.heading(t("pack.annex"), 1)

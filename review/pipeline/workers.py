@@ -667,6 +667,7 @@ def pack_key(ctx: PackContext, sector: Sector, chart_keys: list[str]) -> str:
     step with the ``write_*`` functions of :mod:`review.compose.sector` (each item says who reads it); the archive's
     ``rebuild`` re-renders without any cache and compares bytes, which catches a missing item.
     """
+    from review.compose.facts import decisions
     from review.compose.sections import pack_sources, timeliness_shown
     from review.compose.sector import sector_entities
     result = ctx.result
@@ -687,7 +688,7 @@ def pack_key(ctx: PackContext, sector: Sector, chart_keys: list[str]) -> str:
         timeliness_shown(ctx),                                     # the annex's timeliness column
         [(c.sector_id, c.description, c.entity_id, c.indicator_id, c.project_id, c.category, c.cause,
           c.remedy, c.severity, c.support_needed, c.reply) for c in period_data.challenges if c.sector_id == sector.id],
-        [p for p in ctx.proposals if p.sector_id == sector.id],
+        [d for d in decisions(ctx) if d.sector_id == sector.id],  # proposals, with their plan-wide numbers
         [(r.id, r.text, r.owner_entity, str(r.adopted), str(r.due_period), r.status, r.note, r.overdue)
          for r in ctx.register if r.sector_id == sector.id],    # follow-up table
         pack_sources(ctx, sector),                             # sources annex

@@ -375,3 +375,21 @@ def test_two_builds_give_the_same_deck_bytes(make_plan, tmp_path, monkeypatch):
     first = build(BuildOptions(folder, Period.parse("2024-Q1"), tmp_path / "a", issue_date=dt.date(2024, 5, 1)))
     second = build(BuildOptions(folder, Period.parse("2024-Q1"), tmp_path / "b", issue_date=dt.date(2024, 5, 1)))
     assert (first / "deck.pptx").read_bytes() == (second / "deck.pptx").read_bytes()
+
+
+def test_sector_packs_number_their_proposals_as_the_decisions_sheet(builds):
+    # One number per decision across the plan: a chair can say "recommendation 7" and every
+    # sector pack, the executive pack and the deck mean the same one.
+    for folder in builds.values():
+        sheet = decisions_of_pack(docx.Document(str(folder / "executive.docx")))
+        by_sector: dict[str, list[list[str]]] = {}
+        for row in sheet:
+            by_sector.setdefault(row[2], []).append([row[0], row[1], row[5]])
+        names = dict(zip(sector_ids(folder), sector_names(folder)))
+        seen = 0
+        for sector_id, name in names.items():
+            pack = docx.Document(str(folder / f"{sector_id}.docx"))
+            rows = table_of_pack(pack, [AR("pack.number"), AR("pack.recommendation"), AR("pack.evidence")])
+            assert rows == by_sector.get(name, []), (folder.name, sector_id)
+            seen += len(rows)
+        assert seen and seen == sum(len(r) for r in by_sector.values() if r) - len(by_sector.get(AR("decisions.plan_wide"), []))
