@@ -335,6 +335,12 @@ def _field_run(paragraph: Any, kind: str, instruction: str = "", text: str = "")
     """Append one run of a complex field: a ``w:fldChar`` of ``kind`` (begin, separate, end), the
     ``instr`` run holding ``instruction``, or the ``result`` run holding ``text``."""
     r = _add_run(paragraph)
+    _fill_field_run(r, kind, instruction, text)
+    return Run(r, paragraph)
+
+
+def _fill_field_run(r: Any, kind: str, instruction: str = "", text: str = "") -> None:
+    """Give the run ``r`` its part of a complex field (see :func:`_field_run`)."""
     if kind == "instr":
         instr = OxmlElement("w:instrText")
         instr.set(qn("xml:space"), "preserve")
@@ -348,7 +354,6 @@ def _field_run(paragraph: Any, kind: str, instruction: str = "", text: str = "")
         char = OxmlElement("w:fldChar")
         char.set(qn("w:fldCharType"), kind)
         r.append(char)
-    return Run(r, paragraph)
 
 
 def add_field(paragraph: Any, instruction: str, placeholder: str) -> list[Run]:
@@ -523,20 +528,7 @@ def add_page_reference(link: Any, anchor: str, page_text: str) -> None:
 
     new_run().append(OxmlElement("w:tab"))
     for kind in ("begin", "instr", "separate", "result", "end"):
-        r = new_run()
-        if kind == "instr":
-            instr = OxmlElement("w:instrText")
-            instr.set(qn("xml:space"), "preserve")
-            instr.text = f" PAGEREF {anchor} \\h "
-            r.append(instr)
-        elif kind == "result":
-            t = OxmlElement("w:t")
-            t.text = page_text
-            r.append(t)
-        else:
-            char = OxmlElement("w:fldChar")
-            char.set(qn("w:fldCharType"), kind)
-            r.append(char)
+        _fill_field_run(new_run(), kind, f"PAGEREF {anchor} \\h", page_text)
 
 
 def set_theme_font_languages(settings: Any, latin: str = "en-US", bidi: str = "ar-SA") -> None:
