@@ -93,6 +93,7 @@ class GroupFacts:
     indicators: tuple[IndicatorFact, ...]
     projects: tuple[ProjectFact, ...]
     recommendations: tuple[Recommendation, ...]
+    #: Proposed decisions (consolidated proposals, as the tables list them).
     proposals: int
     incomplete_entities: tuple[str, ...]
     #: Each sector's facts, in plan order (plan facts only).
@@ -258,7 +259,7 @@ def sector_facts(ctx: PackContext, sector: Sector) -> GroupFacts:
         indicator_facts(ctx, [i for i in result.indicators if i.sector == sector.id]),
         project_facts(ctx, [p for p in result.projects if p.sector == sector.id]),
         tuple(r for r in ctx.register if r.sector_id == sector.id),
-        sum(1 for p in ctx.proposals if p.sector_id == sector.id),
+        sum(1 for d in decisions(ctx) if d.sector_id == sector.id),  # as its proposals table lists them
         incomplete)
 
 
@@ -269,6 +270,6 @@ def plan_facts(ctx: PackContext) -> GroupFacts:
         None, ctx.text(ctx.plan.title), result.plan.score, result.plan.status, result.plan.coverage,
         trend_run([(r.period, r.plan.score) for r in ctx.history]),
         indicator_facts(ctx, result.indicators), project_facts(ctx, result.projects), tuple(ctx.register),
-        len(ctx.proposals),
+        len(decisions(ctx)),  # as the decisions sheet lists them
         tuple(e.id for e in result.entities if e.completeness is not None and e.completeness < 100),
         tuple(sector_facts(ctx, s) for s in ctx.plan.sectors))
