@@ -49,6 +49,8 @@ class PackContext:
     logo: bytes | None = None
     #: The decisions' numbers the period's earlier revisions gave ({decision key: number}).
     decision_numbers: dict[str, int] = field(default_factory=dict)
+    #: The facts computed so far (see :mod:`review.compose.facts`), each computed once.
+    facts_memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def result(self) -> PeriodResult:

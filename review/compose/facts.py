@@ -9,7 +9,9 @@ the same facts into tables, so a sentence cannot say what its table does not.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from review.compose.context import PackContext
 from review.evaluate import IndicatorResult, ProjectResult, TrendRun, trend_run
@@ -19,6 +21,8 @@ from review.model.periods import Period
 from review.model.plan import Sector
 from review.recommend.proposals import Proposal
 from review.recommend.register import DONE, Recommendation
+
+T = TypeVar("T")
 
 #: Indicator statuses that count as lagging (named in the chair's pack).
 LAGGING = (st.OFF_TRACK, st.STALLED)
@@ -181,6 +185,27 @@ def _decision_groups(ctx: PackContext) -> dict[str, list[Proposal]]:
     return groups
 
 
+def _memoized(ctx: PackContext, key: tuple, compute: Callable[[], T]) -> T:
+    """Return ``compute()``, computed once per context for ``key``: the facts are computed once and
+    every table, sentence and slide reads the same ones (and a pack asks for them many times).
+
+    The memory is forgotten when what the facts come from is replaced (the history, the proposals,
+    the register, the earlier decisions' numbers).
+    """
+    memo = ctx.facts_memo
+    stamp = (id(ctx.history), len(ctx.history), id(ctx.proposals), len(ctx.proposals), id(ctx.register),
+             len(ctx.register), tuple(ctx.decision_numbers.items()))
+    if memo.get(_STAMP) != stamp:
+        memo.clear()
+        memo[_STAMP] = stamp
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+_STAMP = ("stamp",)
+
+
 def decision_numbering(ctx: PackContext) -> dict[str, int]:
     """Return the number of every decision of the period so far: those of the earlier revisions
     (``ctx.decision_numbers``, kept even when dropped since, so that no number is given twice) and
@@ -198,6 +223,10 @@ def decisions(ctx: PackContext) -> tuple[Decision, ...]:
     """Return the decisions the workshop is asked to take, by number: the proposed recommendations
     numbered once across the plan, those of the same rule for the same target (its items, else its
     owner) made one. A decision keeps the number an earlier revision of the period gave it."""
+    return _memoized(ctx, ("decisions",), lambda: _decisions(ctx))
+
+
+def _decisions(ctx: PackContext) -> tuple[Decision, ...]:
     numbering = decision_numbering(ctx)
     found = []
     for key, members in _decision_groups(ctx).items():
@@ -215,8 +244,8 @@ def _low_first(value: float | None) -> tuple[int, float]:
 
 def _reported(ctx: PackContext, indicator_id: str = "", project_id: str = "") -> ReportedCauses:
     """Return the causes, remedies, support and replies reported for one item this period."""
-    challenges = [c for c in ctx.data.get(ctx.period).challenges
-                  if (indicator_id and c.indicator_id == indicator_id) or (project_id and c.project_id == project_id)]
+    by_item = _memoized(ctx, ("challenges",), lambda: _challenges_by_item(ctx))
+    challenges = by_item.get(("indicator", indicator_id), []) if indicator_id else by_item.get(("project", project_id), [])
 
     def unique(values) -> tuple[str, ...]:
         return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
@@ -224,6 +253,16 @@ def _reported(ctx: PackContext, indicator_id: str = "", project_id: str = "") ->
     return ReportedCauses(unique(c.cause for c in challenges), unique(c.remedy for c in challenges),
                           unique(c.support_needed for c in challenges),
                           unique(c.reply for c in challenges))
+
+
+def _challenges_by_item(ctx: PackContext) -> dict[tuple[str, str], list]:
+    found: dict[tuple[str, str], list] = {}
+    for challenge in ctx.data.get(ctx.period).challenges:
+        if challenge.indicator_id:
+            found.setdefault(("indicator", challenge.indicator_id), []).append(challenge)
+        if challenge.project_id:
+            found.setdefault(("project", challenge.project_id), []).append(challenge)
+    return found
 
 
 def indicator_facts(ctx: PackContext, results: list[IndicatorResult]) -> tuple[IndicatorFact, ...]:
@@ -248,6 +287,10 @@ def project_facts(ctx: PackContext, results: list[ProjectResult]) -> tuple[Proje
 
 def sector_facts(ctx: PackContext, sector: Sector) -> GroupFacts:
     """Return the facts of one sector for the context's period."""
+    return _memoized(ctx, ("sector", sector.id), lambda: _sector_facts(ctx, sector))
+
+
+def _sector_facts(ctx: PackContext, sector: Sector) -> GroupFacts:
     result = ctx.result
     roll = result.sector(sector.id)
     involved = {i.entity for _, i in sector.indicators()} | {p.entity for p in sector.projects}
@@ -265,6 +308,10 @@ def sector_facts(ctx: PackContext, sector: Sector) -> GroupFacts:
 
 def plan_facts(ctx: PackContext) -> GroupFacts:
     """Return the facts of the whole plan, each sector's facts included."""
+    return _memoized(ctx, ("plan",), lambda: _plan_facts(ctx))
+
+
+def _plan_facts(ctx: PackContext) -> GroupFacts:
     result = ctx.result
     return GroupFacts(
         None, ctx.text(ctx.plan.title), result.plan.score, result.plan.status, result.plan.coverage,

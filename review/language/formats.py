@@ -47,6 +47,13 @@ def format_number(value: float | None, decimals: int = 0, lang: str = "ar",
     """Return ``value`` with grouping and exactly ``decimals`` decimals; ``empty`` for None."""
     if value is None:
         return empty
+    return _formatted(value, decimals, lang, digits)
+
+
+@lru_cache(maxsize=1 << 16)
+def _formatted(value: float, decimals: int, lang: str, digits: str) -> str:
+    # A dashboard or a deck formats the same targets, shares and counts thousands of times, and
+    # Babel's arithmetic in decimals is most of a number's cost: each distinct one is done once.
     pattern, locale = _number_format(decimals, lang)
     # Babel's numbering system switches the separators (٬ ٫) but not the digits themselves.
     text = pattern.apply(value, locale, decimal_quantization=True, numbering_system=_NUMBERING[digits])
