@@ -304,7 +304,11 @@ class DeckWriter:
         columns = [int(box.width * w / total) for w in widths]
         columns[-1] = box.width - sum(columns[:-1])
         heights = [self._row_height(row, widths, box.width, size_pt) for row in every]
-        grid = "".join(f'<a:gridCol w="{w}"/>' for w in columns)
+        # Columns are written in the order they are seen, the first at the right in a right-to-left
+        # deck, rather than marked ``a:tblPr rtl="1"``: Impress ignores that mark and would show
+        # the first column at the left, where PowerPoint shows it at the right.
+        visual = (lambda cells: cells[::-1]) if self.rtl else (lambda cells: cells)
+        grid = "".join(f'<a:gridCol w="{w}"/>' for w in visual(columns))
         body = []
         for number, (row, height) in enumerate(zip(every, heights)):
             cells = []
@@ -319,13 +323,13 @@ class DeckWriter:
                              f'{self._paragraphs_xml([text], size_pt, bold, colour or TEXT_COLOUR, align=align)}'
                              f'</a:txBody><a:tcPr marL="{_CELL_MARGIN}" marR="{_CELL_MARGIN}" marT="{_CELL_MARGIN_TOP}" '
                              f'marB="{_CELL_MARGIN_TOP}" anchor="ctr">{filling}</a:tcPr></a:tc>')
-            body.append(f'<a:tr h="{height}">{"".join(cells)}</a:tr>')
+            body.append(f'<a:tr h="{height}">{"".join(visual(cells))}</a:tr>')
         ident = self._shape_id(slide)
         xml = (f'<p:graphicFrame {_NAMESPACES}><p:nvGraphicFramePr><p:cNvPr id="{ident}" name="Table {ident}"/>'
                f'<p:cNvGraphicFramePr><a:graphicFrameLocks noGrp="1"/></p:cNvGraphicFramePr><p:nvPr/></p:nvGraphicFramePr>'
                f'<p:xfrm><a:off x="{box.x}" y="{box.y}"/><a:ext cx="{box.width}" cy="{sum(heights)}"/></p:xfrm>'
                f'<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/table"><a:tbl>'
-               f'<a:tblPr rtl="{int(self.rtl)}" firstRow="{int(headers is not None)}" bandRow="1">'
+               f'<a:tblPr firstRow="{int(headers is not None)}" bandRow="1">'
                f'<a:tableStyleId>{TABLE_STYLE}</a:tableStyleId></a:tblPr><a:tblGrid>{grid}</a:tblGrid>{"".join(body)}'
                f'</a:tbl></a:graphicData></a:graphic></p:graphicFrame>')
         slide.shapes._spTree.append(parse_xml(xml))

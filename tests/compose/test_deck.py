@@ -117,8 +117,26 @@ def test_every_paragraph_is_right_to_left(builds, key):
                 assert properties is not None and properties.get("rtl") == "1", name
                 for run in paragraph.iter(f"{A}rPr"):
                     assert run.find(f"{A}cs") is not None, name
-            for table in root.iter(f"{A}tblPr"):
-                assert table.get("rtl") == "1", name
+            for table in root.iter(f"{A}tbl"):
+                # Mirrored in the order of its columns (Impress ignores tblPr@rtl): none is marked
+                # right to left, which PowerPoint would mirror back.
+                assert table.find(f"{A}tblPr").get("rtl") is None, name
+
+
+@pytest.mark.parametrize("key", ["services", "diversification"])
+def test_the_tables_first_column_is_at_the_right(builds, key):
+    """The indicator and project lists end each row with the item's name: the rightmost column."""
+    names = {load_phrases(lang="ar")("column.indicator"), load_phrases(lang="ar")("column.project")}
+    seen = 0
+    with zipfile.ZipFile(builds[key] / "deck.pptx") as package:
+        for name in package.namelist():
+            if re.fullmatch(r"ppt/slides/slide\d+\.xml", name):
+                for table in etree.fromstring(package.read(name)).iter(f"{A}tbl"):
+                    header = ["".join(cell.itertext()) for cell in next(table.iter(f"{A}tr")).iter(f"{A}tc")]
+                    if names & set(header):
+                        assert header[-1] in names, (name, header)
+                        seen += 1
+    assert seen
 
 
 @pytest.mark.parametrize("key", ["services", "diversification"])
@@ -217,8 +235,9 @@ def decisions_of_pack(document) -> list[list[str]]:
 
 
 def slide_tables(slide) -> list[list[list[str]]]:
-    """Return each table of a slide as rows of cell texts, its header row first."""
-    return [[[c.text for c in r.cells] for r in shape.table.rows] for shape in slide.shapes if shape.has_table]
+    """Return each table of a slide as rows of cell texts in reading order (a right-to-left deck
+    writes its columns as they are seen: the first at the right, last in the row), header row first."""
+    return [[[c.text for c in r.cells][::-1] for r in shape.table.rows] for shape in slide.shapes if shape.has_table]
 
 
 def notes_of(slide) -> list[str]:

@@ -111,11 +111,24 @@ def test_every_paragraph_is_right_to_left_with_complex_script_fonts(deck):
 def test_tables_are_mirrored_and_status_cells_filled(deck):
     slide = etree.fromstring(parts(deck)["ppt/slides/slide1.xml"])
     table = next(slide.iter(f"{A}tbl"))
-    assert table.find(f"{A}tblPr").get("rtl") == "1"
+    # Mirrored by writing the columns in the order they are seen (Impress ignores tblPr@rtl):
+    # the first column, the indicator, comes last in each row, at the right.
+    assert table.find(f"{A}tblPr").get("rtl") is None
     fills = [cell.find(f"{A}tcPr/{A}solidFill/{A}srgbClr") for cell in table.iter(f"{A}tc")]
-    assert [None if fill is None else fill.get("val") for fill in fills] == ["1F3864", "1F3864", None, "D32F2F"]
+    assert [None if fill is None else fill.get("val") for fill in fills] == ["1F3864", "1F3864", "D32F2F", None]
     texts = ["".join(cell.itertext()) for cell in table.iter(f"{A}tc")]
-    assert texts == ["المؤشر", "الحالة", "نسبة التحصين", "متأخر"]
+    assert texts == ["الحالة", "المؤشر", "متأخر", "نسبة التحصين"]
+    widths = [int(column.get("w")) for column in table.iter(f"{A}gridCol")]
+    assert abs(widths[1] - 2 * widths[0]) <= 2  # the indicator's column (2.0) at the right, the status's (1.0) left of it
+
+
+def test_left_to_right_tables_keep_their_order():
+    writer = DeckWriter(None, rtl=False, lang="en")
+    slide = writer.slide(["note"])
+    writer.table(slide, Box(0, 0, 3000000, 0), ["Indicator", "Status"], [["Coverage", "Late"]], (2.0, 1.0))
+    table = next(etree.fromstring(parts(writer.to_bytes())["ppt/slides/slide1.xml"]).iter(f"{A}tbl"))
+    assert ["".join(cell.itertext()) for cell in table.iter(f"{A}tc")] == ["Indicator", "Status", "Coverage", "Late"]
+    assert [int(column.get("w")) for column in table.iter(f"{A}gridCol")] == [2000000, 1000000]
 
 
 def test_charts_are_native_with_their_data_embedded(deck):
