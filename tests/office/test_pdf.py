@@ -82,3 +82,49 @@ def test_arabic_digit_plans_have_libreoffice_draw_digits_by_context(monkeypatch,
     monkeypatch.setattr(pdf.subprocess, "run", run)
     pdf.number_pages({"p.docx": pack()}, page_text)
     assert seen and all(found == context for found in seen)
+
+
+def footer_pixels(pdf_bytes: bytes, page: int, work: Path) -> bytes:
+    """Return the grey pixels of the bottom eighth of ``page`` (the footer), drawn at 150 dpi."""
+    path = work / "drawn.pdf"
+    path.write_bytes(pdf_bytes)
+    done = subprocess.run(["pdftoppm", "-gray", "-r", "150", "-f", str(page), "-l", str(page), str(path)],
+                          capture_output=True, check=True)
+    _, width, height, _, pixels = done.stdout.split(maxsplit=4)  # a binary PGM: P5 w h 255 data
+    return pixels[int(height) * 7 // 8 * int(width):]
+
+
+def differing(a: bytes, b: bytes) -> int:
+    """How many pixels two drawings of the same page differ by clearly (not by anti-aliasing)."""
+    assert len(a) == len(b)
+    return sum(abs(x - y) > 96 for x, y in zip(a, b))
+
+
+def footer_pack(page_format: str, arabic_digits: bool) -> bytes:
+    w = PackWriter()
+    w.set_footer(None, page_format, arabic_digits=arabic_digits)
+    for number in range(3):
+        w.heading("قسم", 1)
+        w.paragraph("نص الصفحة.")
+        if number < 2:
+            w.page_break()
+    return w.to_bytes()
+
+
+def test_pdf_footers_draw_the_page_numbers_in_the_plan_digits(tmp_path):
+    # The page fields hold no digits of their own: LibreOffice computes "2" and "3" and draws them.
+    # The PDF's text layer keeps "2" whatever the drawing, so the page is compared, as drawn, with
+    # the same footer written out in each kind of digits. The pages show ٢ and ٣ for a plan in
+    # Arabic-Indic digits (the profile's numerals "Context"), 2 and 3 for a Western-digit plan.
+    fields = "صفحة {PAGE} من {NUMPAGES}"
+    indic = pdf.convert_packs({"live.docx": footer_pack(fields, True),
+                               "written.docx": footer_pack("صفحة ٢ من ٣", True)},
+                              lambda n: "٠١٢٣٤٥٦٧٨٩"[n] if n < 10 else str(n))
+    western = pdf.convert_packs({"live.docx": footer_pack(fields, False),
+                                 "written.docx": footer_pack("صفحة 2 من 3", False)})
+    drawn = {(digits, name): footer_pixels(copies[f"{name}.pdf"], 2, tmp_path)
+             for digits, copies in (("indic", indic), ("western", western)) for name in ("live", "written")}
+    apart = differing(drawn["indic", "written"], drawn["western", "written"])
+    assert apart > 20  # ٢ ٣ and 2 3 look different at this size
+    assert differing(drawn["indic", "live"], drawn["indic", "written"]) * 10 < apart
+    assert differing(drawn["western", "live"], drawn["western", "written"]) * 10 < apart

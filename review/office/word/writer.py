@@ -481,9 +481,14 @@ class PackWriter:
 
         ``page_format`` holds ``{PAGE}`` and ``{NUMPAGES}``, e.g. ``"صفحة {PAGE} من {NUMPAGES}"``
         or ``"Page {PAGE} of {NUMPAGES}"``; they become live Word fields. ``arabic_digits``: their
-        cached results are Arabic-Indic; Word and LibreOffice compute the numbers again and show
-        them in the digits of the reader's numeral setting (no number format of the file gives
-        Arabic-Indic digits in both: ``hindiNumbers`` is Devanagari in Word, unknown to LibreOffice).
+        cached results are Arabic-Indic; Word and LibreOffice compute the numbers again and draw
+        them in the digits of the reader's numeral setting (Word: Options › Advanced › Numeral
+        "Context" or "Hindi"; LibreOffice: Complex Text Layout › Numerals, whose default "Arabic"
+        draws 1, 2, 3). No page number format of the file gives Arabic-Indic digits in both, so the
+        fields carry none: Word has no such format (``hindiNumbers`` / ``\\* HINDIARABIC`` are
+        Devanagari digits १, २, ३, [MS-DOCX] 2.4; ``arabicAlpha`` / ``arabicAbjad`` are letters), and
+        LibreOffice 7.4 reads no ``w:pgNumType`` value nor ``\\*`` switch as Arabic-Indic digits.
+        The PDF copies draw them Arabic-Indic (:data:`review.office.pdf.PROFILE_SETTINGS`).
         """
         for footer in self._page_parts("footer"):
             paragraphs = self._part_paragraphs(footer)

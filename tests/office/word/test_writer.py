@@ -141,6 +141,25 @@ def test_fields_picture_and_properties(arabic_bytes):
         "حقيبة الإحاطة", "المكتب التنفيذي", created, created)
 
 
+@pytest.mark.parametrize("arabic_digits, cached", [(True, "صفحة ١ من ١"), (False, "صفحة 1 من 1")])
+def test_page_fields_carry_no_number_format(arabic_digits, cached):
+    # The page fields are plain PAGE / NUMPAGES in every section, whatever the plan's digits: the
+    # only "Hindi" format of the file format (w:pgNumType w:fmt="hindiNumbers", \* HINDIARABIC)
+    # makes Word draw Devanagari digits (MS-DOCX 2.4: U+0967, U+0968, ...), and LibreOffice 7.4
+    # ignores it. Only the cached results follow the plan's digits.
+    w = PackWriter()
+    w.set_footer(None, "صفحة {PAGE} من {NUMPAGES}", arabic_digits=arabic_digits)
+    w.paragraph("نص")
+    w.orientation(landscape=True)
+    w.paragraph("نص")
+    document = open_doc(w.to_bytes())
+    assert len(document.sections) == 2
+    for section in document.sections:
+        assert section._sectPr.find(qn("w:pgNumType")) is None
+        assert rtl.field_instructions(section.footer._element) == ["PAGE", "NUMPAGES"]
+        assert section.footer.paragraphs[0].text == cached
+
+
 def test_toc_lists_the_headings_until_updated(arabic_bytes):
     document = open_doc(arabic_bytes)
     styles = [(p.style.name, p.text) for p in document.paragraphs if p.style.name.startswith("toc")]
