@@ -50,6 +50,7 @@ LIBRARY_OWNERS = {
     "jinja2": {"office"},  # the dashboard's pages: review.office.html
     "markupsafe": {"office"},
     "PIL": {"office"},  # text measured for table columns (office/word/measure.py)
+    "fontTools": {"office"},  # the page numbers' font, made from Noto Sans Arabic (office/word/digits.py)
     "fontpkg": {"charts", "office"},
 }
 

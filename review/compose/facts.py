@@ -192,7 +192,9 @@ def _memoized(ctx: PackContext, key: tuple, compute: Callable[[], T]) -> T:
     The memory is forgotten when what the facts come from is replaced (the history, the proposals,
     the register, the earlier decisions' numbers).
     """
-    memo = ctx.facts_memo
+    memo = getattr(ctx, "facts_memo", None)
+    if memo is None:  # a stand-in context without a memory: computed each time
+        return compute()
     stamp = (id(ctx.history), len(ctx.history), id(ctx.proposals), len(ctx.proposals), id(ctx.register),
              len(ctx.register), tuple(ctx.decision_numbers.items()))
     if memo.get(_STAMP) != stamp:

@@ -129,9 +129,9 @@ def heading_pages(pdf: bytes, pdfinfo: str | None = None) -> dict[str, int]:
 #: (CTLTextNumerals 3): digits in right-to-left Arabic text, such as the page fields' numbers, are
 #: drawn as Arabic-Indic digits, as Word does with its numeral setting "Context" (the packs' own
 #: text is already in the plan's digits; digits after Latin letters, as in codes, stay Western).
-#: A plan in Western digits keeps LibreOffice's default (digits as written). The setting is needed:
-#: LibreOffice has it nowhere in the file (no page number format of a .docx gives Arabic-Indic
-#: digits, see PackWriter.set_footer), and with its default the footers read «صفحة 2 من 12».
+#: A plan in Western digits keeps LibreOffice's default (digits as written). The page fields and the
+#: contents' page numbers need it no more (they are set in the embedded Review Digits font, see
+#: PackWriter.set_footer); it stays for any digit a pack computes in LibreOffice in Arabic text.
 #: The PDF's text layer keeps the digits as written (pdftotext reads "2"); the pages show ٢.
 PROFILE_SETTINGS = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -10,6 +11,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from review.office import pdf
+from review.office.package import patch_zip
 from review.office.word import rtl
 from review.office.word.writer import PackWriter, contents_anchors
 
@@ -111,20 +113,48 @@ def footer_pack(page_format: str, arabic_digits: bool) -> bytes:
     return w.to_bytes()
 
 
+def written_out(docx: bytes, pages: tuple[str, str]) -> bytes:
+    """Return a footer pack with its PAGE and NUMPAGES fields replaced by their results written
+    out as ``pages`` (same runs, same fonts): what the fields must look like when drawn."""
+    results = iter(pages * 3)
+
+    def edit(name: str, content: bytes) -> bytes:
+        text = content.decode("utf-8")
+        text = re.sub(r"<w:r>(?:(?!</w:r>).)*?<w:(?:fldChar|instrText)\b.*?</w:r>", "", text)
+        text = re.sub(r"<w:t>١</w:t>|<w:t>1</w:t>", lambda m: f"<w:t>{next(results)}</w:t>", text)
+        return text.encode("utf-8")
+
+    return patch_zip(docx, lambda name: name.startswith("word/footer"), edit)
+
+
+
 def test_pdf_footers_draw_the_page_numbers_in_the_plan_digits(tmp_path):
     # The page fields hold no digits of their own: LibreOffice computes "2" and "3" and draws them.
     # The PDF's text layer keeps "2" whatever the drawing, so the page is compared, as drawn, with
     # the same footer written out in each kind of digits. The pages show ٢ and ٣ for a plan in
-    # Arabic-Indic digits (the profile's numerals "Context"), 2 and 3 for a Western-digit plan.
+    # Arabic-Indic digits, 2 and 3 for a Western-digit plan.
     fields = "صفحة {PAGE} من {NUMPAGES}"
-    indic = pdf.convert_packs({"live.docx": footer_pack(fields, True),
-                               "written.docx": footer_pack("صفحة ٢ من ٣", True)},
+    live = {True: footer_pack(fields, True), False: footer_pack(fields, False)}
+    indic = pdf.convert_packs({"live.docx": live[True], "written.docx": written_out(live[True], ("٢", "٣"))},
                               lambda n: "٠١٢٣٤٥٦٧٨٩"[n] if n < 10 else str(n))
-    western = pdf.convert_packs({"live.docx": footer_pack(fields, False),
-                                 "written.docx": footer_pack("صفحة 2 من 3", False)})
+    western = pdf.convert_packs({"live.docx": live[False], "written.docx": written_out(live[False], ("2", "3"))})
     drawn = {(digits, name): footer_pixels(copies[f"{name}.pdf"], 2, tmp_path)
              for digits, copies in (("indic", indic), ("western", western)) for name in ("live", "written")}
     apart = differing(drawn["indic", "written"], drawn["western", "written"])
     assert apart > 20  # ٢ ٣ and 2 3 look different at this size
     assert differing(drawn["indic", "live"], drawn["indic", "written"]) * 10 < apart
     assert differing(drawn["western", "live"], drawn["western", "written"]) * 10 < apart
+
+
+def test_default_numerals_draw_the_page_numbers_in_arabic_indic_digits_all_the_same(tmp_path):
+    # A reader's LibreOffice with its numerals as installed ("Arabic": digits as computed; no
+    # profile of ours) computes "2" and "3" for the page fields and draws them ٢ and ٣ for a plan
+    # in Arabic-Indic digits all the same: the fields are set in the embedded Review Digits font.
+    live = footer_pack("صفحة {PAGE} من {NUMPAGES}", True)
+    western = footer_pack("صفحة {PAGE} من {NUMPAGES}", False)
+    copies = pdf._convert({"live.docx": live, "indic.docx": written_out(live, ("٢", "٣")),
+                           "western.docx": written_out(western, ("2", "3"))}, context_numerals=False)
+    drawn = {name.removesuffix(".docx"): footer_pixels(copy, 2, tmp_path) for name, copy in copies.items()}
+    apart = differing(drawn["indic"], drawn["western"])
+    assert apart > 20
+    assert differing(drawn["live"], drawn["indic"]) * 10 < apart

@@ -502,11 +502,12 @@ def internal_links(element: Any) -> list[tuple[Any, str]]:
             if node.get(qn("w:anchor"))]
 
 
-def add_page_reference(link: Any, anchor: str, page_text: str) -> None:
+def add_page_reference(link: Any, anchor: str, page_text: str, font: str | None = None) -> None:
     """Append to a contents link a tab and a ``PAGEREF`` field whose result is ``page_text``.
 
-    The runs copy the format of the link's last run. A link that has a page reference already
-    has its result replaced instead, so the call can be repeated.
+    The runs copy the format of the link's last run, the field's in ``font`` when given (the
+    digits' font of an Arabic-digit pack). A link that has a page reference already has its
+    result replaced instead, so the call can be repeated.
     """
     for fld in link.iter(qn("w:instrText")):
         if "PAGEREF" in (fld.text or ""):
@@ -528,7 +529,10 @@ def add_page_reference(link: Any, anchor: str, page_text: str) -> None:
 
     new_run().append(OxmlElement("w:tab"))
     for kind in ("begin", "instr", "separate", "result", "end"):
-        _fill_field_run(new_run(), kind, f"PAGEREF {anchor} \\h", page_text)
+        run = new_run()
+        if font is not None:
+            set_run_fonts(run, latin=font, cs=font)
+        _fill_field_run(run, kind, f"PAGEREF {anchor} \\h", page_text)
 
 
 def set_theme_font_languages(settings: Any, latin: str = "en-US", bidi: str = "ar-SA") -> None:

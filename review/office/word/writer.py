@@ -29,7 +29,7 @@ from docx.shared import Cm, Emu, Pt
 from docx.table import _Cell
 from lxml import etree
 
-from review.office.word import measure, rtl
+from review.office.word import digits, measure, rtl
 from review.office.word.template import open_template
 from review.office.package import MAX_PROPERTY_CHARS, fit_text, normalize_zip, patch_zip, source_date_time
 
@@ -480,16 +480,17 @@ class PackWriter:
         """Write the page footer on every page: the page line, then ``text`` (e.g. a marking).
 
         ``page_format`` holds ``{PAGE}`` and ``{NUMPAGES}``, e.g. ``"صفحة {PAGE} من {NUMPAGES}"``
-        or ``"Page {PAGE} of {NUMPAGES}"``; they become live Word fields. ``arabic_digits``: their
-        cached results are Arabic-Indic; Word and LibreOffice compute the numbers again and draw
-        them in the digits of the reader's numeral setting (Word: Options › Advanced › Numeral
-        "Context" or "Hindi"; LibreOffice: Complex Text Layout › Numerals, whose default "Arabic"
-        draws 1, 2, 3). No page number format of the file gives Arabic-Indic digits in both, so the
-        fields carry none: Word has no such format (``hindiNumbers`` / ``\\* HINDIARABIC`` are
-        Devanagari digits १, २, ३, [MS-DOCX] 2.4; ``arabicAlpha`` / ``arabicAbjad`` are letters), and
-        LibreOffice 7.4 reads no ``w:pgNumType`` value nor ``\\*`` switch as Arabic-Indic digits.
-        The PDF copies draw them Arabic-Indic (:data:`review.office.pdf.PROFILE_SETTINGS`).
+        or ``"Page {PAGE} of {NUMPAGES}"``; they become live Word fields. ``arabic_digits``: they are
+        drawn in Arabic-Indic digits in Word and LibreOffice whatever the reader's numeral setting,
+        set in the embedded font *Review Digits* (:mod:`review.office.word.digits`), whose digits
+        are Arabic-Indic. No page number format of the file does it: Word has no such format
+        (``hindiNumbers`` / ``\\* HINDIARABIC`` are Devanagari digits १, २, ३, [MS-DOCX] 2.4;
+        ``arabicAlpha`` / ``arabicAbjad`` are letters), and LibreOffice 7.4 reads no ``w:pgNumType``
+        value nor ``\\*`` switch as Arabic-Indic digits; both compute the number afresh and draw it
+        in the digits of the reader's numeral setting, in the font of the field's runs.
         """
+        if arabic_digits:
+            digits.embed(self._document)
         for footer in self._page_parts("footer"):
             paragraphs = self._part_paragraphs(footer)
             paragraph = self._part_paragraph(footer, paragraphs)
@@ -498,6 +499,8 @@ class PackWriter:
                 if piece in ("PAGE", "NUMPAGES"):
                     for run in rtl.add_field(paragraph, piece, "١" if arabic_digits else "1"):
                         self._format_run(run, "Footer")
+                        if arabic_digits:
+                            rtl.set_run_fonts(run, latin=digits.FONT_NAME, cs=digits.FONT_NAME)
                 elif piece:
                     self._format_run(paragraph.add_run(self._prepare(piece)), "Footer")
             rtl.set_paragraph_alignment(paragraph, "center")
@@ -800,11 +803,15 @@ def number_contents(document: bytes, pages: dict[str, int], page_text: Callable[
     ``page_text`` writes a number (the plan's digits). Links whose bookmark ``pages`` lacks are
     left without a number. Only ``word/document.xml`` changes; the result is deterministic.
     """
+    # Page numbers in Arabic-Indic digits are set in the digits' font, as the footer's are, so that
+    # a reader whose application computes them again sees them in the same digits.
+    font = digits.FONT_NAME if page_text(1) != "1" else None
+
     def edit(name: str, content: bytes) -> bytes:
         root = etree.fromstring(content)
         for link, anchor in rtl.internal_links(root):
             if anchor in pages:
-                rtl.add_page_reference(link, anchor, page_text(pages[anchor]))
+                rtl.add_page_reference(link, anchor, page_text(pages[anchor]), font)
         return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
     return patch_zip(document, lambda name: name == "word/document.xml", edit, source_date_time())
