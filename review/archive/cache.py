@@ -89,7 +89,7 @@ RENDERING_DISTRIBUTIONS = (
 
 @lru_cache(maxsize=1)
 def code_fingerprint() -> str:
-    """Return a hash of the package's source files and version, of Python's version, of the
+    """Return a hash of the package's files (source and data) and version, of Python's version, of the
     versions of :data:`RENDERING_DISTRIBUTIONS`, and of the zlib in use (cached packs are stamped
     without compressing them again).
 
@@ -101,7 +101,9 @@ def code_fingerprint() -> str:
     fingerprint = hashlib.sha256(f"{__version__}|{sys.version}|zlib {zlib.ZLIB_RUNTIME_VERSION}|".encode())
     fingerprint.update("|".join(f"{name}={found}" for name, found in _rendering_versions().items()).encode())
     package = Path(__file__).resolve().parents[1]
-    for path in sorted(package.rglob("*.py")):
+    # Every file of the package: its code, and the data it renders with (the dashboard's templates,
+    # stylesheet and script, the page numbers' font); not Python's compiled copies.
+    for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         fingerprint.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0" + path.read_bytes())
     return fingerprint.hexdigest()
 

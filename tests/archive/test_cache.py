@@ -43,6 +43,24 @@ def test_the_key_follows_the_rendering_libraries_versions(tmp_path, monkeypatch)
     assert cache.code_fingerprint.__wrapped__() != before
 
 
+def test_the_key_follows_the_packages_data_files_not_its_compiled_copies(tmp_path, monkeypatch):
+    package = tmp_path / "review"
+    for name, text in (("archive/cache.py", "# code"), ("office/pages/page.css", "body {}"),
+                       ("office/word/review-digits.ttf", "font")):
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        (package / name).write_text(text, encoding="utf-8")
+    monkeypatch.setattr(cache, "__file__", str(package / "archive" / "cache.py"))
+    before = cache.code_fingerprint.__wrapped__()
+    (package / "office" / "__pycache__").mkdir()
+    (package / "office" / "__pycache__" / "html.cpython-311.pyc").write_bytes(b"compiled")
+    assert cache.code_fingerprint.__wrapped__() == before
+    (package / "office/pages/page.css").write_text("body { direction: rtl }", encoding="utf-8")
+    changed = cache.code_fingerprint.__wrapped__()
+    assert changed != before
+    (package / "office/word/review-digits.ttf").write_text("another font", encoding="utf-8")
+    assert cache.code_fingerprint.__wrapped__() not in (before, changed)
+
+
 def _entry(folder: Path, name: str, size: int, used: float) -> Path:
     path = folder / name
     path.parent.mkdir(parents=True, exist_ok=True)
