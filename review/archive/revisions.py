@@ -271,6 +271,42 @@ def earlier_twins(folder: Path, before: int, last: int = 3) -> dict[str, Path]:
     return twins
 
 
+def pack_revision(manifest: dict, name: str) -> int | None:
+    """Return the revision whose draft mark pack ``name`` of a revision carries: the revision in
+    which its content last changed (``pack_revisions`` of its manifest), else the revision's own
+    number (manifests from before packs kept their mark); None when it is no whole number."""
+    recorded = (manifest.get("pack_revisions") or {}).get(name, manifest.get("revision"))
+    return recorded if isinstance(recorded, int) and not isinstance(recorded, bool) and recorded > 0 else None
+
+
+def earlier_packs(folder: Path, before: int) -> dict[str, tuple[int, str]]:
+    """Return ``{pack name: (the revision its mark names, SHA-256)}`` of each pack as the newest
+    revision of ``folder`` numbered below ``before`` that holds it records it.
+
+    A new revision keeps a pack's earlier mark when the pack, stamped with it, is byte-identical
+    to that file (see ``review.pipeline.build``): only a pack whose content changed gets the new
+    number, and the others are shared with the earlier revision (hard links). A partial revision
+    (``--sector``) holds some packs: the others are looked up further back. Unreadable manifests
+    are skipped (the pack then gets the new number).
+    """
+    found: dict[str, tuple[int, str]] = {}
+    for number in sorted((n for n in revision_numbers(folder) if n < before), reverse=True):
+        try:
+            manifest = read_manifest(folder / revision_name(number))
+        except ArchiveProblem:
+            continue
+        for entry in manifest["outputs"]:
+            if not isinstance(entry, dict) or not isinstance(entry.get("path"), str) \
+                    or not is_pack(entry["path"]) or entry["path"] in found:
+                continue
+            stamp = pack_revision(manifest, entry["path"])
+            if stamp is not None and isinstance(entry.get("sha256"), str):
+                found[entry["path"]] = (stamp, entry["sha256"])
+        if not is_partial(manifest):
+            break  # a full revision holds every pack of its time: older ones are older versions
+    return found
+
+
 def _fsync_dir(folder: Path) -> None:
     # Makes a rename or a new entry durable; Windows cannot open a directory, and does not need to.
     if os.name == "nt":
@@ -913,8 +949,14 @@ def compare_outputs(revision: Path, expected: dict[str, bytes], prefix: str = ""
 Render = Callable[[Path, dict, "str | None"], dict[str, bytes]]
 
 
+def is_pack(name: str) -> bool:
+    """Return True for the name of a pack in a revision (``executive.docx``, ``<sector>.docx``):
+    the files that carry the draft mark and get a final copy."""
+    return name.endswith(".docx") and "/" not in name
+
+
 def _packs(files: dict[str, bytes]) -> dict[str, bytes]:
-    return {name: data for name, data in files.items() if name.endswith(".docx") and "/" not in name}
+    return {name: data for name, data in files.items() if is_pack(name)}
 
 
 def rebuild_differences(revision: Path, manifest: dict, render: Render) -> tuple[list[str], list[str]]:

@@ -593,3 +593,100 @@ def test_finalize_without_libreoffice_keeps_the_contents_as_links(capsys, monkey
     manifest = json.loads((r1 / "manifest.json").read_text(encoding="utf-8"))
     assert "contents_pages" not in manifest["final"]
     make_writable(r1)
+
+
+# -- packs keep the mark of the revision in which their content last changed (issue 20) -----------
+
+def header_marks(docx: Path) -> list[str]:
+    """Return the draft marks (the header lines starting «مسودة للمراجعة») of a pack's headers."""
+    import re
+    with zipfile.ZipFile(docx) as package:
+        texts = ["".join(re.findall(r"<w:t(?: [^>]*)?>([^<]*)</w:t>", package.read(name).decode("utf-8")))
+                 for name in package.namelist() if name.startswith("word/header")]
+    return sorted({re.search(DRAFT + r" — المراجعة [0-9٠-٩]+", text).group() for text in texts if DRAFT in text})
+
+
+def set_value(plan_dir: Path, indicator: str, value: str) -> None:
+    path = plan_dir / "data" / PERIOD / "indicators.csv"
+    lines = path.read_text(encoding="utf-8").splitlines()
+    path.write_text("\n".join(f"{indicator},{value}" if line.startswith(f"{indicator},") else line
+                              for line in lines) + "\n", encoding="utf-8")
+
+
+def pack_revisions(out: Path, number: int) -> dict:
+    return json.loads((period_dir(out) / f"r{number}" / "manifest.json").read_text(encoding="utf-8"))["pack_revisions"]
+
+
+def same_file(a: Path, b: Path) -> bool:
+    return os.path.samefile(a, b)
+
+
+def test_a_pack_keeps_the_mark_of_the_revision_its_content_last_changed_in(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    set_value(plan_dir, "W1", "90")  # the water sector's one figure
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    set_value(plan_dir, "H1", "75")  # then the health sector's
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    r1, r2, r3 = (period_dir(out) / f"r{n}" for n in (1, 2, 3))
+    assert pack_revisions(out, 1) == {"executive.docx": 1, "health.docx": 1, "water.docx": 1}
+    assert pack_revisions(out, 2) == {"executive.docx": 2, "health.docx": 1, "water.docx": 2}
+    assert pack_revisions(out, 3) == {"executive.docx": 3, "health.docx": 3, "water.docx": 2}
+    # The words on the page say the same: each pack as of the revision its content is from.
+    assert header_marks(r2 / "health.docx") == [f"{DRAFT} — المراجعة 1"]
+    assert header_marks(r2 / "water.docx") == [f"{DRAFT} — المراجعة 2"]
+    assert header_marks(r3 / "water.docx") == [f"{DRAFT} — المراجعة 2"]
+    assert header_marks(r3 / "health.docx") == header_marks(r3 / "executive.docx") == [f"{DRAFT} — المراجعة 3"]
+    # An unchanged pack is the earlier revision's file, not a copy (where the file system links).
+    if archive.SHARE_IDENTICAL:
+        assert same_file(r1 / "health.docx", r2 / "health.docx")
+        assert same_file(r2 / "water.docx", r3 / "water.docx")
+        assert not same_file(r2 / "health.docx", r3 / "health.docx")
+    # Each revision verifies and rebuilds from its own snapshot, byte for byte, marks included.
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+    for number in (2, 3):
+        code, stdout, _ = cli(capsys, "archive", "rebuild", "mini", "--period", PERIOD, "--out", str(out),
+                              "--revision", str(number), "-q")
+        assert code == 0, stdout
+    # A finalised revision's packs lose the mark whatever it said.
+    assert cli(capsys, "archive", "finalize", "mini", "--period", PERIOD, "--out", str(out), "-q")[0] == 0
+    assert header_marks(r3 / "final" / "water.docx") == []
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+    assert cli(capsys, "archive", "rebuild", "mini", "--period", PERIOD, "--out", str(out), "-q")[0] == 0
+    make_writable(r3)
+
+
+def test_the_rebuild_marks_each_pack_as_the_manifest_records(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    set_value(plan_dir, "W1", "90")
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    r2 = period_dir(out) / "r2"
+    manifest = json.loads((r2 / "manifest.json").read_text(encoding="utf-8"))
+    manifest["pack_revisions"]["health.docx"] = 2  # a record that no longer says where the pack is from
+    (r2 / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    code, stdout, _ = cli(capsys, "archive", "rebuild", "mini", "--period", PERIOD, "--out", str(out),
+                          "--revision", "2", "-q")
+    assert code == 1
+    assert "health.docx: differs from the rebuild" in stdout and "water.docx" not in stdout
+
+
+def test_a_partial_revision_leaves_the_other_packs_to_the_full_revision_before_it(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    set_value(plan_dir, "W1", "90")
+    assert build_cli(capsys, plan_dir, out, "--sector", "water")[0] == 0
+    assert pack_revisions(out, 2) == {"executive.docx": 2, "water.docx": 2}
+    assert build_cli(capsys, plan_dir, out)[0] == 0  # the full build after it
+    # health is not in r2: its earlier version is r1's; water's is r2's.
+    assert pack_revisions(out, 3) == {"executive.docx": 2, "health.docx": 1, "water.docx": 2}
+    r3 = period_dir(out) / "r3"
+    assert header_marks(r3 / "health.docx") == [f"{DRAFT} — المراجعة 1"]
+    assert cli(capsys, "archive", "rebuild", "mini", "--period", PERIOD, "--out", str(out), "-q")[0] == 0
+
+
+def test_a_pack_changed_and_changed_back_gets_the_new_number(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    set_value(plan_dir, "W1", "90")
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    set_value(plan_dir, "W1", "100")  # back to r1's figure: changed since r2, so it is revision 3's
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    assert pack_revisions(out, 3)["water.docx"] == 3
+    assert pack_revisions(out, 3)["health.docx"] == 1
