@@ -156,6 +156,9 @@ def run_list(args: argparse.Namespace) -> int:
                 parts.append("partial: sectors " + ", ".join(entry["sectors"]))
             if entry["pdf"]:
                 parts.append("with PDF/A")
+            kept = _kept_packs(folder / entry["folder"], entry["revision"])
+            if kept:
+                parts.append(kept)
             if entry["final"]:
                 parts.append(f"FINAL since {entry['finalized_at']}")
             if entry["amends"]:
@@ -164,6 +167,22 @@ def run_list(args: argparse.Namespace) -> int:
                 parts.append(f"reason: {entry['reason']!r}")
             print(f"    {entry['folder']:<4} " + "  ".join(parts))
     return 0
+
+
+def _kept_packs(revision: Path, number: int) -> str | None:
+    """Return how many of a revision's packs are unchanged since an earlier revision (their draft
+    mark names it, ``pack_revisions`` of the manifest), e.g. "11 of 13 packs unchanged since r1";
+    None when none is, or the manifest is unreadable (``verify`` says so)."""
+    from review.archive import revisions as archive
+    try:
+        marks = archive.read_manifest(revision).get("pack_revisions") or {}
+    except archive.ArchiveProblem:
+        return None
+    earlier = sorted({k for k in marks.values() if isinstance(k, int) and k != number})
+    if not earlier:
+        return None
+    count = sum(1 for k in marks.values() if k in earlier)
+    return f"{count} of {len(marks)} packs unchanged since " + ", ".join(f"r{k}" for k in earlier)
 
 
 def run_verify(args: argparse.Namespace) -> int:

@@ -707,6 +707,10 @@ def test_a_pack_keeps_the_mark_of_the_revision_its_content_last_changed_in(capsy
         assert not same_file(r2 / "health.docx", r3 / "health.docx")
     # Each revision verifies and rebuilds from its own snapshot, byte for byte, marks included.
     assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+    code, listing, _ = cli(capsys, "archive", "list", "--out", str(out))
+    lines = {line.split()[0]: line for line in listing.splitlines() if line.startswith("    r")}
+    assert code == 0 and "unchanged since" not in lines["r1"]
+    assert "1 of 3 packs unchanged since r1" in lines["r2"] and "1 of 3 packs unchanged since r2" in lines["r3"]
     for number in (2, 3):
         code, stdout, _ = cli(capsys, "archive", "rebuild", "mini", "--period", PERIOD, "--out", str(out),
                               "--revision", str(number), "-q")
