@@ -288,7 +288,8 @@ def pack_revision(manifest: dict, name: str) -> int | None:
     """Return the revision whose draft mark pack ``name`` of a revision carries: the revision in
     which its content last changed (``pack_revisions`` of its manifest), else the revision's own
     number (manifests from before packs kept their mark); None when it is no whole number."""
-    recorded = (manifest.get("pack_revisions") or {}).get(name, manifest.get("revision"))
+    marks = manifest.get("pack_revisions")
+    recorded = marks.get(name, manifest.get("revision")) if isinstance(marks, dict) else manifest.get("revision")
     return recorded if isinstance(recorded, int) and not isinstance(recorded, bool) and recorded > 0 else None
 
 

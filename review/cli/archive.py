@@ -175,8 +175,10 @@ def _kept_packs(revision: Path, number: int) -> str | None:
     None when none is, or the manifest is unreadable (``verify`` says so)."""
     from review.archive import revisions as archive
     try:
-        marks = archive.read_manifest(revision).get("pack_revisions") or {}
+        marks = archive.read_manifest(revision).get("pack_revisions")
     except archive.ArchiveProblem:
+        return None
+    if not isinstance(marks, dict):
         return None
     earlier = sorted({k for k in marks.values() if isinstance(k, int) and k != number})
     if not earlier:

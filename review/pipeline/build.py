@@ -599,7 +599,8 @@ def restamp(files: dict[str, bytes], manifest: dict, draft_mark: str, mark_of: C
     for name in sorted(files):
         stamp = archive.pack_revision(manifest, name) if archive.is_pack(name) else None
         if stamp is not None and stamp != manifest.get("revision") and mark_of(stamp) != draft_mark:
-            files[name] = replace_in_headers(files[name], draft_mark, mark_of(stamp))
+            with contextlib.suppress(ValueError):  # no header holds the mark: the comparison tells
+                files[name] = replace_in_headers(files[name], draft_mark, mark_of(stamp))
 
 
 def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,

@@ -758,3 +758,21 @@ def test_a_pack_changed_and_changed_back_gets_the_new_number(capsys, plan_dir, o
     assert build_cli(capsys, plan_dir, out)[0] == 0
     assert pack_revisions(out, 3)["water.docx"] == 3
     assert pack_revisions(out, 3)["health.docx"] == 1
+
+
+@pytest.mark.parametrize("damaged", [["health.docx", 1], {"health.docx": "one"}, {"health.docx": True}])
+def test_a_damaged_record_of_the_packs_revisions_is_reported_not_a_traceback(capsys, plan_dir, out, damaged):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    set_value(plan_dir, "W1", "90")
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    r2 = period_dir(out) / "r2"
+    manifest = json.loads((r2 / "manifest.json").read_text(encoding="utf-8"))
+    manifest["pack_revisions"] = damaged  # health.docx is revision 1's: the record no longer says so
+    (r2 / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False), encoding="utf-8")
+    code, stdout, _ = cli(capsys, "archive", "rebuild", "mini", "--period", PERIOD, "--out", str(out), "-q")
+    assert code == 1 and "health.docx: differs from the rebuild" in stdout
+    assert cli(capsys, "archive", "list", "--out", str(out))[0] == 0
+    # The next build reads the record as "revision 2's" and compares: health gets the new number.
+    set_value(plan_dir, "W1", "95")
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    assert pack_revisions(out, 3) == {"executive.docx": 3, "health.docx": 3, "water.docx": 3}
