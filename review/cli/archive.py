@@ -26,7 +26,9 @@ layout: OUT/<plan-id>/<period>/r<N>/ holds one build's outputs, manifest.json an
 (its inputs); final/ holds the packs without the draft mark once finalised; index.json lists
 the revisions; final.json records each finalised revision's hashes, so that verify finds one
 deleted or altered later. A --sector build is partial: it cannot be finalised. verify, rebuild
-and finalize exit 1 when they find a problem."""
+and finalize exit 1 when they find a problem. A file identical to an earlier revision's is a hard
+link to it (a copy where the file system cannot link); a pack's draft mark names the revision in
+which its content last changed (pack_revisions in the manifest). See docs/archive.md."""
 
 
 def add_archive_commands(commands, common: argparse.ArgumentParser) -> None:
