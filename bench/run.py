@@ -377,6 +377,98 @@ def interleave(scales) -> list[ScaleResult]:
     return [results[index] for index in sorted(results)]
 
 
+# -- the archive's growth and the cache's size (issue 20) ------------------------------------------
+
+#: One-figure corrections built one after the other for the archive's rows.
+CORRECTIONS = 30
+#: A revision after a one-figure correction adds at most this share of a full revision's bytes.
+ARCHIVE_LIMIT_PERCENT = 5.0
+
+
+def added_bytes(revision: Path, seen: set[tuple[int, int]]) -> tuple[int, list[tuple[int, str]]]:
+    """Return the bytes the files of ``revision`` add to the disk beyond the files in ``seen``
+    ((device, inode) of the earlier revisions' files, updated): a hard link to an earlier file adds
+    nothing. Also returns (size, name) of each added file, largest first."""
+    added = []
+    for path in sorted(p for p in revision.rglob("*") if p.is_file()):
+        found = path.stat()
+        if (found.st_dev, found.st_ino) not in seen:
+            seen.add((found.st_dev, found.st_ino))
+            added.append((found.st_size, path.relative_to(revision).as_posix()))
+    return sum(size for size, _ in added), sorted(added, reverse=True)
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+
+
+def bench_archive(scale: float, corrections: int, work: Path) -> dict:
+    """Build a plan at ``scale``, then ``corrections`` revisions each after a one-figure correction
+    (the value the one-sector rebuild changes, a different value each time); return what each
+    revision added to the archive and the cache's size at the end."""
+    review, env = review_command(), child_env()
+    plan_dir, out = work / "plan", work / "out"
+    log(f"[{scale:g}×] archive: generating the plan in {plan_dir}")
+    generate.generate(scale, plan_dir)
+    build = [*review, "build", str(plan_dir), "--period", PERIOD, "--out", str(out), "--issue-date", ISSUE_DATE]
+    path, indicator_id, sector_id, value = pick_change(plan_dir)
+    seen: set[tuple[int, int]] = set()
+    revisions = []
+    for number in range(corrections + 1):
+        if number:
+            edit_value(path, indicator_id, f"{float(value) + number:.1f}")
+        check(run_command(build, env), f"archive build {number + 1}")
+        folder = next(out.glob(f"*/{PERIOD}"))
+        revision = folder / f"r{number + 1}"
+        added, files = added_bytes(revision, seen)
+        revisions.append({"revision": revision.name, "total": folder_bytes(revision), "added": added,
+                          "files": files})
+        log(f"[{scale:g}×] archive: {revision.name} adds {added / MB:.2f} MB in {len(files)} files")
+    return {"scale": scale, "corrections": corrections, "revisions": revisions,
+            "archive": sum(r["added"] for r in revisions), "cache": folder_bytes(out / ".cache"),
+            "change": f"{path.name}, indicator {indicator_id} (sector {sector_id})"}
+
+
+def archive_section(result: dict, command: str, started: str) -> str:
+    """Return the archive section of BENCHMARKS.md for :func:`bench_archive`'s result."""
+    revisions = result["revisions"]
+    full = revisions[0]["added"]
+    later = [r["added"] for r in revisions[1:]]
+    first = revisions[1] if len(revisions) > 1 else None
+    percent = [100 * added / full for added in later]
+    limit = os.environ.get("REVIEW_CACHE_MB", "").strip()
+    cap = f"{limit} MB (REVIEW_CACHE_MB)" if limit else "1024 MB (the default)"
+    lines = [
+        "## Archive and cache after one-figure corrections",
+        "",
+        f"Command: `{command}`; run on {started} UTC. A {result['scale']:g}× plan built once, then "
+        f"{result['corrections']} times after a one-figure correction ({result['change']}, a new value "
+        "each time), each build a new revision. *Added* counts the bytes of the files a revision does "
+        "not share with an earlier one (a hard link adds nothing).",
+        "",
+        "| measured | value | target | result |",
+        "|---|---|---|---|",
+        f"| full revision (r1) | {full / MB:.2f} MB | | |",
+    ]
+    if first is not None:
+        ok = max(percent) <= ARCHIVE_LIMIT_PERCENT
+        lines += [
+            f"| added by r2 (the first correction) | {first['added'] / MB:.2f} MB ({percent[0]:.1f} % of r1) | "
+            f"≤ {ARCHIVE_LIMIT_PERCENT:g} % | {'pass' if percent[0] <= ARCHIVE_LIMIT_PERCENT else '**FAIL**'} |",
+            f"| added per correction, median (largest) | {statistics.median(later) / MB:.2f} MB "
+            f"({statistics.median(percent):.1f} %; largest {max(percent):.1f} %) | ≤ {ARCHIVE_LIMIT_PERCENT:g} % | "
+            f"{'pass' if ok else '**FAIL**'} |",
+            f"| archive after {len(later)} corrections | {result['archive'] / MB:.1f} MB "
+            f"({result['archive'] / full:.1f} full revisions for {len(revisions)}) | | |",
+        ]
+    lines += [f"| cache (`output/.cache`) after {len(later)} corrections | {result['cache'] / MB:.1f} MB | "
+              f"≤ {cap} | {'pass' if result['cache'] <= int(limit or 1024) * MB else '**FAIL**'} |", ""]
+    if first is not None:
+        lines.append(f"What r2 adds ({len(first['files'])} files; the largest): "
+                     + ", ".join(f"`{name}` {size / MB:.2f} MB" for size, name in first["files"][:10]) + ".")
+    return "\n".join(lines)
+
+
 # -- the report ------------------------------------------------------------------------------------
 
 def _spin(_: int) -> int:
@@ -567,6 +659,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "BENCHMARKS.md", help="report file (default BENCHMARKS.md at the repository root)")
     parser.add_argument("--profile", action="store_true", help="profile one cold 1× build instead and write its section")
     parser.add_argument("--keep", action="store_true", help="keep the temporary plans and outputs (their folder is printed)")
+    parser.add_argument("--archive", action="store_true",
+                        help="instead: measure the archive's growth and the cache's size over --corrections "
+                             "one-figure corrections at --archive-scale, and write their section")
+    parser.add_argument("--corrections", type=int, default=CORRECTIONS,
+                        help=f"one-figure corrections for --archive (default {CORRECTIONS})")
+    parser.add_argument("--archive-scale", type=float, default=1.0, help="plan scale for --archive (default 1)")
     args = parser.parse_args(argv)
     if args.runs < 1 or any(s <= 0 for s in args.scales):
         parser.error("--runs must be at least 1 and every scale positive")
@@ -579,6 +677,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.profile:
             write_section(args.out, "profile", profile_section(work, command))
+        elif args.archive:
+            started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
+            result = bench_archive(args.archive_scale, args.corrections, work / "archive")
+            write_section(args.out, "archive", archive_section(result, command, started))
         else:
             started = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M")
             probe = parallel_probe()

@@ -6,6 +6,7 @@ Performance itself is measured by ``python bench/run.py``, never by timed tests.
 from __future__ import annotations
 
 import importlib.util
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -144,3 +145,34 @@ def test_the_chart_floor_finds_the_build_s_charts(tiny_plan, tmp_path):
     assert specs and {s.function for s in specs} <= {"status_distribution", "score_bars", "score_trend",
                                                      "target_vs_actual", "project_progress", "status_heatmap"}
     assert set(stages) == {"prepare", "to_charts"}
+
+
+# -- the archive's rows (issue 20) ------------------------------------------------------------------
+
+def test_archive_rows_count_a_shared_file_once(monkeypatch, tmp_path):
+    runner = load_runner(monkeypatch)
+    r1, r2 = tmp_path / "r1", tmp_path / "r2"
+    (r1 / "charts").mkdir(parents=True)
+    (r1 / "a.docx").write_bytes(b"a" * 100)
+    (r1 / "charts" / "c.png").write_bytes(b"c" * 50)
+    (r2 / "charts").mkdir(parents=True)
+    os.link(r1 / "charts" / "c.png", r2 / "charts" / "c.png")  # shared: adds nothing
+    (r2 / "a.docx").write_bytes(b"A" * 30)
+    seen: set = set()
+    assert runner.added_bytes(r1, seen) == (150, [(100, "a.docx"), (50, "charts/c.png")])
+    assert runner.added_bytes(r2, seen) == (30, [(30, "a.docx")])
+
+
+def test_archive_section_compares_each_revision_with_a_full_one(monkeypatch):
+    runner = load_runner(monkeypatch)
+    monkeypatch.delenv("REVIEW_CACHE_MB", raising=False)
+    mb = runner.MB
+    result = {"scale": 1, "corrections": 2, "archive": 112 * mb, "cache": 20 * mb, "change": "x.csv, indicator I1",
+              "revisions": [{"revision": "r1", "added": 100 * mb, "files": [(100 * mb, "a.docx")]},
+                            {"revision": "r2", "added": 4 * mb, "files": [(4 * mb, "a.docx")]},
+                            {"revision": "r3", "added": 8 * mb, "files": [(8 * mb, "a.docx")]}]}
+    text = runner.archive_section(result, "python bench/run.py --archive", "2026-01-01 00:00")
+    assert "| added by r2 (the first correction) | 4.00 MB (4.0 % of r1) | ≤ 5 % | pass |" in text
+    assert "| added per correction, median (largest) | 6.00 MB (6.0 %; largest 8.0 %) | ≤ 5 % | **FAIL** |" in text
+    assert "| archive after 2 corrections | 112.0 MB (1.1 full revisions for 3) | | |" in text
+    assert "| cache (`output/.cache`) after 2 corrections | 20.0 MB | ≤ 1024 MB (the default) | pass |" in text

@@ -27,12 +27,17 @@ were finalised: a finalised revision deleted or altered later (its manifest too)
 tools (no symlinks: the archive must work the same on Windows).
 
 A file identical to one of the period's last three revisions (by its manifest's SHA-256, then
-compared byte for byte) is a hard link to it, not a copy: the input snapshot and the charts that
-did not change cost nothing again. Every revision folder still holds every file, so it verifies
-and rebuilds on its own; altering a shared file in place is reported in each revision holding
-it; finalising a revision makes its files read-only, in the later revisions that share them too.
-Windows copies instead (:data:`SHARE_IDENTICAL`): there a file's read-only attribute is shared by
-its links and could not be kept for one revision alone.
+compared byte for byte) is a hard link to it, not a copy: the input snapshot, the charts and the
+packs that did not change cost nothing again (a pack keeps the draft mark of the revision in
+which its content last changed, recorded as ``pack_revisions`` in the manifest, so an unchanged
+pack is byte-identical to its earlier file). Every revision folder still holds every file, so it
+verifies and rebuilds on its own; altering a shared file in place is reported in each revision
+holding it. Links share their file's mode: finalising a revision makes its files read-only in
+the other revisions that share them too (earlier and later ones; their bytes are the finalised
+bytes, and nothing ever writes a revision's files). A read-only file is never linked again (see
+:func:`_link_twin`): a new revision's files are writable, and a failed build's staging folder can
+be deleted on Windows too. The same on every system (:data:`SHARE_IDENTICAL`); where the file
+system cannot link, a copy.
 """
 
 from __future__ import annotations
@@ -227,29 +232,37 @@ def _write_file(target: Path, data: bytes, durable: bool = True, twin: Path | No
             os.fsync(handle.fileno())
 
 
-#: Whether identical files of a period's revisions share their bytes (hard links). Not on Windows,
-#: where a file's read-only attribute belongs to all its links: finalising one revision would
-#: make another's files read-only, and clearing the attribute to remove a leftover would clear it
-#: for the finalised revision too.
-SHARE_IDENTICAL = os.name != "nt"
+#: Whether identical files of a period's revisions share their bytes (hard links), on every
+#: system: NTFS links like POSIX file systems do. Where linking fails (FAT and exFAT, some network
+#: shares, a file at the file system's limit of links) the file is written as a copy.
+SHARE_IDENTICAL = True
 
 
 def _link_twin(twin: Path, target: Path, data: bytes) -> bool:
     """Make ``target`` a hard link to ``twin`` when it holds exactly ``data``; False when it
-    does not (changed since its manifest was written) or the file system cannot link."""
+    does not (changed since its manifest was written), is read-only, or the file system cannot
+    link (the caller writes a copy then).
+
+    A read-only twin (a finalised revision's file) is never linked: links share their mode, so
+    the new revision's file would be read-only from the start, and on Windows a read-only file
+    cannot be deleted without clearing the attribute it shares with the finalised revision —
+    a failed build could not remove its staging folder without making a finalised file writable.
+    The first revision after a finalised one copies what it shares with it, once.
+    """
     try:
-        if twin.stat().st_size != len(data) or twin.read_bytes() != data:
+        found = twin.stat()
+        if not found.st_mode & stat.S_IWUSR or found.st_size != len(data) or twin.read_bytes() != data:
             return False
         os.link(twin, target)
-    except OSError:
+    except (OSError, NotImplementedError):
         return False
     return True
 
 
 def earlier_twins(folder: Path, before: int, last: int = 3) -> dict[str, Path]:
     """Return ``{sha256: file}`` of the outputs and inputs of the ``last`` revisions of ``folder``
-    numbered below ``before``, as their manifests list them (newest first wins); {} where
-    identical files are not shared (:data:`SHARE_IDENTICAL`).
+    numbered below ``before``, as their manifests list them (newest first wins); {} when
+    identical files are not shared (:data:`SHARE_IDENTICAL` False).
 
     A new revision links its files that are byte-identical to one of these instead of writing
     them again: a one-figure correction adds only what changed (every file is compared byte for
@@ -269,6 +282,43 @@ def earlier_twins(folder: Path, before: int, last: int = 3) -> dict[str, Path]:
                 with contextlib.suppress(ValueError):
                     twins.setdefault(entry["sha256"], revision / _safe_relative(entry["path"]))
     return twins
+
+
+def pack_revision(manifest: dict, name: str) -> int | None:
+    """Return the revision whose draft mark pack ``name`` of a revision carries: the revision in
+    which its content last changed (``pack_revisions`` of its manifest), else the revision's own
+    number (manifests from before packs kept their mark); None when it is no whole number."""
+    marks = manifest.get("pack_revisions")
+    recorded = marks.get(name, manifest.get("revision")) if isinstance(marks, dict) else manifest.get("revision")
+    return recorded if isinstance(recorded, int) and not isinstance(recorded, bool) and recorded > 0 else None
+
+
+def earlier_packs(folder: Path, before: int) -> dict[str, tuple[int, str]]:
+    """Return ``{pack name: (the revision its mark names, SHA-256)}`` of each pack as the newest
+    revision of ``folder`` numbered below ``before`` that holds it records it.
+
+    A new revision keeps a pack's earlier mark when the pack, stamped with it, is byte-identical
+    to that file (see ``review.pipeline.build``): only a pack whose content changed gets the new
+    number, and the others are shared with the earlier revision (hard links). A partial revision
+    (``--sector``) holds some packs: the others are looked up further back. Unreadable manifests
+    are skipped (the pack then gets the new number).
+    """
+    found: dict[str, tuple[int, str]] = {}
+    for number in sorted((n for n in revision_numbers(folder) if n < before), reverse=True):
+        try:
+            manifest = read_manifest(folder / revision_name(number))
+        except ArchiveProblem:
+            continue
+        for entry in manifest["outputs"]:
+            if not isinstance(entry, dict) or not isinstance(entry.get("path"), str) \
+                    or not is_pack(entry["path"]) or entry["path"] in found:
+                continue
+            stamp = pack_revision(manifest, entry["path"])
+            if stamp is not None and isinstance(entry.get("sha256"), str):
+                found[entry["path"]] = (stamp, entry["sha256"])
+        if not is_partial(manifest):
+            break  # a full revision holds every pack of its time: older ones are older versions
+    return found
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -913,8 +963,14 @@ def compare_outputs(revision: Path, expected: dict[str, bytes], prefix: str = ""
 Render = Callable[[Path, dict, "str | None"], dict[str, bytes]]
 
 
+def is_pack(name: str) -> bool:
+    """Return True for the name of a pack in a revision (``executive.docx``, ``<sector>.docx``):
+    the files that carry the draft mark and get a final copy."""
+    return name.endswith(".docx") and "/" not in name
+
+
 def _packs(files: dict[str, bytes]) -> dict[str, bytes]:
-    return {name: data for name, data in files.items() if name.endswith(".docx") and "/" not in name}
+    return {name: data for name, data in files.items() if is_pack(name)}
 
 
 def rebuild_differences(revision: Path, manifest: dict, render: Render) -> tuple[list[str], list[str]]:

@@ -26,7 +26,9 @@ layout: OUT/<plan-id>/<period>/r<N>/ holds one build's outputs, manifest.json an
 (its inputs); final/ holds the packs without the draft mark once finalised; index.json lists
 the revisions; final.json records each finalised revision's hashes, so that verify finds one
 deleted or altered later. A --sector build is partial: it cannot be finalised. verify, rebuild
-and finalize exit 1 when they find a problem."""
+and finalize exit 1 when they find a problem. A file identical to an earlier revision's is a hard
+link to it (a copy where the file system cannot link); a pack's draft mark names the revision in
+which its content last changed (pack_revisions in the manifest). See docs/archive.md."""
 
 
 def add_archive_commands(commands, common: argparse.ArgumentParser) -> None:
@@ -156,6 +158,9 @@ def run_list(args: argparse.Namespace) -> int:
                 parts.append("partial: sectors " + ", ".join(entry["sectors"]))
             if entry["pdf"]:
                 parts.append("with PDF/A")
+            kept = _kept_packs(folder / entry["folder"], entry["revision"])
+            if kept:
+                parts.append(kept)
             if entry["final"]:
                 parts.append(f"FINAL since {entry['finalized_at']}")
             if entry["amends"]:
@@ -164,6 +169,24 @@ def run_list(args: argparse.Namespace) -> int:
                 parts.append(f"reason: {entry['reason']!r}")
             print(f"    {entry['folder']:<4} " + "  ".join(parts))
     return 0
+
+
+def _kept_packs(revision: Path, number: int) -> str | None:
+    """Return how many of a revision's packs are unchanged since an earlier revision (their draft
+    mark names it, ``pack_revisions`` of the manifest), e.g. "11 of 13 packs unchanged since r1";
+    None when none is, or the manifest is unreadable (``verify`` says so)."""
+    from review.archive import revisions as archive
+    try:
+        marks = archive.read_manifest(revision).get("pack_revisions")
+    except archive.ArchiveProblem:
+        return None
+    if not isinstance(marks, dict):
+        return None
+    earlier = sorted({k for k in marks.values() if isinstance(k, int) and k != number})
+    if not earlier:
+        return None
+    count = sum(1 for k in marks.values() if k in earlier)
+    return f"{count} of {len(marks)} packs unchanged since " + ", ".join(f"r{k}" for k in earlier)
 
 
 def run_verify(args: argparse.Namespace) -> int:

@@ -510,7 +510,8 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
         from review.language.phrases import load_phrases
         phrases = load_phrases(lang=options.lang or loaded.plan.language)
         digits = loaded.plan.digits if (options.lang or loaded.plan.language) == "ar" else "latin"
-        draft_mark = phrases("pack.draft", revision=localize_digits(str(number), digits))
+        mark_of = draft_marks(phrases, digits)
+        draft_mark = mark_of(number)
         staged: list[Path] = []
 
         def while_waiting() -> None:  # the snapshot is written while the workers render
@@ -523,6 +524,8 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
                                    decision_numbers=None if numbering is None else archive.read_numbering(
                                        numbering, folder / archive.DECISIONS))
             pause_at("rendered")
+            pack_revisions = keep_earlier_marks(files, number, draft_mark, mark_of,
+                                                archive.earlier_packs(folder, number))
             if options.pdf:
                 from review.office.pdf import convert_packs
                 progress("Converting the packs to PDF/A with LibreOffice (contents with page numbers)")
@@ -530,7 +533,7 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
             manifest = {"tool": "review", "version": __version__, "plan": plan_id, "period": str(options.period),
                         "command": recorded_command(options.command), "issue_date": issue_date.isoformat(),
                         "built_at": archive.utc_now(epoch), "source_date_epoch": epoch,
-                        "fingerprint": fingerprint, "draft_mark": draft_mark,
+                        "fingerprint": fingerprint, "draft_mark": draft_mark, "pack_revisions": pack_revisions,
                         "options": {"lang": options.lang, "sectors": list(options.sectors), "template": template,
                                     "pdf": options.pdf, "dashboard": options.dashboard, "deck": options.deck},
                         "partial": bool(options.sectors),
@@ -554,6 +557,50 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
     if removed:
         progress(f"Cache over REVIEW_CACHE_MB: removed {removed} least recently used entries ({freed / 2**20:.1f} MB)")
     return revision, True
+
+
+def draft_marks(phrases, digits: str) -> Callable[[int], str]:
+    """Return ``mark(n)``: the draft mark of revision ``n`` («مسودة للمراجعة — المراجعة ٢») in the
+    catalogue's wording and the plan's digits."""
+    from review.language.formats import localize_digits
+    return lambda number: phrases("pack.draft", revision=localize_digits(str(number), digits))
+
+
+def keep_earlier_marks(files: dict[str, bytes], number: int, draft_mark: str, mark_of: Callable[[int], str],
+                       earlier: dict[str, tuple[int, str]]) -> dict[str, int]:
+    """Give each pack of revision ``number`` the mark of the revision in which its content last
+    changed; return ``{pack name: that revision}`` (the manifest's ``pack_revisions``).
+
+    ``files`` holds the packs marked ``draft_mark`` (this revision's); ``earlier`` is
+    :func:`review.archive.revisions.earlier_packs`. A pack that, marked as its earlier version was,
+    is byte-identical to it keeps that mark (replaced in ``files``), and the archive shares the
+    file with the earlier revision; any other pack, a new one included, keeps this revision's.
+    """
+    from review.office.word.writer import replace_in_headers
+    kept: dict[str, int] = {}
+    for name in sorted(n for n in files if archive.is_pack(n)):
+        kept[name] = number
+        if name not in earlier or earlier[name][0] == number:
+            continue
+        stamp, recorded = earlier[name]
+        try:
+            restamped = replace_in_headers(files[name], draft_mark, mark_of(stamp))
+        except ValueError:  # no header holds the mark (a pack without one): nothing to keep
+            continue
+        if archive.sha256(restamped) == recorded:
+            files[name], kept[name] = restamped, stamp
+    return kept
+
+
+def restamp(files: dict[str, bytes], manifest: dict, draft_mark: str, mark_of: Callable[[int], str]) -> None:
+    """Mark the packs of ``files`` (rendered with ``draft_mark``) as the revision of ``manifest``
+    recorded them (``pack_revisions``, see :func:`keep_earlier_marks`), in place."""
+    from review.office.word.writer import replace_in_headers
+    for name in sorted(files):
+        stamp = archive.pack_revision(manifest, name) if archive.is_pack(name) else None
+        if stamp is not None and stamp != manifest.get("revision") and mark_of(stamp) != draft_mark:
+            with contextlib.suppress(ValueError):  # no header holds the mark: the comparison tells
+                files[name] = replace_in_headers(files[name], draft_mark, mark_of(stamp))
 
 
 def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,
@@ -580,11 +627,16 @@ def render_snapshot(revision: Path, manifest: dict, draft_mark: str | None,
                                templates_dir=revision / archive.SNAPSHOT / "templates",
                                decision_numbers=archive.read_numbering(numbering.read_bytes(), numbering)
                                if numbering.is_file() else None)
+        lang = options.lang or loaded.plan.language
+        digits = loaded.plan.digits if lang == "ar" else "latin"
+        if draft_mark is not None and manifest.get("pack_revisions"):  # zip times: inside recorded_epoch
+            from review.language.phrases import load_phrases
+            phrases_file = revision / archive.SNAPSHOT / "templates" / "phrases.yaml"
+            phrases = load_phrases(phrases_file, lang=lang) if phrases_file.is_file() else load_phrases(lang=lang)
+            restamp(files, manifest, draft_mark, draft_marks(phrases, digits))
     if paged:
         from review.language.formats import localize_digits
         from review.office.pdf import number_pages
-        lang = options.lang or loaded.plan.language
-        digits = loaded.plan.digits if lang == "ar" else "latin"
         progress("Laying the packs out with LibreOffice for the contents' page numbers")
         numbered, pdfs = number_pages(files, lambda page: localize_digits(str(page), digits))
         files.update(numbered)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import json
 import os
 import subprocess
 import sys
@@ -40,7 +41,7 @@ def test_canonical_bytes_ignore_object_identity():
     assert digest(one) != digest({**one, "c": 1.50000001})
 
 
-def test_unchanged_sector_pack_is_reused_and_stamped_with_the_new_revision(make_plan, tmp_path, monkeypatch):
+def test_unchanged_sector_pack_is_reused_and_keeps_the_mark_of_its_revision(make_plan, tmp_path, monkeypatch):
     monkeypatch.setenv("REVIEW_WORKERS", "1")
     folder = make_plan(None, DATA)
     out = tmp_path / "out"
@@ -56,8 +57,10 @@ def test_unchanged_sector_pack_is_reused_and_stamped_with_the_new_revision(make_
     assert second.name == "r2"
     new_packs = set((out / PACK_CACHE_DIR).glob("*.docx")) - set(packs)
     assert len(new_packs) == 1  # health was redrawn; water came from the cache
+    # Its content did not change: it stays the pack of revision 1 (issue 20), the health pack is r2's.
     water = header_text(second / "water.docx")
-    assert "المراجعة 2" in water and "المراجعة 1" not in water
+    assert "المراجعة 1" in water and "المراجعة 2" not in water
+    assert "المراجعة 2" in header_text(second / "health.docx")
 
     # The archive re-renders r2 from its snapshot with no cache at all: every byte must match.
     result = subprocess.run([str(tool("review")), "archive", "rebuild", str(folder), "--period", "2024-Q1",
@@ -87,10 +90,12 @@ def test_cached_and_fresh_builds_give_the_same_bytes(make_plan, tmp_path, monkey
     cached = run_build(folder, warm)  # r2: uses the caches
     cold_root = tmp_path / "cold"
     cold = run_build(folder, cold_root)  # r1 of an empty output: no cache
+    marks = json.loads((cached / "manifest.json").read_text(encoding="utf-8"))["pack_revisions"]
+    assert marks == {"executive.docx": 2, "health.docx": 2, "water.docx": 1}  # the project is health's
     for path in sorted(p for p in cold.rglob("*") if p.is_file() and "snapshot" not in p.parts
                        and p.name != "manifest.json"):
         other = cached / path.relative_to(cold)
-        if path.suffix == ".docx":
+        if path.suffix == ".docx" and marks[path.name] == 2:
             # Only the revision number in the draft mark differs (r1 against r2).
             assert header_text(path).replace("المراجعة 1", "المراجعة 2") == header_text(other), path.name
         else:
