@@ -193,17 +193,21 @@ def _memoized(ctx: PackContext, key: tuple, compute: Callable[[], T]) -> T:
     the register, the earlier decisions' numbers).
     """
     memo = ctx.facts_memo
+    # By identity and length: each is replaced, never edited, once a build has set it (a national
+    # plan's hundreds of decisions' numbers listed at each of thousands of calls cost a second).
     stamp = (id(ctx.history), len(ctx.history), id(ctx.proposals), len(ctx.proposals), id(ctx.register),
-             len(ctx.register), tuple(ctx.decision_numbers.items()))
+             len(ctx.register), id(ctx.decision_numbers), len(ctx.decision_numbers))
     if memo.get(_STAMP) != stamp:
         memo.clear()
         memo[_STAMP] = stamp
+        # Held, so that no other object takes one of their identities while the memory stands.
+        memo[_STAMPED] = (ctx.history, ctx.proposals, ctx.register, ctx.decision_numbers)
     if key not in memo:
         memo[key] = compute()
     return memo[key]
 
 
-_STAMP = ("stamp",)
+_STAMP, _STAMPED = ("stamp",), ("stamped",)
 
 
 def decision_numbering(ctx: PackContext) -> dict[str, int]:

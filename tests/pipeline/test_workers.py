@@ -158,3 +158,19 @@ def test_free_cores_counts_the_threads_running_now(tmp_path, monkeypatch, loadav
     assert workers.worker_count(todo=2) == min(2, expected)
     monkeypatch.setenv("REVIEW_WORKERS", "3")
     assert workers.worker_count(todo=10) == 3
+
+
+def test_a_one_sector_change_recomputes_only_that_sectors_parts_of_the_plan_wide_outputs(make_plan, tmp_path, monkeypatch):
+    from review.pipeline.build import PARTS
+    monkeypatch.setenv("REVIEW_WORKERS", "1")
+    folder = make_plan(None, DATA)
+    out = tmp_path / "out"
+    run_build(folder, out)
+    parts = set((out / ".cache" / PARTS).iterdir())
+    assert len(parts) == 2 * 2  # the dashboard's section and the deck's slides of each of the two sectors
+    (folder / "data/2024-Q1/indicators.csv").write_text("indicator_id,value\nH1,71\nH2,95\nW1,120\n", encoding="utf-8")
+    second = run_build(folder, out)
+    assert len(set((out / ".cache" / PARTS).iterdir()) - parts) == 2  # health's, not water's
+    fresh = run_build(folder, tmp_path / "fresh")  # no cache
+    for name in ("dashboard.html", "deck.pptx"):
+        assert (second / name).read_bytes() == (fresh / name).read_bytes(), name
