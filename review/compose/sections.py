@@ -287,6 +287,7 @@ def _sector_key(ctx: PackContext, sector: Sector) -> tuple:
     result = ctx.result
     period_data = ctx.data.get(ctx.period)
     involved = {i.entity for _, i in sector.indicators()} | {p.entity for p in sector.projects}
+    items = {i.id for _, i in sector.indicators()} | {p.id for p in sector.projects}
     return (
         ctx.lang, ctx.digits,                                      # number style
         str(ctx.period), sector.id,
@@ -298,7 +299,8 @@ def _sector_key(ctx: PackContext, sector: Sector) -> tuple:
         [e for e in result.entities if e.id in involved],          # completeness annex, messages
         timeliness_shown(ctx),                                     # the annex's timeliness column
         [(c.sector_id, c.description, c.entity_id, c.indicator_id, c.project_id, c.category, c.cause,
-          c.remedy, c.severity, c.support_needed, c.reply) for c in period_data.challenges if c.sector_id == sector.id],
+          c.remedy, c.severity, c.support_needed, c.reply) for c in period_data.challenges
+         if c.sector_id == sector.id or c.indicator_id in items or c.project_id in items],  # and what items' facts report
         [d for d in decisions(ctx) if d.sector_id == sector.id],  # proposals, with their plan-wide numbers
         [(r.id, r.text, r.owner_entity, str(r.adopted), str(r.due_period), r.status, r.note, r.overdue)
          for r in ctx.register if r.sector_id == sector.id],      # follow-up table
