@@ -178,8 +178,9 @@ def _sector_part(ctx: PackContext, page: dict, sector: Sector, roll: dict, indic
                  projects: list[dict], objectives: list[dict]) -> tuple[str, dict]:
     """Return a sector's section of the page (HTML) and its indicators' series (see
     :data:`SERIES_DOC`), from the build's cache when nothing they show has changed: keyed by
-    everything the sector's pack shows (:func:`review.compose.sections.sector_key`), the
-    sector's numbers as ``results.json`` has them, its indicators' history and its proposals."""
+    everything the sector's pack shows (:func:`review.compose.sections.sector_key`: its results,
+    of which ``results.json``'s numbers are made), the plan and wording (of which the page's labels
+    are), its indicators' history and its proposals."""
     def compute() -> tuple[str, dict]:
         values = _sector(ctx, sector, roll, {i["id"]: i for i in indicators}, projects, objectives)
         series = {i["id"]: i.pop("series") for i in values["indicators"]}
@@ -191,8 +192,9 @@ def _sector_part(ctx: PackContext, page: dict, sector: Sector, roll: dict, indic
     history = [(str(r.period), [(i.id, i.target, i.actual, i.achievement, i.status) for i in r.indicators if i.id in ids])
                for r in ctx.history]
     proposals = [(p.text, p.evidence) for p in ctx.proposals if p.sector_id == sector.id]
-    key = ("dashboard-sector", wording_key(ctx), sector_digest(ctx, sector), roll, indicators, projects, objectives, history, proposals,
-           page["labels"], page["indicator_statuses"])
+    # The page's labels and statuses come from the wording, and the sector's numbers in results.json
+    # from its results (in the sector's key): neither is hashed again here.
+    key = ("dashboard-sector", wording_key(ctx), sector_digest(ctx, sector), history, proposals)
     return ctx.remember(key, compute)
 
 
