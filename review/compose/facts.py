@@ -210,6 +210,12 @@ def _memoized(ctx: PackContext, key: tuple, compute: Callable[[], T]) -> T:
 _STAMP, _STAMPED = ("stamp",), ("stamped",)
 
 
+def memoized(ctx: PackContext, key: tuple, compute: Callable[[], T]) -> T:
+    """Return ``compute()``, computed once per context for ``key`` (forgotten with the facts): for
+    the other values a build computes once from a context (the sources' index, the sectors' keys)."""
+    return _memoized(ctx, key, compute)
+
+
 def decision_numbering(ctx: PackContext) -> dict[str, int]:
     """Return the number of every decision of the period so far: those of the earlier revisions
     (``ctx.decision_numbers``, kept even when dropped since, so that no number is given twice) and

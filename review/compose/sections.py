@@ -14,7 +14,7 @@ from pathlib import Path
 
 from review.charts import ChartSpec
 from review.compose.context import PackContext
-from review.compose.facts import Decision, _memoized
+from review.compose.facts import Decision, memoized
 from review.evaluate import NOT_RECEIVED, UNKNOWN_TIME
 from review.language.formats import format_date
 from review.model import status as st
@@ -189,7 +189,7 @@ def pack_sources(ctx: PackContext, sector: Sector | None) -> tuple[list[EntitySo
     secretariat's recommendations) is listed in the executive pack under an empty entity.
     """
     data = ctx.data.get(ctx.period)
-    index = _memoized(ctx, ("sources", str(ctx.period), id(data)), lambda: _SourcesIndex(ctx))
+    index = memoized(ctx, ("sources", str(ctx.period), id(data)), lambda: _SourcesIndex(ctx))
     order = index.order
     if sector is None:
         entities = ctx.result.entities
@@ -259,7 +259,7 @@ def sector_key(ctx: PackContext, sector: Sector) -> tuple:
     which catches a missing item. The plan, the wording and the code are not in it (every key
     holds them besides).
     """
-    return _memoized(ctx, ("sector-key", sector.id), lambda: _sector_key(ctx, sector))
+    return memoized(ctx, ("sector-key", sector.id), lambda: _sector_key(ctx, sector))
 
 
 def sector_digest(ctx: PackContext, sector: Sector) -> str | tuple:
@@ -269,7 +269,7 @@ def sector_digest(ctx: PackContext, sector: Sector) -> str | tuple:
     if ctx.digest is None:
         return sector_key(ctx, sector)
     digest = ctx.digest
-    return _memoized(ctx, ("sector-digest", sector.id), lambda: digest(sector_key(ctx, sector)))
+    return memoized(ctx, ("sector-digest", sector.id), lambda: digest(sector_key(ctx, sector)))
 
 
 def wording_key(ctx: PackContext) -> str:
@@ -279,7 +279,7 @@ def wording_key(ctx: PackContext) -> str:
         found = hashlib.sha256(ctx.plan.model_dump_json().encode("utf-8"))
         found.update(json.dumps(ctx.phrases.entries, sort_keys=True, ensure_ascii=False).encode("utf-8"))
         return found.hexdigest()
-    return _memoized(ctx, ("wording-key",), compute)
+    return memoized(ctx, ("wording-key",), compute)
 
 
 def _sector_key(ctx: PackContext, sector: Sector) -> tuple:
