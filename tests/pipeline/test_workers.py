@@ -174,3 +174,20 @@ def test_a_one_sector_change_recomputes_only_that_sectors_parts_of_the_plan_wide
     fresh = run_build(folder, tmp_path / "fresh")  # no cache
     for name in ("dashboard.html", "deck.pptx"):
         assert (second / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def test_the_free_cores_are_counted_once_for_the_questions_of_one_moment(tmp_path, monkeypatch):
+    from review.pipeline import workers
+    counted = []
+    monkeypatch.setattr(workers, "LOADAVG", tmp_path / "loadavg")  # a key of its own
+    monkeypatch.setattr(workers, "free_cores", lambda: counted.append(1) or 3)
+    monkeypatch.delenv("REVIEW_WORKERS", raising=False)
+    assert [workers.worker_count(todo=2), workers.worker_count(todo=10)] == [2, 3]
+    assert len(counted) == 1  # each count samples for milliseconds: a build asks several times
+    clock = iter([1000.0, 1000.0 + workers.FREE_CORES_SECONDS + 0.1])
+    monkeypatch.setattr(workers, "_FREE_CORES", {})
+    import time
+    monkeypatch.setattr(time, "monotonic", lambda: next(clock))
+    workers.worker_count(todo=4)
+    workers.worker_count(todo=4)
+    assert len(counted) == 3  # a count older than FREE_CORES_SECONDS is taken again
