@@ -176,3 +176,25 @@ def test_archive_section_compares_each_revision_with_a_full_one(monkeypatch):
     assert "| added per correction, median (largest) | 6.00 MB (6.0 %; largest 8.0 %) | ≤ 5 % | **FAIL** |" in text
     assert "| archive after 2 corrections | 112.0 MB (1.1 full revisions for 3) | | |" in text
     assert "| cache (`output/.cache`) after 2 corrections | 20.0 MB | ≤ 1024 MB (the default) | pass |" in text
+
+
+def test_the_one_sector_rows_compare_5x_with_1x_and_the_cold_build_with_the_floor(monkeypatch):
+    runner = load_runner(monkeypatch)
+
+    def result(scale, onesector, cold, floor):
+        found = runner.ScaleResult(scale, {}, 0.0)
+        found.runs["onesector"] = [runner.Measurement(s, 0, 0, 0, "") for s in onesector]
+        found.runs["cold"] = [runner.Measurement(cold, 0, 0, 0, "")]
+        found.floor = {"serial_median": floor, "charts": 1}
+        return found
+
+    one, five = result(1, [2.0, 2.4, 9.0], 8.0, 4.0), result(5, [2.9, 3.0, 3.1], 30.0, 12.0)
+    rows = runner.one_sector_rows([one, five])
+    assert rows[0] == "| one-sector rebuild at 1× / 5× | — | 2.40 s / 3.00 s | reported |"  # medians
+    assert rows[1] == "| one-sector rebuild 5× ÷ 1× | ≤ 1.3 | 1.25 | pass |"
+    assert runner.one_sector_rows([one, result(5, [3.2], 30.0, 12.0)])[1].endswith("| 1.33 | **FAIL** |")
+    assert "not measured (needs scales 1 and 5)" in runner.one_sector_rows([one])[-1]
+    assert runner.floor_rows([one, five]) == [
+        "| 1× cold build ÷ charts alone (floor, same run) | — | 2.00 (8.00 s ÷ 4.00 s) | reported |",
+        "| 5× cold build ÷ charts alone (floor, same run) | — | 2.50 (30.00 s ÷ 12.00 s) | reported |"]
+    assert runner.TARGET_ROWS[-2:] == [runner.one_sector_rows, runner.floor_rows]

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 from review.evaluate import TREND_FLAT, PeriodResult, TrendRun, trend_arrow
 from review.language.counts import Noun, count_noun
@@ -51,6 +53,13 @@ class PackContext:
     decision_numbers: dict[str, int] = field(default_factory=dict)
     #: The facts computed so far (see :mod:`review.compose.facts`), each computed once.
     facts_memo: dict = field(default_factory=dict, repr=False, compare=False)
+    #: ``remember(key, compute)``: ``compute()``, or what it returned before for the same key (the
+    #: build's cache, set by ``review.pipeline``); ``key`` holds plain values deciding the value
+    #: entirely. None computes every time (no cache: a snapshot rendered again, the tests).
+    remember: Callable[[tuple, Callable[[], Any]], Any] | None = field(default=None, repr=False, compare=False)
+    #: ``digest(*values)``: a SHA-256 of plain values, the same in any process (set by
+    #: ``review.pipeline`` with :attr:`remember`), so that a key's large parts are hashed once.
+    digest: Callable[..., str] | None = field(default=None, repr=False, compare=False)
 
     @property
     def result(self) -> PeriodResult:

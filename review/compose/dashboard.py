@@ -15,6 +15,7 @@ from collections.abc import Sequence
 
 from review.compose.context import PackContext, change_text
 from review.compose.executive import plan_messages
+from review.compose.sections import sector_digest, wording_key
 from review.compose.sector import key_messages
 from review.evaluate import IndicatorResult
 from review.language.formats import format_date, format_points, indicator_decimals
@@ -22,7 +23,7 @@ from review.model import status as st
 from review.model.data import DataSet
 from review.model.periods import Period, period_label
 from review.model.plan import Plan, Sector
-from review.office.html import Series, chart_geometry, json_script, line_chart, render_page
+from review.office.html import Series, chart_geometry, json_script, line_chart, render_fragment, render_page
 
 #: Phrase keys of the page's fixed wording (``dashboard.*`` in templates/phrases.yaml), read once.
 LABELS = ("title", "across_title", "overview", "register", "completeness", "nav", "skip",
@@ -113,15 +114,18 @@ def dashboard_page(ctx: PackContext, document: dict) -> dict:
     sectors = {s["id"]: s for s in document["sectors"]}
     indicators = {i["id"]: i for i in document["indicators"]}
     page["overview"] = _overview(ctx, document)
-    page["sectors"] = [_sector(ctx, sector, sectors[sector.id], indicators,
-                               [p for p in document["projects"] if p["sector"] == sector.id],
-                               [o for o in document["objectives"] if o["sector"] == sector.id])
-                       for sector in plan.sectors]
+    parts = [_sector_part(ctx, page, sector, sectors[sector.id],
+                          [indicators[i.id] for _, i in sector.indicators()],
+                          [p for p in document["projects"] if p["sector"] == sector.id],
+                          [o for o in document["objectives"] if o["sector"] == sector.id])
+             for sector in plan.sectors]
+    page["sectors"] = [{"id": sector.id, "name": ctx.text(sector.name), "html": html}
+                       for sector, (html, _) in zip(plan.sectors, parts)]
     page["register"] = _register(ctx)
     page["proposals"] = [{"sector": ctx.text(plan.sector_by_id[p.sector_id].name) if p.sector_id else "",
                           "text": p.text, "evidence": p.evidence} for p in ctx.proposals]
     page["completeness"] = _completeness(ctx, document["entities"])
-    series = {i["id"]: i.pop("series") for s in page["sectors"] for i in s["indicators"]}
+    series = {ident: dict(entry) for _, found in parts for ident, entry in found.items()}  # edited below: copies
     # What every indicator's chart shares (size, plot, label places) is written once.
     frame = {key: next(iter(series.values()))["g"][key] for key in FRAME} if series else {}
     for entry in series.values():
@@ -168,6 +172,30 @@ def _overview(ctx: PackContext, document: dict) -> dict:
             "sectors": rows, "messages": plan_messages(ctx), "chart": chart, "chart_title": title,
             "trend_table": [{"period": label, "score": ctx.percent(r.plan.score), **_status(ctx, r.plan.status)}
                             for label, r in zip(periods, ctx.history)]}
+
+
+def _sector_part(ctx: PackContext, page: dict, sector: Sector, roll: dict, indicators: list[dict],
+                 projects: list[dict], objectives: list[dict]) -> tuple[str, dict]:
+    """Return a sector's section of the page (HTML) and its indicators' series (see
+    :data:`SERIES_DOC`), from the build's cache when nothing they show has changed: keyed by
+    everything the sector's pack shows (:func:`review.compose.sections.sector_key`: its results,
+    of which ``results.json``'s numbers are made), the plan and wording (of which the page's labels
+    are), its indicators' history and its proposals."""
+    def compute() -> tuple[str, dict]:
+        values = _sector(ctx, sector, roll, {i["id"]: i for i in indicators}, projects, objectives)
+        series = {i["id"]: i.pop("series") for i in values["indicators"]}
+        return str(render_fragment("dashboard-sector.html.j2", page, s=values)), series
+
+    if ctx.remember is None:
+        return compute()
+    ids = {i.id for _, i in sector.indicators()}
+    history = [(str(r.period), [(i.id, i.target, i.actual, i.achievement, i.status) for i in r.indicators if i.id in ids])
+               for r in ctx.history]
+    proposals = [(p.text, p.evidence) for p in ctx.proposals if p.sector_id == sector.id]
+    # The page's labels and statuses come from the wording, and the sector's numbers in results.json
+    # from its results (in the sector's key): neither is hashed again here.
+    key = ("dashboard-sector", wording_key(ctx), sector_digest(ctx, sector), history, proposals)
+    return ctx.remember(key, compute)
 
 
 def _sector(ctx: PackContext, sector: Sector, roll: dict, indicators: dict[str, dict], projects: list[dict],

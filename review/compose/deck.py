@@ -18,13 +18,14 @@ on over as many slides as it needs (decisions, follow-up). Every format detail i
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter
 from dataclasses import dataclass
 
 from review.compose.context import PackContext, change_text, status_items
 from review.compose.executive import plan_messages
 from review.compose.facts import Decision, IndicatorFact, ProjectFact, decisions, sector_facts
-from review.compose.sections import recommendation_cell
+from review.compose.sections import recommendation_cell, sector_digest, wording_key
 from review.compose.sector import key_messages
 from review.compose.sentences import decision_sentence, indicators_sentence, projects_sentence, reported_lines
 from review.language.formats import ARABIC, format_date
@@ -110,6 +111,10 @@ class Deck:
         self.writer = DeckWriter(template, rtl=self.rtl, lang=ctx.lang)
         self.frame = Frame(self.writer.width, self.writer.height)
         self.slides: list = []
+        #: Each slide's speaker notes, in the order of :attr:`slides`.
+        self.notes: list[list[str]] = []
+        #: What the deck's look depends on besides the context: its master (None: the default).
+        self.template_key = None if template is None else hashlib.sha256(template).hexdigest()
 
     def slide(self, title: str | None, notes: list[str]):
         """Return a new slide with ``title`` (None: none) and ``notes``."""
@@ -120,6 +125,7 @@ class Deck:
             self.writer.text(slide, box, [title], size_pt=size, bold=True, colour="1F3864", anchor="bottom")
             self.writer.rule(slide, self.frame.rule)
         self.slides.append(slide)
+        self.notes.append(list(notes))
         return slide
 
     def heading(self, slide, box: Box, text: str, size_pt: float = BODY_PT) -> int:
@@ -516,6 +522,30 @@ def follow_up_slides(deck: Deck) -> None:
                 notes or [ctx.t("pack.none_reported")], ctx.t("pack.none_reported"))
 
 
+def sector_slides(deck: Deck, sector: Sector) -> None:
+    """A sector's two slides (:func:`sector_overview`, :func:`sector_attention`), made again from
+    the build's cache when nothing they show has changed: keyed by everything the sector's pack
+    shows (:func:`review.compose.sections.sector_key`), the plan and wording, and the deck's master."""
+    ctx = deck.ctx
+    made: list[bool] = []
+
+    def compute() -> list[tuple[list[str], list]]:
+        first = len(deck.slides)
+        sector_overview(deck, sector)
+        sector_attention(deck, sector)
+        made.append(True)
+        return [(deck.notes[n], deck.writer.export_slide(deck.slides[n])) for n in range(first, len(deck.slides))]
+
+    if ctx.remember is None:
+        compute()
+        return
+    kept = ctx.remember(("deck-sector", wording_key(ctx), sector_digest(ctx, sector), deck.template_key), compute)
+    if not made:
+        for notes, shapes in kept:
+            deck.slides.append(deck.writer.import_slide(notes, shapes))
+            deck.notes.append(notes)
+
+
 def write_deck(ctx: PackContext, template: bytes | None = None) -> bytes:
     """Return ``deck.pptx`` for the workshop: the slides listed in the module's docstring.
 
@@ -530,8 +560,7 @@ def write_deck(ctx: PackContext, template: bytes | None = None) -> bytes:
     agenda_slide(deck)
     glance_slide(deck)
     for sector in plan.sectors:
-        sector_overview(deck, sector)
-        sector_attention(deck, sector)
+        sector_slides(deck, sector)
     decisions_slides(deck)
     follow_up_slides(deck)
     return deck.finish()

@@ -195,17 +195,27 @@ def _memoized(ctx: PackContext, key: tuple, compute: Callable[[], T]) -> T:
     memo = getattr(ctx, "facts_memo", None)
     if memo is None:  # a stand-in context without a memory: computed each time
         return compute()
-    stamp = (id(ctx.history), len(ctx.history), id(ctx.proposals), len(ctx.proposals), id(ctx.register),
-             len(ctx.register), tuple(ctx.decision_numbers.items()))
-    if memo.get(_STAMP) != stamp:
+    # By identity and length: each is replaced, never edited in place, once a build has set it (a
+    # national plan's hundreds of decisions' numbers listed at each of thousands of calls cost a
+    # second). The objects are kept, so that no other can take one's identity once it is freed.
+    sources = (ctx.history, ctx.proposals, ctx.register, ctx.decision_numbers)
+    lengths = tuple(map(len, sources))
+    kept = memo.get(_STAMP)
+    if kept is None or kept[1] != lengths or any(a is not b for a, b in zip(kept[0], sources)):
         memo.clear()
-        memo[_STAMP] = stamp
+        memo[_STAMP] = (sources, lengths)
     if key not in memo:
         memo[key] = compute()
     return memo[key]
 
 
 _STAMP = ("stamp",)
+
+
+def memoized(ctx: PackContext, key: tuple, compute: Callable[[], T]) -> T:
+    """Return ``compute()``, computed once per context for ``key`` (forgotten with the facts): for
+    the other values a build computes once from a context (the sources' index, the sectors' keys)."""
+    return _memoized(ctx, key, compute)
 
 
 def decision_numbering(ctx: PackContext) -> dict[str, int]:

@@ -5,13 +5,16 @@ recommendations, the follow-up of adopted ones, and the annexes (completeness, m
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
+import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from review.charts import ChartSpec
 from review.compose.context import PackContext
-from review.compose.facts import Decision
+from review.compose.facts import Decision, memoized
 from review.evaluate import NOT_RECEIVED, UNKNOWN_TIME
 from review.language.formats import format_date
 from review.model import status as st
@@ -186,19 +189,8 @@ def pack_sources(ctx: PackContext, sector: Sector | None) -> tuple[list[EntitySo
     secretariat's recommendations) is listed in the executive pack under an empty entity.
     """
     data = ctx.data.get(ctx.period)
-    plan = ctx.plan
-    owner = {i.id: i.entity for _, _, i in plan.indicators()}
-    owner.update({p.id: p.entity for s in plan.sectors for p in s.projects})
-    # (entity, file, in this pack's scope) of every row read for the period.
-    sector_of = {i.id: s.id for s, _, i in plan.indicators()}
-    sector_of.update({p.id: s.id for s in plan.sectors for p in s.projects})
-    rows = ([(owner.get(k, ""), r.origin.file, sector is None or sector_of.get(k) == sector.id)
-             for k, r in data.indicators.items()]
-            + [(owner.get(k, ""), r.origin.file, sector is None or sector_of.get(k) == sector.id)
-               for k, r in data.projects.items()]
-            + [(c.entity_id, c.origin.file, sector is None or c.sector_id == sector.id) for c in data.challenges]
-            + [("", r.origin.file, sector is None) for r in data.recommendations])
-    order = {path: n for n, path in enumerate(data.files)}
+    index = memoized(ctx, ("sources", str(ctx.period), id(data)), lambda: _SourcesIndex(ctx))
+    order = index.order
     if sector is None:
         entities = ctx.result.entities
     else:
@@ -206,20 +198,114 @@ def pack_sources(ctx: PackContext, sector: Sector | None) -> tuple[list[EntitySo
         entities = [e for e in ctx.result.entities if e.id in involved]
     table = []
     for entity in entities:
-        files = sorted({path for who, path, wanted in rows if who == entity.id and wanted},
-                       key=lambda path: (order.get(path, len(order)), str(path)))
-        count = sum(1 for who, path, _ in rows if who == entity.id and path in files)
+        scopes = index.paths.get(entity.id, {})
+        found = set().union(*scopes.values()) if sector is None else scopes.get(sector.id, set())
+        files = sorted(found, key=lambda path: (order.get(path, len(order)), str(path)))
+        count = sum(index.counts[entity.id, path] for path in files)
         table.append(EntitySources(entity.id, tuple(Path(path).name for path in files), entity.received_at,
                                    entity.timeliness, count))
     if sector is None:
-        claimed = {path for who, path, _ in rows if who in ctx.plan.entity_by_id}
-        others = [path for path in data.files if path not in claimed]
+        others = [path for path in data.files if path not in index.claimed]
         if others:
             table.append(EntitySources("", tuple(Path(path).name for path in others), None, UNKNOWN_TIME,
-                                       sum(1 for _, path, _ in rows if path in others)))
-    wanted = {i.id for _, i in sector.indicators()} if sector else set(ctx.plan.indicator_index)
-    named = sorted({r.source for ident, r in data.indicators.items() if ident in wanted and r.source})
+                                       sum(index.file_rows[path] for path in others)))
+        named = sorted(set().union(*index.named.values()))
+    else:
+        named = sorted(index.named.get(sector.id, set()))
     return table, named
+
+
+class _SourcesIndex:
+    """Every row read for a period as (entity, file, sector) counts, indexed once per build for
+    :func:`pack_sources` (each pack asks; scanning every row per pack grows with the plan squared)."""
+
+    def __init__(self, ctx: PackContext) -> None:
+        data, plan = ctx.data.get(ctx.period), ctx.plan
+        owner = {i.id: i.entity for _, _, i in plan.indicators()}
+        owner.update({p.id: p.entity for s in plan.sectors for p in s.projects})
+        sector_of: dict[str, str | None] = {i.id: s.id for s, _, i in plan.indicators()}
+        sector_of.update({p.id: s.id for s in plan.sectors for p in s.projects})
+        # (entity, file, sector whose packs list the file for it; None: the executive pack only)
+        rows = ([(owner.get(k, ""), r.origin.file, sector_of.get(k)) for k, r in data.indicators.items()]
+                + [(owner.get(k, ""), r.origin.file, sector_of.get(k)) for k, r in data.projects.items()]
+                + [(c.entity_id, c.origin.file, c.sector_id) for c in data.challenges]
+                + [("", r.origin.file, None) for r in data.recommendations])
+        self.order = {path: n for n, path in enumerate(data.files)}
+        #: entity → sector (or None) → the files of its rows in that sector's scope
+        self.paths: dict[str, dict[str | None, set]] = {}
+        #: (entity, file) → rows; file → rows
+        self.counts: Counter = Counter()
+        self.file_rows: Counter = Counter()
+        for who, path, sector_id in rows:
+            self.paths.setdefault(who, {}).setdefault(sector_id, set()).add(path)
+            self.counts[who, path] += 1
+            self.file_rows[path] += 1
+        self.claimed = {path for who, scopes in self.paths.items() if who in plan.entity_by_id
+                        for found in scopes.values() for path in found}
+        #: sector → the sources its indicators' rows named
+        self.named: dict[str, set[str]] = {}
+        for ident, r in data.indicators.items():
+            if r.source and ident in plan.indicator_index:
+                self.named.setdefault(plan.indicator_index[ident][0].id, set()).add(r.source)
+
+
+def sector_key(ctx: PackContext, sector: Sector) -> tuple:
+    """Return, as plain values, everything about ``sector`` that its pack shows, computed once per
+    context: the part of a cache key that says a sector is unchanged (the sector pack's, and the
+    dashboard's and the deck's parts of one sector, which show nothing the pack does not).
+
+    Keep it in step with the ``write_*`` functions of :mod:`review.compose.sector` (each item says
+    who reads it); the archive's ``rebuild`` re-renders without any cache and compares bytes,
+    which catches a missing item. The plan, the wording and the code are not in it (every key
+    holds them besides).
+    """
+    return memoized(ctx, ("sector-key", sector.id), lambda: _sector_key(ctx, sector))
+
+
+def sector_digest(ctx: PackContext, sector: Sector) -> str | tuple:
+    """Return :func:`sector_key` hashed by ``ctx.digest`` (once per context: the build's process
+    computes it for the pack cache before its workers start, and they inherit it), or the key
+    itself when the context has no digest."""
+    if ctx.digest is None:
+        return sector_key(ctx, sector)
+    digest = ctx.digest
+    return memoized(ctx, ("sector-digest", sector.id), lambda: digest(sector_key(ctx, sector)))
+
+
+def wording_key(ctx: PackContext) -> str:
+    """Return a SHA-256 of the plan (every name and setting) and of the phrases catalogue, computed
+    once per context: with :func:`sector_key`, what a cache key of a sector's part holds besides."""
+    def compute() -> str:
+        found = hashlib.sha256(ctx.plan.model_dump_json().encode("utf-8"))
+        found.update(json.dumps(ctx.phrases.entries, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        return found.hexdigest()
+    return memoized(ctx, ("wording-key",), compute)
+
+
+def _sector_key(ctx: PackContext, sector: Sector) -> tuple:
+    from review.compose.facts import decisions
+    result = ctx.result
+    period_data = ctx.data.get(ctx.period)
+    involved = {i.entity for _, i in sector.indicators()} | {p.entity for p in sector.projects}
+    items = {i.id for _, i in sector.indicators()} | {p.id for p in sector.projects}
+    return (
+        ctx.lang, ctx.digits,                                      # number style
+        str(ctx.period), sector.id,
+        result.sector(sector.id),                                  # summary, key messages
+        [(str(r.period), r.sector(sector.id).score) for r in ctx.history],  # trend across the quarters
+        [o for o in result.objectives if o.sector == sector.id],
+        [i for i in result.indicators if i.sector == sector.id],   # indicator table, messages
+        [p for p in result.projects if p.sector == sector.id],     # projects table, messages
+        [e for e in result.entities if e.id in involved],          # completeness annex, messages
+        timeliness_shown(ctx),                                     # the annex's timeliness column
+        [(c.sector_id, c.description, c.entity_id, c.indicator_id, c.project_id, c.category, c.cause,
+          c.remedy, c.severity, c.support_needed, c.reply) for c in period_data.challenges
+         if c.sector_id == sector.id or c.indicator_id in items or c.project_id in items],  # and what items' facts report
+        [d for d in decisions(ctx) if d.sector_id == sector.id],  # proposals, with their plan-wide numbers
+        [(r.id, r.text, r.owner_entity, str(r.adopted), str(r.due_period), r.status, r.note, r.overdue)
+         for r in ctx.register if r.sector_id == sector.id],      # follow-up table
+        pack_sources(ctx, sector),                                 # sources annex
+    )
 
 
 def received_text(ctx: PackContext, row: EntitySources) -> str:

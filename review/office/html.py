@@ -46,6 +46,12 @@ def render_page(template: str, page: dict) -> bytes:
     return _environment().get_template(template).render(page=page).encode("utf-8")
 
 
+def render_fragment(template: str, page: dict, **values) -> Markup:
+    """Return a part of a page: the template ``template`` of ``pages/`` filled with ``page`` and
+    ``values`` (every value escaped), as markup that :func:`render_page` inserts as it is."""
+    return Markup(_environment().get_template(template).render(page=page, **values))
+
+
 # -- charts ---------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -130,6 +130,48 @@ def read_template(template: Path) -> bytes:
     return data
 
 
+#: Part names python-pptx numbers by walking every part of the package (:func:`_linear_growth`).
+_NUMBERED_PARTS = ("/ppt/charts/chart%d.xml", "/ppt/embeddings/Microsoft_Excel_Sheet%d.xlsx")
+
+
+def _linear_growth(presentation) -> None:
+    """Keep python-pptx from growing a deck in quadratic time, for the same bytes.
+
+    Each chart asks the package for two free part names, found by walking every part of the
+    package; and each slide is related to the presentation after a search of all its slides
+    for that relationship. A national plan's deck has hundreds of slides and scores of charts
+    (about 2 s at 60 sectors). Here the names already taken are listed once and kept up to date,
+    and a new slide, related to nothing yet, is related at once — the same names and ids.
+    """
+    package, part = presentation.part.package, presentation.part
+    own_next_partname = package.next_partname
+    taken: dict[str, set[str]] = {}
+
+    def next_partname(template: str) -> PackURI:
+        if template not in _NUMBERED_PARTS:
+            return own_next_partname(template)
+        prefix = template[: (template % 42).find("42")]
+        if template not in taken:
+            taken[template] = {str(p.partname) for p in package.iter_parts() if p.partname.startswith(prefix)}
+        names = taken[template]
+        for number in range(len(names) + 1, 0, -1):  # as python-pptx: the highest free up to count + 1
+            if template % number not in names:
+                names.add(template % number)
+                return PackURI(template % number)
+        raise AssertionError("no free part name")  # pragma: no cover — count + 1 names, count taken
+
+    def relate_to(target, reltype: str, is_external: bool = False) -> str:
+        if reltype == RT.SLIDE and not is_external and isinstance(target, Part) and target.partname not in related:
+            related.add(target.partname)
+            return part._rels._add_relationship(reltype, target)
+        return type(part).relate_to(part, target, reltype, is_external)
+
+    related = {rel.target_part.partname for rel in part.rels.values()
+               if rel.reltype == RT.SLIDE and not rel.is_external}
+    setattr(package, "next_partname", next_partname)  # this package only
+    setattr(part, "relate_to", relate_to)
+
+
 class DeckWriter:
     """Writes a presentation slide by slide; every text right to left when ``rtl``.
 
@@ -147,6 +189,7 @@ class DeckWriter:
         else:
             self.presentation = Presentation(io.BytesIO(template))
             self._drop_slides()
+        _linear_growth(self.presentation)
         layouts = list(self.presentation.slide_layouts)
         named = [layout for layout in layouts if (layout.name or "").strip().lower() == "blank"]
         self.layout = named[0] if named else min(layouts, key=lambda layout: len(layout.placeholders))
@@ -447,6 +490,50 @@ class DeckWriter:
         d_rpr.set("lang", self.lang)
         d_rpr.append(_element(d_rpr, "a:latin", typeface=self.font))
         d_rpr.append(_element(d_rpr, "a:cs", typeface=self.font))
+
+    # -- slides made again from what another deck wrote -----------------------------------------
+
+    def export_slide(self, slide) -> list[tuple[bytes, tuple[bytes, bytes] | None]]:
+        """Return what ``slide`` holds so far besides its notes, as plain bytes: each shape's XML
+        and, for a chart, its chart part's XML and embedded workbook — what :meth:`import_slide`
+        needs to make the same slide in another deck (a build's cache keeps it)."""
+        found = []
+        for element in slide.shapes._spTree.iterchildren():
+            if element.tag in (qn("p:nvGrpSpPr"), qn("p:grpSpPr")):
+                continue
+            chart = element.find(f".//{qn('c:chart')}")
+            drawn = None
+            if chart is not None:
+                part = slide.part.related_part(chart.get(qn("r:id")))
+                drawn = (etree.tostring(part._element), part.chart_workbook.xlsx_part.blob)
+            found.append((etree.tostring(element), drawn))
+        return found
+
+    def import_slide(self, notes: Sequence[str], shapes: list[tuple[bytes, tuple[bytes, bytes] | None]]):
+        """Return a new slide with ``notes`` holding the ``shapes`` :meth:`export_slide` returned:
+        the same parts, names, relationships and shape ids as the slide it was exported from, when
+        made at the same place in the deck."""
+        from pptx.parts.chart import ChartPart
+        from pptx.parts.embeddedpackage import EmbeddedXlsxPart
+        slide = self.slide(notes)
+        tree, package = slide.shapes._spTree, slide.part.package
+        last = None
+        for xml, drawn in shapes:
+            element = parse_xml(xml)
+            if drawn is not None:
+                chart_xml, workbook = drawn
+                part = ChartPart.load(package.next_partname(ChartPart.partname_template), CT.DML_CHART, package, chart_xml)
+                data = part._element.find(qn("c:externalData"))
+                data.set(qn("r:id"), part.relate_to(EmbeddedXlsxPart.new(workbook, package), RT.PACKAGE))
+                element.find(f".//{qn('c:chart')}").set(qn("r:id"), slide.part.relate_to(part, RT.CHART))
+                self.charts += 1
+            tree.append(element)
+            ident = element.find(f".//{qn('p:cNvPr')}")
+            if ident is not None:
+                last = int(ident.get("id"))
+        if last is not None:
+            self._next_ids[slide.part.partname] = last + 1
+        return slide
 
     # -- output -------------------------------------------------------------------------------
 

@@ -247,6 +247,10 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     rules = load_rules(templates / "recommendations.yaml") if (templates / "recommendations.yaml").is_file() else load_rules()
     context.proposals = propose(plan, data, history, register, rules, lang, context.digits, phrases)
     context.decision_numbers = dict(decision_numbers or {})
+    context.remember = remember_parts(options.out_root)
+    if context.remember is not None:
+        from review.archive.canonical import digest
+        context.digest = digest
 
     sectors = [plan.sector_by_id[s] for s in options.sectors] or plan.sectors
     sector_specs = {sector.id: sector_charts(context, sector) for sector in sectors}
@@ -265,6 +269,19 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
                               side_tasks=side_tasks,
                               chart_service=chart_service, while_waiting=while_waiting))
     return files
+
+
+def remember_parts(out_root: Path | None):
+    """Return how a pack context remembers the parts of plan-wide outputs (``.cache/parts/``), or
+    None without an output root (a snapshot rendered again computes everything)."""
+    import functools
+    from review.archive.cache import cache_dir, remembered
+    cache = cache_dir(out_root)
+    return None if cache is None else functools.partial(remembered, cache, PARTS)
+
+
+#: The cache's folder of parts of plan-wide outputs (see :func:`remember_parts`).
+PARTS = "parts"
 
 
 def results_workbook_file(context, label: str, issue_time: dt.datetime) -> dict[str, bytes]:

@@ -164,8 +164,24 @@ def worker_count(todo: int) -> int:
     """Return how many worker processes to use: ``REVIEW_WORKERS`` if set, else one per core that
     is free now (:func:`free_cores`), at most ``todo`` and at least one."""
     configured = os.environ.get("REVIEW_WORKERS", "").strip()
-    workers = int(configured) if configured.isdigit() and int(configured) > 0 else free_cores()
+    workers = int(configured) if configured.isdigit() and int(configured) > 0 else _free_cores_lately()
     return max(1, min(workers, todo))
+
+
+#: How long a count of free cores stands for the next question (one build asks several times;
+#: each count samples for some milliseconds).
+FREE_CORES_SECONDS = 1.0
+_FREE_CORES: dict[Path, tuple[float, int]] = {}
+
+
+def _free_cores_lately() -> int:
+    """Return :func:`free_cores`, counted at most :data:`FREE_CORES_SECONDS` ago."""
+    import time
+    now = time.monotonic()
+    counted = _FREE_CORES.get(LOADAVG)
+    if counted is None or now - counted[0] > FREE_CORES_SECONDS:
+        counted = _FREE_CORES[LOADAVG] = (now, free_cores())
+    return counted[1]
 
 
 #: Where Linux tells how many threads are runnable at this instant (the fourth field, "2/345").
@@ -663,35 +679,15 @@ def _pack_name(task: str | None) -> str:
 def pack_key(ctx: PackContext, sector: Sector, chart_keys: list[str]) -> str:
     """Return the SHA-256 of everything :func:`write_sector_pack` reads for ``sector``.
 
-    The key of the pack cache: a pack is reused only when all of it is unchanged. Keep this list in
-    step with the ``write_*`` functions of :mod:`review.compose.sector` (each item says who reads it); the archive's
-    ``rebuild`` re-renders without any cache and compares bytes, which catches a missing item.
+    The key of the pack cache: a pack is reused only when all of it is unchanged; what it shows of
+    the sector is :func:`review.compose.sections.sector_key` (hashed once: ``sector_digest``).
     """
-    from review.compose.facts import decisions
-    from review.compose.sections import pack_sources, timeliness_shown
-    from review.compose.sector import sector_entities
-    result = ctx.result
-    period_data = ctx.data.get(ctx.period)
-    entity_ids = {e.id for e in sector_entities(ctx, sector)}
+    from review.compose.sections import sector_digest
     template = Path(ctx.template) if ctx.template else DEFAULT_TEMPLATE
     facts = (
         _shared_digest(ctx.plan, ctx.phrases, template),       # code, every name and setting, wording, styles
-        ctx.lang, ctx.digits,                                  # number style
         ctx.issue_date.isoformat(), ctx.draft_mark, ctx.logo,  # cover, header
-        str(ctx.period), sector.id,
-        result.sector(sector.id),                              # summary, key messages
-        [(str(r.period), r.sector(sector.id).score) for r in ctx.history],  # trend across the quarters
-        [o for o in result.objectives if o.sector == sector.id],
-        [i for i in result.indicators if i.sector == sector.id],   # indicator table, messages
-        [p for p in result.projects if p.sector == sector.id],     # projects table, messages
-        [e for e in result.entities if e.id in entity_ids],        # completeness annex, messages
-        timeliness_shown(ctx),                                     # the annex's timeliness column
-        [(c.sector_id, c.description, c.entity_id, c.indicator_id, c.project_id, c.category, c.cause,
-          c.remedy, c.severity, c.support_needed, c.reply) for c in period_data.challenges if c.sector_id == sector.id],
-        [d for d in decisions(ctx) if d.sector_id == sector.id],  # proposals, with their plan-wide numbers
-        [(r.id, r.text, r.owner_entity, str(r.adopted), str(r.due_period), r.status, r.note, r.overdue)
-         for r in ctx.register if r.sector_id == sector.id],    # follow-up table
-        pack_sources(ctx, sector),                             # sources annex
+        sector_digest(ctx, sector),                            # everything the sector's pages show
         chart_keys,                                            # the pictures
     )
     return digest(*facts)

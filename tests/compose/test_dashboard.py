@@ -259,3 +259,36 @@ def test_help_names_the_option(capsys):
     with pytest.raises(SystemExit):
         main(["build", "--help"])
     assert "--no-dashboard" in capsys.readouterr().out
+
+
+# -- each sector's section remembered by what it shows (issue 20) ---------------------------------
+
+def test_sections_come_from_the_memory_only_while_what_they_show_is_unchanged(make_plan):
+    from review.pipeline.results import results_document
+    folder = make_plan(None, {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,70\nH2,80\nW1,120\n"}})
+    ctx = context_of(folder, "2024-Q1")
+    document = json.loads(json.dumps(results_document("mini", ctx.result)))
+    fresh = render_dashboard(ctx, document)
+    memory: dict = {}
+    computed = []
+
+    def remember(key, compute):
+        if key not in [k for k, _ in memory.values()]:
+            computed.append(key[0])
+            memory[len(memory)] = (key, compute())
+        return next(value for k, value in memory.values() if k == key)
+
+    ctx.remember = remember
+    assert render_dashboard(ctx, document) == fresh  # computed and remembered
+    assert render_dashboard(ctx, document) == fresh  # every section from the memory
+    assert computed == ["dashboard-sector"] * len(ctx.plan.sectors)
+
+    # One figure of the health sector changes: only its section is computed again.
+    (folder / "data/2024-Q1/indicators.csv").write_text("indicator_id,value\nH1,71\nH2,80\nW1,120\n", encoding="utf-8")
+    changed = context_of(folder, "2024-Q1")
+    changed.remember = remember
+    changed_document = json.loads(json.dumps(results_document("mini", changed.result)))
+    remembered = render_dashboard(changed, changed_document)
+    assert len(computed) == len(ctx.plan.sectors) + 1
+    changed.remember = None
+    assert remembered == render_dashboard(changed, changed_document) != fresh

@@ -412,3 +412,57 @@ def test_sector_packs_number_their_proposals_as_the_decisions_sheet(builds):
             assert rows == by_sector.get(name, []), (folder.name, sector_id)
             seen += len(rows)
         assert seen and seen == sum(len(r) for r in by_sector.values() if r) - len(by_sector.get(AR("decisions.plan_wide"), []))
+
+
+# -- each sector's slides remembered by what they show; python-pptx kept linear (issue 20) --------
+
+def deck_context(plan_dir: Path, period: str):
+    from review.compose.context import PackContext
+    from review.evaluate import evaluate_history
+    from review.pipeline.build import load
+    from review.recommend.proposals import load_rules, propose
+    from review.recommend.register import build_register
+    loaded, until = load(plan_dir), Period.parse(period)
+    ctx = PackContext(loaded.plan, loaded.data, evaluate_history(loaded.plan, loaded.data, until), AR,
+                      dt.date(2025, 7, 20), register=build_register(loaded.data.periods, until))
+    ctx.proposals = propose(ctx.plan, ctx.data, ctx.history, ctx.register, load_rules(), ctx.lang, ctx.digits, AR)
+    return ctx
+
+
+def test_sector_slides_from_the_memory_are_the_slides_made_afresh(monkeypatch):
+    import pickle
+    from review.archive.canonical import digest
+    from review.compose.deck import write_deck
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    plan_dir = PLANS / "diversification-2024"
+    fresh = write_deck(deck_context(plan_dir, "2025-Q2"))
+    memory: dict[str, bytes] = {}
+    computed = []
+
+    def remember(key, compute):
+        entry = digest(key)
+        if entry not in memory:
+            computed.append(key[0])
+            memory[entry] = pickle.dumps(compute())  # as the build's cache keeps it
+        return pickle.loads(memory[entry])
+
+    decks = []
+    for _ in range(2):  # computed and remembered, then every sector's slides from the memory
+        ctx = deck_context(plan_dir, "2025-Q2")
+        ctx.remember, ctx.digest = remember, digest
+        decks.append(write_deck(ctx))
+    assert decks == [fresh, fresh]
+    assert computed == ["deck-sector"] * len(deck_context(plan_dir, "2025-Q2").plan.sectors)
+    assert Presentation(io.BytesIO(decks[1])).slides[FIXED_SLIDES].shapes  # the slides hold their shapes
+
+
+def test_part_names_found_without_walking_the_package_are_python_pptxs(monkeypatch):
+    from review.compose.deck import write_deck
+    from review.office import pptx as writer
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    ctx = deck_context(PLANS / "diversification-2024", "2025-Q2")
+    linear = write_deck(ctx)
+    monkeypatch.setattr(writer, "_linear_growth", lambda presentation: None)
+    assert write_deck(ctx) == linear
+    names = zipfile.ZipFile(io.BytesIO(linear)).namelist()
+    assert "ppt/charts/chart2.xml" in names and "ppt/embeddings/Microsoft_Excel_Sheet2.xlsx" in names

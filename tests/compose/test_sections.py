@@ -87,3 +87,46 @@ def test_methodology_wording_is_idiomatic_and_keeps_every_number():
         assert "المستوية" not in entry["ar"] and "طريقة التقدم" not in entry["ar"], key
         # The English text was not reworded: the Arabic keeps exactly its figures and thresholds.
         assert sorted(figures.findall(entry["ar"])) == sorted(figures.findall(entry["en"])), key
+
+
+# -- the sources of every pack, indexed once per build (issue 20) ---------------------------------
+
+def _sources_by_scanning(ctx, sector):
+    """The sources annex as defined: every row of the period scanned for each pack."""
+    from review.evaluate import UNKNOWN_TIME
+    from review.compose.sections import EntitySources
+    data, plan = ctx.data.get(ctx.period), ctx.plan
+    owner = {i.id: i.entity for _, _, i in plan.indicators()} | {p.id: p.entity for s in plan.sectors for p in s.projects}
+    sector_of = {i.id: s.id for s, _, i in plan.indicators()} | {p.id: s.id for s in plan.sectors for p in s.projects}
+    rows = ([(owner.get(k, ""), r.origin.file, sector is None or sector_of.get(k) == sector.id) for k, r in data.indicators.items()]
+            + [(owner.get(k, ""), r.origin.file, sector is None or sector_of.get(k) == sector.id) for k, r in data.projects.items()]
+            + [(c.entity_id, c.origin.file, sector is None or c.sector_id == sector.id) for c in data.challenges]
+            + [("", r.origin.file, sector is None) for r in data.recommendations])
+    order = {path: n for n, path in enumerate(data.files)}
+    involved = None if sector is None else {i.entity for _, i in sector.indicators()} | {p.entity for p in sector.projects}
+    table = []
+    for entity in ctx.result.entities:
+        if involved is not None and entity.id not in involved:
+            continue
+        files = sorted({path for who, path, wanted in rows if who == entity.id and wanted},
+                       key=lambda path: (order.get(path, len(order)), str(path)))
+        table.append(EntitySources(entity.id, tuple(Path(p).name for p in files), entity.received_at, entity.timeliness,
+                                   sum(1 for who, path, _ in rows if who == entity.id and path in files)))
+    if sector is None:
+        claimed = {path for who, path, _ in rows if who in plan.entity_by_id}
+        others = [path for path in data.files if path not in claimed]
+        if others:
+            table.append(EntitySources("", tuple(Path(p).name for p in others), None, UNKNOWN_TIME,
+                                       sum(1 for _, path, _ in rows if path in others)))
+    wanted = {i.id for _, i in sector.indicators()} if sector else set(plan.indicator_index)
+    return table, sorted({r.source for ident, r in data.indicators.items() if ident in wanted and r.source})
+
+
+def test_the_indexed_sources_are_those_of_a_scan_of_every_row():
+    from tests.compose.test_dashboard import DIVERSIFICATION, SERVICES, context_of
+    from review.compose.sections import pack_sources
+    for plan_dir, period in ((SERVICES, "1444-Q4"), (DIVERSIFICATION, "2025-Q2")):
+        ctx = context_of(plan_dir, period)
+        sources = [pack_sources(ctx, sector) for sector in [None, *ctx.plan.sectors]]
+        assert sources == [_sources_by_scanning(ctx, sector) for sector in [None, *ctx.plan.sectors]]
+        assert any(table for table, _ in sources[1:]) and any(len(table) > 1 for table, _ in sources)

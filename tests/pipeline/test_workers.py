@@ -163,3 +163,36 @@ def test_free_cores_counts_the_threads_running_now(tmp_path, monkeypatch, loadav
     assert workers.worker_count(todo=2) == min(2, expected)
     monkeypatch.setenv("REVIEW_WORKERS", "3")
     assert workers.worker_count(todo=10) == 3
+
+
+def test_a_one_sector_change_recomputes_only_that_sectors_parts_of_the_plan_wide_outputs(make_plan, tmp_path, monkeypatch):
+    from review.pipeline.build import PARTS
+    monkeypatch.setenv("REVIEW_WORKERS", "1")
+    folder = make_plan(None, DATA)
+    out = tmp_path / "out"
+    run_build(folder, out)
+    parts = set((out / ".cache" / PARTS).iterdir())
+    assert len(parts) == 2 * 2  # the dashboard's section and the deck's slides of each of the two sectors
+    (folder / "data/2024-Q1/indicators.csv").write_text("indicator_id,value\nH1,71\nH2,95\nW1,120\n", encoding="utf-8")
+    second = run_build(folder, out)
+    assert len(set((out / ".cache" / PARTS).iterdir()) - parts) == 2  # health's, not water's
+    fresh = run_build(folder, tmp_path / "fresh")  # no cache
+    for name in ("dashboard.html", "deck.pptx"):
+        assert (second / name).read_bytes() == (fresh / name).read_bytes(), name
+
+
+def test_the_free_cores_are_counted_once_for_the_questions_of_one_moment(tmp_path, monkeypatch):
+    from review.pipeline import workers
+    counted = []
+    monkeypatch.setattr(workers, "LOADAVG", tmp_path / "loadavg")  # a key of its own
+    monkeypatch.setattr(workers, "free_cores", lambda: counted.append(1) or 3)
+    monkeypatch.delenv("REVIEW_WORKERS", raising=False)
+    assert [workers.worker_count(todo=2), workers.worker_count(todo=10)] == [2, 3]
+    assert len(counted) == 1  # each count samples for milliseconds: a build asks several times
+    clock = iter([1000.0, 1000.0 + workers.FREE_CORES_SECONDS + 0.1])
+    monkeypatch.setattr(workers, "_FREE_CORES", {})
+    import time
+    monkeypatch.setattr(time, "monotonic", lambda: next(clock))
+    workers.worker_count(todo=4)
+    workers.worker_count(todo=4)
+    assert len(counted) == 3  # a count older than FREE_CORES_SECONDS is taken again

@@ -292,12 +292,15 @@ class PackWriter:
               isinstance(v, Cell) and v.bold, isinstance(v, Cell) and v.fill is not None) for v in row]
             for row in rows]
         # Portrait while the longest words fit at PORTRAIT_MIN_PT or more; else a landscape page.
-        widths, _ = fit_columns(texts, columns, self._text_width(), size_pt, minimums=min_widths_cm,
-                                smallest=PORTRAIT_MIN_PT)
-        turned = sum(widths) > self._text_width() and not self._landscape()
+        portrait = fit_columns(texts, columns, self._text_width(), size_pt, minimums=min_widths_cm,
+                               smallest=PORTRAIT_MIN_PT)
+        fits = sum(portrait[0]) <= self._text_width()
+        turned = not fits and not self._landscape()
         if turned:  # the longest words do not fit a portrait page: a landscape one, headings and all
             self._turn_for_table()
-        widths, size_pt = fit_columns(texts, columns, self._text_width(), size_pt, minimums=min_widths_cm)
+        # Where the words fit, fitting again down to the smaller size would stop at the same size.
+        widths, size_pt = portrait if fits else fit_columns(texts, columns, self._text_width(), size_pt,
+                                                            minimums=min_widths_cm)
         quoted = False
         if not self.rtl:
             # Arabic that entities wrote, quoted in an English pack: right to left in its cell.
