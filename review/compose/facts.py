@@ -199,7 +199,7 @@ def _memoized(ctx: PackContext, key: tuple, compute: Callable[[], T]) -> T:
     # national plan's hundreds of decisions' numbers listed at each of thousands of calls cost a
     # second). The objects are kept, so that no other can take one's identity once it is freed.
     sources = (ctx.history, ctx.proposals, ctx.register, ctx.decision_numbers)
-    lengths = tuple(map(len, sources))
+    lengths = (len(ctx.history), len(ctx.proposals), len(ctx.register), len(ctx.decision_numbers))
     kept = memo.get(_STAMP)
     if kept is None or kept[1] != lengths or any(a is not b for a, b in zip(kept[0], sources)):
         memo.clear()
