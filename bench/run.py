@@ -69,7 +69,13 @@ SCALING_LIMIT = 2.2
 #: what the changed sector costs, not grow with the plan).
 ONE_SECTOR_SCALING_LIMIT = 1.3
 KINDS = [("validate", "validate"), ("cold", "cold build"), ("nochange", "no-change rebuild"),
-         ("onesector", "one-sector rebuild")]
+         ("onesector", "one-sector rebuild"), ("nodeck", "cold build --no-deck"),
+         ("nodashboard", "cold build --no-dashboard")]
+#: Each output's share of the cold build at 1×: the build with it ÷ the build without it (issues
+#: 18 and 19: the dashboard and the deck each add at most 10 %). Measured at 1× only, each right
+#: after a cold build of the same run, so that the two see the same machine.
+OUTPUT_SHARES = [("nodeck", "--no-deck", "deck.pptx"), ("nodashboard", "--no-dashboard", "dashboard.html")]
+OUTPUT_SHARE_LIMIT = 1.10
 
 BEGIN, END = "<!-- bench:{}:begin -->", "<!-- bench:{}:end -->"
 
@@ -351,6 +357,11 @@ def bench_scale(scale: float, runs: int, work: Path, floor_runs: int, kinds: fro
             set_aside(out)
             settle()
             record("cold", build, number)
+        for kind, flag, _ in OUTPUT_SHARES:
+            if scale == 1 and kind in kinds:
+                set_aside(out)
+                settle()
+                record(kind, [*build, flag], number)
         if number == 1:
             added = tree_listing(plan_dir) - plan_files
             if added:
@@ -587,6 +598,8 @@ def results_section(results: list[ScaleResult], command: str, runs: int, started
     for r in results:
         for kind, label in KINDS:
             ms = r.runs.get(kind, [])
+            if not ms:
+                continue
             lines.append(f"- {r.scale:g}× {label}: " + ", ".join(
                 f"{m.seconds:.2f} ({m.maxrss / MB:.0f}/{m.tree_rss / MB:.0f} MB)" for m in ms))
     lines += ["", "## Targets (2-core machine, 1×)", "", "| target | limit | measured | result |", "|---|---|---|---|"]
@@ -596,7 +609,9 @@ def results_section(results: list[ScaleResult], command: str, runs: int, started
               f"in at most {SCALING_LIMIT:g} × the 1× time, i.e. close to linear. A one-sector rebuild must cost what "
               f"the changed sector costs: at 5× at most {ONE_SECTOR_SCALING_LIMIT:g} × its 1× time. The cold build is "
               "also shown as a ratio to the chart floor measured in the same run (drawing the same charts in one "
-              "process), which no machine load can flatter."]
+              "process), which no machine load can flatter. The deck and the dashboard may each make the 1× cold "
+              f"build at most {(OUTPUT_SHARE_LIMIT - 1) * 100:.0f} % longer: each run builds the plan cold with and "
+              "without it, one after the other, and the median of the runs' ratios is shown."]
     notes = [f"{r.scale:g}×: {note}" for r in results for note in r.notes]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if cores != 2:
@@ -675,9 +690,25 @@ def floor_rows(results: list[ScaleResult]) -> list[str]:
     return lines or ["| cold build ÷ charts alone (floor) | — | — | not measured |"]
 
 
+def output_share_rows(results: list[ScaleResult]) -> list[str]:
+    """The cold build at 1× with an output ÷ without it (the deck, the dashboard): the median of
+    each run's ratio, a cold build and one without the output made one after the other."""
+    one, lines = at_scale(results, 1), []
+    for kind, flag, output in OUTPUT_SHARES:
+        label = f"1× cold build ÷ cold build {flag} ({output}'s share)"
+        pairs = list(zip(one.runs.get("cold", []), one.runs.get(kind, []))) if one else []
+        if not pairs:
+            lines.append(f"| {label} | ≤ {OUTPUT_SHARE_LIMIT:.2f} | — | not measured (needs scale 1) |")
+            continue
+        ratio = statistics.median(full.seconds / without.seconds for full, without in pairs)
+        lines.append(f"| {label} | ≤ {OUTPUT_SHARE_LIMIT:.2f} | {ratio:.3f} (medians {seconds(one.median('cold'))} "
+                     f"and {seconds(one.median(kind))}) | {verdict(ratio <= OUTPUT_SHARE_LIMIT)} |")
+    return lines
+
+
 #: The targets table's rows, in order: each ``rows(results) -> list of table lines``. A new
 #: measurement (:data:`MEASUREMENTS`) adds its function here.
-TARGET_ROWS: list = [time_rows, scaling_rows, one_sector_rows, floor_rows]
+TARGET_ROWS: list = [time_rows, scaling_rows, one_sector_rows, floor_rows, output_share_rows]
 
 
 def profile_section(work: Path, command: str) -> str:

@@ -197,4 +197,21 @@ def test_the_one_sector_rows_compare_5x_with_1x_and_the_cold_build_with_the_floo
     assert runner.floor_rows([one, five]) == [
         "| 1× cold build ÷ charts alone (floor, same run) | — | 2.00 (8.00 s ÷ 4.00 s) | reported |",
         "| 5× cold build ÷ charts alone (floor, same run) | — | 2.50 (30.00 s ÷ 12.00 s) | reported |"]
-    assert runner.TARGET_ROWS[-2:] == [runner.one_sector_rows, runner.floor_rows]
+    assert runner.TARGET_ROWS[-3:] == [runner.one_sector_rows, runner.floor_rows, runner.output_share_rows]
+
+
+def test_each_outputs_share_is_the_median_of_the_runs_paired_ratios(monkeypatch):
+    runner = load_runner(monkeypatch)
+    one = runner.ScaleResult(1, {}, 0.0)
+    one.runs["cold"] = [runner.Measurement(s, 0, 0, 0, "") for s in (8.8, 7.0, 6.6)]
+    one.runs["nodeck"] = [runner.Measurement(s, 0, 0, 0, "") for s in (8.0, 6.0, 6.0)]
+    one.runs["nodashboard"] = [runner.Measurement(s, 0, 0, 0, "") for s in (8.0, 6.4, 6.0)]
+    deck, dashboard = runner.output_share_rows([one])
+    # Deck: 8.8/8.0 = 1.100, 7.0/6.0 = 1.167, 6.6/6.0 = 1.100 → median 1.100 (≤ 1.10: pass).
+    assert deck == ("| 1× cold build ÷ cold build --no-deck (deck.pptx's share) | ≤ 1.10 | 1.100 "
+                    "(medians 7.00 s and 6.00 s) | pass |")
+    # Dashboard: 1.100, 7.0/6.4 = 1.094, 1.100 → median 1.100.
+    assert dashboard.endswith("| 1.100 (medians 7.00 s and 6.40 s) | pass |")
+    one.runs["nodeck"] = [runner.Measurement(s, 0, 0, 0, "") for s in (7.0, 6.0, 6.0)]  # 1.257, 1.167, 1.100
+    assert runner.output_share_rows([one])[0].endswith("| 1.167 (medians 7.00 s and 6.00 s) | **FAIL** |")
+    assert "not measured (needs scale 1)" in runner.output_share_rows([runner.ScaleResult(5, {}, 0.0)])[0]
