@@ -358,10 +358,12 @@ def bench_scale(scale: float, runs: int, work: Path, floor_runs: int, kinds: fro
             settle()
             record("cold", build, number)
         for kind, flag, _ in OUTPUT_SHARES:
-            if scale == 1 and kind in kinds:
-                set_aside(out)
+            if scale == 1 and kind in kinds:  # into a folder of their own: the rebuilds start from `out`
+                shares = work / f"out-{kind}"
+                set_aside(shares)
                 settle()
-                record(kind, [*build, flag], number)
+                record(kind, [*build[:build.index("--out") + 1], str(shares), *build[build.index("--out") + 2:], flag],
+                       number)
         if number == 1:
             added = tree_listing(plan_dir) - plan_files
             if added:
