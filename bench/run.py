@@ -791,6 +791,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.runs < 1 or any(s <= 0 for s in args.scales):
         parser.error("--runs must be at least 1 and every scale positive")
+    if args.corrections < 1 or args.archive_scale <= 0:
+        parser.error("--corrections must be at least 1 and --archive-scale positive")
     if importlib.util.find_spec("review") is None:
         parser.error(f"{sys.executable} cannot import review; run with the project's Python, e.g. .venv/bin/python bench/run.py")
     command = "python " + " ".join(["bench/run.py", *(argv if argv is not None else sys.argv[1:])])

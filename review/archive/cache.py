@@ -104,7 +104,11 @@ def code_fingerprint() -> str:
     # Every file of the package: its code, and the data it renders with (the dashboard's templates,
     # stylesheet and script, the page numbers' font); not Python's compiled copies.
     for path in sorted(p for p in package.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
-        fingerprint.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0" + path.read_bytes())
+        try:
+            content = path.read_bytes()
+        except OSError:  # a stray file nobody may read (the build reads none such): its name counts
+            content = b"\0unreadable"
+        fingerprint.update(path.relative_to(package).as_posix().encode("utf-8") + b"\0" + content)
     return fingerprint.hexdigest()
 
 

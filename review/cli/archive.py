@@ -182,7 +182,7 @@ def _kept_packs(revision: Path, number: int) -> str | None:
         return None
     if not isinstance(marks, dict):
         return None
-    earlier = sorted({k for k in marks.values() if isinstance(k, int) and k != number})
+    earlier = sorted({k for k in marks.values() if isinstance(k, int) and not isinstance(k, bool) and 0 < k != number})
     if not earlier:
         return None
     count = sum(1 for k in marks.values() if k in earlier)

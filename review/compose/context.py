@@ -52,7 +52,7 @@ class PackContext:
     #: The decisions' numbers the period's earlier revisions gave ({decision key: number}).
     decision_numbers: dict[str, int] = field(default_factory=dict)
     #: The facts computed so far (see :mod:`review.compose.facts`), each computed once.
-    facts_memo: dict = field(default_factory=dict, repr=False, compare=False)
+    facts_memo: dict = field(default_factory=dict, init=False, repr=False, compare=False)
     #: ``remember(key, compute)``: ``compute()``, or what it returned before for the same key (the
     #: build's cache, set by ``review.pipeline``); ``key`` holds plain values deciding the value
     #: entirely. None computes every time (no cache: a snapshot rendered again, the tests).

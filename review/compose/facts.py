@@ -190,7 +190,8 @@ def _memoized(ctx: PackContext, key: tuple, compute: Callable[[], T]) -> T:
     every table, sentence and slide reads the same ones (and a pack asks for them many times).
 
     The memory is forgotten when what the facts come from is replaced (the history, the proposals,
-    the register, the earlier decisions' numbers).
+    the register, the earlier decisions' numbers, the plan, the data, the wording); a context made
+    with :func:`dataclasses.replace` starts with a memory of its own.
     """
     memo = getattr(ctx, "facts_memo", None)
     if memo is None:  # a stand-in context without a memory: computed each time
@@ -198,7 +199,7 @@ def _memoized(ctx: PackContext, key: tuple, compute: Callable[[], T]) -> T:
     # By identity and length: each is replaced, never edited in place, once a build has set it (a
     # national plan's hundreds of decisions' numbers listed at each of thousands of calls cost a
     # second). The objects are kept, so that no other can take one's identity once it is freed.
-    sources = (ctx.history, ctx.proposals, ctx.register, ctx.decision_numbers)
+    sources = (ctx.history, ctx.proposals, ctx.register, ctx.decision_numbers, ctx.plan, ctx.data, ctx.phrases)
     lengths = (len(ctx.history), len(ctx.proposals), len(ctx.register), len(ctx.decision_numbers))
     kept = memo.get(_STAMP)
     if kept is None or kept[1] != lengths or any(a is not b for a, b in zip(kept[0], sources)):

@@ -189,7 +189,7 @@ def pack_sources(ctx: PackContext, sector: Sector | None) -> tuple[list[EntitySo
     secretariat's recommendations) is listed in the executive pack under an empty entity.
     """
     data = ctx.data.get(ctx.period)
-    index = memoized(ctx, ("sources", str(ctx.period), id(data)), lambda: _SourcesIndex(ctx))
+    index = memoized(ctx, ("sources", str(ctx.period)), lambda: _SourcesIndex(ctx))
     order = index.order
     if sector is None:
         entities = ctx.result.entities

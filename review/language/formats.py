@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -47,11 +48,12 @@ def format_number(value: float | None, decimals: int = 0, lang: str = "ar",
     """Return ``value`` with grouping and exactly ``decimals`` decimals; ``empty`` for None."""
     if value is None:
         return empty
-    return _formatted(value, decimals, lang, digits)
+    # The sign is part of the key: -0.0 == 0.0 (one key), but Babel writes «-0.0» and «0.0».
+    return _formatted(value, decimals, lang, digits, math.copysign(1.0, value) < 0)
 
 
 @lru_cache(maxsize=1 << 16)
-def _formatted(value: float, decimals: int, lang: str, digits: str) -> str:
+def _formatted(value: float, decimals: int, lang: str, digits: str, negative: bool) -> str:
     # A dashboard or a deck formats the same targets, shares and counts thousands of times, and
     # Babel's arithmetic in decimals is most of a number's cost: each distinct one is done once.
     pattern, locale = _number_format(decimals, lang)

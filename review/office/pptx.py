@@ -3,8 +3,10 @@
 :class:`DeckWriter` offers the deck's vocabulary — a slide with a title, a footer and speaker notes;
 a text box of paragraphs or bullets; a table; a native bar, column or line chart — and writes every
 paragraph right to left when asked (``a:pPr rtl="1" algn="r"``, complex-script font ``a:cs`` beside
-the Latin one, ``a:tblPr rtl="1"`` on tables, bullets on the right), charts with their categories
-from the right and the value axis on the right.
+the Latin one, bullets on the right), tables with their columns written in the order they are
+seen (the first at the right: Impress ignores ``a:tblPr rtl="1"``, so none is marked; a screen
+reader or Tab key then reads a row from its last column, and a table copied to a spreadsheet
+comes out mirrored), charts with their categories from the right and the value axis on the right.
 
 python-pptx writes what the strict validator refuses or what changes from one run to the next;
 :meth:`DeckWriter.to_bytes` repairs it after saving: negative chart axis ids (``c:axId`` is an

@@ -60,3 +60,13 @@ def test_issue_date_of_a_hijri_plan_gives_both_calendars():
     assert format_issue_date(dt.date(2023, 8, 1), "gregorian") == "1 أغسطس 2023"
     # Beyond the Umm al-Qura tables the Gregorian date stands alone.
     assert format_issue_date(dt.date(2090, 1, 1), "hijri") == "1 يناير 2090"
+
+
+@pytest.mark.parametrize("first", [0.0, -0.0])
+def test_a_zero_keeps_its_sign_whichever_was_formatted_first(first):
+    # -0.0 == 0.0, one key for a plain cache, but Babel writes them apart: the formatted numbers
+    # must not depend on what a process happened to format before.
+    from review.language import formats
+    formats._formatted.cache_clear()
+    format_number(first, 1)
+    assert (format_number(0.0, 1), format_number(-0.0, 1)) == ("0.0", "-0.0")

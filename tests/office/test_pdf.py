@@ -16,8 +16,8 @@ from review.office.word import rtl
 from review.office.word.writer import PackWriter, contents_anchors
 
 pytestmark = [pytest.mark.layout, pytest.mark.skipif(
-    shutil.which("soffice") is None or shutil.which("pdfinfo") is None,
-    reason="LibreOffice (soffice) or poppler's pdfinfo is not installed: nothing lays the packs out")]
+    shutil.which("soffice") is None or shutil.which("pdfinfo") is None or shutil.which("pdftoppm") is None,
+    reason="LibreOffice (soffice) or poppler's pdfinfo and pdftoppm are not installed: nothing lays the packs out")]
 
 
 def pack() -> bytes:

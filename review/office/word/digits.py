@@ -56,13 +56,15 @@ _EMPTY_FONT_TABLE = (b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n
 
 def embed(document) -> None:
     """Embed *Review Digits* in a python-docx ``document`` (once): the obfuscated font part, related
-    from the font table (made when the template has none), which names it with its key."""
+    from the font table (made when the template has none), which names it with its key; the
+    settings ask Word to keep embedded fonts when it saves the document."""
     from docx.opc.constants import CONTENT_TYPE as CT
     from docx.opc.constants import RELATIONSHIP_TYPE as RT
     from docx.opc.packuri import PackURI
     from docx.opc.part import Part
-    from docx.oxml.ns import qn
     from lxml import etree
+
+    from review.office.word import rtl
 
     main = document.part
     try:
@@ -71,18 +73,12 @@ def embed(document) -> None:
         table = Part(PackURI("/word/fontTable.xml"), CT.WML_FONT_TABLE, _EMPTY_FONT_TABLE, main.package)
         main.relate_to(table, RT.FONT_TABLE)
     root = etree.fromstring(table.blob)
-    if any(font.get(qn("w:name")) == FONT_NAME for font in root.iterfind(qn("w:font"))):
+    if FONT_NAME in rtl.font_names(root):
         return
     part = Part(PackURI(FONT_PART), OBFUSCATED_FONT, obfuscated(font_bytes()), main.package)
-    relationship = table.relate_to(part, RT.FONT)
-    font = etree.SubElement(root, qn("w:font"))
-    font.set(qn("w:name"), FONT_NAME)
-    for tag, value in (("w:charset", "00"), ("w:family", "auto"), ("w:pitch", "variable")):
-        etree.SubElement(font, qn(tag)).set(qn("w:val"), value)
-    embedded = etree.SubElement(font, qn("w:embedRegular"))
-    embedded.set(qn("r:id"), relationship)
-    embedded.set(qn("w:fontKey"), "{" + str(FONT_KEY).upper() + "}")
+    rtl.add_embedded_font(root, FONT_NAME, table.relate_to(part, RT.FONT), "{" + str(FONT_KEY).upper() + "}")
     table._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+    rtl.keep_embedded_fonts(document.settings)
 
 
 def noto_sans_arabic() -> Path:

@@ -395,6 +395,32 @@ def set_update_fields_on_open(settings: Any) -> None:
     _get_or_add(element, "w:updateFields", _SETTINGS_SEQ).set(qn("w:val"), "true")
 
 
+def keep_embedded_fonts(settings: Any) -> None:
+    """Ask Word to keep the fonts embedded in the document when it saves it, each cut to the
+    characters used (``w:embedTrueTypeFonts``, ``w:saveSubsetFonts``): without them a reader who
+    saves a pack would drop its page numbers' font."""
+    element = _element_of(settings)
+    for tag in ("w:embedTrueTypeFonts", "w:saveSubsetFonts"):
+        _get_or_add(element, tag, _SETTINGS_SEQ)
+
+
+def add_embedded_font(fonts: Any, name: str, relationship: str, key: str) -> None:
+    """Add to a font table (``w:fonts``) the font ``name``, embedded regular in the part related by
+    ``relationship`` and obfuscated with ``key`` (a GUID, ``{…}``)."""
+    font = etree.SubElement(fonts, qn("w:font"))
+    font.set(qn("w:name"), name)
+    for tag, value in (("w:charset", "00"), ("w:family", "auto"), ("w:pitch", "variable")):
+        etree.SubElement(font, qn(tag)).set(qn("w:val"), value)
+    embedded = etree.SubElement(font, qn("w:embedRegular"))
+    embedded.set(qn("r:id"), relationship)
+    embedded.set(qn("w:fontKey"), key)
+
+
+def font_names(fonts: Any) -> list[str]:
+    """Return the names of the fonts a font table (``w:fonts``) lists."""
+    return [font.get(qn("w:name")) for font in fonts.iterfind(qn("w:font"))]
+
+
 # -- Bookmarks, internal links, the contents' page numbers ----------------------------------------
 
 

@@ -75,6 +75,10 @@ def test_embedding_adds_the_font_part_once_named_in_the_font_table(tmp_path):
         table = etree.fromstring(package.read("word/fontTable.xml"))
         rels = etree.fromstring(package.read("word/_rels/fontTable.xml.rels"))
         types = package.read("[Content_Types].xml").decode()
+        settings = etree.fromstring(package.read("word/settings.xml"))
+    # Word keeps the embedded fonts (cut to the characters used) when a reader saves the pack.
+    assert settings.find(qn("w:embedTrueTypeFonts")) is not None
+    assert settings.find(qn("w:saveSubsetFonts")) is not None
     named = [f for f in table.iterfind(qn("w:font")) if f.get(qn("w:name")) == digits.FONT_NAME]
     assert len(named) == 1
     embedded = named[0].find(qn("w:embedRegular"))
