@@ -185,9 +185,10 @@ def _decision_groups(ctx: PackContext) -> dict[str, list[Proposal]]:
     return groups
 
 
-def _memoized(ctx: PackContext, key: tuple, compute: Callable[[], T]) -> T:
+def memoized(ctx: PackContext, key: tuple, compute: Callable[[], T]) -> T:
     """Return ``compute()``, computed once per context for ``key``: the facts are computed once and
-    every table, sentence and slide reads the same ones (and a pack asks for them many times).
+    every table, sentence and slide reads the same ones (and a pack asks for them many times); the
+    other values a build computes once from a context (the sources' index, the sectors' keys) too.
 
     The memory is forgotten when what the facts come from is replaced (the history, the proposals,
     the register, the earlier decisions' numbers, the plan, the data, the wording); a context made
@@ -213,12 +214,6 @@ def _memoized(ctx: PackContext, key: tuple, compute: Callable[[], T]) -> T:
 _STAMP = ("stamp",)
 
 
-def memoized(ctx: PackContext, key: tuple, compute: Callable[[], T]) -> T:
-    """Return ``compute()``, computed once per context for ``key`` (forgotten with the facts): for
-    the other values a build computes once from a context (the sources' index, the sectors' keys)."""
-    return _memoized(ctx, key, compute)
-
-
 def decision_numbering(ctx: PackContext) -> dict[str, int]:
     """Return the number of every decision of the period so far: those of the earlier revisions
     (``ctx.decision_numbers``, kept even when dropped since, so that no number is given twice) and
@@ -236,7 +231,7 @@ def decisions(ctx: PackContext) -> tuple[Decision, ...]:
     """Return the decisions the workshop is asked to take, by number: the proposed recommendations
     numbered once across the plan, those of the same rule for the same target (its items, else its
     owner) made one. A decision keeps the number an earlier revision of the period gave it."""
-    return _memoized(ctx, ("decisions",), lambda: _decisions(ctx))
+    return memoized(ctx, ("decisions",), lambda: _decisions(ctx))
 
 
 def _decisions(ctx: PackContext) -> tuple[Decision, ...]:
@@ -257,7 +252,7 @@ def _low_first(value: float | None) -> tuple[int, float]:
 
 def _reported(ctx: PackContext, indicator_id: str = "", project_id: str = "") -> ReportedCauses:
     """Return the causes, remedies, support and replies reported for one item this period."""
-    by_item = _memoized(ctx, ("challenges",), lambda: _challenges_by_item(ctx))
+    by_item = memoized(ctx, ("challenges",), lambda: _challenges_by_item(ctx))
     challenges = by_item.get(("indicator", indicator_id), []) if indicator_id else by_item.get(("project", project_id), [])
 
     def unique(values) -> tuple[str, ...]:
@@ -300,7 +295,7 @@ def project_facts(ctx: PackContext, results: list[ProjectResult]) -> tuple[Proje
 
 def sector_facts(ctx: PackContext, sector: Sector) -> GroupFacts:
     """Return the facts of one sector for the context's period."""
-    return _memoized(ctx, ("sector", sector.id), lambda: _sector_facts(ctx, sector))
+    return memoized(ctx, ("sector", sector.id), lambda: _sector_facts(ctx, sector))
 
 
 def _sector_facts(ctx: PackContext, sector: Sector) -> GroupFacts:
@@ -321,7 +316,7 @@ def _sector_facts(ctx: PackContext, sector: Sector) -> GroupFacts:
 
 def plan_facts(ctx: PackContext) -> GroupFacts:
     """Return the facts of the whole plan, each sector's facts included."""
-    return _memoized(ctx, ("plan",), lambda: _plan_facts(ctx))
+    return memoized(ctx, ("plan",), lambda: _plan_facts(ctx))
 
 
 def _plan_facts(ctx: PackContext) -> GroupFacts:

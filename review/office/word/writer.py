@@ -806,9 +806,11 @@ def number_contents(document: bytes, pages: dict[str, int], page_text: Callable[
     ``page_text`` writes a number (the plan's digits). Links whose bookmark ``pages`` lacks are
     left without a number. Only ``word/document.xml`` changes; the result is deterministic.
     """
-    # Page numbers in Arabic-Indic digits are set in the digits' font, as the footer's are, so that
-    # a reader whose application computes them again sees them in the same digits.
-    font = digits.FONT_NAME if page_text(1) != "1" else None
+    # A pack whose page fields are set in the digits' font (it embeds it: an Arabic-digit pack) has
+    # its contents' page numbers set in it too, so that an application computing them again draws
+    # them in the same digits.
+    with zipfile.ZipFile(io.BytesIO(document)) as archive:
+        font = digits.FONT_NAME if digits.FONT_PART.lstrip("/") in archive.namelist() else None
 
     def edit(name: str, content: bytes) -> bytes:
         root = etree.fromstring(content)
