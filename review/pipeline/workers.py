@@ -493,8 +493,13 @@ def _pack_slot(context, sector_id: str, specs: list[ChartSpec], cache_root: Path
     revision = _revision_text(context)
     if cache_root is None or revision is None:
         return None
+    from review.compose.sections import sector_digest
     generic = replace(context, draft_mark=context.draft_mark.replace(revision, REVISION_PLACEHOLDER))
-    key = pack_key(generic, context.plan.sector_by_id[sector_id], [chart_key(spec) for spec in specs])
+    sector = context.plan.sector_by_id[sector_id]
+    # What the pack shows of the sector is the same whatever the draft mark says: asked of the
+    # build's context, whose memory holds it once for every sector (a replaced context starts a
+    # memory of its own, and every sector asking there would index the whole period again).
+    key = pack_key(generic, sector, [chart_key(spec) for spec in specs], sector_digest(context, sector))
     return generic, Path(cache_root) / PACK_CACHE_DIR / f"{key}.docx", revision
 
 
@@ -676,18 +681,19 @@ def _pack_name(task: str | None) -> str:
 
 # -- the pack cache's key ------------------------------------------------------------------------
 
-def pack_key(ctx: PackContext, sector: Sector, chart_keys: list[str]) -> str:
+def pack_key(ctx: PackContext, sector: Sector, chart_keys: list[str], shown: str | tuple | None = None) -> str:
     """Return the SHA-256 of everything :func:`write_sector_pack` reads for ``sector``.
 
     The key of the pack cache: a pack is reused only when all of it is unchanged; what it shows of
-    the sector is :func:`review.compose.sections.sector_key` (hashed once: ``sector_digest``).
+    the sector is :func:`review.compose.sections.sector_key` (hashed once: ``sector_digest``),
+    ``shown`` when the caller has it already (from a context that differs only in its draft mark).
     """
     from review.compose.sections import sector_digest
     template = Path(ctx.template) if ctx.template else DEFAULT_TEMPLATE
     facts = (
         _shared_digest(ctx.plan, ctx.phrases, template),       # code, every name and setting, wording, styles
         ctx.issue_date.isoformat(), ctx.draft_mark, ctx.logo,  # cover, header
-        sector_digest(ctx, sector),                            # everything the sector's pages show
+        sector_digest(ctx, sector) if shown is None else shown,  # everything the sector's pages show
         chart_keys,                                            # the pictures
     )
     return digest(*facts)
