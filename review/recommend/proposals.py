@@ -454,16 +454,23 @@ def _without_challenge(rule: OffTrackWithoutChallenge, ctx: _Context) -> Found:
 
 def _incomplete(rule: IncompleteData, ctx: _Context) -> Found:
     period = ctx.period
+    # Each entity's items by sector, in the plan's order, indexed once (not scanned per entity).
+    owned: dict[str, dict[str, tuple[list, list]]] = {}
+    names: dict[str, dict] = {}
+    for sector in ctx.plan.sectors:
+        names[sector.id] = {**{i.id: i.name for _, i in sector.indicators()}, **{p.id: p.name for p in sector.projects}}
+        for _, indicator in sector.indicators():
+            owned.setdefault(indicator.entity, {}).setdefault(sector.id, ([], []))[0].append(indicator.id)
+        for project in sector.projects:
+            owned.setdefault(project.entity, {}).setdefault(sector.id, ([], []))[1].append(project.id)
     for entity in ctx.result.entities:
         if entity.completeness is None or entity.completeness >= rule.below_completeness:
             continue
         for sector in ctx.plan.sectors:
-            missing_ids = [i.id for _, i in sector.indicators()
-                           if i.entity == entity.id and ctx.data.value(i.id, period) is None]
-            missing_ids += [p.id for p in sector.projects
-                            if p.entity == entity.id and ctx.data.project(p.id, period) is None]
-            names = {**{i.id: i.name for _, i in sector.indicators()}, **{p.id: p.name for p in sector.projects}}
-            missing = [ctx.text(names[ident]) for ident in missing_ids]
+            indicators, projects = owned.get(entity.id, {}).get(sector.id, ([], []))
+            missing_ids = [ident for ident in indicators if ctx.data.value(ident, period) is None]
+            missing_ids += [ident for ident in projects if ctx.data.project(ident, period) is None]
+            missing = [ctx.text(names[sector.id][ident]) for ident in missing_ids]
             if not missing:
                 continue
             shown = [ctx.quoted(name) for name in missing[:MISSING_SHOWN]]

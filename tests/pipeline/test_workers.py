@@ -196,3 +196,30 @@ def test_the_free_cores_are_counted_once_for_the_questions_of_one_moment(tmp_pat
     workers.worker_count(todo=4)
     workers.worker_count(todo=4)
     assert len(counted) == 3  # a count older than FREE_CORES_SECONDS is taken again
+
+
+def test_a_rebuild_indexes_the_sources_and_decisions_once_whatever_the_number_of_sectors(make_plan, tmp_path, monkeypatch):
+    # The pack cache's key asks what each sector shows; asked of a context of its own per sector
+    # (one with a placeholder draft mark), every sector indexed the whole period again: quadratic.
+    from review.compose import facts, sections
+    monkeypatch.setenv("REVIEW_WORKERS", "1")
+    folder = make_plan(None, DATA)
+    out = tmp_path / "out"
+    run_build(folder, out)
+    counted: dict[str, int] = {"sources": 0, "decisions": 0}
+    index, number = sections._SourcesIndex.__init__, facts._decisions
+
+    def counting_index(self, ctx):
+        counted["sources"] += 1
+        index(self, ctx)
+
+    def counting_decisions(ctx):
+        counted["decisions"] += 1
+        return number(ctx)
+    monkeypatch.setattr(sections._SourcesIndex, "__init__", counting_index)
+    monkeypatch.setattr(facts, "_decisions", counting_decisions)
+    (folder / "data/2024-Q1/indicators.csv").write_text("indicator_id,value\nH1,71\nH2,95\nW1,120\n", encoding="utf-8")
+    run_build(folder, out)
+    # The build's context once, and the changed (health) pack's own context once (its mark is a
+    # placeholder, so that the cached pack serves every revision); not once per sector.
+    assert counted == {"sources": 2, "decisions": 2}
