@@ -69,13 +69,19 @@ SCALING_LIMIT = 2.2
 #: what the changed sector costs, not grow with the plan).
 ONE_SECTOR_SCALING_LIMIT = 1.3
 KINDS = [("validate", "validate"), ("cold", "cold build"), ("nochange", "no-change rebuild"),
-         ("onesector", "one-sector rebuild"), ("nodeck", "cold build --no-deck"),
+         ("onesector", "one-sector rebuild"), ("serialcold", "cold build, REVIEW_WORKERS=1"),
+         ("serialone", "one-sector rebuild, REVIEW_WORKERS=1"), ("nodeck", "cold build --no-deck"),
          ("nodashboard", "cold build --no-dashboard")]
 #: Each output's share of the cold build at 1×: the build with it ÷ the build without it (issues
 #: 18 and 19: the dashboard and the deck each add at most 10 %). Measured at 1× only, each right
 #: after a cold build of the same run, so that the two see the same machine.
 OUTPUT_SHARES = [("nodeck", "--no-deck", "deck.pptx"), ("nodashboard", "--no-dashboard", "dashboard.html")]
 OUTPUT_SHARE_LIMIT = 1.10
+#: The default worker count against one process (issue 20, item 4: parallelism never loses):
+#: (kind measured with ``REVIEW_WORKERS=1``, the default kind it is paired with, scales).
+SERIAL_PAIRS = [("serialcold", "cold", (1,)), ("serialone", "onesector", (1, 2, 5))]
+#: The default may take at most this share of one process's time (median of the paired ratios).
+SERIAL_LIMIT = 1.0
 
 BEGIN, END = "<!-- bench:{}:begin -->", "<!-- bench:{}:end -->"
 
@@ -343,8 +349,8 @@ def bench_scale(scale: float, runs: int, work: Path, floor_runs: int, kinds: fro
     original, stat = path.read_bytes(), path.stat()
     plan_files = tree_listing(plan_dir)
 
-    def record(kind: str, command: list[str], number: int) -> Measurement:
-        m = check(run_command(command, env), f"{tag} {kind}")
+    def record(kind: str, command: list[str], number: int, workers: str | None = None) -> Measurement:
+        m = check(run_command(command, env if workers is None else {**env, "REVIEW_WORKERS": workers}), f"{tag} {kind}")
         result.runs.setdefault(kind, []).append(m)
         log(f"{tag} {kind:<10} run {number}/{runs}: {m.seconds:7.2f} s, peak {m.peak / MB:6.0f} MB")
         return m
@@ -364,6 +370,12 @@ def bench_scale(scale: float, runs: int, work: Path, floor_runs: int, kinds: fro
                 settle()
                 record(kind, [*build[:build.index("--out") + 1], str(shares), *build[build.index("--out") + 2:], flag],
                        number)
+        if "serialcold" in kinds and scale == 1:  # right after the default cold build: the same machine
+            serial = work / "out-serialcold"
+            set_aside(serial)
+            settle()
+            record("serialcold", [*build[:build.index("--out") + 1], str(serial), *build[build.index("--out") + 2:]],
+                   number, workers="1")
         if number == 1:
             added = tree_listing(plan_dir) - plan_files
             if added:
@@ -380,11 +392,13 @@ def bench_scale(scale: float, runs: int, work: Path, floor_runs: int, kinds: fro
                 if added:
                     result.notes.append(f"the no-change rebuild wrote {len(added)} new paths under --out (a new revision?)")
 
-        if "onesector" in kinds:
+        for kind, workers in (("onesector", None), ("serialone", "1")):
+            if kind not in kinds:
+                continue
             restore(baseline, out)
             edit_value(path, indicator_id, new_value)
             try:
-                record("onesector", build, number)
+                record(kind, build, number, workers)
             finally:
                 path.write_bytes(original)
                 os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns))
@@ -613,7 +627,9 @@ def results_section(results: list[ScaleResult], command: str, runs: int, started
               "also shown as a ratio to the chart floor measured in the same run (drawing the same charts in one "
               "process), which no machine load can flatter. The deck and the dashboard may each make the 1× cold "
               f"build at most {(OUTPUT_SHARE_LIMIT - 1) * 100:.0f} % longer: each run builds the plan cold with and "
-              "without it, one after the other, and the median of the runs' ratios is shown."]
+              "without it, one after the other, and the median of the runs' ratios is shown. The parallel default "
+              "must never lose to one process: each run also builds with `REVIEW_WORKERS=1` right after the default "
+              "build (cold at 1×, one-sector at every scale), and the median of the paired ratios is shown."]
     notes = [f"{r.scale:g}×: {note}" for r in results for note in r.notes]
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     if cores != 2:
@@ -708,9 +724,25 @@ def output_share_rows(results: list[ScaleResult]) -> list[str]:
     return lines
 
 
+def serial_rows(results: list[ScaleResult]) -> list[str]:
+    """The default worker count against one process (``REVIEW_WORKERS=1``): the median of each
+    run's ratio, the two builds made one after the other (issue 20: parallelism never loses)."""
+    lines = []
+    for kind, default, scales in SERIAL_PAIRS:
+        label = dict(KINDS)[default]
+        for r in results:
+            pairs = list(zip(r.runs.get(default, []), r.runs.get(kind, []))) if r.scale in scales else []
+            if not pairs:
+                continue
+            ratio = statistics.median(parallel.seconds / one.seconds for parallel, one in pairs)
+            lines.append(f"| {r.scale:g}× {label}, default workers ÷ REVIEW_WORKERS=1 | ≤ {SERIAL_LIMIT:.2f} | {ratio:.2f} "
+                         f"(medians {seconds(r.median(default))} and {seconds(r.median(kind))}) | {verdict(ratio <= SERIAL_LIMIT)} |")
+    return lines or [f"| default workers ÷ REVIEW_WORKERS=1 | ≤ {SERIAL_LIMIT:.2f} | — | not measured |"]
+
+
 #: The targets table's rows, in order: each ``rows(results) -> list of table lines``. A new
 #: measurement (:data:`MEASUREMENTS`) adds its function here.
-TARGET_ROWS: list = [time_rows, scaling_rows, one_sector_rows, floor_rows, output_share_rows]
+TARGET_ROWS: list = [time_rows, scaling_rows, one_sector_rows, floor_rows, output_share_rows, serial_rows]
 
 
 def profile_section(work: Path, command: str) -> str:

@@ -197,7 +197,8 @@ def test_the_one_sector_rows_compare_5x_with_1x_and_the_cold_build_with_the_floo
     assert runner.floor_rows([one, five]) == [
         "| 1× cold build ÷ charts alone (floor, same run) | — | 2.00 (8.00 s ÷ 4.00 s) | reported |",
         "| 5× cold build ÷ charts alone (floor, same run) | — | 2.50 (30.00 s ÷ 12.00 s) | reported |"]
-    assert runner.TARGET_ROWS[-3:] == [runner.one_sector_rows, runner.floor_rows, runner.output_share_rows]
+    assert runner.TARGET_ROWS[-4:] == [runner.one_sector_rows, runner.floor_rows, runner.output_share_rows,
+                                       runner.serial_rows]
 
 
 def test_each_outputs_share_is_the_median_of_the_runs_paired_ratios(monkeypatch):
@@ -215,3 +216,19 @@ def test_each_outputs_share_is_the_median_of_the_runs_paired_ratios(monkeypatch)
     one.runs["nodeck"] = [runner.Measurement(s, 0, 0, 0, "") for s in (7.0, 6.0, 6.0)]  # 1.257, 1.167, 1.100
     assert runner.output_share_rows([one])[0].endswith("| 1.167 (medians 7.00 s and 6.00 s) | **FAIL** |")
     assert "not measured (needs scale 1)" in runner.output_share_rows([runner.ScaleResult(5, {}, 0.0)])[0]
+
+
+def test_the_default_workers_are_held_to_one_process_by_the_paired_runs(monkeypatch):
+    runner = load_runner(monkeypatch)
+    one, five = runner.ScaleResult(1, {}, 0.0), runner.ScaleResult(5, {}, 0.0)
+    runs = lambda *values: [runner.Measurement(s, 0, 0, 0, "") for s in values]  # noqa: E731
+    one.runs.update(cold=runs(6.0, 9.0, 7.0), serialcold=runs(10.0, 9.0, 7.7),  # 0.60, 1.00, 0.909
+                    onesector=runs(2.0, 2.2), serialone=runs(2.0, 2.0))          # 1.00, 1.10
+    five.runs.update(onesector=runs(8.0), serialone=runs(10.0))                   # 0.80
+    assert runner.serial_rows([one, five]) == [
+        "| 1× cold build, default workers ÷ REVIEW_WORKERS=1 | ≤ 1.00 | 0.91 (medians 7.00 s and 9.00 s) | pass |",
+        "| 1× one-sector rebuild, default workers ÷ REVIEW_WORKERS=1 | ≤ 1.00 | 1.05 (medians 2.10 s and 2.00 s) | **FAIL** |",
+        "| 5× one-sector rebuild, default workers ÷ REVIEW_WORKERS=1 | ≤ 1.00 | 0.80 (medians 8.00 s and 10.00 s) | pass |"]
+    five.runs["cold"], five.runs["serialcold"] = runs(30.0), runs(20.0)  # the cold pair is measured at 1× only
+    assert len(runner.serial_rows([one, five])) == 3
+    assert "not measured" in runner.serial_rows([runner.ScaleResult(1, {}, 0.0)])[0]
