@@ -95,6 +95,8 @@ class _PeriodReader:
         self.categories = self._category_lookup()
         #: How the problems of the row being read start (``_subject_of``).
         self.subject = ""
+        #: The files of ``data.files``, to ask in constant time (a period holds hundreds).
+        self.files: set[Path] = set()
 
     def _category_lookup(self) -> dict[str, str]:
         lookup = {}
@@ -162,7 +164,8 @@ class _PeriodReader:
                                          f"no header row with the columns {wanted} in the first "
                                          f"{HEADER_SEARCH_ROWS} rows (expected {table.kind} data)"))
             return
-        if table.file not in self.data.files:
+        if table.file not in self.files:
+            self.files.add(table.file)
             self.data.files.append(table.file)
         shown = {c: _text(headers[i]) or c for c, i in columns.items()}
         read_row = {"indicators": self._indicators, "projects": self._projects,

@@ -236,27 +236,29 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     issue_time = dt.datetime.combine(issue_date, dt.time())
 
     progress(f"Evaluating {len(data.periods)} period(s) up to {options.period}")
-    history = evaluate_history(plan, data, options.period)
-    result = history[-1]
-    label = period_label(options.period, plan.calendar, lang)
-    register = build_register(data.periods, options.period)
-    context = PackContext(plan, data, history, phrases, issue_date, check_template(options.template),
-                          draft_mark=draft_mark, register=register, plan_dir=Path(options.plan_dir))
-    logo = templates / "logo.png"
-    context.logo = logo.read_bytes() if logo.is_file() else None
-    rules = load_rules(templates / "recommendations.yaml") if (templates / "recommendations.yaml").is_file() else load_rules()
-    context.proposals = propose(plan, data, history, register, rules, lang, context.digits, phrases)
-    context.decision_numbers = dict(decision_numbers or {})
-    context.remember = remember_parts(options.out_root)
-    if context.remember is not None:
-        from review.archive.canonical import digest
-        context.digest = digest
+    from review.archive.cache import collector_paused
+    with collector_paused():  # what is made until the packs are drawn lives as long as the build
+        history = evaluate_history(plan, data, options.period)
+        result = history[-1]
+        label = period_label(options.period, plan.calendar, lang)
+        register = build_register(data.periods, options.period)
+        context = PackContext(plan, data, history, phrases, issue_date, check_template(options.template),
+                              draft_mark=draft_mark, register=register, plan_dir=Path(options.plan_dir))
+        logo = templates / "logo.png"
+        context.logo = logo.read_bytes() if logo.is_file() else None
+        rules = load_rules(templates / "recommendations.yaml") if (templates / "recommendations.yaml").is_file() else load_rules()
+        context.proposals = propose(plan, data, history, register, rules, lang, context.digits, phrases)
+        context.decision_numbers = dict(decision_numbers or {})
+        context.remember = remember_parts(options.out_root)
+        if context.remember is not None:
+            from review.archive.canonical import digest
+            context.digest = digest
 
-    sectors = [plan.sector_by_id[s] for s in options.sectors] or plan.sectors
-    sector_specs = {sector.id: sector_charts(context, sector) for sector in sectors}
-    executive_specs = executive_charts(context)
-    files: dict[str, bytes] = {"results.json": results_json(plan.id, result),
-                               archive.DECISIONS: archive.numbering_bytes(decision_numbering(context))}
+        sectors = [plan.sector_by_id[s] for s in options.sectors] or plan.sectors
+        sector_specs = {sector.id: sector_charts(context, sector) for sector in sectors}
+        executive_specs = executive_charts(context)
+        files: dict[str, bytes] = {"results.json": results_json(plan.id, result),
+                                   archive.DECISIONS: archive.numbering_bytes(decision_numbering(context))}
     charts = sum(map(len, sector_specs.values())) + len(executive_specs)
     progress(f"Rendering {len(sectors) + 1} packs with {charts} charts")
     side_tasks: list[tuple] = [(results_workbook_file, (label, issue_time))]
@@ -497,12 +499,12 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
                         check, chart_service) -> tuple[Path, bool]:
     """The part of :func:`build_revision` after the fast up-to-date check (``check`` as there)."""
     from review import __version__
-    from review.archive.cache import held_back
+    from review.archive.cache import collector_paused, held_back
     out_root = options.out_root
     assert out_root is not None  # as in build_revision
     # What the intake caches is written only once the build is accepted: a refused build writes
     # nothing under --out, not even a cache entry.
-    with held_back() as parsed:
+    with held_back() as parsed, collector_paused():
         loaded = prepare(options, progress)
     plan_id = loaded.plan.id
     folder = archive.period_folder(out_root, plan_id, options.period)

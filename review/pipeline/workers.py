@@ -36,7 +36,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Sequence
 
-from review.archive.cache import CACHE, code_fingerprint, has, read, store
+from review.archive.cache import CACHE, code_fingerprint, collector_paused, has, read, store
 from review.archive.canonical import digest
 from review.charts import ChartSpec, draw
 from review.model.layout import DEFAULT_TEMPLATE
@@ -602,13 +602,14 @@ def render_packs(context, sector_specs: dict[str, list[ChartSpec]], executive_sp
         if missing[None]:
             service.draw(missing[None])
     reused = 0
-    for sector_id, specs in sector_specs.items():
-        cached = _cached_sector(context, sector_id, specs, cache_root)
-        if cached is None:
-            missing[sector_id] = _missing_charts(specs, cache_root)
-        else:
-            files.update(cached)
-            reused += 1
+    with collector_paused():  # what each sector shows, asked of every sector: all of it is kept
+        for sector_id, specs in sector_specs.items():
+            cached = _cached_sector(context, sector_id, specs, cache_root)
+            if cached is None:
+                missing[sector_id] = _missing_charts(specs, cache_root)
+            else:
+                files.update(cached)
+                reused += 1
     if reused:
         progress(f"{reused} of {len(sector_specs)} sector packs unchanged: taken from the cache")
     if service is None:
