@@ -7,7 +7,9 @@ All percentages are on the 0–100 scale; None means "not computable" (no target
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from review.model import status as st
 from review.model.data import ACCEPTED, DataSet
@@ -436,13 +438,28 @@ def evaluate_period(plan: Plan, data: DataSet, period: Period,
     return current
 
 
-def evaluate_history(plan: Plan, data: DataSet, until: Period) -> list[PeriodResult]:
+def evaluate_history(plan: Plan, data: DataSet, until: Period,
+                     remember: Callable[[tuple, Callable[[], Any]], Any] | None = None) -> list[PeriodResult]:
     """Return the evaluation of every period with data up to and including ``until``, oldest first.
 
-    Each period is evaluated once and reused as the next one's previous quarter.
+    Each period is evaluated once and reused as the next one's previous quarter. ``remember(key,
+    compute)`` (the build's cache) keeps the evaluation of the periods before ``until`` by what
+    they were read from (:attr:`DataSet.keys`: the plan and their files), so that a rebuild after
+    a change to ``until``'s figures evaluates that period only.
     """
     periods = sorted({p for p in data.periods if p <= until} | {until})
-    results: list[PeriodResult] = []
+    earlier = periods[:-1]
+    keys = [data.keys.get(period) for period in earlier]
+    if remember is None or not earlier or not all(keys):
+        return _evaluate_periods(plan, data, periods)
+    results = list(remember(("history", tuple(keys)), lambda: _evaluate_periods(plan, data, earlier)))
+    return _evaluate_periods(plan, data, periods[-1:], results)
+
+
+def _evaluate_periods(plan: Plan, data: DataSet, periods: list[Period],
+                      results: list[PeriodResult] | None = None) -> list[PeriodResult]:
+    """Return ``results`` (the evaluations of the periods before) followed by those of ``periods``."""
+    results = list(results or [])
     for period in periods:
         # A full result serves as the next quarter's previous one: stalled only changes statuses,
         # and the next quarter reads achievements and scores.

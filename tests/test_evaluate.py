@@ -308,3 +308,35 @@ def test_history_covers_every_period_with_data():
     # 2024-Q4's previous quarter (Q3) has no value → no trend
     assert next(i for i in history[-1].indicators if i.id == "H1").trend is None
     assert next(i for i in history[1].indicators if i.id == "H1").trend == pytest.approx(0.0)
+
+
+def test_history_remembers_the_earlier_periods_by_what_they_were_read_from():
+    import pickle
+    plan = mini_plan()
+    data = dataset({"2024-Q1": {"H1": 65}, "2024-Q2": {"H1": 70}, "2024-Q3": {"H1": 40}})
+    fresh = ev.evaluate_history(plan, data, P("2024-Q3"))
+    kept: dict = {}
+    computed = []
+
+    def remember(key, compute):  # as the build's cache does: a pickled copy, by key
+        if key not in kept:
+            computed.append(key)
+            kept[key] = pickle.dumps(compute())
+        return pickle.loads(kept[key])
+
+    # Without keys (not read through a cache) nothing is remembered.
+    assert ev.evaluate_history(plan, data, P("2024-Q3"), remember) == fresh and not computed
+    data.keys.update({P("2024-Q1"): "a", P("2024-Q2"): "b", P("2024-Q3"): "c"})
+    assert ev.evaluate_history(plan, data, P("2024-Q3"), remember) == fresh
+    assert computed == [("history", ("a", "b"))]  # Q1 and Q2, not the period built
+    # Q3's figures change: Q1 and Q2 come from the memory, Q3 is evaluated against Q2 as before.
+    data.periods[P("2024-Q3")].indicators["H1"] = Reported(85, "", "", ORIGIN)
+    data.keys[P("2024-Q3")] = "c2"
+    changed = ev.evaluate_history(plan, data, P("2024-Q3"), remember)
+    assert changed == ev.evaluate_history(plan, data, P("2024-Q3")) and len(computed) == 1
+    assert next(i for i in changed[-1].indicators if i.id == "H1").trend == pytest.approx(
+        next(i for i in ev.evaluate_history(plan, data, P("2024-Q3"))[-1].indicators if i.id == "H1").trend)
+    # An earlier period read from other files is evaluated again.
+    data.keys[P("2024-Q2")] = "b2"
+    ev.evaluate_history(plan, data, P("2024-Q3"), remember)
+    assert computed[-1] == ("history", ("a", "b2"))

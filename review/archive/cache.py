@@ -13,7 +13,10 @@ first; ``review cache stats|clear`` show and empty it.
   rebuild's few new charts do not shape their words again (``review.pipeline.workers``, kept with the
   chart code's fingerprint inside: other code starts afresh);
 * ``intake/``: the parsed plan and each period folder's data, so that a rebuild after one
-  figure changed reads only the folder that changed (``review.pipeline.build``, ``review.intake.data``).
+  figure changed reads only the folder that changed (``review.pipeline.build``, ``review.intake.data``);
+* ``evaluation/``: the evaluations of the periods before the one built, by what they were read
+  from, so that such a rebuild evaluates only its own period (``review.evaluate``);
+* ``parts/``: each sector's part of the plan-wide outputs (``review.compose.sections``).
 
 Parsed entries are pickles: the cache is the user's own output folder, as trusted as the code.
 A build reads its inputs inside :func:`held_back`, so that a build refused for its input (or its

@@ -13,6 +13,7 @@ more than an Excel cell holds refuses the row, located.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -411,6 +412,7 @@ def read_data(plan: Plan, plan_dir: Path, remember: Remember | None = None) -> D
     """
     plan_key = hashlib.sha256(plan.model_dump_json().encode("utf-8")).hexdigest() if remember else ""
     periods: dict[Period, PeriodData] = {}
+    keys: dict[Period, str] = {}
     problems: list[Problem] = []
     for period, folder in data_folders(plan_dir):
         if period is None:
@@ -430,13 +432,14 @@ def read_data(plan: Plan, plan_dir: Path, remember: Remember | None = None) -> D
             data, found = remember(key, lambda: read_period(plan, period, folder),
                                    lambda read: not any(p.is_error for p in read[1])
                                    and _folder_key(folder) == listing)
+            keys[period] = hashlib.sha256(json.dumps(key, ensure_ascii=False).encode("utf-8")).hexdigest()
         periods[period] = data
         problems.extend(found)
     if not any(p.is_error for p in problems):  # a cross-period rule, checked once all is read
         problems.extend(check_recommendations(periods))
     if any(p.is_error for p in problems):
         raise InputError(problems)
-    return DataSet(dict(sorted(periods.items())), problems)
+    return DataSet(dict(sorted(periods.items())), problems, keys)
 
 
 # -- data-collection forms (``review forms``) -------------------------------------------------

@@ -122,6 +122,9 @@ class DataSet:
 
     periods: dict[Period, PeriodData]
     warnings: list[Problem] = field(default_factory=list)
+    #: What each period's reading was found by in the build's cache (a SHA-256 of the plan and of
+    #: the folder's files), when it was read through one; a period missing here has no such key.
+    keys: dict[Period, str] = field(default_factory=dict)
 
     def value(self, indicator_id: str, period: Period) -> float | None:
         """Return the value reported for an indicator in a period, or None when not reported."""

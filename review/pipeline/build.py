@@ -238,7 +238,7 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     progress(f"Evaluating {len(data.periods)} period(s) up to {options.period}")
     from review.archive.cache import collector_paused
     with collector_paused():  # what is made until the packs are drawn lives as long as the build
-        history = evaluate_history(plan, data, options.period)
+        history = evaluate_history(plan, data, options.period, remember_parts(options.out_root, EVALUATION))
         result = history[-1]
         label = period_label(options.period, plan.calendar, lang)
         register = build_register(data.periods, options.period)
@@ -273,17 +273,20 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     return files
 
 
-def remember_parts(out_root: Path | None):
+def remember_parts(out_root: Path | None, kind: str | None = None):
     """Return how a pack context remembers the parts of plan-wide outputs (``.cache/parts/``), or
-    None without an output root (a snapshot rendered again computes everything)."""
+    what ``kind`` of the cache says (:data:`EVALUATION`); None without an output root (a snapshot
+    rendered again computes everything)."""
     import functools
     from review.archive.cache import cache_dir, remembered
     cache = cache_dir(out_root)
-    return None if cache is None else functools.partial(remembered, cache, PARTS)
+    return None if cache is None else functools.partial(remembered, cache, kind or PARTS)
 
 
 #: The cache's folder of parts of plan-wide outputs (see :func:`remember_parts`).
 PARTS = "parts"
+#: The cache's folder of the earlier periods' evaluations (``review.evaluate.evaluate_history``).
+EVALUATION = "evaluation"
 
 
 def results_workbook_file(context, label: str, issue_time: dt.datetime) -> dict[str, bytes]:
