@@ -205,7 +205,8 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
                    draft_mark: str | None = None, progress: Progress = _quiet,
                    templates_dir: Path | None = None, chart_service=None,
                    while_waiting: Callable[[], None] | None = None,
-                   decision_numbers: dict[str, int] | None = None) -> dict[str, bytes]:
+                   decision_numbers: dict[str, int] | None = None,
+                   revision: str | None = None) -> dict[str, bytes]:
     """Return every output file of one period as ``{relative path: bytes}`` — pure, writes nothing.
 
     ``draft_mark`` (e.g. «مسودة للمراجعة — المراجعة 2») is printed on every page of every pack;
@@ -215,7 +216,9 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     :class:`review.pipeline.workers.ChartService`, to draw missing charts (optional); ``while_waiting``:
     work for this process while its workers render (called once). ``decision_numbers``: the
     numbers the period's earlier revisions gave the decisions (kept; ``decisions.json`` holds them
-    with this revision's new ones).
+    with this revision's new ones). ``revision`` (the folder name of the revision the files are for,
+    with the dashboard and an output root): the plan's page across the quarters is made too, as it
+    will be with that revision, under :data:`PLAN_PAGE` (not a file of the revision).
     """
     from review.compose.context import PackContext
     from review.compose.facts import decision_numbering
@@ -265,6 +268,8 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     if options.dashboard:
         from review.pipeline.dashboards import dashboard_file
         side_tasks.append((dashboard_file, ()))
+        if revision is not None and options.out_root is not None:
+            side_tasks.append((plan_page_file, (options.out_root, revision, issue_date.isoformat())))
     if options.deck:
         side_tasks.append((deck_file, (deck_template(templates),)))
     files.update(render_packs(context, sector_specs, executive_specs, options.out_root, progress,
@@ -293,6 +298,21 @@ def results_workbook_file(context, label: str, issue_time: dt.datetime) -> dict[
     """Return ``{"results.xlsx": bytes}`` for a pack context (run in a render worker)."""
     from review.compose.results_xlsx import results_workbook
     return {"results.xlsx": results_workbook(context.plan, context.result, context.phrases, label, issue_time)}
+
+
+#: Where :func:`render_outputs` returns the plan's page across the quarters (``<out>/<plan-id>/
+#: dashboard.html``): not a revision's file; the build writes it once the revision is written.
+PLAN_PAGE = ":plan-page"
+
+
+def plan_page_file(context, out_root: Path, revision: str, issue_date: str) -> dict[str, bytes]:
+    """Return ``{PLAN_PAGE: bytes}``: the plan's page across the quarters with this build's
+    revision ``revision`` (run in a render worker, beside the revision's own dashboard)."""
+    import json
+    from review.pipeline.dashboards import plan_page
+    from review.pipeline.results import results_json
+    current = (context.period, revision, issue_date, json.loads(results_json(context.plan.id, context.result)))
+    return {PLAN_PAGE: plan_page(out_root, context.plan, context.phrases, current)}
 
 
 def deck_template(templates: Path) -> bytes | None:
@@ -535,6 +555,7 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
         mark_of = draft_marks(phrases, digits)
         draft_mark = mark_of(number)
         staged: list[Path] = []
+        plan_page: bytes | None = None
 
         def while_waiting() -> None:  # the snapshot is written while the workers render
             staged.append(archive.stage_inputs(folder, number, inputs))
@@ -544,7 +565,9 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
             files = render_outputs(loaded, options, issue_date, draft_mark=draft_mark, progress=progress,
                                    chart_service=chart_service, while_waiting=while_waiting,
                                    decision_numbers=None if numbering is None else archive.read_numbering(
-                                       numbering, folder / archive.DECISIONS))
+                                       numbering, folder / archive.DECISIONS),
+                                   revision=archive.revision_name(number))
+            plan_page = files.pop(PLAN_PAGE, None)
             pause_at("rendered")
             pack_revisions = keep_earlier_marks(files, number, draft_mark, mark_of,
                                                 archive.earlier_packs(folder, number))
@@ -569,11 +592,11 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
             for staging in staged:
                 archive.discard_staging(staging)
             raise
-    if options.dashboard:
-        from review.pipeline.dashboards import write_plan_dashboard
-        written = write_plan_dashboard(out_root, loaded.plan, options.lang)
-        if written is not None:
-            progress(f"Rewrote {written} from the latest revision of every period")
+    if plan_page is not None:  # made beside the revision's outputs, from the archive and this revision
+        from review.pipeline.dashboards import DASHBOARD
+        written = archive.plan_folder(out_root, plan_id) / DASHBOARD
+        archive.replace_file(written, plan_page)
+        progress(f"Rewrote {written} from the latest revision of every period")
     from review.archive.cache import cache_dir, cache_limit, trim
     removed, freed = trim(cache_dir(out_root), cache_limit())
     if removed:

@@ -57,3 +57,13 @@ def write_plan_dashboard(out_root: Path, plan, lang: str | None = None,
     target = archive.plan_folder(out_root, plan.id) / DASHBOARD
     archive.replace_file(target, render_across(wording_context(plan, phrases), periods))
     return target
+
+
+def plan_page(out_root: Path, plan, phrases, current: tuple[Period, str, str, dict]) -> bytes:
+    """Return the plan's page across the quarters as it will be once the revision that ``current``
+    describes — (period, revision folder name, issue date as ISO text, its ``results.json``) — is
+    written: every other period's latest revision from the archive, and ``current`` for its
+    period; worded by ``phrases``. The same bytes as :func:`write_plan_dashboard` writes then."""
+    from review.compose.dashboard import render_across, wording_context
+    periods = [entry for entry in archived_results(out_root, plan.id) if entry[0] != current[0]]
+    return render_across(wording_context(plan, phrases), sorted([*periods, current], key=lambda entry: entry[0]))

@@ -242,6 +242,23 @@ def test_the_plan_page_takes_each_periods_latest_revision_and_keeps_the_archive_
     assert main(["archive", "verify", "--out", str(tmp_path), "-q"]) == 0
 
 
+def test_the_plan_page_made_beside_the_revision_is_the_page_made_from_the_archive_after_it(tmp_path):
+    # The build makes the page while its workers render (this revision's results in hand, the
+    # other periods' from the archive) and writes it once the revision is written.
+    from review.pipeline.dashboards import write_plan_dashboard
+    from review.intake.plan import load_plan
+    build(BuildOptions(SERVICES, Period.parse("1444-Q4"), tmp_path, issue_date=dt.date(2023, 8, 1)))
+    for day in (dt.date(2023, 5, 1), dt.date(2023, 5, 2)):  # an earlier period, twice: its r2 is shown
+        build(BuildOptions(SERVICES, Period.parse("1444-Q3"), tmp_path, issue_date=day))
+    page = tmp_path / "services-1444" / "dashboard.html"
+    written = page.read_bytes()
+    page.unlink()
+    assert write_plan_dashboard(tmp_path, load_plan(SERVICES)) == page
+    assert page.read_bytes() == written
+    periods = page_of(page).xpath("//table[@id='t-periods']/tbody/tr")
+    assert [(r.get("data-period"), r.xpath("./td")[0].text_content()) for r in periods] == [("1444-Q3", "r2"), ("1444-Q4", "r1")]
+
+
 def test_no_dashboard_writes_none(tmp_path):
     code = main(["build", str(SERVICES), "--period", "1444-Q4", "--out", str(tmp_path), "--no-dashboard", "-q"])
     assert code == 0
