@@ -269,7 +269,7 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
         from review.pipeline.dashboards import dashboard_file
         side_tasks.append((dashboard_file, ()))
         if revision is not None and options.out_root is not None:
-            side_tasks.append((plan_page_file, (options.out_root, revision, issue_date.isoformat())))
+            side_tasks.append((plan_page_file, (options.out_root, revision, issue_date.isoformat(), files["results.json"])))
     if options.deck:
         side_tasks.append((deck_file, (deck_template(templates),)))
     files.update(render_packs(context, sector_specs, executive_specs, options.out_root, progress,
@@ -305,13 +305,13 @@ def results_workbook_file(context, label: str, issue_time: dt.datetime) -> dict[
 PLAN_PAGE = ":plan-page"
 
 
-def plan_page_file(context, out_root: Path, revision: str, issue_date: str) -> dict[str, bytes]:
+def plan_page_file(context, out_root: Path, revision: str, issue_date: str, results: bytes) -> dict[str, bytes]:
     """Return ``{PLAN_PAGE: bytes}``: the plan's page across the quarters with this build's
-    revision ``revision`` (run in a render worker, beside the revision's own dashboard)."""
+    revision ``revision`` and its ``results.json`` (run in a render worker, beside the revision's
+    own dashboard)."""
     import json
     from review.pipeline.dashboards import plan_page
-    from review.pipeline.results import results_json
-    current = (context.period, revision, issue_date, json.loads(results_json(context.plan.id, context.result)))
+    current = (context.period, revision, issue_date, json.loads(results))
     return {PLAN_PAGE: plan_page(out_root, context.plan, context.phrases, current)}
 
 
