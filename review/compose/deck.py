@@ -529,7 +529,7 @@ def sector_slides(deck: Deck, sector: Sector) -> None:
     ctx = deck.ctx
     made: list[bool] = []
 
-    def compute() -> list[tuple[list[str], list]]:
+    def compute() -> list[tuple[list[str], tuple]]:
         first = len(deck.slides)
         sector_overview(deck, sector)
         sector_attention(deck, sector)
