@@ -243,14 +243,15 @@ class DeckWriter:
     # parsing and writing hundreds of slides again. ``lazy=False`` parses every shape at once,
     # the plain path, which a test compares byte for byte.
 
-    def slide(self, notes: Sequence[str]):
-        """Return a new blank slide with ``notes`` (one paragraph each) as its speaker notes."""
-        notes = [str(n) for n in notes] or [""]
+    def slide(self, notes: Sequence[str], more_notes: str = ""):
+        """Return a new blank slide with ``notes`` (one paragraph each) as its speaker notes, then
+        the paragraphs ``more_notes`` (made by :meth:`notes_xml`)."""
+        notes = [str(n) for n in notes] or ([] if more_notes else [""])
         if self._notes_text is None or not self.lazy:
             slide = self.presentation.slides.add_slide(self.layout)
             for placeholder in list(slide.placeholders):  # a template's blank layout may still have some
                 placeholder._element.getparent().remove(placeholder._element)
-            self._add_notes(slide, notes)
+            self._add_notes(slide, notes, more_notes)
             return slide
         # What add_slide does (the same part name, relationships and slide id), without searching
         # every slide id for the next one nor cloning placeholders that would be removed at once.
@@ -262,7 +263,7 @@ class DeckWriter:
         used = slides[-1].id if len(slides) else 255
         slides._add_sldId(id=used + 1, rId=presentation.relate_to(part, RT.SLIDE))
         slide = part.slide
-        self._add_notes(slide, notes)
+        self._add_notes(slide, notes, more_notes)
         return slide
 
     def _shape_id(self, slide) -> int:
@@ -286,11 +287,11 @@ class DeckWriter:
             slide.part.parse_shapes()
         return slide
 
-    def _add_notes(self, slide, notes: list[str]) -> None:
+    def _add_notes(self, slide, notes: list[str], more_notes: str = "") -> None:
         """Give ``slide`` a notes page holding ``notes``. The first is made by python-pptx (which
         clones the notes master's placeholders, some 20 ms); the others are its bytes around the
         new paragraphs."""
-        body = self._paragraphs_xml(notes, 14, False, TEXT_COLOUR)
+        body = self._paragraphs_xml(notes, 14, False, TEXT_COLOUR) + more_notes
         if self._notes_text is None:
             notes_slide = slide.notes_slide
             frame = notes_slide.notes_text_frame
@@ -383,40 +384,53 @@ class DeckWriter:
         """Write a table with a header row (none when ``headers`` is None); ``widths`` are relative
         column widths, first column at the start (the right in right-to-left tables). Status cells
         keep their fill and colour; a table without header shows its first column in bold."""
-        every = [list(headers), *rows] if headers is not None else [list(row) for row in rows]
-        total = sum(widths)
-        columns = [int(box.width * w / total) for w in widths]
-        columns[-1] = box.width - sum(columns[:-1])
-        heights = [self._row_height(row, widths, box.width, size_pt) for row in every]
+        made = [] if headers is None else [self.table_row(headers, widths, box.width, size_pt, header=True)]
+        made += [self.table_row(row, widths, box.width, size_pt, first_bold=headers is None) for row in rows]
+        self.table_of_rows(slide, box, made, widths, header=headers is not None)
+
+    def table_row(self, row: Sequence[CellValue], widths: Sequence[float], box_width: int, size_pt: float,
+                  header: bool = False, first_bold: bool = False) -> tuple[str, int]:
+        """Return a row of a :meth:`table` ``box_width`` wide as (XML text, height in EMU): the
+        header row's look when ``header``, the first cell in bold when ``first_bold``."""
+        height = self._row_height(row, widths, box_width, size_pt)
+        cells = []
+        for column, value in enumerate(row):
+            text, fill, colour, bold, align = _cell_style(value)
+            if header:
+                fill, colour, bold, align = HEADER_FILL, "FFFFFF", True, "center"
+            elif first_bold and column == 0:
+                bold = True
+            filling = f'<a:solidFill><a:srgbClr val="{fill}"/></a:solidFill>' if fill else ""
+            cells.append(f'<a:tc><a:txBody><a:bodyPr/><a:lstStyle/>'
+                         f'{self._paragraphs_xml([text], size_pt, bold, colour or TEXT_COLOUR, align=align)}'
+                         f'</a:txBody><a:tcPr marL="{_CELL_MARGIN}" marR="{_CELL_MARGIN}" marT="{_CELL_MARGIN_TOP}" '
+                         f'marB="{_CELL_MARGIN_TOP}" anchor="ctr"' + (f'>{filling}</a:tcPr></a:tc>' if filling else '/></a:tc>'))
         # Columns are written in the order they are seen, the first at the right in a right-to-left
         # deck, rather than marked ``a:tblPr rtl="1"``: Impress ignores that mark and would show
         # the first column at the left, where PowerPoint shows it at the right.
-        visual = (lambda cells: cells[::-1]) if self.rtl else (lambda cells: cells)
-        grid = "".join(f'<a:gridCol w="{w}"/>' for w in visual(columns))
-        body = []
-        for number, (row, height) in enumerate(zip(every, heights)):
-            cells = []
-            for column, value in enumerate(row):
-                text, fill, colour, bold, align = _cell_style(value)
-                if number == 0 and headers is not None:
-                    fill, colour, bold, align = HEADER_FILL, "FFFFFF", True, "center"
-                elif headers is None and column == 0:
-                    bold = True
-                filling = f'<a:solidFill><a:srgbClr val="{fill}"/></a:solidFill>' if fill else ""
-                cells.append(f'<a:tc><a:txBody><a:bodyPr/><a:lstStyle/>'
-                             f'{self._paragraphs_xml([text], size_pt, bold, colour or TEXT_COLOUR, align=align)}'
-                             f'</a:txBody><a:tcPr marL="{_CELL_MARGIN}" marR="{_CELL_MARGIN}" marT="{_CELL_MARGIN_TOP}" '
-                             f'marB="{_CELL_MARGIN_TOP}" anchor="ctr"' + (f'>{filling}</a:tcPr></a:tc>' if filling else '/></a:tc>'))
-            body.append(f'<a:tr h="{height}">{"".join(visual(cells))}</a:tr>')
+        return f'<a:tr h="{height}">{"".join(cells[::-1] if self.rtl else cells)}</a:tr>', height
+
+    def table_of_rows(self, slide, box: Box, rows: Sequence[tuple[str, int]], widths: Sequence[float],
+                      header: bool) -> None:
+        """Write a :meth:`table` of rows made by :meth:`table_row` for ``box``'s width (the first
+        the header row when ``header``)."""
+        total = sum(widths)
+        columns = [int(box.width * w / total) for w in widths]
+        columns[-1] = box.width - sum(columns[:-1])
+        grid = "".join(f'<a:gridCol w="{w}"/>' for w in (columns[::-1] if self.rtl else columns))
         ident = self._shape_id(slide)
         xml = (f'<p:graphicFrame><p:nvGraphicFramePr><p:cNvPr id="{ident}" name="Table {ident}"/>'
                f'<p:cNvGraphicFramePr><a:graphicFrameLocks noGrp="1"/></p:cNvGraphicFramePr><p:nvPr/></p:nvGraphicFramePr>'
-               f'<p:xfrm><a:off x="{box.x}" y="{box.y}"/><a:ext cx="{box.width}" cy="{sum(heights)}"/></p:xfrm>'
+               f'<p:xfrm><a:off x="{box.x}" y="{box.y}"/><a:ext cx="{box.width}" cy="{sum(h for _, h in rows)}"/></p:xfrm>'
                f'<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/table"><a:tbl>'
-               f'<a:tblPr firstRow="{int(headers is not None)}" bandRow="1">'
-               f'<a:tableStyleId>{TABLE_STYLE}</a:tableStyleId></a:tblPr><a:tblGrid>{grid}</a:tblGrid>{"".join(body)}'
-               f'</a:tbl></a:graphicData></a:graphic></p:graphicFrame>')
+               f'<a:tblPr firstRow="{int(header)}" bandRow="1">'
+               f'<a:tableStyleId>{TABLE_STYLE}</a:tableStyleId></a:tblPr><a:tblGrid>{grid}</a:tblGrid>'
+               f'{"".join(xml for xml, _ in rows)}</a:tbl></a:graphicData></a:graphic></p:graphicFrame>')
         self._add_shape(slide, xml)
+
+    def notes_xml(self, notes: Sequence[str]) -> str:
+        """Return speaker notes' paragraphs as XML text, for :meth:`slide`'s ``more_notes``."""
+        return self._paragraphs_xml([str(n) for n in notes], 14, False, TEXT_COLOUR)
 
     # -- charts -------------------------------------------------------------------------------
 

@@ -17,6 +17,7 @@ from lxml import etree
 from pptx import Presentation
 
 from review.compose.deck import FIXED_SLIDES, SECTOR_SLIDES
+from review.compose.facts import decisions
 from review.language.formats import format_percent
 from review.language.phrases import load_phrases
 from review.model.periods import Period
@@ -452,7 +453,10 @@ def test_sector_slides_from_the_memory_are_the_slides_made_afresh(monkeypatch):
         ctx.remember, ctx.digest = remember, digest
         decks.append(write_deck(ctx))
     assert decks == [fresh, fresh]
-    assert computed == ["deck-sector"] * len(deck_context(plan_dir, "2025-Q2").plan.sectors)
+    # Computed once each, in the first deck: every sector's slides, the decisions' rows by sector.
+    ctx = deck_context(plan_dir, "2025-Q2")
+    assert computed == (["deck-sector"] * len(ctx.plan.sectors)
+                        + ["deck-rows"] * len({d.sector_id for d in decisions(ctx)}))
     assert Presentation(io.BytesIO(decks[1])).slides[FIXED_SLIDES].shapes  # the slides hold their shapes
 
 
