@@ -33,6 +33,7 @@ from review.language.formats import ARABIC, format_date
 from review.model import status as st
 from review.model.periods import quarter_dates
 from review.model.plan import Sector
+from review.office.package import source_date_time
 from review.office.pptx import Box, CellValue, DeckWriter, number_format, text_height
 
 DECK_FILE = "deck.pptx"
@@ -562,20 +563,23 @@ def sector_slides(deck: Deck, sector: Sector) -> None:
     ctx = deck.ctx
     made: list[bool] = []
 
-    def compute() -> list[tuple[list[str], tuple]]:
+    def compute() -> list[tuple[list[str], str, tuple]]:
         first = len(deck.slides)
         sector_overview(deck, sector)
         sector_attention(deck, sector)
         made.append(True)
-        return [(deck.notes[n], deck.writer.export_slide(deck.slides[n])) for n in range(first, len(deck.slides))]
+        return [(deck.notes[n], deck.writer.notes_xml(deck.notes[n]), deck.writer.export_slide(deck.slides[n]))
+                for n in range(first, len(deck.slides))]
 
     if ctx.remember is None:
         compute()
         return
-    kept = ctx.remember(("deck-sector", wording_key(ctx), sector_digest(ctx, sector), deck.template_key), compute)
+    # The charts' workbooks are kept stamped with SOURCE_DATE_EPOCH (see DeckWriter.export_slide).
+    key = ("deck-sector", wording_key(ctx), sector_digest(ctx, sector), deck.template_key, source_date_time())
+    kept = ctx.remember(key, compute)
     if not made:
-        for notes, shapes in kept:
-            deck.slides.append(deck.writer.import_slide(notes, shapes))
+        for notes, notes_xml, shapes in kept:
+            deck.slides.append(deck.writer.import_slide(notes_xml, shapes))
             deck.notes.append(notes)
 
 

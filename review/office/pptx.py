@@ -203,6 +203,8 @@ class DeckWriter:
         self._notes_text: list[bytes] | None = None
         self._next_ids: dict[str, int] = {}
         self._notes_master: Part | None = None
+        #: The embedded workbooks stamped already (zip entry names; see :meth:`import_slide`).
+        self._fixed: set[str] = set()
 
     @property
     def width(self) -> int:
@@ -551,9 +553,10 @@ class DeckWriter:
 
     def export_slide(self, slide) -> tuple[str, list[tuple[bytes, bytes]], int]:
         """Return what ``slide`` holds so far besides its notes, as plain values: its shapes as the
-        slide's XML text, each chart's part XML and embedded workbook in the order they appear,
-        and the next shape id — what :meth:`import_slide` needs to make the same slide in another
-        deck (a build's cache keeps it)."""
+        slide's XML text, each chart's part (as saved) and embedded workbook (as :meth:`to_bytes`
+        writes it: stamped with ``SOURCE_DATE_EPOCH``) in the order they appear, and the next shape
+        id — what :meth:`import_slide` needs to make the same slide in another deck (a build's
+        cache keeps it)."""
         part = slide.part
         charts = []
         if isinstance(part, _SlideText) and part.pending is not None:
@@ -566,26 +569,30 @@ class DeckWriter:
             shapes = blob[len(before):len(blob) - len(after)].decode("utf-8")
             for chart in slide.shapes._spTree.iter(qn("c:chart")):
                 drawn = part.related_part(chart.get(qn("r:id")))
-                charts.append((etree.tostring(drawn._element), drawn.chart_workbook.xlsx_part.blob))
+                charts.append((drawn.blob, _fixed_workbook(drawn.chart_workbook.xlsx_part.blob, source_date_time())))
         # The charts' relationship ids are given again when the slide is made anew.
         numbered = iter(range(len(charts)))
         shapes = _CHART_ID.sub(lambda m: f"{m.group(1)}{_CHART_MARK}{next(numbered)}{m.group(3)}", shapes)
         return shapes, charts, self._next_ids.get(part.partname) or slide.shapes._next_shape_id
 
-    def import_slide(self, notes: Sequence[str], shapes: tuple[str, list[tuple[bytes, bytes]], int]):
-        """Return a new slide with ``notes`` holding what :meth:`export_slide` returned: the same
-        parts, names, relationships and shape ids as the slide it was exported from, when made at
-        the same place in the deck."""
+    def import_slide(self, notes_xml: str, shapes: tuple[str, list[tuple[bytes, bytes]], int]):
+        """Return a new slide with the notes ``notes_xml`` (:meth:`notes_xml`) holding what
+        :meth:`export_slide` returned: the same parts, names, relationships and shape ids as the
+        slide it was exported from, when made at the same place in the deck. Its parts are kept
+        as the bytes they were saved as (nothing parsed again)."""
         from pptx.parts.chart import ChartPart
         from pptx.parts.embeddedpackage import EmbeddedXlsxPart
         text, charts, next_id = shapes
-        slide = self.slide(notes)
+        slide = self.slide([], notes_xml)
         package = slide.part.package
         ids = []
         for chart_xml, workbook in charts:
-            part = ChartPart.load(package.next_partname(ChartPart.partname_template), CT.DML_CHART, package, chart_xml)
-            data = part._element.find(qn("c:externalData"))
-            data.set(qn("r:id"), part.relate_to(EmbeddedXlsxPart.new(workbook, package), RT.PACKAGE))
+            part = Part(package.next_partname(ChartPart.partname_template), CT.DML_CHART, package, chart_xml)
+            embedded = EmbeddedXlsxPart.new(workbook, package)
+            self._fixed.add(embedded.partname.membername)
+            # A chart's one relationship, to its workbook: the id its saved XML names.
+            if part.relate_to(embedded, RT.PACKAGE) not in _EXTERNAL_DATA.findall(chart_xml.decode("utf-8")):
+                raise ValueError(f"{part.partname}: its workbook's relationship id is not the one it was saved with")
             ids.append(slide.part.relate_to(part, RT.CHART))
             self.charts += 1
         self._add_shape(slide, _CHART_ID.sub(lambda m: f"{m.group(1)}{ids[int(m.group(2)[len(_CHART_MARK):])]}{m.group(3)}",
@@ -602,7 +609,7 @@ class DeckWriter:
         for name in list(parts):
             if name.startswith("ppt/charts/") and name.endswith(".xml"):
                 parts[name] = unsigned_axis_ids(parts[name])
-            elif name.startswith("ppt/embeddings/") and name.endswith(".xlsx"):
+            elif name.startswith("ppt/embeddings/") and name.endswith(".xlsx") and name not in self._fixed:
                 parts[name] = _fixed_workbook(parts[name], stamp)
         return zip_parts(parts, stamp)
 
@@ -658,6 +665,7 @@ _MARK_SHAPE = '<p:sp><p:nvSpPr><p:cNvPr id="0" name="REVIEWSHAPESMARK"/><p:cNvSp
 #: A chart's relationship id in a slide's XML text; the mark standing for it in exported slides.
 _CHART_ID = re.compile(r'(<c:chart [^>]*?r:id=")([^"]*)(")')
 _CHART_MARK = "REVIEWCHART"
+_EXTERNAL_DATA = re.compile(r'<c:externalData [^>]*?r:id="([^"]*)"')
 _SLIDE_TEXT: list[bytes] = []
 
 
