@@ -620,9 +620,9 @@ def package_parts(presentation) -> dict[str, bytes]:
     What ``Presentation.save`` writes (the same content-types item, package and part relationships
     and part blobs, by python-pptx's own serialisers), without zipping it: the deck is zipped once,
     deterministically, by :func:`review.office.package.zip_parts` (saving first and re-zipping
-    compressed every part twice).
+    compressed every part twice). The parts' relationships are written as text by
+    :func:`relationships_xml` (the same bytes; python-pptx builds and serialises a tree for each).
     """
-    from pptx.opc.oxml import serialize_part_xml
     from pptx.opc.serialized import _ContentTypesItem
 
     package = presentation.part.package
@@ -632,8 +632,43 @@ def package_parts(presentation) -> dict[str, bytes]:
     for part in found:
         entries[part.partname.membername] = part.blob
         if part._rels:
-            entries[part.partname.rels_uri.membername] = part.rels.xml
+            entries[part.partname.rels_uri.membername] = relationships_xml(part.partname, part.rels)
     return entries
+
+
+_RELATIONSHIPS = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+                  '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">')
+#: What a relationship's id, type and target hold when written as they are (nothing to escape).
+_PLAIN_ATTRIBUTE = re.compile(r'[^&<>"\s]*')
+
+
+def relationships_xml(partname: str, rels) -> bytes:
+    """Return a part's relationships (python-pptx's ``_Relationships``) as python-pptx's
+    ``rels.xml`` writes them: by id in numerical order, each target relative to the part's folder.
+    Relationships it would write otherwise (an external one, text to escape) are left to it."""
+    base = partname.rpartition("/")[0] or "/"
+    rows = []
+    for _, ident in sorted((int(r[3:]) if r.startswith("rId") and r[3:].isdigit() else 0, r) for r in rels.keys()):
+        rel = rels[ident]
+        if rel.is_external:
+            return rels.xml
+        target = _relative(str(rel.target_partname), base)
+        if not all(_PLAIN_ATTRIBUTE.fullmatch(value) for value in (ident, rel.reltype, target)):
+            return rels.xml
+        rows.append(f'<Relationship Id="{ident}" Type="{rel.reltype}" Target="{target}"/>')
+    return (_RELATIONSHIPS + "".join(rows) + "</Relationships>").encode("utf-8")
+
+
+def _relative(partname: str, base: str) -> str:
+    """Return ``partname`` relative to the folder ``base`` as python-pptx's ``PackURI.relative_ref``
+    does (``posixpath.relpath``; both are absolute and normal)."""
+    if base == "/":
+        return partname[1:]
+    target, start = partname.split("/")[1:], base.split("/")[1:]
+    common = 0
+    while common < min(len(target), len(start)) and target[common] == start[common]:
+        common += 1
+    return "/".join([".."] * (len(start) - common) + target[common:]) or "."
 
 
 class _SlideText(SlidePart):
