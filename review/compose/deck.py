@@ -148,7 +148,7 @@ class Deck:
                 self.writer.text(slide, start, [label], size_pt=FOOTER_PT, colour="595959", anchor="middle")
             self.writer.text(slide, end, [ctx.t("deck.slide_number", number=ctx.number(number), total=ctx.number(total))],
                              size_pt=FOOTER_PT, colour="595959", align="end", anchor="middle")
-        return self.writer.to_bytes()
+        return self.writer.to_bytes(ctx.remember)
 
 
 def fit_size(text: str, box: Box, sizes: tuple[float, ...], bold: bool = False) -> float:

@@ -602,8 +602,9 @@ class DeckWriter:
 
     # -- output -------------------------------------------------------------------------------
 
-    def to_bytes(self) -> bytes:
-        """Return the .pptx: strict-valid and deterministic (see the module's docstring)."""
+    def to_bytes(self, remember=None) -> bytes:
+        """Return the .pptx: strict-valid and deterministic (see the module's docstring).
+        ``remember``: a build's cache for its compressed parts (see ``zip_parts``)."""
         stamp = source_date_time()
         parts = package_parts(self.presentation)
         for name in list(parts):
@@ -611,7 +612,7 @@ class DeckWriter:
                 parts[name] = unsigned_axis_ids(parts[name])
             elif name.startswith("ppt/embeddings/") and name.endswith(".xlsx") and name not in self._fixed:
                 parts[name] = _fixed_workbook(parts[name], stamp)
-        return zip_parts(parts, stamp)
+        return zip_parts(parts, stamp, remember)
 
 
 def package_parts(presentation) -> dict[str, bytes]:

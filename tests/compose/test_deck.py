@@ -453,10 +453,12 @@ def test_sector_slides_from_the_memory_are_the_slides_made_afresh(monkeypatch):
         ctx.remember, ctx.digest = remember, digest
         decks.append(write_deck(ctx))
     assert decks == [fresh, fresh]
-    # Computed once each, in the first deck: every sector's slides, the decisions' rows by sector.
+    # Computed once each, in the first deck: every sector's slides, the decisions' rows by sector,
+    # the compressed parts in runs.
     ctx = deck_context(plan_dir, "2025-Q2")
+    runs = -(-len(zipfile.ZipFile(io.BytesIO(fresh)).namelist()) // 48)
     assert computed == (["deck-sector"] * len(ctx.plan.sectors)
-                        + ["deck-rows"] * len({d.sector_id for d in decisions(ctx)}))
+                        + ["deck-rows"] * len({d.sector_id for d in decisions(ctx)}) + ["zip-entries"] * runs)
     assert Presentation(io.BytesIO(decks[1])).slides[FIXED_SLIDES].shapes  # the slides hold their shapes
 
 
