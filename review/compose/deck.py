@@ -18,6 +18,7 @@ on over as many slides as it needs (decisions, follow-up). Every format detail i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections import Counter
 from collections.abc import Sequence
@@ -498,7 +499,7 @@ def table_rows(deck: Deck, rows: list[list[CellValue]], widths: tuple[float, ...
         shown = repr(([rows[i] for i in indexes], [row_notes[i] for i in indexes] if row_notes else None))
         key = ("deck-rows", wording_key(ctx), deck.template_key, ctx.lang, deck.rtl, width, widths,
                hashlib.sha256(shown.encode("utf-8")).hexdigest())
-        for index, row in zip(indexes, ctx.remember(key, lambda indexes=indexes: make(indexes))):
+        for index, row in zip(indexes, ctx.remember(key, functools.partial(make, indexes))):
             made[index] = row
     return made
 

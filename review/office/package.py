@@ -25,6 +25,7 @@ hundred entries.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import io
 import os
@@ -136,6 +137,10 @@ def _compress(name: str, content: bytes) -> _Member:
                    packer.compress(content) + packer.flush())
 
 
+def _compress_all(parts: dict[str, bytes], names: list[str]) -> list[_Member]:
+    return [_compress(name, parts[name]) for name in names]
+
+
 def _check_count(count: int) -> None:
     if count > ZIP_MAX_ENTRIES:
         raise ValueError(f"{count:,} entries: a zip without ZIP64 holds at most {ZIP_MAX_ENTRIES:,} "
@@ -213,8 +218,7 @@ def zip_parts(parts: dict[str, bytes], date_time: tuple[int, ...] = ZIP_EPOCH,
         found = hashlib.sha256()
         for name in chunk:
             found.update(hashlib.sha256(name.encode("utf-8")).digest() + hashlib.sha256(parts[name]).digest())
-        members += remember(("zip-entries", _LEVEL, found.hexdigest()),
-                            lambda chunk=chunk: [_compress(name, parts[name]) for name in chunk])
+        members += remember(("zip-entries", _LEVEL, found.hexdigest()), functools.partial(_compress_all, parts, chunk))
     return _assemble(members, date_time)
 
 

@@ -687,7 +687,7 @@ class _SlideText(SlidePart):
             _append_shapes(self._element.cSld.spTree, "".join(self.pending))
             self.pending = None
 
-    @property
+    @property  # type: ignore[misc]  # read only here: python-pptx never sets a slide's blob
     def blob(self) -> bytes:
         if self.pending is None:
             return super().blob

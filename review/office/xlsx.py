@@ -83,11 +83,11 @@ class MemoryWorkbook(xlsxwriter.Workbook):
         if self.store_parts:
             # XlsxWriter names the compression of its zip in its module (read when it closes).
             from xlsxwriter import workbook
-            deflated, workbook.ZIP_DEFLATED = workbook.ZIP_DEFLATED, zipfile.ZIP_STORED  # type: ignore[attr-defined]
+            deflated, workbook.ZIP_DEFLATED = workbook.ZIP_DEFLATED, zipfile.ZIP_STORED
             try:
                 self.close()
             finally:
-                workbook.ZIP_DEFLATED = deflated  # type: ignore[attr-defined]
+                workbook.ZIP_DEFLATED = deflated
         else:
             self.close()
         return normalize_zip(self._buffer.getvalue(), source_date_time())
