@@ -10,10 +10,12 @@ Sentences are the packs' own key messages. Nothing here spells HTML beyond what 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 
 from review.compose.context import PackContext, change_text
+from review.compose.facts import memoized
 from review.compose.executive import plan_messages
 from review.compose.sections import sector_digest, wording_key
 from review.compose.sector import key_messages
@@ -23,7 +25,8 @@ from review.model import status as st
 from review.model.data import DataSet
 from review.model.periods import Period, period_label
 from review.model.plan import Plan, Sector
-from review.office.html import Series, chart_geometry, json_script, line_chart, render_fragment, render_page
+from review.office.html import (Series, chart_geometry, json_script, json_text, line_chart, render_fragment,
+                                render_page)
 
 #: Phrase keys of the page's fixed wording (``dashboard.*`` in templates/phrases.yaml), read once.
 LABELS = ("title", "across_title", "overview", "register", "completeness", "nav", "skip",
@@ -120,16 +123,13 @@ def dashboard_page(ctx: PackContext, document: dict) -> dict:
                           [o for o in document["objectives"] if o["sector"] == sector.id])
              for sector in plan.sectors]
     page["sectors"] = [{"id": sector.id, "name": ctx.text(sector.name), "html": html}
-                       for sector, (html, _) in zip(plan.sectors, parts)]
+                       for sector, (html, _, _) in zip(plan.sectors, parts)]
     page["register"] = _register(ctx)
     page["proposals"] = [{"sector": ctx.text(plan.sector_by_id[p.sector_id].name) if p.sector_id else "",
                           "text": p.text, "evidence": p.evidence} for p in ctx.proposals]
     page["completeness"] = _completeness(ctx, document["entities"])
-    series = {ident: dict(entry) for _, found in parts for ident, entry in found.items()}  # edited below: copies
-    # What every indicator's chart shares (size, plot, label places) is written once.
-    frame = {key: next(iter(series.values()))["g"][key] for key in FRAME} if series else {}
-    for entry in series.values():
-        entry["g"] = {k: v for k, v in entry["g"].items() if k not in FRAME}
+    # What every indicator's chart shares (size, plot, label places) is written once: the first's.
+    frame = next((shared for _, _, shared in parts if shared is not None), {})
     page["series"] = json_script({
         "periods": [ctx.short_label(r.period) for r in ctx.history],
         "status": {k["key"]: k["label"] for k in page["statuses"]},
@@ -138,7 +138,7 @@ def dashboard_page(ctx: PackContext, document: dict) -> dict:
                  "actual": ctx.t("column.actual"), "achievement": ctx.t("column.achievement"),
                  "status": ctx.t("column.status"), "target_label": ctx.t("pack.target_label"),
                  "actual_label": ctx.t("pack.actual_label")},
-        "frame": frame, "series": series})
+        "frame": frame}, {"series": {ident: entry for _, found, _ in parts for ident, entry in found.items()}})
     return page
 
 
@@ -175,27 +175,45 @@ def _overview(ctx: PackContext, document: dict) -> dict:
 
 
 def _sector_part(ctx: PackContext, page: dict, sector: Sector, roll: dict, indicators: list[dict],
-                 projects: list[dict], objectives: list[dict]) -> tuple[str, dict]:
-    """Return a sector's section of the page (HTML) and its indicators' series (see
-    :data:`SERIES_DOC`), from the build's cache when nothing they show has changed: keyed by
+                 projects: list[dict], objectives: list[dict]) -> tuple[str, dict[str, str], dict | None]:
+    """Return a sector's section of the page (HTML), its indicators' series (see :data:`SERIES_DOC`)
+    as JSON texts by indicator, without what every chart shares, and what they share (None: no
+    indicator), from the build's cache when nothing they show has changed: keyed by
     everything the sector's pack shows (:func:`review.compose.sections.sector_key`: its results,
     of which ``results.json``'s numbers are made), the plan and wording (of which the page's labels
     are), its indicators' history and its proposals."""
-    def compute() -> tuple[str, dict]:
+    def compute() -> tuple[str, dict[str, str], dict | None]:
         values = _sector(ctx, sector, roll, {i["id"]: i for i in indicators}, projects, objectives)
         series = {i["id"]: i.pop("series") for i in values["indicators"]}
-        return str(render_fragment("dashboard-sector.html.j2", page, s=values)), series
+        shared = {key: next(iter(series.values()))["g"][key] for key in FRAME} if series else None
+        # Plain texts: cheap to keep and read back (an object graph per indicator is not).
+        texts = {ident: json_text({**entry, "g": {k: v for k, v in entry["g"].items() if k not in FRAME}})
+                 for ident, entry in series.items()}
+        return str(render_fragment("dashboard-sector.html.j2", page, s=values)), texts, shared
 
     if ctx.remember is None:
         return compute()
-    ids = {i.id for _, i in sector.indicators()}
-    history = [(str(r.period), [(i.id, i.target, i.actual, i.achievement, i.status) for i in r.indicators if i.id in ids])
-               for r in ctx.history]
     proposals = [(p.text, p.evidence) for p in ctx.proposals if p.sector_id == sector.id]
     # The page's labels and statuses come from the wording, and the sector's numbers in results.json
     # from its results (in the sector's key): neither is hashed again here.
-    key = ("dashboard-sector", wording_key(ctx), sector_digest(ctx, sector), history, proposals)
+    key = ("dashboard-sector", wording_key(ctx), sector_digest(ctx, sector), history_digest(ctx, sector.id), proposals)
     return ctx.remember(key, compute)
+
+
+def history_digest(ctx: PackContext, sector_id: str) -> str:
+    """Return a SHA-256 of a sector's indicators' targets, actuals, achievements and statuses in
+    every quarter of the history (what their series show), the quarters indexed once per context."""
+    def index() -> dict[str, str]:
+        found: dict[str, list] = defaultdict(list)
+        for r in ctx.history:
+            rows: dict[str, list] = defaultdict(list)
+            for i in r.indicators:
+                rows[i.sector].append((i.id, i.target, i.actual, i.achievement, i.status))
+            for sector in ctx.plan.sectors:
+                found[sector.id].append((str(r.period), rows.get(sector.id, [])))
+        # repr of tuples of text, floats (written exactly) and None: the same in any process.
+        return {sid: hashlib.sha256(repr(value).encode("utf-8")).hexdigest() for sid, value in found.items()}
+    return memoized(ctx, ("dashboard-history",), index)[sector_id]
 
 
 def _sector(ctx: PackContext, sector: Sector, roll: dict, indicators: dict[str, dict], projects: list[dict],

@@ -18,8 +18,10 @@ on over as many slides as it needs (decisions, follow-up). Every format detail i
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from review.compose.context import PackContext, change_text, status_items
@@ -32,6 +34,7 @@ from review.language.formats import ARABIC, format_date
 from review.model import status as st
 from review.model.periods import quarter_dates
 from review.model.plan import Sector
+from review.office.package import source_date_time
 from review.office.pptx import Box, CellValue, DeckWriter, number_format, text_height
 
 DECK_FILE = "deck.pptx"
@@ -116,16 +119,17 @@ class Deck:
         #: What the deck's look depends on besides the context: its master (None: the default).
         self.template_key = None if template is None else hashlib.sha256(template).hexdigest()
 
-    def slide(self, title: str | None, notes: list[str]):
-        """Return a new slide with ``title`` (None: none) and ``notes``."""
-        slide = self.writer.slide(notes)
+    def slide(self, title: str | None, notes: list[str], more_notes: str = "", more_lines: Sequence[str] = ()):
+        """Return a new slide with ``title`` (None: none) and ``notes``, then the notes ``more_lines``
+        already made into paragraphs, ``more_notes`` (see :meth:`DeckWriter.notes_xml`)."""
+        slide = self.writer.slide(notes, more_notes)
         if title is not None:
             box = self.frame.title
             size = fit_size(title, box, (TITLE_PT, 24, 20, 18), bold=True)
             self.writer.text(slide, box, [title], size_pt=size, bold=True, colour="1F3864", anchor="bottom")
             self.writer.rule(slide, self.frame.rule)
         self.slides.append(slide)
-        self.notes.append(list(notes))
+        self.notes.append([*notes, *more_lines])
         return slide
 
     def heading(self, slide, box: Box, text: str, size_pt: float = BODY_PT) -> int:
@@ -145,7 +149,7 @@ class Deck:
                 self.writer.text(slide, start, [label], size_pt=FOOTER_PT, colour="595959", anchor="middle")
             self.writer.text(slide, end, [ctx.t("deck.slide_number", number=ctx.number(number), total=ctx.number(total))],
                              size_pt=FOOTER_PT, colour="595959", align="end", anchor="middle")
-        return self.writer.to_bytes()
+        return self.writer.to_bytes(ctx.remember)
 
 
 def fit_size(text: str, box: Box, sizes: tuple[float, ...], bold: bool = False) -> float:
@@ -447,9 +451,11 @@ def sector_attention(deck: Deck, sector: Sector) -> None:
 
 
 def paged_table(deck: Deck, title: str, headers: list[str], rows: list[list[CellValue]], widths: tuple[float, ...],
-                notes: list[str], empty: str, row_notes: list[list[str]] | None = None) -> None:
+                notes: list[str], empty: str, row_notes: list[list[str]] | None = None,
+                groups: list[str] | None = None) -> None:
     """Write a table over as many slides as it needs («(تابع)» in the later titles). Every slide's
-    notes are ``notes`` and, when given, the ``row_notes`` of the rows it shows."""
+    notes are ``notes`` and, when given, the ``row_notes`` of the rows it shows. ``groups``: each
+    row's group, by which the rows are remembered (:func:`table_rows`); None: not remembered."""
     ctx, frame, writer = deck.ctx, deck.frame, deck.writer
     body = frame.body
     if not rows:
@@ -457,16 +463,45 @@ def paged_table(deck: Deck, title: str, headers: list[str], rows: list[list[Cell
         writer.text(slide, body, [empty], size_pt=BODY_PT)
         return
     header = writer.table_height(headers, [], widths, body.width, TABLE_PT)
-    heights = [writer.table_height(None, [row], widths, body.width, TABLE_PT) for row in rows]
+    made = table_rows(deck, rows, widths, row_notes, groups)
+    heights = [height for _, height, _ in made]
     pages = split_pages(heights, body.height - header)
     if len(pages) > 1:
         # As many slides, more evenly filled: no last slide holding a row or two.
         even = split_pages(heights, min(body.height - header, sum(heights) // len(pages) + max(heights)))
         pages = even if len(even) == len(pages) else pages
+    top = writer.table_row(headers, widths, body.width, TABLE_PT, header=True)
     for number, page in enumerate(pages):
-        slide = deck.slide(title if number == 0 else ctx.t("deck.continued", title=title),
-                           notes + ([line for i in page for line in row_notes[i]] if row_notes else []))
-        writer.table(slide, body, headers, [rows[i] for i in page], widths, size_pt=TABLE_PT)
+        slide = deck.slide(title if number == 0 else ctx.t("deck.continued", title=title), notes,
+                           "".join(made[i][2] for i in page), [line for i in page for line in row_notes[i]] if row_notes else [])
+        writer.table_of_rows(slide, body, [top, *((made[i][0], made[i][1]) for i in page)], widths, header=True)
+
+
+def table_rows(deck: Deck, rows: list[list[CellValue]], widths: tuple[float, ...], row_notes: list[list[str]] | None,
+               groups: list[str] | None) -> list[tuple[str, int, str]]:
+    """Return each row of a :func:`paged_table` as (XML text, height, its notes' paragraphs as XML
+    text), made again from the build's cache for each group of rows whose cells and notes have not
+    changed (the decisions of a sector: hundreds in a national plan, those of one sector change)."""
+    ctx, writer, width = deck.ctx, deck.writer, deck.frame.body.width
+
+    def make(indexes: list[int]) -> list[tuple[str, int, str]]:
+        return [(*writer.table_row(rows[i], widths, width, TABLE_PT), writer.notes_xml(row_notes[i]) if row_notes else "")
+                for i in indexes]
+
+    if ctx.remember is None or groups is None:
+        return make(list(range(len(rows))))
+    members: dict[str, list[int]] = {}
+    for index, group in enumerate(groups):
+        members.setdefault(group, []).append(index)
+    made: list = [None] * len(rows)
+    for indexes in members.values():
+        # What the rows show, as text (cells are text or Cell values, notes text): the same in any process.
+        shown = repr(([rows[i] for i in indexes], [row_notes[i] for i in indexes] if row_notes else None))
+        key = ("deck-rows", wording_key(ctx), deck.template_key, ctx.lang, deck.rtl, width, widths,
+               hashlib.sha256(shown.encode("utf-8")).hexdigest())
+        for index, row in zip(indexes, ctx.remember(key, functools.partial(make, indexes))):
+            made[index] = row
+    return made
 
 
 def split_pages(heights: list[int], room: int) -> list[list[int]]:
@@ -498,7 +533,7 @@ def decisions_slides(deck: Deck) -> None:
     paged_table(deck, ctx.t("decisions.title"), [ctx.t("pack.number"), ctx.t("decisions.decision"), ctx.t("column.sector"),
                                                  ctx.t("pack.owner"), ctx.t("decisions.due")],
                 rows, (0.7, 8.0, 2.0, 2.6, 1.7), notes or [ctx.t("pack.no_proposals")], ctx.t("pack.no_proposals"),
-                row_notes)
+                row_notes, [d.sector_id or "" for d in items])
 
 
 def follow_up_slides(deck: Deck) -> None:
@@ -529,20 +564,23 @@ def sector_slides(deck: Deck, sector: Sector) -> None:
     ctx = deck.ctx
     made: list[bool] = []
 
-    def compute() -> list[tuple[list[str], list]]:
+    def compute() -> list[tuple[list[str], str, tuple]]:
         first = len(deck.slides)
         sector_overview(deck, sector)
         sector_attention(deck, sector)
         made.append(True)
-        return [(deck.notes[n], deck.writer.export_slide(deck.slides[n])) for n in range(first, len(deck.slides))]
+        return [(deck.notes[n], deck.writer.notes_xml(deck.notes[n]), deck.writer.export_slide(deck.slides[n]))
+                for n in range(first, len(deck.slides))]
 
     if ctx.remember is None:
         compute()
         return
-    kept = ctx.remember(("deck-sector", wording_key(ctx), sector_digest(ctx, sector), deck.template_key), compute)
+    # The charts' workbooks are kept stamped with SOURCE_DATE_EPOCH (see DeckWriter.export_slide).
+    key = ("deck-sector", wording_key(ctx), sector_digest(ctx, sector), deck.template_key, source_date_time())
+    kept = ctx.remember(key, compute)
     if not made:
-        for notes, shapes in kept:
-            deck.slides.append(deck.writer.import_slide(notes, shapes))
+        for notes, notes_xml, shapes in kept:
+            deck.slides.append(deck.writer.import_slide(notes_xml, shapes))
             deck.notes.append(notes)
 
 

@@ -274,15 +274,21 @@ def _challenges_by_item(ctx: PackContext) -> dict[tuple[str, str], list]:
 
 
 def indicator_facts(ctx: PackContext, results: list[IndicatorResult]) -> tuple[IndicatorFact, ...]:
-    """Return the facts of ``results`` in plan order."""
+    """Return the facts of ``results`` in plan order (each result's made once per context: the
+    plan's facts list every indicator, and each sector's its own again)."""
     index = ctx.plan.indicator_index
+    known: dict[str, IndicatorFact] = memoized(ctx, ("indicator-facts",), dict)
     facts = []
     for r in results:
-        sector, _, indicator = index[r.id]
-        facts.append(IndicatorFact(r, ctx.text(indicator.name), ctx.text(sector.name), ctx.entity_name(r.entity),
-                                   ctx.unit(indicator.unit), indicator.direction,
-                                   indicator_decimals(indicator, r.target, r.actual, indicator.baseline),
-                                   _reported(ctx, indicator_id=r.id)))
+        fact = known.get(r.id)
+        if fact is None or fact.result is not r:
+            sector, _, indicator = index[r.id]
+            fact = IndicatorFact(r, ctx.text(indicator.name), ctx.text(sector.name), ctx.entity_name(r.entity),
+                                 ctx.unit(indicator.unit), indicator.direction,
+                                 indicator_decimals(indicator, r.target, r.actual, indicator.baseline),
+                                 _reported(ctx, indicator_id=r.id))
+            known[r.id] = fact
+        facts.append(fact)
     return tuple(facts)
 
 

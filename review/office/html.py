@@ -177,8 +177,25 @@ def line_chart(labels: Sequence[str], series: Sequence[Series], value_format: Fo
     return Markup("".join(parts))
 
 
-def json_script(value: object) -> Markup:
+def json_script(value: object, members: dict[str, dict[str, str]] | None = None) -> Markup:
     """Return ``value`` as JSON to put inside ``<script type="application/json">``: keys sorted,
-    and ``<``, ``>`` and ``&`` written as escapes, so no text in it can end the element."""
+    and ``<``, ``>`` and ``&`` written as escapes, so no text in it can end the element.
+
+    ``members``: for keys of ``value`` (a dict) that stand for objects whose members are already
+    JSON texts made by :func:`json_text` (``{key: {member: text}}``), spliced in key order: the
+    same text as the objects written whole."""
+    if not members:
+        return Markup(json_text(value))
+    assert isinstance(value, dict)
+    marks = {key: f"\0{key}\0" for key in members}
+    text = json_text({**value, **marks})
+    for key, found in members.items():
+        text = text.replace(json_text(marks[key]), "{" + ",".join(f"{json_text(member)}:{found[member]}"
+                                                                   for member in sorted(found)) + "}", 1)
+    return Markup(text)
+
+
+def json_text(value: object) -> str:
+    """Return ``value`` as :func:`json_script` writes it (a plain string)."""
     text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), allow_nan=False)
-    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

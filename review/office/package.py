@@ -25,6 +25,8 @@ hundred entries.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import hashlib
 import io
 import os
 import posixpath
@@ -135,6 +137,10 @@ def _compress(name: str, content: bytes) -> _Member:
                    packer.compress(content) + packer.flush())
 
 
+def _compress_all(parts: dict[str, bytes], names: list[str]) -> list[_Member]:
+    return [_compress(name, parts[name]) for name in names]
+
+
 def _check_count(count: int) -> None:
     if count > ZIP_MAX_ENTRIES:
         raise ValueError(f"{count:,} entries: a zip without ZIP64 holds at most {ZIP_MAX_ENTRIES:,} "
@@ -185,16 +191,35 @@ def _assemble(members: list[_Member], date_time: tuple[int, ...]) -> bytes:
     return out.getvalue()
 
 
-def zip_parts(parts: dict[str, bytes], date_time: tuple[int, ...] = ZIP_EPOCH) -> bytes:
+#: Entries compressed together, and remembered together by :func:`zip_parts`.
+_CHUNK = 48
+
+
+def zip_parts(parts: dict[str, bytes], date_time: tuple[int, ...] = ZIP_EPOCH,
+              remember: Callable[[tuple, Callable[[], list]], list] | None = None) -> bytes:
     """Return a deterministic zip archive of ``{entry name: content}``.
 
     Every entry gets ``date_time``, mode 0644, DEFLATE at level 6 (pictures stored) and no extra
     fields or comments; entries are ordered ``[Content_Types].xml``, ``_rels/.rels``, then by name.
     The same parts and time give the same bytes. Raises ValueError past a limit of a zip without
     ZIP64 (see the module's docstring).
+
+    ``remember(key, compute)`` (a build's cache, see ``review.compose.context.PackContext``): the
+    entries, in order, are compressed in runs of :data:`_CHUNK`, each kept by the hash of its names
+    and contents — a package of hundreds of parts of which a few changed compresses those few.
     """
     _check_count(len(parts))  # before compressing anything
-    return _assemble([_compress(name, content) for name, content in parts.items()], date_time)
+    if remember is None:
+        return _assemble([_compress(name, content) for name, content in parts.items()], date_time)
+    names = sorted(parts, key=_entry_order)
+    members: list[_Member] = []
+    for start in range(0, len(names), _CHUNK):
+        chunk = names[start:start + _CHUNK]
+        found = hashlib.sha256()
+        for name in chunk:
+            found.update(hashlib.sha256(name.encode("utf-8")).digest() + hashlib.sha256(parts[name]).digest())
+        members += remember(("zip-entries", _LEVEL, found.hexdigest()), functools.partial(_compress_all, parts, chunk))
+    return _assemble(members, date_time)
 
 
 def normalize_zip(data: bytes, date_time: tuple[int, ...] = ZIP_EPOCH) -> bytes:

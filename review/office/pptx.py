@@ -36,8 +36,10 @@ from pptx.opc.constants import RELATIONSHIP_TYPE as RT
 from pptx.opc.package import Part
 from pptx.opc.packuri import PackURI
 from pptx.oxml import parse_xml
+from pptx.opc.oxml import serialize_part_xml
 from pptx.oxml.ns import nsdecls, qn
-from pptx.parts.slide import NotesSlidePart
+from pptx.oxml.slide import CT_Slide
+from pptx.parts.slide import SlidePart
 from pptx.util import Emu, Pt
 
 from review.errors import WHOLE_FILE, InputError, Problem, quoted
@@ -182,8 +184,9 @@ class DeckWriter:
     blank layout (the one named "Blank", else the one with the fewest placeholders).
     """
 
-    def __init__(self, template: bytes | None = None, rtl: bool = True, lang: str = "ar", font: str = FONT):
-        self.rtl, self.font = rtl, font
+    def __init__(self, template: bytes | None = None, rtl: bool = True, lang: str = "ar", font: str = FONT,
+                 lazy: bool = True):
+        self.rtl, self.font, self.lazy = rtl, font, lazy
         self.lang = {"ar": "ar-SA", "en": "en-US"}.get(lang, lang)
         if template is None:
             self.presentation = Presentation()
@@ -196,9 +199,12 @@ class DeckWriter:
         named = [layout for layout in layouts if (layout.name or "").strip().lower() == "blank"]
         self.layout = named[0] if named else min(layouts, key=lambda layout: len(layout.placeholders))
         self.charts = 0
-        self._notes_xml: bytes | None = None
+        #: The first notes page's bytes before and after its paragraphs (set with it).
+        self._notes_text: list[bytes] | None = None
         self._next_ids: dict[str, int] = {}
         self._notes_master: Part | None = None
+        #: The embedded workbooks stamped already (zip entry names; see :meth:`import_slide`).
+        self._fixed: set[str] = set()
 
     @property
     def width(self) -> int:
@@ -232,15 +238,34 @@ class DeckWriter:
 
     # -- slides and text ----------------------------------------------------------------------
     #
-    # Shapes are written as XML (escaped, then parsed once) rather than through python-pptx's
-    # proxies, which spend milliseconds a paragraph: a national plan's deck has thousands.
+    # Shapes are written as XML text rather than through python-pptx's proxies, which spend
+    # milliseconds a paragraph: a national plan's deck has thousands. A slide keeps its shapes as
+    # that text until something needs them as elements (a chart: python-pptx draws it), and is
+    # then serialised by joining the text (:class:`_SlideText`): what lxml would write, without
+    # parsing and writing hundreds of slides again. ``lazy=False`` parses every shape at once,
+    # the plain path, which a test compares byte for byte.
 
-    def slide(self, notes: Sequence[str]):
-        """Return a new blank slide with ``notes`` (one paragraph each) as its speaker notes."""
-        slide = self.presentation.slides.add_slide(self.layout)
-        for placeholder in list(slide.placeholders):  # a template's blank layout may still have some
-            placeholder._element.getparent().remove(placeholder._element)
-        self._add_notes(slide, [str(n) for n in notes] or [""])
+    def slide(self, notes: Sequence[str], more_notes: str = ""):
+        """Return a new blank slide with ``notes`` (one paragraph each) as its speaker notes, then
+        the paragraphs ``more_notes`` (made by :meth:`notes_xml`)."""
+        notes = [str(n) for n in notes] or ([] if more_notes else [""])
+        if self._notes_text is None or not self.lazy:
+            slide = self.presentation.slides.add_slide(self.layout)
+            for placeholder in list(slide.placeholders):  # a template's blank layout may still have some
+                placeholder._element.getparent().remove(placeholder._element)
+            self._add_notes(slide, notes, more_notes)
+            return slide
+        # What add_slide does (the same part name, relationships and slide id), without searching
+        # every slide id for the next one nor cloning placeholders that would be removed at once.
+        presentation = self.presentation.part
+        slides = self.presentation.slides._sldIdLst
+        part = _SlideText(PackURI(f"/ppt/slides/slide{len(slides) + 1}.xml"), CT.PML_SLIDE, presentation.package,
+                          CT_Slide.new())
+        part.relate_to(self.layout.part, RT.SLIDE_LAYOUT)
+        used = slides[-1].id if len(slides) else 255
+        slides._add_sldId(id=used + 1, rId=presentation.relate_to(part, RT.SLIDE))
+        slide = part.slide
+        self._add_notes(slide, notes, more_notes)
         return slide
 
     def _shape_id(self, slide) -> int:
@@ -250,25 +275,40 @@ class DeckWriter:
         self._next_ids[key] = ident + 1
         return ident
 
-    def _add_notes(self, slide, notes: list[str]) -> None:
+    def _add_shape(self, slide, xml: str) -> None:
+        """Add a shape (XML text without namespace declarations) at the end of ``slide``."""
+        pending = getattr(slide.part, "pending", None)
+        if pending is not None:
+            pending.append(xml)
+        else:
+            _append_shapes(slide.shapes._spTree, xml)
+
+    def _elements(self, slide):
+        """Return ``slide`` with its shapes as elements (for python-pptx to add a chart)."""
+        if isinstance(slide.part, _SlideText):
+            slide.part.parse_shapes()
+        return slide
+
+    def _add_notes(self, slide, notes: list[str], more_notes: str = "") -> None:
         """Give ``slide`` a notes page holding ``notes``. The first is made by python-pptx (which
-        clones the notes master's placeholders, some 20 ms); the others copy its XML."""
-        body = self._paragraphs_xml(notes, 14, False, TEXT_COLOUR)
-        if self._notes_xml is None:
+        clones the notes master's placeholders, some 20 ms); the others are its bytes around the
+        new paragraphs."""
+        body = self._paragraphs_xml(notes, 14, False, TEXT_COLOUR) + more_notes
+        if self._notes_text is None:
             notes_slide = slide.notes_slide
             frame = notes_slide.notes_text_frame
             _replace_paragraphs(frame._txBody, body)
-            self._notes_xml = etree.tostring(notes_slide._element)
+            element = parse_xml(etree.tostring(notes_slide._element))
+            for shape in element.iter(qn("p:sp")):
+                placeholder = shape.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
+                if placeholder is not None and placeholder.get("type") == "body":
+                    _replace_paragraphs(shape.find(qn("p:txBody")), _MARK_PARAGRAPH)
+            self._notes_text = serialize_part_xml(element).split(_MARK_PARAGRAPH.encode("utf-8"))
             self._notes_master = notes_slide.part.part_related_by(RT.NOTES_MASTER)
             return
-        element = parse_xml(self._notes_xml)
-        for shape in element.iter(qn("p:sp")):
-            placeholder = shape.find(f"{qn('p:nvSpPr')}/{qn('p:nvPr')}/{qn('p:ph')}")
-            if placeholder is not None and placeholder.get("type") == "body":
-                _replace_paragraphs(shape.find(qn("p:txBody")), body)
         number = len(self.presentation.slides)
-        part = NotesSlidePart(PackURI(f"/ppt/notesSlides/notesSlide{number}.xml"), CT.PML_NOTES_SLIDE,
-                              slide.part.package, element)
+        part = Part(PackURI(f"/ppt/notesSlides/notesSlide{number}.xml"), CT.PML_NOTES_SLIDE, slide.part.package,
+                    body.encode("utf-8").join(self._notes_text))
         assert self._notes_master is not None  # set with the first notes page
         part.relate_to(self._notes_master, RT.NOTES_MASTER)
         part.relate_to(slide.part, RT.SLIDE)
@@ -285,20 +325,20 @@ class DeckWriter:
         ident = self._shape_id(slide)
         filling = f'<a:solidFill><a:srgbClr val="{fill}"/></a:solidFill>' if fill else "<a:noFill/>"
         anchors = {"top": "t", "middle": "ctr", "bottom": "b"}
-        xml = (f'<p:sp {_NAMESPACES}><p:nvSpPr><p:cNvPr id="{ident}" name="TextBox {ident}"/><p:cNvSpPr txBox="1"/>'
+        xml = (f'<p:sp><p:nvSpPr><p:cNvPr id="{ident}" name="TextBox {ident}"/><p:cNvSpPr txBox="1"/>'
                f'<p:nvPr/></p:nvSpPr><p:spPr>{_xfrm(box)}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom>{filling}</p:spPr>'
                f'<p:txBody><a:bodyPr wrap="square" lIns="45720" tIns="22860" rIns="45720" bIns="22860" '
                f'anchor="{anchors[anchor]}"><a:noAutofit/></a:bodyPr><a:lstStyle/>'
                f'{self._paragraphs_xml(paragraphs, size_pt, bold, colour, bullets, align)}</p:txBody></p:sp>')
-        slide.shapes._spTree.append(parse_xml(xml))
+        self._add_shape(slide, xml)
 
     def rule(self, slide, box: Box, colour: str = RULE_COLOUR) -> None:
         """Draw a filled rectangle without outline (a rule or a band)."""
         ident = self._shape_id(slide)
-        xml = (f'<p:sp {_NAMESPACES}><p:nvSpPr><p:cNvPr id="{ident}" name="Rectangle {ident}"/><p:cNvSpPr/><p:nvPr/>'
+        xml = (f'<p:sp><p:nvSpPr><p:cNvPr id="{ident}" name="Rectangle {ident}"/><p:cNvSpPr/><p:nvPr/>'
                f'</p:nvSpPr><p:spPr>{_xfrm(box)}<a:prstGeom prst="rect"><a:avLst/></a:prstGeom>'
                f'<a:solidFill><a:srgbClr val="{colour}"/></a:solidFill><a:ln><a:noFill/></a:ln></p:spPr></p:sp>')
-        slide.shapes._spTree.append(parse_xml(xml))
+        self._add_shape(slide, xml)
 
     def _paragraphs_xml(self, paragraphs: Sequence[str], size_pt: float, bold: bool = False, colour: str | None = None,
                         bullets: bool = False, align: str = "start") -> str:
@@ -320,7 +360,9 @@ class DeckWriter:
         out = []
         for text in paragraphs:
             lines = _deck_text(str(text)).split("\n")
-            runs = f"<a:br>{run_pr}</a:br>".join(f"<a:r>{run_pr}<a:t>{escape(line)}</a:t></a:r>" for line in lines)
+            # An empty a:t as lxml writes it (the slides' text is its serialisation).
+            runs = f"<a:br>{run_pr}</a:br>".join(f"<a:r>{run_pr}<a:t>{escape(line)}</a:t></a:r>" if line
+                                                 else f"<a:r>{run_pr}<a:t/></a:r>" for line in lines)
             out.append(f'<a:p>{p_pr}{runs}<a:endParaRPr lang="{self.lang}" sz="{size}"/></a:p>')
         return "".join(out)
 
@@ -344,40 +386,53 @@ class DeckWriter:
         """Write a table with a header row (none when ``headers`` is None); ``widths`` are relative
         column widths, first column at the start (the right in right-to-left tables). Status cells
         keep their fill and colour; a table without header shows its first column in bold."""
-        every = [list(headers), *rows] if headers is not None else [list(row) for row in rows]
-        total = sum(widths)
-        columns = [int(box.width * w / total) for w in widths]
-        columns[-1] = box.width - sum(columns[:-1])
-        heights = [self._row_height(row, widths, box.width, size_pt) for row in every]
+        made = [] if headers is None else [self.table_row(headers, widths, box.width, size_pt, header=True)]
+        made += [self.table_row(row, widths, box.width, size_pt, first_bold=headers is None) for row in rows]
+        self.table_of_rows(slide, box, made, widths, header=headers is not None)
+
+    def table_row(self, row: Sequence[CellValue], widths: Sequence[float], box_width: int, size_pt: float,
+                  header: bool = False, first_bold: bool = False) -> tuple[str, int]:
+        """Return a row of a :meth:`table` ``box_width`` wide as (XML text, height in EMU): the
+        header row's look when ``header``, the first cell in bold when ``first_bold``."""
+        height = self._row_height(row, widths, box_width, size_pt)
+        cells = []
+        for column, value in enumerate(row):
+            text, fill, colour, bold, align = _cell_style(value)
+            if header:
+                fill, colour, bold, align = HEADER_FILL, "FFFFFF", True, "center"
+            elif first_bold and column == 0:
+                bold = True
+            filling = f'<a:solidFill><a:srgbClr val="{fill}"/></a:solidFill>' if fill else ""
+            cells.append(f'<a:tc><a:txBody><a:bodyPr/><a:lstStyle/>'
+                         f'{self._paragraphs_xml([text], size_pt, bold, colour or TEXT_COLOUR, align=align)}'
+                         f'</a:txBody><a:tcPr marL="{_CELL_MARGIN}" marR="{_CELL_MARGIN}" marT="{_CELL_MARGIN_TOP}" '
+                         f'marB="{_CELL_MARGIN_TOP}" anchor="ctr"' + (f'>{filling}</a:tcPr></a:tc>' if filling else '/></a:tc>'))
         # Columns are written in the order they are seen, the first at the right in a right-to-left
         # deck, rather than marked ``a:tblPr rtl="1"``: Impress ignores that mark and would show
         # the first column at the left, where PowerPoint shows it at the right.
-        visual = (lambda cells: cells[::-1]) if self.rtl else (lambda cells: cells)
-        grid = "".join(f'<a:gridCol w="{w}"/>' for w in visual(columns))
-        body = []
-        for number, (row, height) in enumerate(zip(every, heights)):
-            cells = []
-            for column, value in enumerate(row):
-                text, fill, colour, bold, align = _cell_style(value)
-                if number == 0 and headers is not None:
-                    fill, colour, bold, align = HEADER_FILL, "FFFFFF", True, "center"
-                elif headers is None and column == 0:
-                    bold = True
-                filling = f'<a:solidFill><a:srgbClr val="{fill}"/></a:solidFill>' if fill else ""
-                cells.append(f'<a:tc><a:txBody><a:bodyPr/><a:lstStyle/>'
-                             f'{self._paragraphs_xml([text], size_pt, bold, colour or TEXT_COLOUR, align=align)}'
-                             f'</a:txBody><a:tcPr marL="{_CELL_MARGIN}" marR="{_CELL_MARGIN}" marT="{_CELL_MARGIN_TOP}" '
-                             f'marB="{_CELL_MARGIN_TOP}" anchor="ctr">{filling}</a:tcPr></a:tc>')
-            body.append(f'<a:tr h="{height}">{"".join(visual(cells))}</a:tr>')
+        return f'<a:tr h="{height}">{"".join(cells[::-1] if self.rtl else cells)}</a:tr>', height
+
+    def table_of_rows(self, slide, box: Box, rows: Sequence[tuple[str, int]], widths: Sequence[float],
+                      header: bool) -> None:
+        """Write a :meth:`table` of rows made by :meth:`table_row` for ``box``'s width (the first
+        the header row when ``header``)."""
+        total = sum(widths)
+        columns = [int(box.width * w / total) for w in widths]
+        columns[-1] = box.width - sum(columns[:-1])
+        grid = "".join(f'<a:gridCol w="{w}"/>' for w in (columns[::-1] if self.rtl else columns))
         ident = self._shape_id(slide)
-        xml = (f'<p:graphicFrame {_NAMESPACES}><p:nvGraphicFramePr><p:cNvPr id="{ident}" name="Table {ident}"/>'
+        xml = (f'<p:graphicFrame><p:nvGraphicFramePr><p:cNvPr id="{ident}" name="Table {ident}"/>'
                f'<p:cNvGraphicFramePr><a:graphicFrameLocks noGrp="1"/></p:cNvGraphicFramePr><p:nvPr/></p:nvGraphicFramePr>'
-               f'<p:xfrm><a:off x="{box.x}" y="{box.y}"/><a:ext cx="{box.width}" cy="{sum(heights)}"/></p:xfrm>'
+               f'<p:xfrm><a:off x="{box.x}" y="{box.y}"/><a:ext cx="{box.width}" cy="{sum(h for _, h in rows)}"/></p:xfrm>'
                f'<a:graphic><a:graphicData uri="http://schemas.openxmlformats.org/drawingml/2006/table"><a:tbl>'
-               f'<a:tblPr firstRow="{int(headers is not None)}" bandRow="1">'
-               f'<a:tableStyleId>{TABLE_STYLE}</a:tableStyleId></a:tblPr><a:tblGrid>{grid}</a:tblGrid>{"".join(body)}'
-               f'</a:tbl></a:graphicData></a:graphic></p:graphicFrame>')
-        slide.shapes._spTree.append(parse_xml(xml))
+               f'<a:tblPr firstRow="{int(header)}" bandRow="1">'
+               f'<a:tableStyleId>{TABLE_STYLE}</a:tableStyleId></a:tblPr><a:tblGrid>{grid}</a:tblGrid>'
+               f'{"".join(xml for xml, _ in rows)}</a:tbl></a:graphicData></a:graphic></p:graphicFrame>')
+        self._add_shape(slide, xml)
+
+    def notes_xml(self, notes: Sequence[str]) -> str:
+        """Return speaker notes' paragraphs as XML text, for :meth:`slide`'s ``more_notes``."""
+        return self._paragraphs_xml([str(n) for n in notes], 14, False, TEXT_COLOUR)
 
     # -- charts -------------------------------------------------------------------------------
 
@@ -461,6 +516,7 @@ class DeckWriter:
             chart.category_axis.crosses = XL_AXIS_CROSSES.AUTOMATIC
 
     def _chart(self, slide, box: Box, kind, categories: Sequence[str], series, value_format: str, size_pt: float):
+        self._elements(slide)
         data = CategoryChartData(number_format=value_format)
         data.categories = list(categories)
         for name, values in series:
@@ -495,60 +551,68 @@ class DeckWriter:
 
     # -- slides made again from what another deck wrote -----------------------------------------
 
-    def export_slide(self, slide) -> list[tuple[bytes, tuple[bytes, bytes] | None]]:
-        """Return what ``slide`` holds so far besides its notes, as plain bytes: each shape's XML
-        and, for a chart, its chart part's XML and embedded workbook — what :meth:`import_slide`
-        needs to make the same slide in another deck (a build's cache keeps it)."""
-        found = []
-        for element in slide.shapes._spTree.iterchildren():
-            if element.tag in (qn("p:nvGrpSpPr"), qn("p:grpSpPr")):
-                continue
-            chart = element.find(f".//{qn('c:chart')}")
-            drawn = None
-            if chart is not None:
-                part = slide.part.related_part(chart.get(qn("r:id")))
-                drawn = (etree.tostring(part._element), part.chart_workbook.xlsx_part.blob)
-            found.append((etree.tostring(element), drawn))
-        return found
+    def export_slide(self, slide) -> tuple[str, list[tuple[bytes, bytes]], int]:
+        """Return what ``slide`` holds so far besides its notes, as plain values: its shapes as the
+        slide's XML text, each chart's part (as saved) and embedded workbook (as :meth:`to_bytes`
+        writes it: stamped with ``SOURCE_DATE_EPOCH``) in the order they appear, and the next shape
+        id — what :meth:`import_slide` needs to make the same slide in another deck (a build's
+        cache keeps it)."""
+        part = slide.part
+        charts = []
+        if isinstance(part, _SlideText) and part.pending is not None:
+            shapes = "".join(part.pending)
+        else:
+            blob = part.blob
+            before, after = _slide_text()
+            if not (blob.startswith(before) and blob.endswith(after)):
+                raise ValueError(f"{part.partname}: not a slide of this writer's making")
+            shapes = blob[len(before):len(blob) - len(after)].decode("utf-8")
+            for chart in slide.shapes._spTree.iter(qn("c:chart")):
+                drawn = part.related_part(chart.get(qn("r:id")))
+                charts.append((drawn.blob, _fixed_workbook(drawn.chart_workbook.xlsx_part.blob, source_date_time())))
+        # The charts' relationship ids are given again when the slide is made anew.
+        numbered = iter(range(len(charts)))
+        shapes = _CHART_ID.sub(lambda m: f"{m.group(1)}{_CHART_MARK}{next(numbered)}{m.group(3)}", shapes)
+        return shapes, charts, self._next_ids.get(part.partname) or slide.shapes._next_shape_id
 
-    def import_slide(self, notes: Sequence[str], shapes: list[tuple[bytes, tuple[bytes, bytes] | None]]):
-        """Return a new slide with ``notes`` holding the ``shapes`` :meth:`export_slide` returned:
-        the same parts, names, relationships and shape ids as the slide it was exported from, when
-        made at the same place in the deck."""
+    def import_slide(self, notes_xml: str, shapes: tuple[str, list[tuple[bytes, bytes]], int]):
+        """Return a new slide with the notes ``notes_xml`` (:meth:`notes_xml`) holding what
+        :meth:`export_slide` returned: the same parts, names, relationships and shape ids as the
+        slide it was exported from, when made at the same place in the deck. Its parts are kept
+        as the bytes they were saved as (nothing parsed again)."""
         from pptx.parts.chart import ChartPart
         from pptx.parts.embeddedpackage import EmbeddedXlsxPart
-        slide = self.slide(notes)
-        tree, package = slide.shapes._spTree, slide.part.package
-        last = None
-        for xml, drawn in shapes:
-            element = parse_xml(xml)
-            if drawn is not None:
-                chart_xml, workbook = drawn
-                part = ChartPart.load(package.next_partname(ChartPart.partname_template), CT.DML_CHART, package, chart_xml)
-                data = part._element.find(qn("c:externalData"))
-                data.set(qn("r:id"), part.relate_to(EmbeddedXlsxPart.new(workbook, package), RT.PACKAGE))
-                element.find(f".//{qn('c:chart')}").set(qn("r:id"), slide.part.relate_to(part, RT.CHART))
-                self.charts += 1
-            tree.append(element)
-            ident = element.find(f".//{qn('p:cNvPr')}")
-            if ident is not None:
-                last = int(ident.get("id"))
-        if last is not None:
-            self._next_ids[slide.part.partname] = last + 1
+        text, charts, next_id = shapes
+        slide = self.slide([], notes_xml)
+        package = slide.part.package
+        ids = []
+        for chart_xml, workbook in charts:
+            part = Part(package.next_partname(ChartPart.partname_template), CT.DML_CHART, package, chart_xml)
+            embedded = EmbeddedXlsxPart.new(workbook, package)
+            self._fixed.add(embedded.partname.membername)
+            # A chart's one relationship, to its workbook: the id its saved XML names.
+            if part.relate_to(embedded, RT.PACKAGE) not in _EXTERNAL_DATA.findall(chart_xml.decode("utf-8")):
+                raise ValueError(f"{part.partname}: its workbook's relationship id is not the one it was saved with")
+            ids.append(slide.part.relate_to(part, RT.CHART))
+            self.charts += 1
+        self._add_shape(slide, _CHART_ID.sub(lambda m: f"{m.group(1)}{ids[int(m.group(2)[len(_CHART_MARK):])]}{m.group(3)}",
+                                             text))
+        self._next_ids[slide.part.partname] = next_id
         return slide
 
     # -- output -------------------------------------------------------------------------------
 
-    def to_bytes(self) -> bytes:
-        """Return the .pptx: strict-valid and deterministic (see the module's docstring)."""
+    def to_bytes(self, remember=None) -> bytes:
+        """Return the .pptx: strict-valid and deterministic (see the module's docstring).
+        ``remember``: a build's cache for its compressed parts (see ``zip_parts``)."""
         stamp = source_date_time()
         parts = package_parts(self.presentation)
         for name in list(parts):
             if name.startswith("ppt/charts/") and name.endswith(".xml"):
                 parts[name] = unsigned_axis_ids(parts[name])
-            elif name.startswith("ppt/embeddings/") and name.endswith(".xlsx"):
+            elif name.startswith("ppt/embeddings/") and name.endswith(".xlsx") and name not in self._fixed:
                 parts[name] = _fixed_workbook(parts[name], stamp)
-        return zip_parts(parts, stamp)
+        return zip_parts(parts, stamp, remember)
 
 
 def package_parts(presentation) -> dict[str, bytes]:
@@ -557,9 +621,9 @@ def package_parts(presentation) -> dict[str, bytes]:
     What ``Presentation.save`` writes (the same content-types item, package and part relationships
     and part blobs, by python-pptx's own serialisers), without zipping it: the deck is zipped once,
     deterministically, by :func:`review.office.package.zip_parts` (saving first and re-zipping
-    compressed every part twice).
+    compressed every part twice). The parts' relationships are written as text by
+    :func:`relationships_xml` (the same bytes; python-pptx builds and serialises a tree for each).
     """
-    from pptx.opc.oxml import serialize_part_xml
     from pptx.opc.serialized import _ContentTypesItem
 
     package = presentation.part.package
@@ -569,8 +633,93 @@ def package_parts(presentation) -> dict[str, bytes]:
     for part in found:
         entries[part.partname.membername] = part.blob
         if part._rels:
-            entries[part.partname.rels_uri.membername] = part.rels.xml
+            entries[part.partname.rels_uri.membername] = relationships_xml(part.partname, part.rels)
     return entries
+
+
+_RELATIONSHIPS = ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+                  '<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">')
+#: What a relationship's id, type and target hold when written as they are (nothing to escape).
+_PLAIN_ATTRIBUTE = re.compile(r'[^&<>"\s]*')
+
+
+def relationships_xml(partname: str, rels) -> bytes:
+    """Return a part's relationships (python-pptx's ``_Relationships``) as python-pptx's
+    ``rels.xml`` writes them: by id in numerical order, each target relative to the part's folder.
+    Relationships it would write otherwise (an external one, text to escape) are left to it."""
+    base = partname.rpartition("/")[0] or "/"
+    rows = []
+    for _, ident in sorted((int(r[3:]) if r.startswith("rId") and r[3:].isdigit() else 0, r) for r in rels.keys()):
+        rel = rels[ident]
+        if rel.is_external:
+            return rels.xml
+        target = _relative(str(rel.target_partname), base)
+        if not all(_PLAIN_ATTRIBUTE.fullmatch(value) for value in (ident, rel.reltype, target)):
+            return rels.xml
+        rows.append(f'<Relationship Id="{ident}" Type="{rel.reltype}" Target="{target}"/>')
+    return (_RELATIONSHIPS + "".join(rows) + "</Relationships>").encode("utf-8")
+
+
+def _relative(partname: str, base: str) -> str:
+    """Return ``partname`` relative to the folder ``base`` as python-pptx's ``PackURI.relative_ref``
+    does (``posixpath.relpath``; both are absolute and normal)."""
+    if base == "/":
+        return partname[1:]
+    target, start = partname.split("/")[1:], base.split("/")[1:]
+    common = 0
+    while common < min(len(target), len(start)) and target[common] == start[common]:
+        common += 1
+    return "/".join([".."] * (len(start) - common) + target[common:]) or "."
+
+
+class _SlideText(SlidePart):
+    """A slide whose shapes are kept as XML text (:attr:`pending`, without namespace declarations)
+    until something needs them as elements (:meth:`parse_shapes`); its bytes are then those text
+    between the bytes lxml writes for an empty slide — what lxml writes for the slide."""
+
+    def __init__(self, *args) -> None:
+        super().__init__(*args)
+        self.pending: list[str] | None = []
+
+    def parse_shapes(self) -> None:
+        """Move the shapes kept as text into the slide's element (once)."""
+        if self.pending is not None:
+            _append_shapes(self._element.cSld.spTree, "".join(self.pending))
+            self.pending = None
+
+    @property  # type: ignore[misc]  # read only here: python-pptx never sets a slide's blob
+    def blob(self) -> bytes:
+        if self.pending is None:
+            return super().blob
+        before, after = _slide_text()
+        return before + "".join(self.pending).encode("utf-8") + after
+
+
+#: A paragraph marking where the notes' paragraphs go, and a shape where a slide's shapes go.
+_MARK_PARAGRAPH = "<a:p><a:r><a:t>REVIEWPARAGRAPHSMARK</a:t></a:r></a:p>"
+_MARK_SHAPE = '<p:sp><p:nvSpPr><p:cNvPr id="0" name="REVIEWSHAPESMARK"/><p:cNvSpPr/><p:nvPr/></p:nvSpPr><p:spPr/></p:sp>'
+#: A chart's relationship id in a slide's XML text; the mark standing for it in exported slides.
+_CHART_ID = re.compile(r'(<c:chart [^>]*?r:id=")([^"]*)(")')
+_CHART_MARK = "REVIEWCHART"
+_EXTERNAL_DATA = re.compile(r'<c:externalData [^>]*?r:id="([^"]*)"')
+_SLIDE_TEXT: list[bytes] = []
+
+
+def _slide_text() -> list[bytes]:
+    """Return the bytes lxml writes for an empty slide part, before and after its shapes."""
+    if not _SLIDE_TEXT:
+        element = CT_Slide.new()
+        _append_shapes(element.cSld.spTree, _MARK_SHAPE)
+        _SLIDE_TEXT.extend(serialize_part_xml(element).split(_MARK_SHAPE.encode("utf-8")))
+        assert len(_SLIDE_TEXT) == 2
+    return _SLIDE_TEXT
+
+
+def _append_shapes(tree, xml: str) -> None:
+    """Append the shapes of ``xml`` (XML text of ``p:sp``/``p:graphicFrame`` elements without
+    namespace declarations) to the shape tree ``tree``."""
+    for element in list(parse_xml(f"<p:spTree {_NAMESPACES}>{xml}</p:spTree>")):
+        tree.append(element)
 
 
 _CELL_MARGIN = 54864  # 0.06 inch

@@ -26,6 +26,7 @@ import datetime as dt
 import io
 import numbers
 import re
+import zipfile
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
 import xlsxwriter
@@ -70,12 +71,25 @@ class MemoryWorkbook(xlsxwriter.Workbook):
             self._styles[key] = self.add_format(dict(properties))
         return self._styles[key]
 
+    #: Have XlsxWriter store its parts uncompressed: :func:`normalize_zip` compresses them once,
+    #: rather than inflating what XlsxWriter deflated and deflating it again (the same bytes).
+    store_parts = True
+
     def to_bytes(self) -> bytes:
         """Close the workbook and return its .xlsx bytes, zip entries dated ``source_date_time()``.
 
         The same calls give the same bytes.
         """
-        self.close()
+        if self.store_parts:
+            # XlsxWriter names the compression of its zip in its module (read when it closes).
+            from xlsxwriter import workbook
+            deflated, workbook.ZIP_DEFLATED = workbook.ZIP_DEFLATED, zipfile.ZIP_STORED
+            try:
+                self.close()
+            finally:
+                workbook.ZIP_DEFLATED = deflated
+        else:
+            self.close()
         return normalize_zip(self._buffer.getvalue(), source_date_time())
 
 

@@ -221,7 +221,7 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     will be with that revision, under :data:`PLAN_PAGE` (not a file of the revision).
     """
     from review.compose.context import PackContext
-    from review.compose.facts import decision_numbering
+    from review.compose.facts import decision_numbering, plan_facts
     from review.compose.sector import sector_charts
     from review.evaluate import evaluate_history
     from review.compose.executive import executive_charts
@@ -263,6 +263,9 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
         files: dict[str, bytes] = {"results.json": results_json(plan.id, result),
                                    archive.DECISIONS: archive.numbering_bytes(decision_numbering(context))}
     charts = sum(map(len, sector_specs.values())) + len(executive_specs)
+    # The plan's facts (every indicator's), made once here: the workers of the executive pack, the
+    # deck and the dashboard inherit them rather than each making them (issue 20).
+    plan_facts(context)
     progress(f"Rendering {len(sectors) + 1} packs with {charts} charts")
     side_tasks: list[tuple] = [(results_workbook_file, (label, issue_time))]
     if options.dashboard:

@@ -18,8 +18,10 @@ def dashboard_file(context) -> dict[str, bytes]:
     """Return ``{"dashboard.html": bytes}`` for a pack context (run in a render worker), its
     numbers those of the period's ``results.json``."""
     from review.compose.dashboard import render_dashboard
-    from review.pipeline.results import results_json
-    document = json.loads(results_json(context.plan.id, context.result))
+    from review.pipeline.results import results_document
+    # The document as results.json reads back (written without indent: the same values, ten times faster).
+    document = json.loads(json.dumps(results_document(context.plan.id, context.result), ensure_ascii=False,
+                                     allow_nan=False))
     return {DASHBOARD: render_dashboard(context, document)}
 
 

@@ -17,6 +17,7 @@ from lxml import etree
 from pptx import Presentation
 
 from review.compose.deck import FIXED_SLIDES, SECTOR_SLIDES
+from review.compose.facts import decisions
 from review.language.formats import format_percent
 from review.language.phrases import load_phrases
 from review.model.periods import Period
@@ -452,7 +453,12 @@ def test_sector_slides_from_the_memory_are_the_slides_made_afresh(monkeypatch):
         ctx.remember, ctx.digest = remember, digest
         decks.append(write_deck(ctx))
     assert decks == [fresh, fresh]
-    assert computed == ["deck-sector"] * len(deck_context(plan_dir, "2025-Q2").plan.sectors)
+    # Computed once each, in the first deck: every sector's slides, the decisions' rows by sector,
+    # the compressed parts in runs.
+    ctx = deck_context(plan_dir, "2025-Q2")
+    runs = -(-len(zipfile.ZipFile(io.BytesIO(fresh)).namelist()) // 48)
+    assert computed == (["deck-sector"] * len(ctx.plan.sectors)
+                        + ["deck-rows"] * len({d.sector_id for d in decisions(ctx)}) + ["zip-entries"] * runs)
     assert Presentation(io.BytesIO(decks[1])).slides[FIXED_SLIDES].shapes  # the slides hold their shapes
 
 
@@ -466,3 +472,50 @@ def test_part_names_found_without_walking_the_package_are_python_pptxs(monkeypat
     assert write_deck(ctx) == linear
     names = zipfile.ZipFile(io.BytesIO(linear)).namelist()
     assert "ppt/charts/chart2.xml" in names and "ppt/embeddings/Microsoft_Excel_Sheet2.xlsx" in names
+
+
+def test_one_figure_changed_the_deck_from_the_memory_is_the_deck_made_afresh(tmp_path, monkeypatch):
+    """One value of one sector changes: the deck made with the earlier build's memory is byte for
+    byte the deck made without any (``remember=None``); only that sector's slides are made again,
+    the other sectors' slides and decision rows come from the memory."""
+    import pickle
+    from review.archive.canonical import digest
+    from review.compose.deck import write_deck
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    plan_dir = tmp_path / "plan"
+    shutil.copytree(PLANS / "diversification-2024", plan_dir)
+    memory: dict[str, bytes] = {}
+    computed: list[tuple] = []
+
+    def remember(key, compute):
+        entry = digest(key)
+        if entry not in memory:
+            computed.append(key)
+            memory[entry] = pickle.dumps(compute())
+        return pickle.loads(memory[entry])
+
+    def deck(memory_on: bool) -> bytes:
+        ctx = deck_context(plan_dir, "2025-Q2")
+        if memory_on:
+            ctx.remember, ctx.digest = remember, digest
+        return write_deck(ctx)
+
+    assert deck(True) == deck(False)
+    before, keys_before = len(computed), sector_digests(deck_context(plan_dir, "2025-Q2"))
+    data = plan_dir / "data/2025-Q2/indicators-MEM.csv"
+    data.write_text(data.read_text(encoding="utf-8").replace("N02,١٢٫٩,", "N02,١٢٫٨,"), encoding="utf-8")
+    keys_after = sector_digests(deck_context(plan_dir, "2025-Q2"))
+    changed = {keys_after[s] for s in keys_after if keys_after[s] != keys_before[s]}
+    assert 1 <= len(changed) < len(keys_after)
+    fresh = deck(False)
+    assert deck(True) == fresh
+    made = computed[before:]
+    assert {key[2] for key in made if key[0] == "deck-sector"} == changed  # the others from the memory
+    assert {key[0] for key in made} <= {"deck-sector", "deck-rows", "zip-entries"}
+    assert len([key for key in made if key[0] == "deck-rows"]) <= len(changed)
+
+
+def sector_digests(ctx) -> dict[str, str]:
+    from review.archive.canonical import digest
+    from review.compose.sections import sector_key
+    return {sector.id: digest(sector_key(ctx, sector)) for sector in ctx.plan.sectors}

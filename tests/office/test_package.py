@@ -53,6 +53,26 @@ def test_entries_are_ordered_stamped_and_deflated():
         assert archive.read("word/document.xml") == b"<doc/>"
 
 
+def test_remembered_runs_of_entries_give_the_same_bytes_and_only_changed_runs_are_compressed(tmp_path):
+    from review.archive.cache import remembered
+    parts = {f"ppt/slides/slide{n}.xml": f"<p:sld>{n}</p:sld>".encode() * 50 for n in range(1, 120)}
+    parts.update({"[Content_Types].xml": b"<types/>", "ppt/media/image1.png": b"\x89PNG" * 10})
+    computed = []
+
+    def remember(key, compute):
+        return remembered(tmp_path, "parts", key, lambda: computed.append(key) or compute())
+
+    plain = zip_parts(parts, (2024, 1, 2, 3, 4, 6))
+    assert zip_parts(parts, (2024, 1, 2, 3, 4, 6), remember) == plain
+    runs = len(computed)
+    assert runs == 3  # 121 entries in runs of 48
+    assert zip_parts(parts, (2030, 1, 2, 3, 4, 6), remember) == zip_parts(parts, (2030, 1, 2, 3, 4, 6))
+    assert len(computed) == runs  # other times: the same compressed entries
+    changed = {**parts, "ppt/slides/slide7.xml": b"<p:sld>changed</p:sld>"}
+    assert zip_parts(changed, (2024, 1, 2, 3, 4, 6), remember) == zip_parts(changed, (2024, 1, 2, 3, 4, 6))
+    assert len(computed) == runs + 1  # the run holding the changed entry
+
+
 def test_not_a_zip_is_refused():
     with pytest.raises(zipfile.BadZipFile):
         normalize_zip(b"not a zip")

@@ -228,3 +228,56 @@ def test_a_template_with_macros_is_refused_naming_the_part(tmp_path):
     with pytest.raises(InputError) as refused:
         read_template(path)
     assert any(problem.where == "ppt/vbaProject.bin" or "vbaProject" in str(problem) for problem in refused.value.problems)
+
+
+# -- slides kept as XML text until saved (issue 20): the same bytes as slides parsed at once -------
+
+def busy_deck(lazy: bool, template: bytes | None = None, rtl: bool = True) -> bytes:
+    """Write several slides: text with empty lines and escapes, tables with and without fills,
+    a chart after text on a slide, a slide exported and imported again, footers added last."""
+    writer = DeckWriter(template, rtl=rtl, lazy=lazy)
+    slides = []
+    for number in range(4):
+        slide = writer.slide([f"ملاحظة {number}", "", "a < b & c > \"d\""] if number != 2 else [])
+        writer.text(slide, Box(457200, 228600, 5486400, 457200), [f"عنوان {number}", "سطر\n\nبعد سطر فارغ"], bold=True)
+        writer.table(slide, Box(457200, 900000, 8000000, 0), ["المؤشر", "الحالة"],
+                     [["أ & ب", Cell("متأخر", fill="C00000", colour="FFFFFF", bold=True)], ["", "—"]], (2.0, 1.0))
+        if number == 1:
+            writer.bar_chart(slide, Box(457200, 3000000, 5000000, 3000000), ["على المسار", "متأخر"], [5, 1],
+                             ["00B050", "C00000"], number_format())
+            writer.text(slide, Box(6000000, 3000000, 3000000, 500000), ["بعد الرسم"])
+        slides.append(slide)
+    exported = writer.export_slide(slides[1])
+    slides.append(writer.import_slide(writer.notes_xml(["ملاحظة منسوخة"]), exported))
+    for number, slide in enumerate(slides, start=1):
+        writer.text(slide, Box(0, 6400000, 3000000, 300000), [f"{number} / {len(slides)}"], size_pt=10)
+    return writer.to_bytes()
+
+
+@pytest.mark.parametrize("rtl", [True, False])
+def test_slides_kept_as_text_give_the_bytes_of_slides_parsed_at_once(rtl, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    lazy = busy_deck(True, rtl=rtl)
+    assert lazy == busy_deck(False, rtl=rtl)
+    template = read_template(a_template(tmp_path, slides=2))
+    assert busy_deck(True, template, rtl) == busy_deck(False, template, rtl)
+    found = parts(lazy)
+    assert found["ppt/slides/slide5.xml"].count(b"<c:chart ") == 1  # the imported slide has its chart
+    (tmp_path / "out.pptx").write_bytes(lazy)
+    assert audit(tmp_path / "out.pptx") == ""
+
+
+def test_relationships_written_as_text_are_python_pptxs(deck, tmp_path):
+    from review.office.pptx import relationships_xml
+    for data in (deck, busy_deck(True), small_deck(read_template(a_template(tmp_path)))):
+        package = Presentation(io.BytesIO(data)).part.package
+        found = [part for part in package.iter_parts() if part._rels]
+        assert len(found) > 3
+        for part in found:
+            assert relationships_xml(part.partname, part.rels) == part.rels.xml, part.partname
+    # An external relationship is left to python-pptx (its TargetMode).
+    presentation = Presentation()
+    slide = presentation.slides.add_slide(presentation.slide_layouts[6])
+    slide.part.relate_to("https://example.com/?a=1&b=2", "http://schemas.openxmlformats.org/officeDocument/2006/relationships/hyperlink", is_external=True)
+    assert relationships_xml(slide.part.partname, slide.part.rels) == slide.part.rels.xml
+    assert b'TargetMode="External"' in slide.part.rels.xml

@@ -115,6 +115,14 @@ def test_same_calls_give_the_same_bytes_and_no_clock():
     assert "<dc:title>عنوان</dc:title>" in core and "<dc:creator>review</dc:creator>" in core
 
 
+def test_parts_stored_by_xlsxwriter_give_the_bytes_of_parts_it_deflated(monkeypatch):
+    from xlsxwriter import workbook
+    stored = sample()
+    assert workbook.ZIP_DEFLATED == zipfile.ZIP_DEFLATED  # put back after closing
+    monkeypatch.setattr(MemoryWorkbook, "store_parts", False)
+    assert sample() == stored
+
+
 def test_zip_entries_carry_source_date_epoch(monkeypatch):
     monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
     unset = sample()

@@ -166,16 +166,27 @@ def test_free_cores_counts_the_threads_running_now(tmp_path, monkeypatch, loadav
 
 
 def test_a_one_sector_change_recomputes_only_that_sectors_parts_of_the_plan_wide_outputs(make_plan, tmp_path, monkeypatch):
+    from collections import Counter
+    from review.archive import cache
     from review.pipeline.build import PARTS
     monkeypatch.setenv("REVIEW_WORKERS", "1")
+    made: Counter = Counter()
+    remembered = cache.remembered
+
+    def recording(root, kind, key, compute, keep=lambda value: True):
+        return remembered(root, kind, key, lambda: made.update([key[0]] if kind == PARTS else []) or compute(), keep)
+
+    monkeypatch.setattr(cache, "remembered", recording)
     folder = make_plan(None, DATA)
     out = tmp_path / "out"
     run_build(folder, out)
-    parts = set((out / ".cache" / PARTS).iterdir())
-    assert len(parts) == 2 * 2  # the dashboard's section and the deck's slides of each of the two sectors
+    # The dashboard's section and the deck's slides of each of the two sectors, the deck's
+    # compressed entries (the decisions' rows when there are decisions).
+    assert made["dashboard-sector"] == made["deck-sector"] == 2 and made["zip-entries"] >= 1
+    made.clear()
     (folder / "data/2024-Q1/indicators.csv").write_text("indicator_id,value\nH1,71\nH2,95\nW1,120\n", encoding="utf-8")
     second = run_build(folder, out)
-    assert len(set((out / ".cache" / PARTS).iterdir()) - parts) == 2  # health's, not water's
+    assert made["dashboard-sector"] == made["deck-sector"] == 1  # health's, not water's
     fresh = run_build(folder, tmp_path / "fresh")  # no cache
     for name in ("dashboard.html", "deck.pptx"):
         assert (second / name).read_bytes() == (fresh / name).read_bytes(), name
