@@ -262,10 +262,10 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
         executive_specs = executive_charts(context)
         files: dict[str, bytes] = {"results.json": results_json(plan.id, result),
                                    archive.DECISIONS: archive.numbering_bytes(decision_numbering(context))}
+        # The plan's facts (every indicator's), made once here: the workers of the executive pack,
+        # the deck and the dashboard inherit them rather than each making them (issue 20).
+        plan_facts(context)
     charts = sum(map(len, sector_specs.values())) + len(executive_specs)
-    # The plan's facts (every indicator's), made once here: the workers of the executive pack, the
-    # deck and the dashboard inherit them rather than each making them (issue 20).
-    plan_facts(context)
     progress(f"Rendering {len(sectors) + 1} packs with {charts} charts")
     side_tasks: list[tuple] = [(results_workbook_file, (label, issue_time))]
     if options.dashboard:
