@@ -56,11 +56,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from review.archive import store as chunks
 from review.errors import ReviewError, UsageError, display_path
 from review.model.periods import Period
 from review.pause import pause_at
 
 MANIFEST = "manifest.json"
+#: Beside the manifest of an earlier revision: the files it keeps as chunks in the period's
+#: content store instead of whole ({"format": 1, "files": {name: [chunk SHA-256, …]}}).
+RECIPES = "recipes.json"
+#: The period's content store (see :mod:`review.archive.store`).
+STORE_DIR = chunks.STORE_DIR
+#: In the store while a conversion runs: the revisions it changes, so that the next build of the
+#: period finishes one interrupted after their recipes were written.
+CONVERTING = "converting.json"
+#: Whether an earlier revision keeps whole only the files the latest (and latest full) revision
+#: shares with it, and the others as recipes (:func:`store_changes`); False keeps every file whole.
+STORE_CHANGES = True
 INDEX = "index.json"
 FINAL_RECORD = "final.json"
 SNAPSHOT = "snapshot"
@@ -275,10 +287,12 @@ def earlier_twins(folder: Path, before: int, last: int = 3) -> dict[str, Path]:
         revision = folder / revision_name(number)
         try:
             manifest = read_manifest(revision)
+            stored = read_recipes(revision)
         except ArchiveProblem:
             continue
         for entry in (manifest.get("outputs") or []) + (manifest.get("inputs") or []):
-            if isinstance(entry, dict) and isinstance(entry.get("sha256"), str) and isinstance(entry.get("path"), str):
+            if isinstance(entry, dict) and isinstance(entry.get("sha256"), str) \
+                    and isinstance(entry.get("path"), str) and entry["path"] not in stored:
                 with contextlib.suppress(ValueError):
                     twins.setdefault(entry["sha256"], revision / _safe_relative(entry["path"]))
     return twins
@@ -506,8 +520,12 @@ def latest_numbering(folder: Path) -> bytes | None:
             if path.stat().st_size > MAX_RECORD_BYTES:
                 raise ArchiveProblem(f"{display_path(path)}: larger than {MAX_RECORD_BYTES:,} bytes")
             data = path.read_bytes()
-            read_numbering(data, path)  # a damaged one is named here, before any work
-            return data
+        else:
+            data = revision_bytes(folder / revision_name(number), DECISIONS)  # kept as a recipe
+            if data is None:
+                continue
+        read_numbering(data, path)  # a damaged one is named here, before any work
+        return data
     return None
 
 
@@ -689,7 +707,8 @@ def write_revision(folder: Path, number: int, outputs: dict[str, bytes], inputs:
     ``inputs`` are named relative to the revision (``snapshot/plan.yaml``); ``manifest`` gets the
     input and output lists added. ``staging``: the folder of :func:`stage_inputs`, holding the
     inputs already. The revision appears as ``r<N>`` only once every byte is on disk;
-    ``index.json`` is rewritten afterwards. Call while holding the period's lock.
+    ``index.json`` is rewritten afterwards, then the earlier revisions keep by recipe what this one
+    does not share with them (:func:`store_changes`). Call while holding the period's lock.
     """
     target = folder / revision_name(number)
     if target.exists():
@@ -718,6 +737,7 @@ def write_revision(folder: Path, number: int, outputs: dict[str, bytes], inputs:
         raise
     _fsync_dir(folder)
     write_index(folder, manifest.get("plan", ""), manifest.get("period", folder.name))
+    store_changes(folder)
     return target
 
 
@@ -758,6 +778,7 @@ def finalize_revision(folder: Path, number: int, final_outputs: dict[str, bytes]
     manifest = read_manifest(revision)
     if manifest.get("final"):
         raise UsageError(f"{display_path(revision)} is already final")
+    make_whole(revision)  # a finalised revision keeps every file whole
     leftover = revision / FINAL_DIR
     if leftover.exists():  # a finalize killed after moving final/ in, before the manifest said so
         _make_writable(leftover)
@@ -782,6 +803,305 @@ def finalize_revision(folder: Path, number: int, final_outputs: dict[str, bytes]
     return revision
 
 
+# -- earlier revisions by the change: the content store ---------------------------------------------
+
+def read_recipes(revision: Path) -> dict[str, list[str]]:
+    """Return ``{file name: its chunks}`` of a revision's ``recipes.json``; {} when it has none.
+
+    Raises ArchiveProblem when it is unreadable or not such a record.
+    """
+    path = revision / RECIPES
+    try:
+        record = _read_json(path)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        what = f"unreadable ({exc})"
+    else:
+        files = record.get("files") if isinstance(record, dict) else None
+        if isinstance(files, dict) and all(
+                isinstance(name, str) and _is_safe(name) and isinstance(recipe, list)
+                and all(chunks.is_digest(d) for d in recipe) for name, recipe in files.items()):
+            return files
+        what = 'not a record of recipes (expected {"files": {"<name>": ["<chunk SHA-256>", …]}})'
+    raise ArchiveProblem(f"{display_path(path)}: {what}", what)
+
+
+def _is_safe(name: str) -> bool:
+    try:
+        _safe_relative(name)
+    except ValueError:
+        return False
+    return name not in (MANIFEST, RECIPES)
+
+
+def _write_recipes(revision: Path, recipes: dict[str, list[str]]) -> None:
+    # One line: a recipe is read by the archive, not by people (a revision's is tens of kilobytes).
+    data = (json.dumps({"format": ARCHIVE_FORMAT, "files": recipes}, ensure_ascii=False, sort_keys=True,
+                       separators=(",", ":")) + "\n").encode("utf-8")
+    replace_file(revision / RECIPES, data)
+
+
+def revision_bytes(revision: Path, name: str) -> bytes | None:
+    """Return the bytes of file ``name`` of a revision: the file itself, or reassembled from its
+    recipe (not checked against the manifest; :func:`revision_files` does); None when it has
+    neither. Raises ArchiveProblem when its recipe names a missing or altered chunk."""
+    path = revision / name
+    if path.is_file() and not path.is_symlink():
+        return path.read_bytes()
+    recipe = read_recipes(revision).get(name)
+    if recipe is None:
+        return None
+    try:
+        return chunks.reassemble(revision.parent / STORE_DIR, recipe)
+    except chunks.ChunkProblem as exc:
+        raise ArchiveProblem(f"{display_path(path)}: {exc}", str(exc)) from None
+
+
+def revision_files(revision: Path) -> dict[str, bytes]:
+    """Return every file a revision's manifest lists (inputs, outputs, final packs) and the
+    manifest itself, whole, each checked against its size and SHA-256; raises ArchiveProblem
+    naming every file that is missing or differs."""
+    manifest = read_manifest(revision)
+    recipes = read_recipes(revision)
+    store = revision.parent / STORE_DIR
+    files, problems = {MANIFEST: (revision / MANIFEST).read_bytes()}, []
+    for entry in _recorded(manifest):
+        name = str(entry.get("path"))
+        try:
+            path = revision / _safe_relative(name)
+        except ValueError:
+            problems.append(f"{display_path(revision / MANIFEST)}: bad file entry {entry!r}")
+            continue
+        try:
+            if path.is_file() and not path.is_symlink():
+                data = path.read_bytes()
+            elif name in recipes:
+                data = chunks.reassemble(store, recipes[name])
+            else:
+                problems.append(f"{display_path(path)}: missing")
+                continue
+        except (OSError, chunks.ChunkProblem) as exc:
+            problems.append(f"{display_path(path)}: {exc}")
+            continue
+        if len(data) != entry.get("size") or sha256(data) != entry.get("sha256"):
+            problems.append(f"{display_path(path)}: changed (SHA-256 {sha256(data)[:12]}…, expected "
+                            f"{str(entry.get('sha256'))[:12]}…)")
+            continue
+        files[name] = data
+    if problems:
+        raise ArchiveProblem(f"{display_path(revision)} does not verify:\n  " + "\n  ".join(problems))
+    return files
+
+
+def extract(folder: Path, number: int | None, target: Path) -> tuple[int, int]:
+    """Write revision ``number`` (default: the latest) of a period folder whole into ``target``, a
+    new or empty folder, for reading: every file its manifest lists and the manifest; return
+    ``(number, files written)``. All or nothing: raises ArchiveProblem (exit 1) when a file does
+    not verify, UsageError when ``target`` is a file or a folder that is not empty."""
+    number = resolve_revision(folder, number)
+    target = Path(target)
+    if target.exists() and (not target.is_dir() or target.is_symlink() or any(target.iterdir())):
+        raise UsageError(f"{display_path(target)}: expected a new or empty folder to extract into")
+    files = revision_files(folder / revision_name(number))
+    publish(target, files)
+    return number, len(files)
+
+
+@contextlib.contextmanager
+def whole_revision(revision: Path) -> Iterator[Path]:
+    """Yield a folder holding every file of ``revision`` whole: the revision itself when it keeps
+    none as a recipe, else a temporary copy (removed afterwards; raises ArchiveProblem when a file
+    does not verify). For reading only: ``archive rebuild`` renders from it."""
+    recipes = read_recipes(revision)
+    if all((revision / name).is_file() for name in recipes):
+        yield revision
+        return
+    files = revision_files(revision)
+    with tempfile.TemporaryDirectory(prefix="review-revision-") as temporary:
+        copy = Path(temporary) / revision.name
+        _write_tree(copy, files, sync=False)
+        yield copy
+
+
+def make_whole(revision: Path) -> int:
+    """Write back whole every file a revision keeps as a recipe, then remove its ``recipes.json``;
+    return how many files were written. Each file is checked against the manifest first and
+    written atomically, so a revision interrupted here keeps each file whole or by recipe (both
+    verify) and a second call completes it. Raises ArchiveProblem when a file does not verify.
+    Call while holding the period's lock (``archive finalize`` does, before making it read-only)."""
+    recipes = read_recipes(revision)
+    if not recipes:
+        return 0
+    manifest = read_manifest(revision)
+    recorded = {e.get("path"): e for e in manifest["inputs"] + manifest["outputs"] if isinstance(e, dict)}
+    store = revision.parent / STORE_DIR
+    written = 0
+    for name in sorted(recipes):
+        path = revision / _safe_relative(name)
+        if path.is_file() or name not in recorded:
+            continue
+        try:
+            data = chunks.reassemble(store, recipes[name])
+        except chunks.ChunkProblem as exc:
+            raise ArchiveProblem(f"{display_path(path)}: {exc}", str(exc)) from None
+        if sha256(data) != recorded[name].get("sha256"):
+            raise ArchiveProblem(f"{display_path(path)}: its recipe does not give the bytes its manifest records")
+        replace_file(path, data)
+        written += 1
+    (revision / RECIPES).unlink()
+    _fsync_dir(revision)
+    return written
+
+
+def _kept_whole(folder: Path, numbers: list[int]) -> tuple[set[int], set[str]]:
+    """Return the revisions that keep every file whole (the latest, and the latest full one when
+    the latest is partial) and the SHA-256 of every file they hold."""
+    keep: set[int] = set()
+    hashes: set[str] = set()
+    for number in reversed(numbers):
+        try:
+            manifest = read_manifest(folder / revision_name(number))
+        except ArchiveProblem:
+            keep.add(number)  # unreadable: never touched (verify reports it)
+            continue
+        keep.add(number)
+        hashes |= {e["sha256"] for e in manifest["inputs"] + manifest["outputs"]
+                   if isinstance(e, dict) and isinstance(e.get("sha256"), str)}
+        if not is_partial(manifest):
+            break
+    return keep, hashes
+
+
+def store_changes(folder: Path) -> tuple[int, int]:
+    """Keep the period's earlier revisions by the change; return ``(files converted, bytes added
+    to the store)``.
+
+    The latest revision (and the latest full one, when the latest is partial) and every finalised
+    revision keep every file whole. Each other revision that has no ``recipes.json`` yet keeps
+    whole only the files those share with it (hard links) and replaces each other file by a recipe
+    of its chunks in ``<period>/.store/``: the chunks are written and synced, then
+    ``recipes.json`` (atomically, synced), then the whole files are removed. A whole file that is
+    read-only (a link to a finalised revision's file) or no longer matches its manifest stays. A
+    file also held, as the same file (a link), by an earlier revision already converted becomes a
+    recipe there too. ``converting.json`` in the store names the revisions changed until the
+    whole files are gone, so an interrupted conversion leaves each file whole or by recipe (both
+    verify) and the next call finishes it. Call while holding the period's lock.
+    """
+    store = folder / STORE_DIR
+    _finish_converting(folder)
+    numbers = revision_numbers(folder)
+    if not STORE_CHANGES or len(numbers) < 2:
+        return 0, 0
+    keep, shared = _kept_whole(folder, numbers)
+    finals = {e["revision"] for e in _final_entries(folder)}
+    # A converted revision has recipes.json (finalize removes it before the manifest says final).
+    converted_before = [n for n in numbers if n not in keep and n not in finals
+                        and (folder / revision_name(n) / RECIPES).exists()]
+    targets = [n for n in numbers if n not in keep and n not in finals and n not in converted_before]
+    batch = hasattr(os, "sync")
+    touched: set[str] = set()
+    converted: dict[int, dict[str, list[str]]] = {n: {} for n in targets}
+    added = 0
+    for number in targets:
+        revision = folder / revision_name(number)
+        try:
+            manifest = read_manifest(revision)
+        except ArchiveProblem:
+            manifest = {"final": "unreadable"}
+        if manifest.get("final"):  # unreadable, or a finalize interrupted before final.json: untouched
+            del converted[number]
+            continue
+        for entry in manifest["inputs"] + manifest["outputs"]:
+            name, digest = entry.get("path"), entry.get("sha256")
+            if not isinstance(name, str) or digest in shared or not _is_safe(name):
+                continue
+            path = revision / name
+            if not path.is_file() or path.is_symlink() or not os.access(path, os.W_OK):
+                continue
+            data = path.read_bytes()
+            if sha256(data) != digest:
+                continue  # altered since its manifest: left whole for verify to report
+            recipe, written = chunks.store_file(store, name, data, durable=not batch, folders=touched)
+            converted[number][name] = recipe
+            added += written
+            if path.stat().st_nlink > 1:  # the same file in earlier revisions converted before
+                for other in converted_before:
+                    twin = folder / revision_name(other) / name
+                    if twin.is_file() and os.path.samefile(twin, path):
+                        converted.setdefault(other, {})[name] = recipe
+    if not converted:
+        return 0, 0
+    if touched:
+        if batch:
+            os.sync()
+        for sub in sorted(touched):
+            _fsync_dir(store / sub)
+    store.mkdir(exist_ok=True)
+    _fsync_dir(store)
+    replace_file(store / CONVERTING, _json_bytes({"revisions": sorted(converted)}))
+    for number in sorted(converted):
+        revision = folder / revision_name(number)
+        recipes = dict(read_recipes(revision)) if number not in targets else {}
+        recipes.update(converted[number])
+        _write_recipes(revision, recipes)
+    pause_at("storing")
+    for number in sorted(converted):
+        _remove_stored(folder / revision_name(number), converted[number])
+    (store / CONVERTING).unlink()
+    _fsync_dir(store)
+    return sum(len(r) for r in converted.values()), added
+
+
+def _remove_stored(revision: Path, recipes: dict[str, list[str]]) -> None:
+    for name in sorted(recipes):
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(revision / name)
+    for directory in sorted({(revision / name).parent for name in recipes}, key=lambda p: -len(p.parts)):
+        _fsync_dir(directory)
+
+
+def _finish_converting(folder: Path) -> None:
+    """Finish a conversion interrupted after its recipes were written (``converting.json``):
+    remove each whole file whose recipe gives exactly the bytes its manifest records; also remove
+    the temporary files an interrupted chunk write left in the store."""
+    store = folder / STORE_DIR
+    for leftover in chunks.leftovers(store):
+        with contextlib.suppress(OSError):
+            os.chmod(leftover, stat.S_IREAD | stat.S_IWRITE)
+            leftover.unlink()
+    record = store / CONVERTING
+    if not record.is_file():
+        return
+    try:
+        listed = _read_json(record)
+        numbers = [n for n in listed.get("revisions", []) if isinstance(n, int)] if isinstance(listed, dict) else []
+    except (OSError, ValueError):
+        numbers = []
+    for number in numbers:
+        revision = folder / revision_name(number)
+        try:
+            recipes = read_recipes(revision)
+            manifest = read_manifest(revision)
+        except ArchiveProblem:
+            continue
+        if manifest.get("final"):
+            continue
+        recorded = {e.get("path"): e.get("sha256") for e in manifest["inputs"] + manifest["outputs"]
+                    if isinstance(e, dict)}
+        done = {}
+        for name, recipe in recipes.items():
+            if (revision / name).is_file() and name in recorded:
+                try:
+                    if sha256(chunks.reassemble(store, recipe)) == recorded[name]:
+                        done[name] = recipe
+                except chunks.ChunkProblem:
+                    continue  # the whole file is the one good copy: it stays
+        _remove_stored(revision, done)
+    record.unlink()
+    _fsync_dir(store)
+
+
 # -- verifying ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -801,12 +1121,25 @@ def _recorded(manifest: dict) -> list[dict]:
 
 
 def verify_revision(revision: Path) -> list[Finding]:
-    """Re-hash every file a revision's manifest lists; return what is missing, changed or extra."""
+    """Re-hash every file a revision's manifest lists, whole or by recipe; return what is
+    missing, changed or extra.
+
+    A file kept as a recipe is checked chunk by chunk (each against the SHA-256 it is named by)
+    and whole (the chunks' concatenation against the manifest): an altered byte in the store is
+    reported in every revision whose recipes use it. A file both whole and by recipe (a
+    conversion or finalize interrupted) is checked both ways.
+    """
     try:
         manifest = read_manifest(revision)
     except ArchiveProblem as exc:
         return [Finding(revision / MANIFEST, f"{exc.what} (cannot verify this revision)")]
     findings: list[Finding] = []
+    try:
+        recipes = read_recipes(revision)
+    except ArchiveProblem as exc:
+        findings.append(Finding(revision / RECIPES, f"{exc.what} (its files kept by recipe cannot be checked)"))
+        recipes = {}
+    store = revision.parent / STORE_DIR
     expected: set[str] = set()
     for entry in _recorded(manifest):
         try:
@@ -816,7 +1149,19 @@ def verify_revision(revision: Path) -> list[Finding]:
             continue
         expected.add(name)
         path = revision / name
-        if not path.is_file():
+        recipe = recipes.get(name)
+        if recipe is not None:
+            try:
+                data = chunks.reassemble(store, recipe)
+            except chunks.ChunkProblem as exc:
+                findings.append(Finding(path, f"kept by recipe, but its {exc}"))
+            else:
+                if len(data) != entry.get("size") or sha256(data) != entry.get("sha256"):
+                    findings.append(Finding(path, f"changed: its recipe gives SHA-256 {sha256(data)[:12]}…, "
+                                                  f"expected {str(entry.get('sha256'))[:12]}…"))
+            if not path.is_file():
+                continue
+        elif not path.is_file():
             findings.append(Finding(path, "missing"))
             continue
         try:
@@ -827,9 +1172,11 @@ def verify_revision(revision: Path) -> list[Finding]:
         if size != entry.get("size") or found != entry.get("sha256"):
             findings.append(Finding(path, f"changed (SHA-256 {found[:12]}…, "
                                           f"expected {str(entry.get('sha256'))[:12]}…)"))
+    for name in sorted(set(recipes) - expected):
+        findings.append(Finding(revision / RECIPES, f"a recipe for {name}, which the manifest does not list"))
     for path in sorted(revision.rglob("*")):
         name = path.relative_to(revision).as_posix()
-        if path.is_symlink() or (path.is_file() and name not in expected and name != MANIFEST):
+        if path.is_symlink() or (path.is_file() and name not in expected and name not in (MANIFEST, RECIPES)):
             findings.append(Finding(path, "extra file (not in the manifest)"))
     return findings
 
@@ -1045,6 +1392,8 @@ def finalize(folder: Path, plan_id: str, period: Period | str, number: int | Non
             _make_writable(revision / FINAL_DIR)
             shutil.rmtree(revision / FINAL_DIR)
         _refuse_unverified(revision)
+        if make_whole(revision):  # an earlier revision kept by the change: its files whole again
+            progress(f"Wrote the files {revision_name(number)} kept as recipes whole again")
         if manifest.get("options", {}).get("pdf") and convert_pdf is not None:
             from review.office.pdf import require_soffice
             require_soffice()

@@ -3,6 +3,7 @@ crash safety, the period lock and PDF/A copies."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import random
@@ -136,7 +137,9 @@ def test_unchanged_inputs_create_nothing_and_changes_make_a_new_revision(capsys,
                                                                 encoding="utf-8")
     assert build_cli(capsys, plan_dir, out)[0] == 0
     assert revisions(out) == ["r1", "r2"]
-    assert hashes(period_dir(out) / "r1") == {k[3:]: v for k, v in before.items() if k.startswith("r1/")}
+    # (r1 keeps whole what r2 shares with it, the rest as recipes: the same bytes.)
+    assert {name: archive.sha256(data) for name, data in archive.revision_files(period_dir(out) / "r1").items()} \
+        == {k[3:]: v for k, v in before.items() if k.startswith("r1/")}
     assert "المراجعة 2" in document_text(period_dir(out) / "r2" / "health.docx")
     # Another issue date is another build too.
     assert build_cli(capsys, plan_dir, out, "--issue-date", "2024-06-01")[0] == 0
@@ -501,10 +504,13 @@ def test_identical_files_are_shared_with_the_earlier_revision(tmp_path):
                        {"snapshot/plan.yaml": b"plan", "snapshot/data/x.csv": b"x,2"})
 
     def same(name: str) -> bool:
-        return (first / name).stat().st_ino == (second / name).stat().st_ino
+        return (first / name).is_file() and (first / name).stat().st_ino == (second / name).stat().st_ino
 
     assert same("charts/c.png") and same("snapshot/plan.yaml")
     assert not same("a.docx") and not same("snapshot/data/x.csv") and not same("manifest.json")
+    # What r2 does not share, r1 keeps as recipes of chunks in the period's store.
+    assert sorted(archive.read_recipes(first)) == ["a.docx", "snapshot/data/x.csv"]
+    assert archive.revision_bytes(first, "a.docx") == b"A" * 100
     assert (second / "a.docx").read_bytes() == b"A2" * 50
     assert archive.verify_period(folder, "p") == []
     # Altering a shared file is seen in both revisions.
@@ -564,9 +570,10 @@ def test_finalising_a_revision_makes_the_files_it_shares_read_only_and_they_are_
     second = _revision(folder, 2, {**outputs, "b.docx": b"B2"}, {"snapshot/plan.yaml": b"plan"})
     assert os.path.samefile(first / "a.docx", second / "a.docx")
     archive.finalize_revision(folder, 2, {"a.docx": b"F" * 10, "b.docx": b"G"})
-    # A link is the same file: r1's copy of what r2 shares is read-only now; its own files are not.
+    # A link is the same file: r1's copy of what r2 shares is read-only now; its own files are
+    # recipes (r2 did not share them).
     assert is_read_only(first / "a.docx") and is_read_only(first / "snapshot" / "plan.yaml")
-    assert not is_read_only(first / "b.docx")
+    assert not (first / "b.docx").exists() and "b.docx" in archive.read_recipes(first)
     assert archive.verify_period(folder, "p") == []
     # The next revision copies the read-only files instead of linking them: its files are writable
     # (a failed build can delete its staging folder, Windows included) ...
@@ -661,7 +668,12 @@ def test_finalize_without_libreoffice_keeps_the_contents_as_links(capsys, monkey
 
 # -- packs keep the mark of the revision in which their content last changed (issue 20) -----------
 
-def header_marks(docx: Path) -> list[str]:
+def whole(path: Path) -> io.BytesIO:
+    """Return a top-level file of a revision, whole or by recipe, to read like a file."""
+    return io.BytesIO(archive.revision_bytes(path.parent, path.name))
+
+
+def header_marks(docx: Path | io.BytesIO) -> list[str]:
     """Return the draft marks (the header lines starting «مسودة للمراجعة») of a pack's headers."""
     import re
     with zipfile.ZipFile(docx) as package:
@@ -689,22 +701,24 @@ def test_a_pack_keeps_the_mark_of_the_revision_its_content_last_changed_in(capsy
     assert build_cli(capsys, plan_dir, out)[0] == 0
     set_value(plan_dir, "W1", "90")  # the water sector's one figure
     assert build_cli(capsys, plan_dir, out)[0] == 0
-    set_value(plan_dir, "H1", "75")  # then the health sector's
-    assert build_cli(capsys, plan_dir, out)[0] == 0
     r1, r2, r3 = (period_dir(out) / f"r{n}" for n in (1, 2, 3))
-    assert pack_revisions(out, 1) == {"executive.docx": 1, "health.docx": 1, "water.docx": 1}
-    assert pack_revisions(out, 2) == {"executive.docx": 2, "health.docx": 1, "water.docx": 2}
-    assert pack_revisions(out, 3) == {"executive.docx": 3, "health.docx": 3, "water.docx": 2}
-    # The words on the page say the same: each pack as of the revision its content is from.
-    assert header_marks(r2 / "health.docx") == [f"{DRAFT} — المراجعة 1"]
-    assert header_marks(r2 / "water.docx") == [f"{DRAFT} — المراجعة 2"]
-    assert header_marks(r3 / "water.docx") == [f"{DRAFT} — المراجعة 2"]
-    assert header_marks(r3 / "health.docx") == header_marks(r3 / "executive.docx") == [f"{DRAFT} — المراجعة 3"]
     # An unchanged pack is the earlier revision's file, not a copy (where the file system links).
     if archive.SHARE_IDENTICAL:
         assert same_file(r1 / "health.docx", r2 / "health.docx")
+    set_value(plan_dir, "H1", "75")  # then the health sector's
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    assert pack_revisions(out, 1) == {"executive.docx": 1, "health.docx": 1, "water.docx": 1}
+    assert pack_revisions(out, 2) == {"executive.docx": 2, "health.docx": 1, "water.docx": 2}
+    assert pack_revisions(out, 3) == {"executive.docx": 3, "health.docx": 3, "water.docx": 2}
+    # The words on the page say the same: each pack as of the revision its content is from (r2's
+    # health pack, changed in r3, is a recipe now: read through the archive).
+    assert header_marks(whole(r2 / "health.docx")) == [f"{DRAFT} — المراجعة 1"]
+    assert header_marks(r2 / "water.docx") == [f"{DRAFT} — المراجعة 2"]
+    assert header_marks(r3 / "water.docx") == [f"{DRAFT} — المراجعة 2"]
+    assert header_marks(r3 / "health.docx") == header_marks(r3 / "executive.docx") == [f"{DRAFT} — المراجعة 3"]
+    if archive.SHARE_IDENTICAL:
         assert same_file(r2 / "water.docx", r3 / "water.docx")
-        assert not same_file(r2 / "health.docx", r3 / "health.docx")
+        assert not (r2 / "health.docx").exists() and "health.docx" in archive.read_recipes(r2)
     # Each revision verifies and rebuilds from its own snapshot, byte for byte, marks included.
     assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
     code, listing, _ = cli(capsys, "archive", "list", "--out", str(out))
