@@ -419,9 +419,12 @@ def _same_numbering(inputs: dict[str, bytes], settings: dict) -> Callable[[Path]
 
     def fingerprint(revision: Path) -> str:
         own = {key: value for key, value in inputs.items() if key != name}
-        recorded = revision / name
-        if recorded.is_file():
-            own[name] = recorded.read_bytes()
+        try:
+            recorded = archive.revision_bytes(revision, name)  # whole, or an earlier revision's recipe
+        except archive.ArchiveProblem:
+            recorded = None  # a damaged chunk: not up to date (verify names it)
+        if recorded is not None:
+            own[name] = recorded
         return archive.fingerprint(own, settings)
     return fingerprint
 

@@ -790,3 +790,272 @@ def test_a_damaged_record_of_the_packs_revisions_is_reported_not_a_traceback(cap
     set_value(plan_dir, "W1", "95")
     assert build_cli(capsys, plan_dir, out)[0] == 0
     assert pack_revisions(out, 3) == {"executive.docx": 3, "health.docx": 3, "water.docx": 3}
+
+
+# -- earlier revisions kept by the change: recipes and the content store (issue 20) ------------------
+
+def chunk_files(folder: Path) -> list[Path]:
+    return sorted(p for p in (folder / archive.STORE_DIR).rglob("*") if p.is_file())
+
+
+def flip_a_byte(path: Path, at: int = 10) -> None:
+    os.chmod(path, stat.S_IREAD | stat.S_IWRITE)  # chunks are read-only
+    data = bytearray(path.read_bytes())
+    data[at] ^= 1
+    path.write_bytes(bytes(data))
+
+
+def a_docx(text: str, image: bytes) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as package:
+        package.writestr(zipfile.ZipInfo("word/document.xml", (2025, 1, 1, 0, 0, 0)), text * 300,
+                         compress_type=zipfile.ZIP_DEFLATED)
+        package.writestr(zipfile.ZipInfo("word/media/image1.png", (2025, 1, 1, 0, 0, 0)), image)
+    return buffer.getvalue()
+
+
+def test_an_earlier_revision_keeps_by_recipe_what_the_latest_does_not_share(tmp_path):
+    folder = tmp_path / "p" / "2025-Q1"
+    chart1, chart2 = random.Random(1).randbytes(5000), random.Random(2).randbytes(5000)
+    page = "".join(f"<tr><td>صف {n}</td><td>{n}</td></tr>\n" for n in range(3000))
+    first = _revision(folder, 1, {"a.docx": a_docx("<w:t>أ</w:t>", chart1), "charts/c.png": chart1,
+                                  "dashboard.html": page.encode("utf-8"), "blob.bin": b"\0\1" * 999},
+                      {"snapshot/plan.yaml": b"plan", "snapshot/data/x.csv": b"x,1\n"})
+    files1 = archive.revision_files(first)
+    assert not (first / archive.RECIPES).exists() and not (folder / archive.STORE_DIR).exists()
+    second = _revision(folder, 2, {"a.docx": a_docx("<w:t>ب</w:t>", chart2), "charts/c.png": chart2,
+                                   "dashboard.html": page.replace("صف 1500<", "صف ١٥٠٠<").encode("utf-8"),
+                                   "blob.bin": b"\0\1" * 999},
+                       {"snapshot/plan.yaml": b"plan", "snapshot/data/x.csv": b"x,2\n"})
+    # r1 keeps whole (links) what r2 shares; the rest by recipe, the manifest unchanged.
+    assert os.path.samefile(first / "blob.bin", second / "blob.bin")
+    assert os.path.samefile(first / "snapshot" / "plan.yaml", second / "snapshot" / "plan.yaml")
+    stored = ["a.docx", "charts/c.png", "dashboard.html", "snapshot/data/x.csv"]
+    assert sorted(archive.read_recipes(first)) == stored and not any((first / n).exists() for n in stored)
+    assert (first / archive.MANIFEST).read_bytes() == files1[archive.MANIFEST]
+    # Byte for byte: zip, text and binary; the docx's picture is the chart's chunk.
+    assert archive.revision_files(first) == files1
+    recipes = archive.read_recipes(first)
+    assert recipes["charts/c.png"][0] in recipes["a.docx"]
+    assert len(recipes["dashboard.html"]) > 5
+    # The latest keeps every file whole, and both verify.
+    assert not (second / archive.RECIPES).exists()
+    assert archive.verify_period(folder, "p") == []
+    # The chunks are read-only; a third revision stores only r2's changed chunks.
+    assert all(not p.stat().st_mode & stat.S_IWUSR for p in chunk_files(folder))
+    before = len(chunk_files(folder))
+    _revision(folder, 3, {"a.docx": a_docx("<w:t>ج</w:t>", chart1), "charts/c.png": chart1,
+                          "dashboard.html": page.encode("utf-8"), "blob.bin": b"\0\1" * 999},
+              {"snapshot/plan.yaml": b"plan", "snapshot/data/x.csv": b"x,3\n"})
+    # New: r2's chart, its document.xml member, one or two text chunks, x.csv (the docx's picture
+    # member and the central directory match r1's? the picture not: it is r2's chart, stored once).
+    assert 4 <= len(chunk_files(folder)) - before <= 8
+    assert archive.verify_period(folder, "p") == []
+
+
+def test_verify_names_every_revision_that_uses_an_altered_chunk(tmp_path):
+    folder = tmp_path / "p" / "2025-Q1"
+    inputs = {"snapshot/plan.yaml": b"plan"}
+    r1 = _revision(folder, 1, {"a.docx": b"A" * 5000, "b.docx": b"B1" * 100}, inputs)
+    r2 = _revision(folder, 2, {"a.docx": b"A" * 5000, "b.docx": b"B2" * 100}, inputs)
+    assert os.path.samefile(r1 / "a.docx", r2 / "a.docx")
+    _revision(folder, 3, {"a.docx": b"C" * 5000, "b.docx": b"B3" * 100}, inputs)
+    # a.docx changed in r3: r2 keeps it by recipe, and so does r1, which held the same file.
+    assert "a.docx" in archive.read_recipes(r1) and "a.docx" in archive.read_recipes(r2)
+    assert not (r1 / "a.docx").exists() and archive.verify_period(folder, "p") == []
+    [chunk] = archive.read_recipes(r2)["a.docx"]
+    flip_a_byte(archive.chunks.chunk_path(folder / archive.STORE_DIR, chunk))
+    found = [(str(f.path.relative_to(folder)), f.message) for f in archive.verify_period(folder, "p")]
+    assert [path for path, _ in found] == [os.path.join("r1", "a.docx"), os.path.join("r2", "a.docx")]
+    # (The chunk is compressed: the flipped byte makes it unreadable, or else changed.)
+    assert all(f"kept by recipe, but its chunk {chunk[:12]}… " in m and ".store" in m for _, m in found)
+    code = main(["archive", "verify", "--out", str(tmp_path)])
+    assert code == 1
+    # An altered whole file is caught as before, in each revision holding it.
+    shared = tmp_path / "q" / "2025-Q1"
+    s1 = _revision(shared, 1, {"a.docx": b"A" * 50, "b.docx": b"B1"}, inputs)
+    _revision(shared, 2, {"a.docx": b"A" * 50, "b.docx": b"B2"}, inputs)
+    flip_a_byte(s1 / "a.docx")
+    assert sorted(str(f.path.relative_to(shared)) for f in archive.verify_period(shared, "p")) \
+        == [os.path.join("r1", "a.docx"), os.path.join("r2", "a.docx")]
+
+
+def test_a_recipe_for_a_file_the_manifest_does_not_list_and_a_damaged_record_are_reported(tmp_path):
+    folder = tmp_path / "p" / "2025-Q1"
+    r1 = _revision(folder, 1, {"a.docx": b"A1"}, {"snapshot/plan.yaml": b"plan"})
+    _revision(folder, 2, {"a.docx": b"A2"}, {"snapshot/plan.yaml": b"plan"})
+    recipes = archive.read_recipes(r1)
+    (r1 / archive.RECIPES).write_text(json.dumps({"files": {**recipes, "z.docx": recipes["a.docx"]}}))
+    assert [f.message for f in archive.verify_period(folder, "p")] \
+        == ["a recipe for z.docx, which the manifest does not list"]
+    (r1 / archive.RECIPES).write_text('{"files": {"../x": []}}')
+    messages = [f.message for f in archive.verify_period(folder, "p")]
+    assert messages[0].startswith("not a record of recipes") and "a.docx" in str(archive.verify_period(folder, "p")[1])
+
+
+def test_a_conversion_interrupted_after_its_recipes_verifies_and_the_next_build_finishes_it(tmp_path, monkeypatch):
+    folder = tmp_path / "p" / "2025-Q1"
+    inputs = {"snapshot/plan.yaml": b"plan"}
+    r1 = _revision(folder, 1, {"a.docx": b"A1" * 3000, "b.docx": b"B"}, inputs)
+
+    def stop(stage: str) -> None:
+        if stage == "storing":
+            raise KeyboardInterrupt
+    monkeypatch.setattr(archive, "pause_at", stop)
+    with pytest.raises(KeyboardInterrupt):
+        _revision(folder, 2, {"a.docx": b"A2" * 3000, "b.docx": b"B"}, inputs)
+    monkeypatch.undo()
+    # Half done: r2 is complete; r1 has its recipe and its whole file both, and verifies.
+    assert archive.revision_numbers(folder) == [1, 2]
+    assert "a.docx" in archive.read_recipes(r1) and (r1 / "a.docx").is_file()
+    assert (folder / archive.STORE_DIR / archive.CONVERTING).is_file()
+    assert archive.verify_period(folder, "p") == []
+    # The next build of the period finishes it.
+    _revision(folder, 3, {"a.docx": b"A3" * 3000, "b.docx": b"B"}, inputs)
+    assert not (r1 / "a.docx").exists() and not (folder / archive.STORE_DIR / archive.CONVERTING).exists()
+    assert archive.revision_bytes(r1, "a.docx") == b"A1" * 3000
+    assert archive.verify_period(folder, "p") == []
+
+
+def test_a_conversion_interrupted_while_storing_chunks_leaves_the_revision_whole(tmp_path, monkeypatch):
+    folder = tmp_path / "p" / "2025-Q1"
+    inputs = {"snapshot/plan.yaml": b"plan"}
+    r1 = _revision(folder, 1, {"a.docx": b"A1" * 3000, "b.docx": b"B1" * 3000}, inputs)
+    calls = []
+    real = archive.chunks.put
+
+    def failing(store, chunk, durable):
+        calls.append(1)
+        if len(calls) == 2:
+            raise OSError(28, "No space left on device")
+        return real(store, chunk, durable)
+    monkeypatch.setattr(archive.chunks, "put", failing)
+    with pytest.raises(OSError):
+        _revision(folder, 2, {"a.docx": b"A2" * 3000, "b.docx": b"B2" * 3000}, inputs)
+    monkeypatch.undo()
+    assert not (r1 / archive.RECIPES).exists() and (r1 / "a.docx").is_file() and (r1 / "b.docx").is_file()
+    assert archive.verify_period(folder, "p") == []
+    _revision(folder, 3, {"a.docx": b"A3" * 3000, "b.docx": b"B3" * 3000}, inputs)
+    # Both r1 and r2 are kept by the change now (r1's chunk from the first try is used again).
+    assert sorted(archive.read_recipes(r1)) == ["a.docx", "b.docx"]
+    assert sorted(archive.read_recipes(folder / "r2")) == ["a.docx", "b.docx"]
+    assert archive.verify_period(folder, "p") == []
+
+
+def test_a_build_killed_while_converting_leaves_a_verifiable_archive(capsys, plan_dir, out):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    set_value(plan_dir, "W1", "90")
+    process = _start_paused(plan_dir, out, "storing", "2024-05-01")
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    process.stderr.close()
+    r1 = period_dir(out) / "r1"
+    assert revisions(out) == ["r1", "r2"] and archive.read_recipes(r1)
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+    set_value(plan_dir, "W1", "80")
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    assert not any((r1 / name).exists() for name in archive.read_recipes(r1))
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+
+
+def test_rebuild_finalize_and_extract_of_a_revision_kept_by_recipe(capsys, plan_dir, out, tmp_path):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    set_value(plan_dir, "W1", "90")
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    set_value(plan_dir, "H1", "75")
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    r1, r2 = period_dir(out) / "r1", period_dir(out) / "r2"
+    assert "water.docx" in archive.read_recipes(r1) and "health.docx" in archive.read_recipes(r2)
+    expected = {name: archive.sha256(data) for name, data in archive.revision_files(r2).items()}
+    # rebuild renders from a whole copy, byte for byte.
+    code, stdout, _ = cli(capsys, "archive", "rebuild", "mini", "--period", PERIOD, "--out", str(out),
+                          "--revision", "1", "-q")
+    assert code == 0 and "all" in stdout and "identical" in stdout
+    # extract writes every file whole, checked; never into a folder that holds something.
+    target = tmp_path / "مستخرج"
+    code, stdout, _ = cli(capsys, "archive", "extract", "mini", "--period", PERIOD, "--revision", "2",
+                          str(target), "--out", str(out))
+    assert code == 0 and f"into {target}" in stdout
+    assert hashes(target) == expected
+    code, _, err = cli(capsys, "archive", "extract", "mini", "--period", PERIOD, "--revision", "2",
+                       str(target), "--out", str(out))
+    assert code == 2 and "expected a new or empty folder" in err
+    # finalize makes the files whole again, then read-only; later builds leave it whole.
+    code, _, _ = cli(capsys, "archive", "finalize", "mini", "--period", PERIOD, "--out", str(out),
+                     "--revision", "2", "-q")
+    assert code == 0
+    assert not (r2 / archive.RECIPES).exists()
+    assert {n: archive.sha256((r2 / n).read_bytes()) for n in expected if n != archive.MANIFEST} \
+        == {n: h for n, h in expected.items() if n != archive.MANIFEST}  # the manifest says final now
+    assert all(is_read_only(p) for p in r2.rglob("*") if p.is_file())
+    before = hashes(r2)
+    set_value(plan_dir, "H1", "60")
+    assert build_cli(capsys, plan_dir, out, "--reason", "corrected H1")[0] == 0
+    set_value(plan_dir, "H1", "65")
+    assert build_cli(capsys, plan_dir, out, "--reason", "corrected H1 again")[0] == 0
+    assert hashes(r2) == before and not (r2 / archive.RECIPES).exists()
+    assert archive.read_recipes(period_dir(out) / "r4")  # the amendment r4 is kept by the change
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+    code, listing, _ = cli(capsys, "archive", "list", "--out", str(out))
+    assert code == 0 and "FINAL since" in listing
+    make_writable(r2)
+
+
+def test_extract_of_a_damaged_revision_writes_nothing(capsys, tmp_path):
+    folder = tmp_path / "out" / "p" / "2025-Q1"
+    r1 = _revision(folder, 1, {"a.docx": b"A1" * 3000}, {"snapshot/plan.yaml": b"plan"})
+    _revision(folder, 2, {"a.docx": b"A2" * 3000}, {"snapshot/plan.yaml": b"plan"})
+    [chunk] = archive.read_recipes(r1)["a.docx"]
+    flip_a_byte(archive.chunks.chunk_path(folder / archive.STORE_DIR, chunk))
+    target = tmp_path / "whole"
+    code, _, err = cli(capsys, "archive", "extract", "p", "--period", "2025-Q1", "--revision", "1", str(target),
+                       "--out", str(tmp_path / "out"))
+    assert code == 1 and "a.docx" in err and f"chunk {chunk[:12]}" in err and not target.exists()
+
+
+def test_make_whole_interrupted_verifies_and_completes(tmp_path, monkeypatch):
+    folder = tmp_path / "p" / "2025-Q1"
+    r1 = _revision(folder, 1, {"a.docx": b"A1" * 3000, "b.docx": b"B1" * 3000}, {"snapshot/plan.yaml": b"plan"})
+    _revision(folder, 2, {"a.docx": b"A2" * 3000, "b.docx": b"B2" * 3000}, {"snapshot/plan.yaml": b"plan"})
+    real, calls = archive.replace_file, []
+
+    def failing(target, data, durable=True):
+        calls.append(target)
+        if len(calls) == 2:
+            raise KeyboardInterrupt
+        real(target, data, durable)
+    monkeypatch.setattr(archive, "replace_file", failing)
+    with pytest.raises(KeyboardInterrupt):
+        archive.make_whole(r1)
+    monkeypatch.undo()
+    assert (r1 / "a.docx").is_file() and not (r1 / "b.docx").exists() and archive.read_recipes(r1)
+    assert archive.verify_period(folder, "p") == []
+    assert archive.make_whole(r1) == 1
+    assert not (r1 / archive.RECIPES).exists() and (r1 / "b.docx").read_bytes() == b"B1" * 3000
+    assert archive.verify_period(folder, "p") == []
+
+
+def test_without_store_changes_every_revision_keeps_every_file_whole(tmp_path, monkeypatch):
+    monkeypatch.setattr(archive, "STORE_CHANGES", False)
+    folder = tmp_path / "p" / "2025-Q1"
+    r1 = _revision(folder, 1, {"a.docx": b"A1"}, {"snapshot/plan.yaml": b"plan"})
+    _revision(folder, 2, {"a.docx": b"A2"}, {"snapshot/plan.yaml": b"plan"})
+    assert (r1 / "a.docx").read_bytes() == b"A1" and not (r1 / archive.RECIPES).exists()
+
+
+def test_kept_by_the_change_below_arabic_folder_names(capsys, tmp_path):
+    out = tmp_path / "مخرجات"
+    folder = out / "خطة" / "2025-Q1"
+    folder.mkdir(parents=True)
+    manifest = {"plan": "خطة", "period": "2025-Q1", "options": {}}
+    r1 = archive.write_revision(folder, 1, {"تقرير.docx": a_docx("<w:t>أ</w:t>", b"x" * 900),
+                                            "رسوم/ص.png": b"1" * 900}, {"snapshot/plan.yaml": "خطة".encode()}, manifest)
+    archive.write_revision(folder, 2, {"تقرير.docx": a_docx("<w:t>ب</w:t>", b"x" * 900), "رسوم/ص.png": b"2" * 900},
+                           {"snapshot/plan.yaml": "خطة".encode()}, manifest)
+    assert sorted(archive.read_recipes(r1)) == sorted(["تقرير.docx", "رسوم/ص.png"])
+    assert archive.verify_period(folder, "خطة") == []
+    target = tmp_path / "نسخة"
+    assert cli(capsys, "archive", "extract", "خطة", "--period", "2025-Q1", "--revision", "1", str(target),
+               "--out", str(out))[0] == 0
+    assert (target / "رسوم" / "ص.png").read_bytes() == b"1" * 900
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
