@@ -8,18 +8,22 @@ Layout of one period (issue 5)::
       final.json            the record of every finalised revision: the SHA-256 of its manifest and
                             of its final packs; written by finalize only, never by a build, read-only
       .lock                 held while a build or finalize of this period runs (never part of a revision)
+      .store/               the content store: chunks of the files earlier revisions keep as recipes
+                            (:mod:`review.archive.store`)
       r1/                   one build: every output, plus
         manifest.json       tool version, command line (without --out), issue date, the
                             SOURCE_DATE_EPOCH used, whether it is partial (--sector), every input
                             and output (size, SHA-256)
         snapshot/           the inputs it used: plan.yaml, data/<period>/…, templates/…, word/<template>.docx
         final/              once finalised: the packs re-rendered without the draft mark
+        recipes.json        once a later revision exists (not for a finalised one): the files kept
+                            as chunks in .store/ instead of whole
       r2/ …
 
 A revision is written into a hidden staging folder (``.staging-r<N>-…``) beside it and renamed to
 ``r<N>`` only when complete, so an interrupted build never leaves a partial revision; leftovers are
-ignored by ``list``/``verify`` and removed by the next build of the period. No build ever changes an
-earlier revision; finalising adds ``final/`` and the final hashes to the manifest, records the
+ignored by ``list``/``verify`` and removed by the next build of the period. No build ever changes
+what an earlier revision holds (its manifest, the bytes of its files); finalising adds ``final/`` and the final hashes to the manifest, records the
 manifest's hash in ``final.json`` and makes the revision read-only, its folders included. The
 manifests are the source of truth for what a revision holds, ``final.json`` for which revisions
 were finalised: a finalised revision deleted or altered later (its manifest too) is still found by
@@ -38,6 +42,13 @@ bytes, and nothing ever writes a revision's files). A read-only file is never li
 :func:`_link_twin`): a new revision's files are writable, and a failed build's staging folder can
 be deleted on Windows too. The same on every system (:data:`SHARE_IDENTICAL`); where the file
 system cannot link, a copy.
+
+The latest revision (and the latest full one), and every finalised revision, keep every file
+whole; each other revision keeps whole what those share with it and the rest as recipes of chunks
+in the period's content store (:func:`store_changes`, run by :func:`write_revision`): a
+one-figure correction costs about what changed. ``verify`` checks every chunk and every
+reassembled file, ``finalize`` makes a revision whole again (:func:`make_whole`), ``rebuild``
+renders from a whole copy (:func:`whole_revision`) and ``extract`` writes one out (:func:`extract`).
 """
 
 from __future__ import annotations
@@ -771,7 +782,8 @@ def finalize_revision(folder: Path, number: int, final_outputs: dict[str, bytes]
     read-only (files and folders) and update ``index.json``. ``paged`` records that LibreOffice laid
     the final packs out (their contents carry page numbers; a rebuild needs LibreOffice too).
 
-    Nothing else in the revision changes. Call while holding the period's lock, after checking with
+    The files it kept as recipes are written whole first (:func:`make_whole`); nothing else in the
+    revision changes. Call while holding the period's lock, after checking with
     :func:`verify_revision` that the revision is intact. Returns the revision folder.
     """
     revision = folder / revision_name(number)
@@ -1000,7 +1012,6 @@ def store_changes(folder: Path) -> tuple[int, int]:
                         and (folder / revision_name(n) / RECIPES).exists()]
     targets = [n for n in numbers if n not in keep and n not in finals and n not in converted_before]
     batch = hasattr(os, "sync")
-    touched: set[str] = set()
     converted: dict[int, dict[str, list[str]]] = {n: {} for n in targets}
     added = 0
     for number in targets:
@@ -1022,7 +1033,7 @@ def store_changes(folder: Path) -> tuple[int, int]:
             data = path.read_bytes()
             if sha256(data) != digest:
                 continue  # altered since its manifest: left whole for verify to report
-            recipe, written = chunks.store_file(store, name, data, durable=not batch, folders=touched)
+            recipe, written = chunks.store_file(store, name, data, durable=not batch)
             converted[number][name] = recipe
             added += written
             if path.stat().st_nlink > 1:  # the same file in earlier revisions converted before
@@ -1032,11 +1043,8 @@ def store_changes(folder: Path) -> tuple[int, int]:
                         converted.setdefault(other, {})[name] = recipe
     if not converted:
         return 0, 0
-    if touched:
-        if batch:
-            os.sync()
-        for sub in sorted(touched):
-            _fsync_dir(store / sub)
+    if batch:
+        os.sync()
     store.mkdir(exist_ok=True)
     _fsync_dir(store)
     replace_file(store / CONVERTING, _json_bytes({"revisions": sorted(converted)}))

@@ -1,8 +1,9 @@
 """A period's content store: the chunks of the files its earlier revisions no longer keep whole.
 
-``<period>/.store/<first two hex digits>/<SHA-256>`` holds one chunk's bytes, or
-``<SHA-256>.z`` the same bytes compressed with zlib (written so only when that is smaller). The
-name is the SHA-256 of the chunk's own (uncompressed) bytes. A chunk file is written once,
+``<period>/.store/<SHA-256>`` holds one chunk's bytes, or ``<SHA-256>.z`` the same bytes
+compressed with zlib (written so only when that is smaller). The name is the SHA-256 of the
+chunk's own (uncompressed) bytes; one folder (a build adds tens of chunks, the first conversion of
+a period about a thousand at 1×: one folder to sync). A chunk file is written once,
 atomically (a temporary file beside it, renamed), made read-only, and never removed: a chunk
 serves every revision whose recipe names it.
 
@@ -47,6 +48,8 @@ TEXT_MIN = 2048
 TEXT_MAX = 32768
 #: The bytes before a possible cut whose CRC-32 decides it.
 WINDOW = 48
+#: The bytes of a chunk compressed to see whether compressing it is worth it.
+SAMPLE = 1024
 #: A line longer than this is cut inside too (the dashboard's series data is one line).
 LONG_LINE = 8192
 TEXT_SUFFIXES = (".html", ".htm", ".json", ".yaml", ".yml", ".csv", ".txt", ".xml", ".svg", ".md")
@@ -140,7 +143,7 @@ def is_digest(text: object) -> bool:
 
 def chunk_path(store: Path, digest: str) -> Path | None:
     """Return the file holding chunk ``digest`` in ``store`` (compressed or not), None when absent."""
-    base = os.path.join(store, digest[:2], digest)  # strings: a conversion asks for a thousand chunks
+    base = os.path.join(store, digest)  # strings: a conversion asks for a thousand chunks
     for candidate in (base + COMPRESSED, base):
         if os.path.isfile(candidate):
             return Path(candidate)
@@ -152,14 +155,17 @@ def put(store: Path, chunk: bytes, durable: bool) -> tuple[str, int]:
 
     Written atomically, compressed when that is smaller, then made read-only. ``durable`` syncs the
     file before renaming it (where there is no ``os.sync`` for the caller to call once for all).
+    Call with the store's folder made.
     """
     digest = hashlib.sha256(chunk).hexdigest()
     if chunk_path(store, digest) is not None:
         return digest, 0
-    packed = zlib.compress(chunk, 6)
-    data, suffix = (packed, COMPRESSED) if len(packed) < len(chunk) else (chunk, "")
-    folder = store / digest[:2]
-    folder.mkdir(parents=True, exist_ok=True)
+    data, suffix = chunk, ""
+    if _compressible(chunk):
+        packed = zlib.compress(chunk, 6)
+        if len(packed) < len(chunk):
+            data, suffix = packed, COMPRESSED
+    folder = Path(store)
     temporary = folder / f".{digest[:12]}.{secrets.token_hex(4)}.tmp"
     try:
         with open(temporary, "xb") as handle:
@@ -175,6 +181,15 @@ def put(store: Path, chunk: bytes, durable: bool) -> tuple[str, int]:
             os.unlink(temporary)
         raise
     return digest, len(data)
+
+
+def _compressible(chunk: bytes) -> bool:
+    """Whether zlib is worth trying: a sample of the chunk shrinks by a tenth (compressed data, a
+    zip member's or a PNG's, does not, and is not compressed in vain)."""
+    if len(chunk) <= SAMPLE:
+        return True
+    sample = chunk[:SAMPLE]
+    return len(zlib.compress(sample, 1)) < 0.9 * len(sample)
 
 
 def get(store: Path, digest: str) -> bytes:
@@ -193,17 +208,14 @@ def get(store: Path, digest: str) -> bytes:
     return data
 
 
-def store_file(store: Path, name: str, data: bytes, durable: bool,
-               folders: set[str] | None = None) -> tuple[list[str], int]:
-    """Cut file ``name`` into chunks and store the new ones; return ``(its recipe, bytes written)``.
-    ``folders`` collects the names of the store's folders that got a new chunk (to sync them)."""
+def store_file(store: Path, name: str, data: bytes, durable: bool) -> tuple[list[str], int]:
+    """Cut file ``name`` into chunks and store the new ones; return ``(its recipe, bytes written)``."""
     recipe, written, start = [], 0, 0
+    Path(store).mkdir(parents=True, exist_ok=True)
     view = memoryview(data)
     for end in chunk_ends(name, data):
         digest, added = put(store, bytes(view[start:end]), durable)
         recipe.append(digest)
-        if added and folders is not None:
-            folders.add(digest[:2])
         written += added
         start = end
     return recipe, written
@@ -228,5 +240,4 @@ def leftovers(store: Path) -> list[Path]:
     """Return the temporary files an interrupted write left in the store (never chunks)."""
     if not store.is_dir():
         return []
-    return sorted(p for folder in store.iterdir() if folder.is_dir()
-                  for p in folder.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp"))
+    return sorted(p for p in store.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp"))
