@@ -530,11 +530,11 @@ def latest_numbering(folder: Path) -> bytes | None:
         if path.is_file() and not path.is_symlink():
             if path.stat().st_size > MAX_RECORD_BYTES:
                 raise ArchiveProblem(f"{display_path(path)}: larger than {MAX_RECORD_BYTES:,} bytes")
-            data = path.read_bytes()
+            data: bytes | None = path.read_bytes()
         else:
             data = revision_bytes(folder / revision_name(number), DECISIONS)  # kept as a recipe
-            if data is None:
-                continue
+        if data is None:
+            continue
         read_numbering(data, path)  # a damaged one is named here, before any work
         return data
     return None
