@@ -1059,3 +1059,23 @@ def test_kept_by_the_change_below_arabic_folder_names(capsys, tmp_path):
                "--out", str(out))[0] == 0
     assert (target / "رسوم" / "ص.png").read_bytes() == b"1" * 900
     assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+
+
+def test_the_latest_full_revision_stays_whole_while_a_partial_one_is_the_latest(tmp_path):
+    folder = tmp_path / "p" / "2025-Q1"
+    folder.mkdir(parents=True)
+    inputs = {"snapshot/plan.yaml": b"plan"}
+
+    def write(number: int, outputs: dict[str, bytes], partial: bool) -> Path:
+        return archive.write_revision(folder, number, outputs, inputs,
+                                      {"plan": "p", "period": "2025-Q1", "options": {}, "partial": partial})
+    r1 = write(1, {"a.docx": b"A1", "b.docx": b"B1"}, partial=False)
+    r2 = write(2, {"a.docx": b"A2"}, partial=True)  # review build --sector a
+    # r1 is still the latest full revision: every file whole, no recipes.
+    assert (r1 / "a.docx").read_bytes() == b"A1" and not (r1 / archive.RECIPES).exists()
+    r3 = write(3, {"a.docx": b"A3", "b.docx": b"B1"}, partial=False)
+    # Both earlier ones keep now only what r3 shares whole.
+    assert archive.read_recipes(r1).keys() == {"a.docx"} and (r1 / "b.docx").read_bytes() == b"B1"
+    assert archive.read_recipes(r2).keys() == {"a.docx"}
+    assert os.path.samefile(r1 / "b.docx", r3 / "b.docx")
+    assert archive.verify_period(folder, "p") == []
