@@ -695,15 +695,57 @@ def stage_inputs(folder: Path, number: int, inputs: dict[str, bytes]) -> Path:
 
     ``inputs`` are named as for :func:`write_revision`, which completes the revision (pass it the
     folder returned as ``staging``); until then nothing is durable, and :func:`discard_staging`
-    removes it. A build writes the snapshot while its workers render. Call while holding the lock.
+    removes it. A build writes the snapshot while its workers render, and stores the chunks of the
+    previous revision's plan-wide outputs then too (:func:`prestore`). Call while holding the lock.
     """
     staging = _make_dir(folder, f"{STAGING_PREFIX}{revision_name(number)}-")
     try:
         _write_tree(staging, inputs, sync=False, twins=earlier_twins(folder, number))
+        prestore(folder, number)
     except BaseException:
         discard_staging(staging)
         raise
     return staging
+
+
+#: The outputs that show the whole plan and so change with any figure (and the decisions' numbers):
+#: :func:`prestore` stores the previous revision's chunks of them before the new revision exists.
+PLAN_WIDE = ("dashboard.html", "deck.pptx", "executive.docx", "results.json", "results.xlsx", DECISIONS)
+
+
+def prestore(folder: Path, before: int) -> int:
+    """Store the chunks of the plan-wide outputs (:data:`PLAN_WIDE`) of the latest revision numbered
+    below ``before``, ahead of :func:`store_changes`; return the bytes added to the store.
+
+    A build calls it while its workers render (see :func:`stage_inputs`), so that the conversion
+    after the new revision is written finds most chunks stored already: the first conversion of a
+    period stores about a thousand. Nothing refers to these chunks until the conversion writes its
+    recipes (it syncs them first); a build that fails leaves them unused, and a later conversion
+    uses them. Skipped for a finalised or partial revision (never converted next) and when
+    :data:`STORE_CHANGES` is off. Call while holding the lock.
+    """
+    numbers = [n for n in revision_numbers(folder) if n < before]
+    if not STORE_CHANGES or not numbers:
+        return 0
+    revision = folder / revision_name(numbers[-1])
+    if (revision / RECIPES).exists() or any(e["revision"] == numbers[-1] for e in _final_entries(folder)):
+        return 0
+    try:
+        manifest = read_manifest(revision)
+    except ArchiveProblem:
+        return 0
+    if manifest.get("final") or is_partial(manifest):
+        return 0
+    recorded = {e.get("path"): e.get("sha256") for e in manifest["outputs"] if isinstance(e, dict)}
+    added = 0
+    for name in PLAN_WIDE:
+        path = revision / name
+        if name not in recorded or not path.is_file() or path.is_symlink():
+            continue
+        data = path.read_bytes()
+        if sha256(data) == recorded[name]:
+            added += chunks.store_file(folder / STORE_DIR, name, data, durable=not hasattr(os, "sync"))[1]
+    return added
 
 
 def discard_staging(staging: Path) -> None:

@@ -1079,3 +1079,25 @@ def test_the_latest_full_revision_stays_whole_while_a_partial_one_is_the_latest(
     assert archive.read_recipes(r2).keys() == {"a.docx"}
     assert os.path.samefile(r1 / "b.docx", r3 / "b.docx")
     assert archive.verify_period(folder, "p") == []
+
+
+def test_the_previous_revisions_plan_wide_outputs_are_stored_while_the_workers_render(tmp_path):
+    folder = tmp_path / "p" / "2025-Q1"
+    page = "".join(f"<tr><td>{n}</td></tr>\n" for n in range(2000)).encode()
+    r1 = _revision(folder, 1, {"dashboard.html": page, "health.docx": b"H1"}, {"snapshot/plan.yaml": b"plan"})
+    staging = archive.stage_inputs(folder, 2, {"snapshot/plan.yaml": b"plan"})
+    stored = chunk_files(folder)
+    # The dashboard's chunks (a plan-wide output), not the sector pack's, and nothing refers to them yet.
+    assert stored and not (r1 / archive.RECIPES).exists() and (r1 / "dashboard.html").is_file()
+    archive.write_revision(folder, 2, {"dashboard.html": page + b"<p>2</p>\n", "health.docx": b"H2"},
+                           {"snapshot/plan.yaml": b"plan"}, {"plan": "p", "period": "2025-Q1", "options": {}},
+                           staging=staging)
+    recipes = archive.read_recipes(r1)
+    assert set(recipes) == {"dashboard.html", "health.docx"}
+    assert {p.name.removesuffix(".z") for p in stored} == set(recipes["dashboard.html"])
+    assert archive.verify_period(folder, "p") == []
+    # A finalised previous revision is never converted: nothing is stored ahead for it.
+    archive.finalize_revision(folder, 2, {"health.docx": b"F"})
+    before = chunk_files(folder)
+    assert archive.prestore(folder, 3) == 0 and chunk_files(folder) == before
+    make_writable(folder / "r2")
