@@ -1053,6 +1053,10 @@ def store_changes(folder: Path) -> tuple[int, int]:
     converted_before = [n for n in numbers if n not in keep and n not in finals
                         and (folder / revision_name(n) / RECIPES).exists()]
     targets = [n for n in numbers if n not in keep and n not in finals and n not in converted_before]
+    earlier: dict[int, dict[str, list[str]]] = {}
+    for number in converted_before:
+        with contextlib.suppress(ArchiveProblem):  # an unreadable recipes.json: left as it is (verify says so)
+            earlier[number] = read_recipes(folder / revision_name(number))
     batch = hasattr(os, "sync")
     converted: dict[int, dict[str, list[str]]] = {n: {} for n in targets}
     added = 0
@@ -1066,7 +1070,7 @@ def store_changes(folder: Path) -> tuple[int, int]:
             del converted[number]
             continue
         for entry in manifest["inputs"] + manifest["outputs"]:
-            name, digest = entry.get("path"), entry.get("sha256")
+            name, digest = (entry.get("path"), entry.get("sha256")) if isinstance(entry, dict) else (None, None)
             if not isinstance(name, str) or digest in shared or not _is_safe(name):
                 continue
             path = revision / name
@@ -1079,7 +1083,7 @@ def store_changes(folder: Path) -> tuple[int, int]:
             converted[number][name] = recipe
             added += written
             if path.stat().st_nlink > 1:  # the same file in earlier revisions converted before
-                for other in converted_before:
+                for other in earlier:
                     twin = folder / revision_name(other) / name
                     if twin.is_file() and os.path.samefile(twin, path):
                         converted.setdefault(other, {})[name] = recipe
@@ -1092,7 +1096,7 @@ def store_changes(folder: Path) -> tuple[int, int]:
     replace_file(store / CONVERTING, _json_bytes({"revisions": sorted(converted)}))
     for number in sorted(converted):
         revision = folder / revision_name(number)
-        recipes = dict(read_recipes(revision)) if number not in targets else {}
+        recipes = dict(earlier.get(number, {}))
         recipes.update(converted[number])
         _write_recipes(revision, recipes)
     pause_at("storing")

@@ -1101,3 +1101,16 @@ def test_the_previous_revisions_plan_wide_outputs_are_stored_while_the_workers_r
     before = chunk_files(folder)
     assert archive.prestore(folder, 3) == 0 and chunk_files(folder) == before
     make_writable(folder / "r2")
+
+
+def test_a_damaged_recipes_record_does_not_stop_the_next_build(tmp_path):
+    folder = tmp_path / "p" / "2025-Q1"
+    inputs = {"snapshot/plan.yaml": b"plan"}
+    r1 = _revision(folder, 1, {"a.docx": b"A" * 99, "b.docx": b"B1"}, inputs)
+    _revision(folder, 2, {"a.docx": b"A" * 99, "b.docx": b"B2"}, inputs)
+    (r1 / archive.RECIPES).write_text("{", encoding="utf-8")
+    r3 = _revision(folder, 3, {"a.docx": b"C" * 99, "b.docx": b"B3"}, inputs)
+    assert r3.is_dir() and (r1 / "a.docx").is_file()  # r1 is left as it was
+    found = archive.verify_period(folder, "p")
+    assert [f.path for f in found] == [r1 / archive.RECIPES, r1 / "b.docx"]
+    assert found[0].message.startswith("unreadable")
