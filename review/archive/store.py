@@ -41,8 +41,9 @@ from pathlib import Path
 STORE_DIR = ".store"
 #: The suffix of a chunk stored compressed with zlib.
 COMPRESSED = ".z"
-#: Text chunks: a cut after a line whose CRC-32 is a multiple of this, once the chunk holds
-#: TEXT_MIN bytes; always by TEXT_MAX bytes. About 4–8 KB a chunk for lines of 100–300 bytes.
+#: Text chunks: a cut after a line whose last WINDOW bytes have a CRC-32 that is a multiple of
+#: this, once the chunk holds TEXT_MIN bytes; at the first possible cut past TEXT_MAX bytes at the
+#: latest. About 4 KB a chunk on the dashboard (4.3 KB on average).
 TEXT_DIVISOR = 16
 TEXT_MIN = 2048
 TEXT_MAX = 32768
