@@ -309,6 +309,19 @@ def earlier_twins(folder: Path, before: int, last: int = 3) -> dict[str, Path]:
     return twins
 
 
+def _hashes(entries: list) -> dict[str, str]:
+    """Return ``{path: sha256}`` of the manifest entries whose path and SHA-256 are both strings
+    (a damaged entry is left out here, for ``verify`` to report)."""
+    return {e["path"]: e["sha256"] for e in entries
+            if isinstance(e, dict) and isinstance(e.get("path"), str) and isinstance(e.get("sha256"), str)}
+
+
+def _writable(path: Path) -> bool:
+    """Whether ``path``'s mode has its owner's write bit (a finalised revision's file has not):
+    its mode, not ``os.access``, which is always true for root."""
+    return bool(path.stat().st_mode & stat.S_IWUSR)
+
+
 def pack_revision(manifest: dict, name: str) -> int | None:
     """Return the revision whose draft mark pack ``name`` of a revision carries: the revision in
     which its content last changed (``pack_revisions`` of its manifest), else the revision's own
@@ -451,6 +464,24 @@ def locked(folder: Path, plan_id: str, period: Period | str, timeout: float | No
         lock.release()
 
 
+@contextlib.contextmanager
+def reading(folder: Path, plan_id: str, period: Period | str) -> Iterator[None]:
+    """Hold the period's lock (:func:`locked`) while the block reads its revisions (``verify``,
+    ``extract``, ``rebuild``): a build converts earlier revisions to recipes after writing a new
+    one, so a reader must not see a revision half converted. Where the lock file cannot be
+    created (an archive on read-only media, which no build changes either), reads without it."""
+    try:
+        context = locked(folder, plan_id, period)
+        context.__enter__()
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        context.__exit__(None, None, None)
+
+
 def clean_staging(folder: Path) -> list[Path]:
     """Remove the staging folders an interrupted build left in a period folder; return them.
 
@@ -532,12 +563,35 @@ def latest_numbering(folder: Path) -> bytes | None:
                 raise ArchiveProblem(f"{display_path(path)}: larger than {MAX_RECORD_BYTES:,} bytes")
             data: bytes | None = path.read_bytes()
         else:
-            data = revision_bytes(folder / revision_name(number), DECISIONS)  # kept as a recipe
+            data = _recipe_numbering(folder / revision_name(number))  # kept as a recipe
         if data is None:
             continue
         read_numbering(data, path)  # a damaged one is named here, before any work
         return data
     return None
+
+
+def _recipe_numbering(revision: Path) -> bytes | None:
+    """Return the ``decisions.json`` a revision keeps as a recipe, checked against its manifest
+    (at most :data:`MAX_RECORD_BYTES`); None when it keeps none. Raises ArchiveProblem."""
+    path = revision / DECISIONS
+    try:
+        recipe = read_recipes(revision).get(DECISIONS)
+    except ArchiveProblem:
+        return None  # no recipe to read (verify reports the record)
+    if recipe is None:
+        return None
+    entries = [e for e in read_manifest(revision)["outputs"] if isinstance(e, dict) and e.get("path") == DECISIONS]
+    size = entries[0].get("size") if entries else None
+    if not isinstance(size, int) or size > MAX_RECORD_BYTES:
+        raise ArchiveProblem(f"{display_path(path)}: its manifest records no size of at most {MAX_RECORD_BYTES:,} bytes")
+    try:
+        data = chunks.reassemble(revision.parent / STORE_DIR, recipe)
+    except chunks.ChunkProblem as exc:
+        raise ArchiveProblem(f"{display_path(path)}: {exc}", str(exc)) from None
+    if len(data) != size or sha256(data) != entries[0].get("sha256"):
+        raise ArchiveProblem(f"{display_path(path)}: its recipe does not give the bytes its manifest records")
+    return data
 
 
 def is_partial(manifest: dict) -> bool:
@@ -690,18 +744,22 @@ def next_revision_number(folder: Path) -> int:
 
 # -- writing a revision ---------------------------------------------------------------------------
 
-def stage_inputs(folder: Path, number: int, inputs: dict[str, bytes]) -> Path:
+def stage_inputs(folder: Path, number: int, inputs: dict[str, bytes], early: bool = True) -> Path:
     """Start revision ``number``: create its staging folder and write the input snapshot there.
 
     ``inputs`` are named as for :func:`write_revision`, which completes the revision (pass it the
     folder returned as ``staging``); until then nothing is durable, and :func:`discard_staging`
     removes it. A build writes the snapshot while its workers render, and stores the chunks of the
-    previous revision's plan-wide outputs then too (:func:`prestore`). Call while holding the lock.
+    previous revision's plan-wide outputs then too (:func:`prestore`; ``early`` False skips that,
+    for a partial build, after which the previous full revision stays whole). A failure of the
+    early storing never stops the build (nothing names those chunks). Call while holding the lock.
     """
     staging = _make_dir(folder, f"{STAGING_PREFIX}{revision_name(number)}-")
     try:
         _write_tree(staging, inputs, sync=False, twins=earlier_twins(folder, number))
-        prestore(folder, number)
+        if early:
+            with contextlib.suppress(Exception):  # the conversion stores what is missing
+                prestore(folder, number)
     except BaseException:
         discard_staging(staging)
         raise
@@ -736,7 +794,7 @@ def prestore(folder: Path, before: int) -> int:
         return 0
     if manifest.get("final") or is_partial(manifest):
         return 0
-    recorded = {e.get("path"): e.get("sha256") for e in manifest["outputs"] if isinstance(e, dict)}
+    recorded = _hashes(manifest["outputs"])
     added = 0
     for name in PLAN_WIDE:
         path = revision / name
@@ -745,6 +803,8 @@ def prestore(folder: Path, before: int) -> int:
         data = path.read_bytes()
         if sha256(data) == recorded[name]:
             added += chunks.store_file(folder / STORE_DIR, name, data, durable=not hasattr(os, "sync"))[1]
+    # Nothing names these chunks yet; the conversion syncs them (os.sync) before its recipes do,
+    # and checks every chunk it finds in the store before using it (store.put).
     return added
 
 
@@ -754,14 +814,17 @@ def discard_staging(staging: Path) -> None:
 
 
 def write_revision(folder: Path, number: int, outputs: dict[str, bytes], inputs: dict[str, bytes],
-                   manifest: dict, staging: Path | None = None) -> Path:
+                   manifest: dict, staging: Path | None = None,
+                   progress: Callable[[str], None] = lambda message: None) -> Path:
     """Write revision ``number`` (outputs, ``snapshot/`` inputs, ``manifest.json``) and return its folder.
 
     ``inputs`` are named relative to the revision (``snapshot/plan.yaml``); ``manifest`` gets the
     input and output lists added. ``staging``: the folder of :func:`stage_inputs`, holding the
     inputs already. The revision appears as ``r<N>`` only once every byte is on disk;
     ``index.json`` is rewritten afterwards, then the earlier revisions keep by recipe what this one
-    does not share with them (:func:`store_changes`). Call while holding the period's lock.
+    does not share with them (:func:`store_changes`): once the revision is written, a failure
+    there is a warning (``progress``), never a failed build — the files it did not convert stay
+    whole, and the archive verifies. Call while holding the period's lock.
     """
     target = folder / revision_name(number)
     if target.exists():
@@ -790,7 +853,11 @@ def write_revision(folder: Path, number: int, outputs: dict[str, bytes], inputs:
         raise
     _fsync_dir(folder)
     write_index(folder, manifest.get("plan", ""), manifest.get("period", folder.name))
-    store_changes(folder)
+    try:
+        store_changes(folder)
+    except Exception as exc:  # the new revision is written; the earlier ones stay whole where not converted
+        progress(f"warning: the earlier revisions of {folder.name} were not (all) converted to recipes "
+                 f"({type(exc).__name__}: {exc}); they keep those files whole, and the next build tries again")
     return target
 
 
@@ -952,9 +1019,15 @@ def extract(folder: Path, number: int | None, target: Path) -> tuple[int, int]:
     """Write revision ``number`` (default: the latest) of a period folder whole into ``target``, a
     new or empty folder, for reading: every file its manifest lists and the manifest; return
     ``(number, files written)``. All or nothing: raises ArchiveProblem (exit 1) when a file does
-    not verify, UsageError when ``target`` is a file or a folder that is not empty."""
+    not verify, UsageError when ``target`` is a file, a folder that is not empty, or inside the
+    output folder."""
     number = resolve_revision(folder, number)
     target = Path(target)
+    root = folder.resolve().parent.parent
+    where = target.resolve()
+    if where == root or root in where.parents:
+        raise UsageError(f"{display_path(target)}: inside the output folder {display_path(root)}; "
+                         "expected a folder outside it to extract into (the archive holds only what builds write)")
     if target.exists() and (not target.is_dir() or target.is_symlink() or any(target.iterdir())):
         raise UsageError(f"{display_path(target)}: expected a new or empty folder to extract into")
     files = revision_files(folder / revision_name(number))
@@ -984,11 +1057,12 @@ def make_whole(revision: Path) -> int:
     written atomically, so a revision interrupted here keeps each file whole or by recipe (both
     verify) and a second call completes it. Raises ArchiveProblem when a file does not verify.
     Call while holding the period's lock (``archive finalize`` does, before making it read-only)."""
+    remove_temporaries(revision)
     recipes = read_recipes(revision)
     if not recipes:
         return 0
     manifest = read_manifest(revision)
-    recorded = {e.get("path"): e for e in manifest["inputs"] + manifest["outputs"] if isinstance(e, dict)}
+    recorded = _hashes(manifest["inputs"] + manifest["outputs"])
     store = revision.parent / STORE_DIR
     written = 0
     for name in sorted(recipes):
@@ -999,7 +1073,7 @@ def make_whole(revision: Path) -> int:
             data = chunks.reassemble(store, recipes[name])
         except chunks.ChunkProblem as exc:
             raise ArchiveProblem(f"{display_path(path)}: {exc}", str(exc)) from None
-        if sha256(data) != recorded[name].get("sha256"):
+        if sha256(data) != recorded[name]:
             raise ArchiveProblem(f"{display_path(path)}: its recipe does not give the bytes its manifest records")
         replace_file(path, data)
         written += 1
@@ -1034,13 +1108,18 @@ def store_changes(folder: Path) -> tuple[int, int]:
     The latest revision (and the latest full one, when the latest is partial) and every finalised
     revision keep every file whole. Each other revision that has no ``recipes.json`` yet keeps
     whole only the files those share with it (hard links) and replaces each other file by a recipe
-    of its chunks in ``<period>/.store/``: the chunks are written and synced, then
-    ``recipes.json`` (atomically, synced), then the whole files are removed. A whole file that is
+    of its chunks in ``<period>/.store/``: the chunks are written (a chunk found there already is
+    checked first) and synced, each recipe is reassembled from the store and checked against the
+    manifest's SHA-256 (a file whose recipe does not give its bytes stays whole, without a recipe),
+    then ``recipes.json`` is written (atomically, synced), then the whole files are removed (one
+    that cannot be, e.g. open in another program on Windows, stays whole). A whole file that is
     read-only (a link to a finalised revision's file) or no longer matches its manifest stays. A
     file also held, as the same file (a link), by an earlier revision already converted becomes a
     recipe there too. ``converting.json`` in the store names the revisions changed until the
     whole files are gone, so an interrupted conversion leaves each file whole or by recipe (both
-    verify) and the next call finishes it. Call while holding the period's lock.
+    verify) and the next call finishes it. An earlier revision converted before is not read (its
+    ``recipes.json`` only when it shares a file with one converted now). Call while holding the
+    period's lock.
     """
     store = folder / STORE_DIR
     _finish_converting(folder)
@@ -1050,18 +1129,26 @@ def store_changes(folder: Path) -> tuple[int, int]:
     keep, shared = _kept_whole(folder, numbers)
     finals = {e["revision"] for e in _final_entries(folder)}
     # A converted revision has recipes.json (finalize removes it before the manifest says final).
-    converted_before = [n for n in numbers if n not in keep and n not in finals
-                        and (folder / revision_name(n) / RECIPES).exists()]
-    targets = [n for n in numbers if n not in keep and n not in finals and n not in converted_before]
-    earlier: dict[int, dict[str, list[str]]] = {}
-    for number in converted_before:
-        with contextlib.suppress(ArchiveProblem):  # an unreadable recipes.json: left as it is (verify says so)
-            earlier[number] = read_recipes(folder / revision_name(number))
+    candidates = [n for n in numbers if n not in keep and n not in finals]
+    converted_before = [n for n in candidates if (folder / revision_name(n) / RECIPES).exists()]
+    targets = [n for n in candidates if n not in converted_before]
+    earlier: dict[int, dict[str, list[str]] | None] = {}  # read when a file is shared with them
+
+    def earlier_recipes(number: int) -> dict[str, list[str]] | None:
+        if number not in earlier:
+            try:
+                earlier[number] = read_recipes(folder / revision_name(number))
+            except ArchiveProblem:  # an unreadable recipes.json: left as it is (verify says so)
+                earlier[number] = None
+        return earlier[number]
+
     batch = hasattr(os, "sync")
     converted: dict[int, dict[str, list[str]]] = {n: {} for n in targets}
+    expected: dict[str, str] = {}  # {name@revision: sha256} of each file converted
     added = 0
     for number in targets:
         revision = folder / revision_name(number)
+        remove_temporaries(revision)
         try:
             manifest = read_manifest(revision)
         except ArchiveProblem:
@@ -1069,34 +1156,51 @@ def store_changes(folder: Path) -> tuple[int, int]:
         if manifest.get("final"):  # unreadable, or a finalize interrupted before final.json: untouched
             del converted[number]
             continue
-        for entry in manifest["inputs"] + manifest["outputs"]:
-            name, digest = (entry.get("path"), entry.get("sha256")) if isinstance(entry, dict) else (None, None)
-            if not isinstance(name, str) or digest in shared or not _is_safe(name):
+        for name, digest in _hashes(manifest["inputs"] + manifest["outputs"]).items():
+            if digest in shared or not _is_safe(name):
                 continue
             path = revision / name
-            if not path.is_file() or path.is_symlink() or not os.access(path, os.W_OK):
+            if not path.is_file() or path.is_symlink() or not _writable(path):
                 continue
             data = path.read_bytes()
             if sha256(data) != digest:
                 continue  # altered since its manifest: left whole for verify to report
             recipe, written = chunks.store_file(store, name, data, durable=not batch)
             converted[number][name] = recipe
+            expected[f"{number}/{name}"] = digest
             added += written
-            if path.stat().st_nlink > 1:  # the same file in earlier revisions converted before
-                for other in earlier:
-                    twin = folder / revision_name(other) / name
-                    if twin.is_file() and os.path.samefile(twin, path):
+            links = path.stat().st_nlink - 1
+            for other in reversed(converted_before):  # the same file in earlier revisions converted before
+                if links <= 0:
+                    break
+                twin = folder / revision_name(other) / name
+                if twin.is_file() and os.path.samefile(twin, path):
+                    links -= 1
+                    if earlier_recipes(other) is not None:
                         converted.setdefault(other, {})[name] = recipe
+                        expected[f"{other}/{name}"] = digest
+    converted = {n: r for n, r in converted.items() if r or n in targets}
     if not converted:
         return 0, 0
     if batch:
         os.sync()
     store.mkdir(exist_ok=True)
     _fsync_dir(store)
+    # Every recipe read back from the store and checked before anything names it.
+    checked: dict[str, bytes] = {}
+    for number, recipes in converted.items():
+        for name in sorted(recipes):
+            try:
+                good = sha256(chunks.reassemble(store, recipes[name], checked)) == expected[f"{number}/{name}"]
+            except chunks.ChunkProblem:
+                good = False
+            if not good:
+                del recipes[name]
+    checked.clear()
     replace_file(store / CONVERTING, _json_bytes({"revisions": sorted(converted)}))
     for number in sorted(converted):
         revision = folder / revision_name(number)
-        recipes = dict(earlier.get(number, {}))
+        recipes = dict(earlier_recipes(number) or {}) if number in converted_before else {}
         recipes.update(converted[number])
         _write_recipes(revision, recipes)
     pause_at("storing")
@@ -1108,17 +1212,47 @@ def store_changes(folder: Path) -> tuple[int, int]:
 
 
 def _remove_stored(revision: Path, recipes: dict[str, list[str]]) -> None:
+    # A file that cannot be removed (open in Word on Windows, a read-only folder) stays whole:
+    # whole and by recipe, it verifies both ways.
     for name in sorted(recipes):
-        with contextlib.suppress(FileNotFoundError):
+        with contextlib.suppress(OSError):
             os.unlink(revision / name)
     for directory in sorted({(revision / name).parent for name in recipes}, key=lambda p: -len(p.parts)):
-        _fsync_dir(directory)
+        with contextlib.suppress(OSError):
+            _fsync_dir(directory)
+
+
+def _is_temporary(path: Path) -> bool:
+    """Whether ``path`` is a temporary file an interrupted atomic write left (``.<name>.….tmp``,
+    :func:`replace_file`, :func:`review.archive.store.put`)."""
+    return path.name.startswith(".") and path.name.endswith(".tmp") and path.is_file() and not path.is_symlink()
+
+
+def remove_temporaries(revision: Path) -> list[Path]:
+    """Remove the temporary files an interrupted write (of ``recipes.json``, of a file written
+    whole again) left in a revision folder, none its manifest lists; return them. Call while
+    holding the period's lock."""
+    removed: list[Path] = []
+    if not revision.is_dir():
+        return removed
+    try:
+        listed = {e["path"] for e in _recorded(read_manifest(revision))
+                  if isinstance(e, dict) and isinstance(e.get("path"), str)}
+    except (ArchiveProblem, AttributeError, TypeError):  # unreadable: left for verify to report
+        return removed
+    for path in sorted(revision.rglob(".*.tmp")):
+        if _is_temporary(path) and path.relative_to(revision).as_posix() not in listed:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
 
 
 def _finish_converting(folder: Path) -> None:
     """Finish a conversion interrupted after its recipes were written (``converting.json``):
-    remove each whole file whose recipe gives exactly the bytes its manifest records; also remove
-    the temporary files an interrupted chunk write left in the store."""
+    remove each whole file whose recipe gives exactly the bytes its manifest records, and the
+    temporary files left in those revisions; also remove the temporary files an interrupted chunk
+    write left in the store."""
     store = folder / STORE_DIR
     for leftover in chunks.leftovers(store):
         with contextlib.suppress(OSError):
@@ -1132,8 +1266,10 @@ def _finish_converting(folder: Path) -> None:
         numbers = [n for n in listed.get("revisions", []) if isinstance(n, int)] if isinstance(listed, dict) else []
     except (OSError, ValueError):
         numbers = []
+    checked: dict[str, bytes] = {}
     for number in numbers:
         revision = folder / revision_name(number)
+        remove_temporaries(revision)
         try:
             recipes = read_recipes(revision)
             manifest = read_manifest(revision)
@@ -1141,13 +1277,12 @@ def _finish_converting(folder: Path) -> None:
             continue
         if manifest.get("final"):
             continue
-        recorded = {e.get("path"): e.get("sha256") for e in manifest["inputs"] + manifest["outputs"]
-                    if isinstance(e, dict)}
+        recorded = _hashes(manifest["inputs"] + manifest["outputs"])
         done = {}
         for name, recipe in recipes.items():
             if (revision / name).is_file() and name in recorded:
                 try:
-                    if sha256(chunks.reassemble(store, recipe)) == recorded[name]:
+                    if sha256(chunks.reassemble(store, recipe, checked)) == recorded[name]:
                         done[name] = recipe
                 except chunks.ChunkProblem:
                     continue  # the whole file is the one good copy: it stays
@@ -1174,14 +1309,16 @@ def _recorded(manifest: dict) -> list[dict]:
     return list(manifest["inputs"]) + list(manifest["outputs"]) + list(final.get("outputs", []))
 
 
-def verify_revision(revision: Path) -> list[Finding]:
+def verify_revision(revision: Path, whole: bool = False) -> list[Finding]:
     """Re-hash every file a revision's manifest lists, whole or by recipe; return what is
     missing, changed or extra.
 
     A file kept as a recipe is checked chunk by chunk (each against the SHA-256 it is named by)
     and whole (the chunks' concatenation against the manifest): an altered byte in the store is
     reported in every revision whose recipes use it. A file both whole and by recipe (a
-    conversion or finalize interrupted) is checked both ways.
+    conversion or finalize interrupted) is checked both ways. Each chunk is read once. A
+    ``recipes.json`` in a finalised revision, or in one that must hold every file whole (``whole``:
+    the latest, and the latest full one), is reported.
     """
     try:
         manifest = read_manifest(revision)
@@ -1193,7 +1330,11 @@ def verify_revision(revision: Path) -> list[Finding]:
     except ArchiveProblem as exc:
         findings.append(Finding(revision / RECIPES, f"{exc.what} (its files kept by recipe cannot be checked)"))
         recipes = {}
+    if (revision / RECIPES).exists() and (whole or manifest.get("final")):
+        which = "a finalised revision" if manifest.get("final") else "the latest (full) revision"
+        findings.append(Finding(revision / RECIPES, f"{which} must keep every file whole, not by recipe"))
     store = revision.parent / STORE_DIR
+    checked: dict[str, bytes] = {}
     expected: set[str] = set()
     for entry in _recorded(manifest):
         try:
@@ -1206,7 +1347,7 @@ def verify_revision(revision: Path) -> list[Finding]:
         recipe = recipes.get(name)
         if recipe is not None:
             try:
-                data = chunks.reassemble(store, recipe)
+                data = chunks.reassemble(store, recipe, checked)
             except chunks.ChunkProblem as exc:
                 findings.append(Finding(path, f"kept by recipe, but its {exc}"))
             else:
@@ -1231,7 +1372,9 @@ def verify_revision(revision: Path) -> list[Finding]:
     for path in sorted(revision.rglob("*")):
         name = path.relative_to(revision).as_posix()
         if path.is_symlink() or (path.is_file() and name not in expected and name not in (MANIFEST, RECIPES)):
-            findings.append(Finding(path, "extra file (not in the manifest)"))
+            findings.append(Finding(path, "a temporary file left by an interrupted write (the build or "
+                                          "finalize that next changes this revision removes it)"
+                                    if _is_temporary(path) else "extra file (not in the manifest)"))
     return findings
 
 
@@ -1272,14 +1415,44 @@ def _verify_finals(folder: Path, numbers: list[int]) -> list[Finding]:
     return findings
 
 
+def _must_be_whole(folder: Path, numbers: list[int]) -> set[int]:
+    """Return the latest revision and, when it is partial, the latest full one (readable manifests)."""
+    found: set[int] = set()
+    for number in reversed(numbers):
+        found.add(number)
+        try:
+            if not is_partial(read_manifest(folder / revision_name(number))):
+                break
+        except ArchiveProblem:
+            continue
+    return found
+
+
+def _verify_store(folder: Path) -> list[Finding]:
+    """Return what the content store holds besides chunks: an interrupted conversion's record,
+    temporary files, anything else."""
+    store = folder / STORE_DIR
+    findings = []
+    if (store / CONVERTING).exists():
+        findings.append(Finding(store / CONVERTING, "an interrupted conversion (every file of the revisions "
+                                                    "it names verifies; the next build finishes it)"))
+    for path in chunks.leftovers(store):
+        findings.append(Finding(path, "a temporary file left by an interrupted write (the next build removes it)"))
+    for path in chunks.strays(store):
+        findings.append(Finding(path, "extra file in the content store (not a chunk)"))
+    return findings
+
+
 def verify_period(folder: Path, plan_id: str) -> list[Finding]:
     """Verify every revision of a period folder, the finalised ones against ``final.json``, and
     that ``index.json`` matches them."""
     findings: list[Finding] = []
     numbers = revision_numbers(folder)
+    whole = _must_be_whole(folder, numbers)
     for number in numbers:
-        findings += verify_revision(folder / revision_name(number))
+        findings += verify_revision(folder / revision_name(number), whole=number in whole)
     findings += _verify_finals(folder, numbers)
+    findings += _verify_store(folder)
     index_path = folder / INDEX
     if numbers or (folder / FINAL_RECORD).is_file():
         derived = period_index(folder, plan_id, folder.name)
@@ -1445,6 +1618,8 @@ def finalize(folder: Path, plan_id: str, period: Period | str, number: int | Non
             progress(f"Removing {display_path(revision / FINAL_DIR)}, left by an interrupted finalize")
             _make_writable(revision / FINAL_DIR)
             shutil.rmtree(revision / FINAL_DIR)
+        for leftover in remove_temporaries(revision):
+            progress(f"Removed {display_path(leftover)}, left by an interrupted write")
         _refuse_unverified(revision)
         if make_whole(revision):  # an earlier revision kept by the change: its files whole again
             progress(f"Wrote the files {revision_name(number)} kept as recipes whole again")

@@ -5,7 +5,7 @@ compressed with zlib (written so only when that is smaller). The name is the SHA
 chunk's own (uncompressed) bytes; one folder (a build adds tens of chunks, the first conversion of
 a period about a thousand at 1×: one folder to sync). A chunk file is written once,
 atomically (a temporary file beside it, renamed), made read-only, and never removed: a chunk
-serves every revision whose recipe names it.
+serves every revision whose recipe names it. One found damaged when stored again is rewritten.
 
 A *recipe* is the list of a file's chunks in order; the file is their concatenation, byte for
 byte (:func:`chunk_ends` cuts it, :func:`reassemble` puts it together and checks each chunk's
@@ -152,15 +152,24 @@ def chunk_path(store: Path, digest: str) -> Path | None:
 
 
 def put(store: Path, chunk: bytes, durable: bool) -> tuple[str, int]:
-    """Store ``chunk`` unless it is there already; return ``(its SHA-256, bytes written)``.
+    """Store ``chunk`` unless it is there already, intact; return ``(its SHA-256, bytes written)``.
+
+    A chunk found in the store is read back and checked against its name first (one a crash or an
+    edit damaged is written again), so a recipe never names a chunk that was not good when written.
 
     Written atomically, compressed when that is smaller, then made read-only. ``durable`` syncs the
     file before renaming it (where there is no ``os.sync`` for the caller to call once for all).
     Call with the store's folder made.
     """
     digest = hashlib.sha256(chunk).hexdigest()
-    if chunk_path(store, digest) is not None:
-        return digest, 0
+    found = chunk_path(store, digest)
+    if found is not None:
+        try:
+            get(store, digest)
+            return digest, 0
+        except ChunkProblem:  # damaged (a write lost in a crash, an altered byte): written again
+            os.chmod(found, stat.S_IREAD | stat.S_IWRITE)  # Windows refuses to delete a read-only file
+            os.unlink(found)
     data, suffix = chunk, ""
     if _compressible(chunk):
         packed = zlib.compress(chunk, 6)
@@ -201,7 +210,11 @@ def get(store: Path, digest: str) -> bytes:
     try:
         data = path.read_bytes()
         if path.name.endswith(COMPRESSED):
-            data = zlib.decompress(data)
+            unpacker = zlib.decompressobj()
+            data = unpacker.decompress(data)
+            if not unpacker.eof or unpacker.unused_data:
+                raise zlib.error("bytes after the end of the compressed data" if unpacker.eof
+                                 else "the compressed data is cut short")
     except (OSError, zlib.error) as exc:
         raise ChunkProblem(digest, f"unreadable in {STORE_DIR} ({exc})") from None
     if hashlib.sha256(data).hexdigest() != digest:
@@ -235,6 +248,16 @@ def reassemble(store: Path, recipe: list[str], checked: dict[str, bytes] | None 
             checked[digest] = chunk
         parts.append(chunk)
     return b"".join(parts)
+
+
+def strays(store: Path) -> list[Path]:
+    """Return the files in the store that are no chunk (named neither ``<SHA-256>`` nor
+    ``<SHA-256>.z``), temporary files and ``converting.json`` aside."""
+    if not store.is_dir():
+        return []
+    return sorted(p for p in store.iterdir()
+                  if not is_digest(p.name.removesuffix(COMPRESSED)) and p.name != "converting.json"
+                  and not (p.name.startswith(".") and p.name.endswith(".tmp")))
 
 
 def leftovers(store: Path) -> list[Path]:

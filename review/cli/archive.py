@@ -219,7 +219,8 @@ def run_verify(args: argparse.Namespace) -> int:
         return 0
     findings, revisions = [], 0
     for plan, period, folder in periods:
-        found = archive.verify_period(folder, plan)
+        with archive.reading(folder, plan, period):  # one period at a time, as a build locks it
+            found = archive.verify_period(folder, plan)
         revisions += len(archive.revision_numbers(folder))
         findings += found
         if not args.quiet:
@@ -270,9 +271,15 @@ def run_finalize(args: argparse.Namespace) -> int:
 def run_rebuild(args: argparse.Namespace) -> int:
     """Render a revision again from its snapshot and compare byte for byte."""
     from review.archive import revisions as archive
-    from review.pipeline.build import live_differences, render_snapshot
     plan_id = _plan_id(args.plan, args.out)
     folder = _folder(args, plan_id)
+    with archive.reading(folder, plan_id, args.period):  # no build converts it meanwhile
+        return _rebuild(args, plan_id, folder)
+
+
+def _rebuild(args: argparse.Namespace, plan_id: str, folder: Path) -> int:
+    from review.archive import revisions as archive
+    from review.pipeline.build import live_differences, render_snapshot
     number = archive.resolve_revision(folder, args.revision)
     revision = folder / archive.revision_name(number)
     manifest = archive.read_manifest(revision)
@@ -307,7 +314,8 @@ def run_extract(args: argparse.Namespace) -> int:
     from review.archive import revisions as archive
     plan_id = _plan_id(args.plan, args.out)
     folder = _folder(args, plan_id)
-    number, count = archive.extract(folder, args.revision, args.target)
+    with archive.reading(folder, plan_id, args.period):
+        number, count = archive.extract(folder, args.revision, args.target)
     print(f"Extracted {plan_id} {args.period} r{number}: {count} file(s), each checked against its "
           f"manifest, into {args.target}")
     return 0

@@ -535,7 +535,7 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
         staged: list[Path] = []
 
         def while_waiting() -> None:  # the snapshot is written while the workers render
-            staged.append(archive.stage_inputs(folder, number, inputs))
+            staged.append(archive.stage_inputs(folder, number, inputs, early=not options.sectors))
 
         try:
             numbering = inputs.get(f"{archive.SNAPSHOT}/{archive.DECISIONS}")
@@ -561,7 +561,7 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
             progress(f"Writing {archive.revision_name(number)}: {len(files)} files and a snapshot of "
                      f"{len(inputs)} inputs to {folder}")
             revision = archive.write_revision(folder, number, files, inputs, manifest,
-                                              staging=staged[0] if staged else None)
+                                              staging=staged[0] if staged else None, progress=progress)
         except BaseException:
             # Whatever stopped the build (a failed PDF conversion, Ctrl+C), it leaves no staging folder.
             for staging in staged:

@@ -152,3 +152,37 @@ def test_a_store_below_an_arabic_folder(tmp_path):
     recipe, _ = store.store_file(folder, "تقرير.docx", data, durable=True)
     assert store.reassemble(folder, recipe) == data
     assert [p.name for p in Path(folder).iterdir()] and store.is_digest(recipe[0])
+
+
+def test_a_damaged_chunk_found_in_the_store_is_written_again(tmp_path):
+    # A chunk written before a crash may be empty or cut short: put checks it before trusting it.
+    folder = tmp_path / ".store"
+    folder.mkdir()
+    chunk = b"one figure changed " * 200
+    digest, written = store.put(folder, chunk, durable=False)
+    assert written > 0
+    path = store.chunk_path(folder, digest)
+    os.chmod(path, stat.S_IREAD | stat.S_IWRITE)
+    path.write_bytes(path.read_bytes()[:5])
+    os.chmod(path, stat.S_IREAD)
+    again, written = store.put(folder, chunk, durable=False)
+    assert again == digest and written > 0 and store.get(folder, digest) == chunk
+    assert not store.chunk_path(folder, digest).stat().st_mode & stat.S_IWUSR
+    # An intact chunk is not written again.
+    assert store.put(folder, chunk, durable=False) == (digest, 0)
+
+
+def test_bytes_after_a_compressed_chunk_are_reported(tmp_path):
+    folder = tmp_path / ".store"
+    folder.mkdir()
+    chunk = b"text " * 500
+    digest, _ = store.put(folder, chunk, durable=False)
+    path = store.chunk_path(folder, digest)
+    assert path.name.endswith(store.COMPRESSED)
+    os.chmod(path, stat.S_IREAD | stat.S_IWRITE)
+    path.write_bytes(path.read_bytes() + b"planted")
+    with pytest.raises(store.ChunkProblem, match="bytes after the end of the compressed data"):
+        store.get(folder, digest)
+    path.write_bytes(zlib.compress(chunk)[:-6])
+    with pytest.raises(store.ChunkProblem, match="cut short"):
+        store.get(folder, digest)
