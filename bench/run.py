@@ -448,6 +448,34 @@ CORRECTIONS = 30
 ARCHIVE_LIMIT_PERCENT = 5.0
 
 
+def folder_files(folder: Path) -> dict[tuple[int, int], tuple[int, int, str]]:
+    """Return ``{(device, inode): (size, bytes on disk, a name relative to folder)}`` of every file
+    below ``folder``: hard links once (the first name in sorted order)."""
+    found: dict[tuple[int, int], tuple[int, int, str]] = {}
+    for path in sorted(p for p in folder.rglob("*") if p.is_file() and not p.is_symlink()):
+        stat = path.stat()
+        found.setdefault((stat.st_dev, stat.st_ino),
+                         (stat.st_size, getattr(stat, "st_blocks", 0) * 512 or stat.st_size,
+                          path.relative_to(folder).as_posix()))
+    return found
+
+
+def growth(before: dict, after: dict) -> tuple[int, int, int, list[tuple[int, str]]]:
+    """Return what a period folder grew by between two :func:`folder_files`: ``(bytes, bytes on
+    disk, bytes freed, [(size, name)] of the new files, largest first)``, the content store's new
+    chunks as one line. Freed: the files that are gone (an earlier revision's files replaced by
+    recipes)."""
+    new = [after[key] for key in after.keys() - before.keys()]
+    gone = [before[key] for key in before.keys() - after.keys()]
+    size = sum(s for s, _, _ in new) - sum(s for s, _, _ in gone)
+    disk = sum(d for _, d, _ in new) - sum(d for _, d, _ in gone)
+    chunks = [s for s, _, name in new if name.startswith(".store/")]
+    listed = [(s, name) for s, _, name in new if not name.startswith(".store/")]
+    if chunks:
+        listed.append((sum(chunks), f".store/ ({len(chunks)} new chunks)"))
+    return size, disk, sum(s for s, _, _ in gone), sorted(listed, reverse=True)
+
+
 def added_bytes(revision: Path, seen: set[tuple[int, int]]) -> tuple[int, list[tuple[int, str]]]:
     """Return the bytes the files of ``revision`` add to the disk beyond the files in ``seen``
     ((device, inode) of the earlier revisions' files, updated): a hard link to an earlier file adds
@@ -468,27 +496,36 @@ def folder_bytes(folder: Path) -> int:
 def bench_archive(scale: float, corrections: int, work: Path) -> dict:
     """Build a plan at ``scale``, then ``corrections`` revisions each after a one-figure correction
     (the value the one-sector rebuild changes, a different value each time); return what each
-    revision added to the archive and the cache's size at the end."""
+    build added to the period's folder and the cache's size at the end.
+
+    *Added* is what the whole period folder grew by: the new revision's files it does not share
+    (hard links once), the content store's new chunks and the recipes, minus what the earlier
+    revision freed (files it now keeps as recipes). Bytes are file sizes; ``disk`` counts the
+    blocks the file system allocates (a small chunk takes a whole block)."""
     review, env = review_command(), child_env()
     plan_dir, out = work / "plan", work / "out"
     log(f"[{scale:g}×] archive: generating the plan in {plan_dir}")
     generate.generate(scale, plan_dir)
     build = [*review, "build", str(plan_dir), "--period", PERIOD, "--out", str(out), "--issue-date", ISSUE_DATE]
     path, indicator_id, sector_id, value = pick_change(plan_dir)
-    seen: set[tuple[int, int]] = set()
     revisions = []
+    before: dict = {}
     for number in range(corrections + 1):
         if number:
             edit_value(path, indicator_id, f"{float(value) + number:.1f}")
         check(run_command(build, env), f"archive build {number + 1}")
         folder = next(out.glob(f"*/{PERIOD}"))
         revision = folder / f"r{number + 1}"
-        added, files = added_bytes(revision, seen)
+        after = folder_files(folder)
+        added, disk, freed, files = growth(before, after)
+        before = after
         revisions.append({"revision": revision.name, "total": folder_bytes(revision), "added": added,
-                          "files": files})
-        log(f"[{scale:g}×] archive: {revision.name} adds {added / MB:.2f} MB in {len(files)} files")
+                          "disk": disk, "freed": freed, "files": files})
+        log(f"[{scale:g}×] archive: {revision.name} adds {added / MB:.2f} MB ({disk / MB:.2f} MB on disk; "
+            f"{freed / MB:.2f} MB freed) in {len(files)} files")
     return {"scale": scale, "corrections": corrections, "revisions": revisions,
-            "archive": sum(r["added"] for r in revisions), "cache": folder_bytes(out / ".cache"),
+            "archive": sum(r["added"] for r in revisions), "disk": sum(r["disk"] for r in revisions),
+            "cache": folder_bytes(out / ".cache"),
             "change": f"{path.name}, indicator {indicator_id} (sector {sector_id})"}
 
 
@@ -506,8 +543,10 @@ def archive_section(result: dict, command: str, started: str) -> str:
         "",
         f"Command: `{command}`; run on {started} UTC. A {result['scale']:g}× plan built once, then "
         f"{result['corrections']} times after a one-figure correction ({result['change']}, a new value "
-        "each time), each build a new revision. *Added* counts the bytes of the files a revision does "
-        "not share with an earlier one (a hard link adds nothing).",
+        "each time), each build a new revision. *Added* is what the whole period folder grew by: the "
+        "new revision's files it does not share with an earlier one (a hard link adds nothing), the "
+        "content store's new chunks and the recipes, minus the files the previous revision freed "
+        "(kept as recipes since); file sizes, and in brackets the blocks allocated on disk.",
         "",
         "| measured | value | target | result |",
         "|---|---|---|---|",
@@ -516,19 +555,27 @@ def archive_section(result: dict, command: str, started: str) -> str:
     if first is not None:
         ok = max(percent) <= ARCHIVE_LIMIT_PERCENT
         lines += [
-            f"| added by r2 (the first correction) | {first['added'] / MB:.2f} MB ({percent[0]:.1f} % of r1) | "
+            f"| added by r2 (the first correction) | {first['added'] / MB:.2f} MB ({percent[0]:.1f} % of r1; "
+            f"on disk {first['disk'] / MB:.2f} MB) | "
             f"≤ {ARCHIVE_LIMIT_PERCENT:g} % | {'pass' if percent[0] <= ARCHIVE_LIMIT_PERCENT else '**FAIL**'} |",
             f"| added per correction, median (largest) | {statistics.median(later) / MB:.2f} MB "
-            f"({statistics.median(percent):.1f} %; largest {max(percent):.1f} %) | ≤ {ARCHIVE_LIMIT_PERCENT:g} % | "
+            f"({statistics.median(percent):.1f} %; largest {max(percent):.1f} %; on disk "
+            f"{statistics.median(r['disk'] for r in revisions[1:]) / MB:.2f} MB) | ≤ {ARCHIVE_LIMIT_PERCENT:g} % | "
             f"{'pass' if ok else '**FAIL**'} |",
             f"| archive after {len(later)} corrections | {result['archive'] / MB:.1f} MB "
-            f"({result['archive'] / full:.1f} full revisions for {len(revisions)}) | | |",
+            f"({result['archive'] / full:.1f} full revisions for {len(revisions)}; on disk "
+            f"{result['disk'] / MB:.1f} MB) | | |",
         ]
     lines += [f"| cache (`output/.cache`) after {len(later)} corrections | {result['cache'] / MB:.1f} MB | "
               f"≤ {cap} | {'pass' if result['cache'] <= int(limit or 1024) * MB else '**FAIL**'} |", ""]
     if first is not None:
         lines.append(f"What r2 adds ({len(first['files'])} files; the largest): "
-                     + ", ".join(f"`{name}` {size / MB:.2f} MB" for size, name in first["files"][:10]) + ".")
+                     + ", ".join(f"`{name}` {size / MB:.2f} MB" for size, name in first["files"][:10])
+                     + f"; it frees {first['freed'] / MB:.2f} MB of r1.")
+        last = revisions[-1]
+        lines.append(f"What {last['revision']} adds: "
+                     + ", ".join(f"`{name}` {size / MB:.2f} MB" for size, name in last["files"][:10])
+                     + f"; it frees {last['freed'] / MB:.2f} MB.")
     return "\n".join(lines)
 
 

@@ -8,7 +8,8 @@ environment.
 The stages, in the order a build meets them: ``locked`` (the period's lock is held), ``rendering``
 (a worker is about to write a pack), ``rendered`` (every output is in memory), ``staging`` (the
 revision's files are being written beside the archive), ``staged`` (written, not yet renamed into
-place); ``finalizing`` (``archive finalize`` is writing the final packs); and ``receipt``
+place), ``storing`` (the earlier revision's recipes are written, its whole files not yet
+removed); ``finalizing`` (``archive finalize`` is writing the final packs); and ``receipt``
 (``review receive`` has filed a file and is about to append its line to the receipt log).
 """
 

@@ -163,18 +163,45 @@ def test_archive_rows_count_a_shared_file_once(monkeypatch, tmp_path):
     assert runner.added_bytes(r2, seen) == (30, [(30, "a.docx")])
 
 
+def test_the_archive_grows_by_the_new_files_less_the_freed_ones(monkeypatch, tmp_path):
+    runner = load_runner(monkeypatch)
+    folder = tmp_path / "2025-Q4"
+    (folder / "r1").mkdir(parents=True)
+    (folder / "r1" / "a.docx").write_bytes(b"a" * 100)
+    (folder / "r1" / "c.png").write_bytes(b"c" * 50)
+    first = runner.folder_files(folder)
+    assert runner.growth({}, first)[0] == 150
+    # r2: a new a.docx, c.png shared (a link: once); r1's a.docx becomes two chunks in the store.
+    (folder / "r2").mkdir()
+    (folder / "r2" / "a.docx").write_bytes(b"A" * 30)
+    os.link(folder / "r1" / "c.png", folder / "r2" / "c.png")
+    (folder / ".store" / "ab").mkdir(parents=True)
+    (folder / ".store" / "ab" / "one.z").write_bytes(b"z" * 7)
+    (folder / ".store" / "ab" / "two").write_bytes(b"y" * 5)
+    (folder / "r1" / "a.docx").unlink()
+    size, disk, freed, files = runner.growth(first, runner.folder_files(folder))
+    assert (size, freed) == (30 + 12 - 100, 100) and disk >= size
+    assert files == [(30, "r2/a.docx"), (12, ".store/ (2 new chunks)")]
+
+
 def test_archive_section_compares_each_revision_with_a_full_one(monkeypatch):
     runner = load_runner(monkeypatch)
     monkeypatch.delenv("REVIEW_CACHE_MB", raising=False)
     mb = runner.MB
-    result = {"scale": 1, "corrections": 2, "archive": 112 * mb, "cache": 20 * mb, "change": "x.csv, indicator I1",
-              "revisions": [{"revision": "r1", "added": 100 * mb, "files": [(100 * mb, "a.docx")]},
-                            {"revision": "r2", "added": 4 * mb, "files": [(4 * mb, "a.docx")]},
-                            {"revision": "r3", "added": 8 * mb, "files": [(8 * mb, "a.docx")]}]}
+    result = {"scale": 1, "corrections": 2, "archive": 112 * mb, "disk": 120 * mb, "cache": 20 * mb,
+              "change": "x.csv, indicator I1",
+              "revisions": [{"revision": "r1", "added": 100 * mb, "disk": 104 * mb, "freed": 0,
+                             "files": [(100 * mb, "a.docx")]},
+                            {"revision": "r2", "added": 4 * mb, "disk": 6 * mb, "freed": 90 * mb,
+                             "files": [(4 * mb, "a.docx")]},
+                            {"revision": "r3", "added": 8 * mb, "disk": 10 * mb, "freed": 2 * mb,
+                             "files": [(8 * mb, "a.docx")]}]}
     text = runner.archive_section(result, "python bench/run.py --archive", "2026-01-01 00:00")
-    assert "| added by r2 (the first correction) | 4.00 MB (4.0 % of r1) | ≤ 5 % | pass |" in text
-    assert "| added per correction, median (largest) | 6.00 MB (6.0 %; largest 8.0 %) | ≤ 5 % | **FAIL** |" in text
-    assert "| archive after 2 corrections | 112.0 MB (1.1 full revisions for 3) | | |" in text
+    assert "| added by r2 (the first correction) | 4.00 MB (4.0 % of r1; on disk 6.00 MB) | ≤ 5 % | pass |" in text
+    assert ("| added per correction, median (largest) | 6.00 MB (6.0 %; largest 8.0 %; on disk 8.00 MB) | "
+            "≤ 5 % | **FAIL** |") in text
+    assert "| archive after 2 corrections | 112.0 MB (1.1 full revisions for 3; on disk 120.0 MB) | | |" in text
+    assert "it frees 90.00 MB of r1." in text and "What r3 adds: `a.docx` 8.00 MB; it frees 2.00 MB." in text
     assert "| cache (`output/.cache`) after 2 corrections | 20.0 MB | ≤ 1024 MB (the default) | pass |" in text
 
 

@@ -8,18 +8,22 @@ Layout of one period (issue 5)::
       final.json            the record of every finalised revision: the SHA-256 of its manifest and
                             of its final packs; written by finalize only, never by a build, read-only
       .lock                 held while a build or finalize of this period runs (never part of a revision)
+      .store/               the content store: chunks of the files earlier revisions keep as recipes
+                            (:mod:`review.archive.store`)
       r1/                   one build: every output, plus
         manifest.json       tool version, command line (without --out), issue date, the
                             SOURCE_DATE_EPOCH used, whether it is partial (--sector), every input
                             and output (size, SHA-256)
         snapshot/           the inputs it used: plan.yaml, data/<period>/…, templates/…, word/<template>.docx
         final/              once finalised: the packs re-rendered without the draft mark
+        recipes.json        once a later revision exists (not for a finalised one): the files kept
+                            as chunks in .store/ instead of whole
       r2/ …
 
 A revision is written into a hidden staging folder (``.staging-r<N>-…``) beside it and renamed to
 ``r<N>`` only when complete, so an interrupted build never leaves a partial revision; leftovers are
-ignored by ``list``/``verify`` and removed by the next build of the period. No build ever changes an
-earlier revision; finalising adds ``final/`` and the final hashes to the manifest, records the
+ignored by ``list``/``verify`` and removed by the next build of the period. No build ever changes
+what an earlier revision holds (its manifest, the bytes of its files); finalising adds ``final/`` and the final hashes to the manifest, records the
 manifest's hash in ``final.json`` and makes the revision read-only, its folders included. The
 manifests are the source of truth for what a revision holds, ``final.json`` for which revisions
 were finalised: a finalised revision deleted or altered later (its manifest too) is still found by
@@ -38,6 +42,13 @@ bytes, and nothing ever writes a revision's files). A read-only file is never li
 :func:`_link_twin`): a new revision's files are writable, and a failed build's staging folder can
 be deleted on Windows too. The same on every system (:data:`SHARE_IDENTICAL`); where the file
 system cannot link, a copy.
+
+The latest revision (and the latest full one), and every finalised revision, keep every file
+whole; each other revision keeps whole what those share with it and the rest as recipes of chunks
+in the period's content store (:func:`store_changes`, run by :func:`write_revision`): a
+one-figure correction costs about what changed. ``verify`` checks every chunk and every
+reassembled file, ``finalize`` makes a revision whole again (:func:`make_whole`), ``rebuild``
+renders from a whole copy (:func:`whole_revision`) and ``extract`` writes one out (:func:`extract`).
 """
 
 from __future__ import annotations
@@ -56,11 +67,23 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
+from review.archive import store as chunks
 from review.errors import ReviewError, UsageError, display_path
 from review.model.periods import Period
 from review.pause import pause_at
 
 MANIFEST = "manifest.json"
+#: Beside the manifest of an earlier revision: the files it keeps as chunks in the period's
+#: content store instead of whole ({"format": 1, "files": {name: [chunk SHA-256, …]}}).
+RECIPES = "recipes.json"
+#: The period's content store (see :mod:`review.archive.store`).
+STORE_DIR = chunks.STORE_DIR
+#: In the store while a conversion runs: the revisions it changes, so that the next build of the
+#: period finishes one interrupted after their recipes were written.
+CONVERTING = "converting.json"
+#: Whether an earlier revision keeps whole only the files the latest (and latest full) revision
+#: shares with it, and the others as recipes (:func:`store_changes`); False keeps every file whole.
+STORE_CHANGES = True
 INDEX = "index.json"
 FINAL_RECORD = "final.json"
 SNAPSHOT = "snapshot"
@@ -275,13 +298,28 @@ def earlier_twins(folder: Path, before: int, last: int = 3) -> dict[str, Path]:
         revision = folder / revision_name(number)
         try:
             manifest = read_manifest(revision)
+            stored = read_recipes(revision)
         except ArchiveProblem:
             continue
         for entry in (manifest.get("outputs") or []) + (manifest.get("inputs") or []):
-            if isinstance(entry, dict) and isinstance(entry.get("sha256"), str) and isinstance(entry.get("path"), str):
+            if isinstance(entry, dict) and isinstance(entry.get("sha256"), str) \
+                    and isinstance(entry.get("path"), str) and entry["path"] not in stored:
                 with contextlib.suppress(ValueError):
                     twins.setdefault(entry["sha256"], revision / _safe_relative(entry["path"]))
     return twins
+
+
+def _hashes(entries: list) -> dict[str, str]:
+    """Return ``{path: sha256}`` of the manifest entries whose path and SHA-256 are both strings
+    (a damaged entry is left out here, for ``verify`` to report)."""
+    return {e["path"]: e["sha256"] for e in entries
+            if isinstance(e, dict) and isinstance(e.get("path"), str) and isinstance(e.get("sha256"), str)}
+
+
+def _writable(path: Path) -> bool:
+    """Whether ``path``'s mode has its owner's write bit (a finalised revision's file has not):
+    its mode, not ``os.access``, which is always true for root."""
+    return bool(path.stat().st_mode & stat.S_IWUSR)
 
 
 def pack_revision(manifest: dict, name: str) -> int | None:
@@ -426,6 +464,24 @@ def locked(folder: Path, plan_id: str, period: Period | str, timeout: float | No
         lock.release()
 
 
+@contextlib.contextmanager
+def reading(folder: Path, plan_id: str, period: Period | str) -> Iterator[None]:
+    """Hold the period's lock (:func:`locked`) while the block reads its revisions (``verify``,
+    ``extract``, ``rebuild``): a build converts earlier revisions to recipes after writing a new
+    one, so a reader must not see a revision half converted. Where the lock file cannot be
+    created (an archive on read-only media, which no build changes either), reads without it."""
+    try:
+        context = locked(folder, plan_id, period)
+        context.__enter__()
+    except OSError:
+        yield
+        return
+    try:
+        yield
+    finally:
+        context.__exit__(None, None, None)
+
+
 def clean_staging(folder: Path) -> list[Path]:
     """Remove the staging folders an interrupted build left in a period folder; return them.
 
@@ -505,10 +561,37 @@ def latest_numbering(folder: Path) -> bytes | None:
         if path.is_file() and not path.is_symlink():
             if path.stat().st_size > MAX_RECORD_BYTES:
                 raise ArchiveProblem(f"{display_path(path)}: larger than {MAX_RECORD_BYTES:,} bytes")
-            data = path.read_bytes()
-            read_numbering(data, path)  # a damaged one is named here, before any work
-            return data
+            data: bytes | None = path.read_bytes()
+        else:
+            data = _recipe_numbering(folder / revision_name(number))  # kept as a recipe
+        if data is None:
+            continue
+        read_numbering(data, path)  # a damaged one is named here, before any work
+        return data
     return None
+
+
+def _recipe_numbering(revision: Path) -> bytes | None:
+    """Return the ``decisions.json`` a revision keeps as a recipe, checked against its manifest
+    (at most :data:`MAX_RECORD_BYTES`); None when it keeps none. Raises ArchiveProblem."""
+    path = revision / DECISIONS
+    try:
+        recipe = read_recipes(revision).get(DECISIONS)
+    except ArchiveProblem:
+        return None  # no recipe to read (verify reports the record)
+    if recipe is None:
+        return None
+    entries = [e for e in read_manifest(revision)["outputs"] if isinstance(e, dict) and e.get("path") == DECISIONS]
+    size = entries[0].get("size") if entries else None
+    if not isinstance(size, int) or size > MAX_RECORD_BYTES:
+        raise ArchiveProblem(f"{display_path(path)}: its manifest records no size of at most {MAX_RECORD_BYTES:,} bytes")
+    try:
+        data = chunks.reassemble(revision.parent / STORE_DIR, recipe)
+    except chunks.ChunkProblem as exc:
+        raise ArchiveProblem(f"{display_path(path)}: {exc}", str(exc)) from None
+    if len(data) != size or sha256(data) != entries[0].get("sha256"):
+        raise ArchiveProblem(f"{display_path(path)}: its recipe does not give the bytes its manifest records")
+    return data
 
 
 def is_partial(manifest: dict) -> bool:
@@ -661,20 +744,68 @@ def next_revision_number(folder: Path) -> int:
 
 # -- writing a revision ---------------------------------------------------------------------------
 
-def stage_inputs(folder: Path, number: int, inputs: dict[str, bytes]) -> Path:
+def stage_inputs(folder: Path, number: int, inputs: dict[str, bytes], early: bool = True) -> Path:
     """Start revision ``number``: create its staging folder and write the input snapshot there.
 
     ``inputs`` are named as for :func:`write_revision`, which completes the revision (pass it the
     folder returned as ``staging``); until then nothing is durable, and :func:`discard_staging`
-    removes it. A build writes the snapshot while its workers render. Call while holding the lock.
+    removes it. A build writes the snapshot while its workers render, and stores the chunks of the
+    previous revision's plan-wide outputs then too (:func:`prestore`; ``early`` False skips that,
+    for a partial build, after which the previous full revision stays whole). A failure of the
+    early storing never stops the build (nothing names those chunks). Call while holding the lock.
     """
     staging = _make_dir(folder, f"{STAGING_PREFIX}{revision_name(number)}-")
     try:
         _write_tree(staging, inputs, sync=False, twins=earlier_twins(folder, number))
+        if early:
+            with contextlib.suppress(Exception):  # the conversion stores what is missing
+                prestore(folder, number)
     except BaseException:
         discard_staging(staging)
         raise
     return staging
+
+
+#: The outputs that show the whole plan and so change with any figure (and the decisions' numbers):
+#: :func:`prestore` stores the previous revision's chunks of them before the new revision exists.
+PLAN_WIDE = ("dashboard.html", "deck.pptx", "executive.docx", "results.json", "results.xlsx", DECISIONS)
+
+
+def prestore(folder: Path, before: int) -> int:
+    """Store the chunks of the plan-wide outputs (:data:`PLAN_WIDE`) of the latest revision numbered
+    below ``before``, ahead of :func:`store_changes`; return the bytes added to the store.
+
+    A build calls it while its workers render (see :func:`stage_inputs`), so that the conversion
+    after the new revision is written finds most chunks stored already: the first conversion of a
+    period stores about a thousand. Nothing refers to these chunks until the conversion writes its
+    recipes (it syncs them first); a build that fails leaves them unused, and a later conversion
+    uses them. Skipped for a finalised or partial revision (never converted next) and when
+    :data:`STORE_CHANGES` is off. Call while holding the lock.
+    """
+    numbers = [n for n in revision_numbers(folder) if n < before]
+    if not STORE_CHANGES or not numbers:
+        return 0
+    revision = folder / revision_name(numbers[-1])
+    if (revision / RECIPES).exists() or any(e["revision"] == numbers[-1] for e in _final_entries(folder)):
+        return 0
+    try:
+        manifest = read_manifest(revision)
+    except ArchiveProblem:
+        return 0
+    if manifest.get("final") or is_partial(manifest):
+        return 0
+    recorded = _hashes(manifest["outputs"])
+    added = 0
+    for name in PLAN_WIDE:
+        path = revision / name
+        if name not in recorded or not path.is_file() or path.is_symlink():
+            continue
+        data = path.read_bytes()
+        if sha256(data) == recorded[name]:
+            added += chunks.store_file(folder / STORE_DIR, name, data, durable=not hasattr(os, "sync"))[1]
+    # Nothing names these chunks yet; the conversion syncs them (os.sync) before its recipes do,
+    # and checks every chunk it finds in the store before using it (store.put).
+    return added
 
 
 def discard_staging(staging: Path) -> None:
@@ -683,13 +814,17 @@ def discard_staging(staging: Path) -> None:
 
 
 def write_revision(folder: Path, number: int, outputs: dict[str, bytes], inputs: dict[str, bytes],
-                   manifest: dict, staging: Path | None = None) -> Path:
+                   manifest: dict, staging: Path | None = None,
+                   progress: Callable[[str], None] = lambda message: None) -> Path:
     """Write revision ``number`` (outputs, ``snapshot/`` inputs, ``manifest.json``) and return its folder.
 
     ``inputs`` are named relative to the revision (``snapshot/plan.yaml``); ``manifest`` gets the
     input and output lists added. ``staging``: the folder of :func:`stage_inputs`, holding the
     inputs already. The revision appears as ``r<N>`` only once every byte is on disk;
-    ``index.json`` is rewritten afterwards. Call while holding the period's lock.
+    ``index.json`` is rewritten afterwards, then the earlier revisions keep by recipe what this one
+    does not share with them (:func:`store_changes`): once the revision is written, a failure
+    there is a warning (``progress``), never a failed build — the files it did not convert stay
+    whole, and the archive verifies. Call while holding the period's lock.
     """
     target = folder / revision_name(number)
     if target.exists():
@@ -718,6 +853,11 @@ def write_revision(folder: Path, number: int, outputs: dict[str, bytes], inputs:
         raise
     _fsync_dir(folder)
     write_index(folder, manifest.get("plan", ""), manifest.get("period", folder.name))
+    try:
+        store_changes(folder)
+    except Exception as exc:  # the new revision is written; the earlier ones stay whole where not converted
+        progress(f"warning: the earlier revisions of {folder.name} were not (all) converted to recipes "
+                 f"({type(exc).__name__}: {exc}); they keep those files whole, and the next build tries again")
     return target
 
 
@@ -751,13 +891,15 @@ def finalize_revision(folder: Path, number: int, final_outputs: dict[str, bytes]
     read-only (files and folders) and update ``index.json``. ``paged`` records that LibreOffice laid
     the final packs out (their contents carry page numbers; a rebuild needs LibreOffice too).
 
-    Nothing else in the revision changes. Call while holding the period's lock, after checking with
+    The files it kept as recipes are written whole first (:func:`make_whole`); nothing else in the
+    revision changes. Call while holding the period's lock, after checking with
     :func:`verify_revision` that the revision is intact. Returns the revision folder.
     """
     revision = folder / revision_name(number)
     manifest = read_manifest(revision)
     if manifest.get("final"):
         raise UsageError(f"{display_path(revision)} is already final")
+    make_whole(revision)  # a finalised revision keeps every file whole
     leftover = revision / FINAL_DIR
     if leftover.exists():  # a finalize killed after moving final/ in, before the manifest said so
         _make_writable(leftover)
@@ -782,6 +924,373 @@ def finalize_revision(folder: Path, number: int, final_outputs: dict[str, bytes]
     return revision
 
 
+# -- earlier revisions by the change: the content store ---------------------------------------------
+
+def read_recipes(revision: Path) -> dict[str, list[str]]:
+    """Return ``{file name: its chunks}`` of a revision's ``recipes.json``; {} when it has none.
+
+    Raises ArchiveProblem when it is unreadable or not such a record.
+    """
+    path = revision / RECIPES
+    try:
+        record = _read_json(path)
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as exc:
+        what = f"unreadable ({exc})"
+    else:
+        files = record.get("files") if isinstance(record, dict) else None
+        if isinstance(files, dict) and all(
+                isinstance(name, str) and _is_safe(name) and isinstance(recipe, list)
+                and all(chunks.is_digest(d) for d in recipe) for name, recipe in files.items()):
+            return files
+        what = 'not a record of recipes (expected {"files": {"<name>": ["<chunk SHA-256>", …]}})'
+    raise ArchiveProblem(f"{display_path(path)}: {what}", what)
+
+
+def _is_safe(name: str) -> bool:
+    try:
+        _safe_relative(name)
+    except ValueError:
+        return False
+    return name not in (MANIFEST, RECIPES)
+
+
+def _write_recipes(revision: Path, recipes: dict[str, list[str]]) -> None:
+    # One line: a recipe is read by the archive, not by people (a revision's is tens of kilobytes).
+    data = (json.dumps({"format": ARCHIVE_FORMAT, "files": recipes}, ensure_ascii=False, sort_keys=True,
+                       separators=(",", ":")) + "\n").encode("utf-8")
+    replace_file(revision / RECIPES, data)
+
+
+def revision_bytes(revision: Path, name: str) -> bytes | None:
+    """Return the bytes of file ``name`` of a revision: the file itself, or reassembled from its
+    recipe (not checked against the manifest; :func:`revision_files` does); None when it has
+    neither. Raises ArchiveProblem when its recipe names a missing or altered chunk."""
+    path = revision / name
+    if path.is_file() and not path.is_symlink():
+        return path.read_bytes()
+    recipe = read_recipes(revision).get(name)
+    if recipe is None:
+        return None
+    try:
+        return chunks.reassemble(revision.parent / STORE_DIR, recipe)
+    except chunks.ChunkProblem as exc:
+        raise ArchiveProblem(f"{display_path(path)}: {exc}", str(exc)) from None
+
+
+def revision_files(revision: Path) -> dict[str, bytes]:
+    """Return every file a revision's manifest lists (inputs, outputs, final packs) and the
+    manifest itself, whole, each checked against its size and SHA-256; raises ArchiveProblem
+    naming every file that is missing or differs."""
+    manifest = read_manifest(revision)
+    recipes = read_recipes(revision)
+    store = revision.parent / STORE_DIR
+    files, problems = {MANIFEST: (revision / MANIFEST).read_bytes()}, []
+    for entry in _recorded(manifest):
+        name = str(entry.get("path"))
+        try:
+            path = revision / _safe_relative(name)
+        except ValueError:
+            problems.append(f"{display_path(revision / MANIFEST)}: bad file entry {entry!r}")
+            continue
+        try:
+            if path.is_file() and not path.is_symlink():
+                data = path.read_bytes()
+            elif name in recipes:
+                data = chunks.reassemble(store, recipes[name])
+            else:
+                problems.append(f"{display_path(path)}: missing")
+                continue
+        except (OSError, chunks.ChunkProblem) as exc:
+            problems.append(f"{display_path(path)}: {exc}")
+            continue
+        if len(data) != entry.get("size") or sha256(data) != entry.get("sha256"):
+            problems.append(f"{display_path(path)}: changed (SHA-256 {sha256(data)[:12]}…, expected "
+                            f"{str(entry.get('sha256'))[:12]}…)")
+            continue
+        files[name] = data
+    if problems:
+        raise ArchiveProblem(f"{display_path(revision)} does not verify:\n  " + "\n  ".join(problems))
+    return files
+
+
+def extract(folder: Path, number: int | None, target: Path) -> tuple[int, int]:
+    """Write revision ``number`` (default: the latest) of a period folder whole into ``target``, a
+    new or empty folder, for reading: every file its manifest lists and the manifest; return
+    ``(number, files written)``. All or nothing: raises ArchiveProblem (exit 1) when a file does
+    not verify, UsageError when ``target`` is a file, a folder that is not empty, or inside the
+    output folder."""
+    number = resolve_revision(folder, number)
+    target = Path(target)
+    root = folder.resolve().parent.parent
+    where = target.resolve()
+    if where == root or root in where.parents:
+        raise UsageError(f"{display_path(target)}: inside the output folder {display_path(root)}; "
+                         "expected a folder outside it to extract into (the archive holds only what builds write)")
+    if target.exists() and (not target.is_dir() or target.is_symlink() or any(target.iterdir())):
+        raise UsageError(f"{display_path(target)}: expected a new or empty folder to extract into")
+    files = revision_files(folder / revision_name(number))
+    publish(target, files)
+    return number, len(files)
+
+
+@contextlib.contextmanager
+def whole_revision(revision: Path) -> Iterator[Path]:
+    """Yield a folder holding every file of ``revision`` whole: the revision itself when it keeps
+    none as a recipe, else a temporary copy (removed afterwards; raises ArchiveProblem when a file
+    does not verify). For reading only: ``archive rebuild`` renders from it."""
+    recipes = read_recipes(revision)
+    if all((revision / name).is_file() for name in recipes):
+        yield revision
+        return
+    files = revision_files(revision)
+    with tempfile.TemporaryDirectory(prefix="review-revision-") as temporary:
+        copy = Path(temporary) / revision.name
+        _write_tree(copy, files, sync=False)
+        yield copy
+
+
+def make_whole(revision: Path) -> int:
+    """Write back whole every file a revision keeps as a recipe, then remove its ``recipes.json``;
+    return how many files were written. Each file is checked against the manifest first and
+    written atomically, so a revision interrupted here keeps each file whole or by recipe (both
+    verify) and a second call completes it. Raises ArchiveProblem when a file does not verify.
+    Call while holding the period's lock (``archive finalize`` does, before making it read-only)."""
+    remove_temporaries(revision)
+    recipes = read_recipes(revision)
+    if not recipes:
+        return 0
+    manifest = read_manifest(revision)
+    recorded = _hashes(manifest["inputs"] + manifest["outputs"])
+    store = revision.parent / STORE_DIR
+    written = 0
+    for name in sorted(recipes):
+        path = revision / _safe_relative(name)
+        if path.is_file() or name not in recorded:
+            continue
+        try:
+            data = chunks.reassemble(store, recipes[name])
+        except chunks.ChunkProblem as exc:
+            raise ArchiveProblem(f"{display_path(path)}: {exc}", str(exc)) from None
+        if sha256(data) != recorded[name]:
+            raise ArchiveProblem(f"{display_path(path)}: its recipe does not give the bytes its manifest records")
+        replace_file(path, data)
+        written += 1
+    (revision / RECIPES).unlink()
+    _fsync_dir(revision)
+    return written
+
+
+def _kept_whole(folder: Path, numbers: list[int]) -> tuple[set[int], set[str]]:
+    """Return the revisions that keep every file whole (the latest, and the latest full one when
+    the latest is partial) and the SHA-256 of every file they hold."""
+    keep: set[int] = set()
+    hashes: set[str] = set()
+    for number in reversed(numbers):
+        try:
+            manifest = read_manifest(folder / revision_name(number))
+        except ArchiveProblem:
+            keep.add(number)  # unreadable: never touched (verify reports it)
+            continue
+        keep.add(number)
+        hashes |= {e["sha256"] for e in manifest["inputs"] + manifest["outputs"]
+                   if isinstance(e, dict) and isinstance(e.get("sha256"), str)}
+        if not is_partial(manifest):
+            break
+    return keep, hashes
+
+
+def store_changes(folder: Path) -> tuple[int, int]:
+    """Keep the period's earlier revisions by the change; return ``(files converted, bytes added
+    to the store)``.
+
+    The latest revision (and the latest full one, when the latest is partial) and every finalised
+    revision keep every file whole. Each other revision that has no ``recipes.json`` yet keeps
+    whole only the files those share with it (hard links) and replaces each other file by a recipe
+    of its chunks in ``<period>/.store/``: the chunks are written (a chunk found there already is
+    checked first) and synced, each recipe is reassembled from the store and checked against the
+    manifest's SHA-256 (a file whose recipe does not give its bytes stays whole, without a recipe),
+    then ``recipes.json`` is written (atomically, synced), then the whole files are removed (one
+    that cannot be, e.g. open in another program on Windows, stays whole). A whole file that is
+    read-only (a link to a finalised revision's file) or no longer matches its manifest stays. A
+    file also held, as the same file (a link), by an earlier revision already converted becomes a
+    recipe there too. ``converting.json`` in the store names the revisions changed until the
+    whole files are gone, so an interrupted conversion leaves each file whole or by recipe (both
+    verify) and the next call finishes it. An earlier revision converted before is not read (its
+    ``recipes.json`` only when it shares a file with one converted now). Call while holding the
+    period's lock.
+    """
+    store = folder / STORE_DIR
+    _finish_converting(folder)
+    numbers = revision_numbers(folder)
+    if not STORE_CHANGES or len(numbers) < 2:
+        return 0, 0
+    keep, shared = _kept_whole(folder, numbers)
+    finals = {e["revision"] for e in _final_entries(folder)}
+    # A converted revision has recipes.json (finalize removes it before the manifest says final).
+    candidates = [n for n in numbers if n not in keep and n not in finals]
+    converted_before = [n for n in candidates if (folder / revision_name(n) / RECIPES).exists()]
+    targets = [n for n in candidates if n not in converted_before]
+    earlier: dict[int, dict[str, list[str]] | None] = {}  # read when a file is shared with them
+
+    def earlier_recipes(number: int) -> dict[str, list[str]] | None:
+        if number not in earlier:
+            try:
+                earlier[number] = read_recipes(folder / revision_name(number))
+            except ArchiveProblem:  # an unreadable recipes.json: left as it is (verify says so)
+                earlier[number] = None
+        return earlier[number]
+
+    batch = hasattr(os, "sync")
+    converted: dict[int, dict[str, list[str]]] = {n: {} for n in targets}
+    expected: dict[str, str] = {}  # {name@revision: sha256} of each file converted
+    added = 0
+    for number in targets:
+        revision = folder / revision_name(number)
+        remove_temporaries(revision)
+        try:
+            manifest = read_manifest(revision)
+        except ArchiveProblem:
+            manifest = {"final": "unreadable"}
+        if manifest.get("final"):  # unreadable, or a finalize interrupted before final.json: untouched
+            del converted[number]
+            continue
+        for name, digest in _hashes(manifest["inputs"] + manifest["outputs"]).items():
+            if digest in shared or not _is_safe(name):
+                continue
+            path = revision / name
+            if not path.is_file() or path.is_symlink() or not _writable(path):
+                continue
+            data = path.read_bytes()
+            if sha256(data) != digest:
+                continue  # altered since its manifest: left whole for verify to report
+            recipe, written = chunks.store_file(store, name, data, durable=not batch)
+            converted[number][name] = recipe
+            expected[f"{number}/{name}"] = digest
+            added += written
+            links = path.stat().st_nlink - 1
+            for other in reversed(converted_before):  # the same file in earlier revisions converted before
+                if links <= 0:
+                    break
+                twin = folder / revision_name(other) / name
+                if twin.is_file() and os.path.samefile(twin, path):
+                    links -= 1
+                    if earlier_recipes(other) is not None:
+                        converted.setdefault(other, {})[name] = recipe
+                        expected[f"{other}/{name}"] = digest
+    converted = {n: r for n, r in converted.items() if r or n in targets}
+    if not converted:
+        return 0, 0
+    if batch:
+        os.sync()
+    store.mkdir(exist_ok=True)
+    _fsync_dir(store)
+    # Every recipe read back from the store and checked before anything names it.
+    checked: dict[str, bytes] = {}
+    for number, recipes in converted.items():
+        for name in sorted(recipes):
+            try:
+                good = sha256(chunks.reassemble(store, recipes[name], checked)) == expected[f"{number}/{name}"]
+            except chunks.ChunkProblem:
+                good = False
+            if not good:
+                del recipes[name]
+    checked.clear()
+    replace_file(store / CONVERTING, _json_bytes({"revisions": sorted(converted)}))
+    for number in sorted(converted):
+        revision = folder / revision_name(number)
+        recipes = dict(earlier_recipes(number) or {}) if number in converted_before else {}
+        recipes.update(converted[number])
+        _write_recipes(revision, recipes)
+    pause_at("storing")
+    for number in sorted(converted):
+        _remove_stored(folder / revision_name(number), converted[number])
+    (store / CONVERTING).unlink()
+    _fsync_dir(store)
+    return sum(len(r) for r in converted.values()), added
+
+
+def _remove_stored(revision: Path, recipes: dict[str, list[str]]) -> None:
+    # A file that cannot be removed (open in Word on Windows, a read-only folder) stays whole:
+    # whole and by recipe, it verifies both ways.
+    for name in sorted(recipes):
+        with contextlib.suppress(OSError):
+            os.unlink(revision / name)
+    for directory in sorted({(revision / name).parent for name in recipes}, key=lambda p: -len(p.parts)):
+        with contextlib.suppress(OSError):
+            _fsync_dir(directory)
+
+
+def _is_temporary(path: Path) -> bool:
+    """Whether ``path`` is a temporary file an interrupted atomic write left (``.<name>.….tmp``,
+    :func:`replace_file`, :func:`review.archive.store.put`)."""
+    return path.name.startswith(".") and path.name.endswith(".tmp") and path.is_file() and not path.is_symlink()
+
+
+def remove_temporaries(revision: Path) -> list[Path]:
+    """Remove the temporary files an interrupted write (of ``recipes.json``, of a file written
+    whole again) left in a revision folder, none its manifest lists; return them. Call while
+    holding the period's lock."""
+    removed: list[Path] = []
+    if not revision.is_dir():
+        return removed
+    try:
+        listed = {e["path"] for e in _recorded(read_manifest(revision))
+                  if isinstance(e, dict) and isinstance(e.get("path"), str)}
+    except (ArchiveProblem, AttributeError, TypeError):  # unreadable: left for verify to report
+        return removed
+    for path in sorted(revision.rglob(".*.tmp")):
+        if _is_temporary(path) and path.relative_to(revision).as_posix() not in listed:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                removed.append(path)
+    return removed
+
+
+def _finish_converting(folder: Path) -> None:
+    """Finish a conversion interrupted after its recipes were written (``converting.json``):
+    remove each whole file whose recipe gives exactly the bytes its manifest records, and the
+    temporary files left in those revisions; also remove the temporary files an interrupted chunk
+    write left in the store."""
+    store = folder / STORE_DIR
+    for leftover in chunks.leftovers(store):
+        with contextlib.suppress(OSError):
+            os.chmod(leftover, stat.S_IREAD | stat.S_IWRITE)
+            leftover.unlink()
+    record = store / CONVERTING
+    if not record.is_file():
+        return
+    try:
+        listed = _read_json(record)
+        numbers = [n for n in listed.get("revisions", []) if isinstance(n, int)] if isinstance(listed, dict) else []
+    except (OSError, ValueError):
+        numbers = []
+    checked: dict[str, bytes] = {}
+    for number in numbers:
+        revision = folder / revision_name(number)
+        remove_temporaries(revision)
+        try:
+            recipes = read_recipes(revision)
+            manifest = read_manifest(revision)
+        except ArchiveProblem:
+            continue
+        if manifest.get("final"):
+            continue
+        recorded = _hashes(manifest["inputs"] + manifest["outputs"])
+        done = {}
+        for name, recipe in recipes.items():
+            if (revision / name).is_file() and name in recorded:
+                try:
+                    if sha256(chunks.reassemble(store, recipe, checked)) == recorded[name]:
+                        done[name] = recipe
+                except chunks.ChunkProblem:
+                    continue  # the whole file is the one good copy: it stays
+        _remove_stored(revision, done)
+    record.unlink()
+    _fsync_dir(store)
+
+
 # -- verifying ------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -800,13 +1309,32 @@ def _recorded(manifest: dict) -> list[dict]:
     return list(manifest["inputs"]) + list(manifest["outputs"]) + list(final.get("outputs", []))
 
 
-def verify_revision(revision: Path) -> list[Finding]:
-    """Re-hash every file a revision's manifest lists; return what is missing, changed or extra."""
+def verify_revision(revision: Path, whole: bool = False) -> list[Finding]:
+    """Re-hash every file a revision's manifest lists, whole or by recipe; return what is
+    missing, changed or extra.
+
+    A file kept as a recipe is checked chunk by chunk (each against the SHA-256 it is named by)
+    and whole (the chunks' concatenation against the manifest): an altered byte in the store is
+    reported in every revision whose recipes use it. A file both whole and by recipe (a
+    conversion or finalize interrupted) is checked both ways. Each chunk is read once. A
+    ``recipes.json`` in a finalised revision, or in one that must hold every file whole (``whole``:
+    the latest, and the latest full one), is reported.
+    """
     try:
         manifest = read_manifest(revision)
     except ArchiveProblem as exc:
         return [Finding(revision / MANIFEST, f"{exc.what} (cannot verify this revision)")]
     findings: list[Finding] = []
+    try:
+        recipes = read_recipes(revision)
+    except ArchiveProblem as exc:
+        findings.append(Finding(revision / RECIPES, f"{exc.what} (its files kept by recipe cannot be checked)"))
+        recipes = {}
+    if (revision / RECIPES).exists() and (whole or manifest.get("final")):
+        which = "a finalised revision" if manifest.get("final") else "the latest (full) revision"
+        findings.append(Finding(revision / RECIPES, f"{which} must keep every file whole, not by recipe"))
+    store = revision.parent / STORE_DIR
+    checked: dict[str, bytes] = {}
     expected: set[str] = set()
     for entry in _recorded(manifest):
         try:
@@ -816,7 +1344,19 @@ def verify_revision(revision: Path) -> list[Finding]:
             continue
         expected.add(name)
         path = revision / name
-        if not path.is_file():
+        recipe = recipes.get(name)
+        if recipe is not None:
+            try:
+                data = chunks.reassemble(store, recipe, checked)
+            except chunks.ChunkProblem as exc:
+                findings.append(Finding(path, f"kept by recipe, but its {exc}"))
+            else:
+                if len(data) != entry.get("size") or sha256(data) != entry.get("sha256"):
+                    findings.append(Finding(path, f"changed: its recipe gives SHA-256 {sha256(data)[:12]}…, "
+                                                  f"expected {str(entry.get('sha256'))[:12]}…"))
+            if not path.is_file():
+                continue
+        elif not path.is_file():
             findings.append(Finding(path, "missing"))
             continue
         try:
@@ -827,10 +1367,14 @@ def verify_revision(revision: Path) -> list[Finding]:
         if size != entry.get("size") or found != entry.get("sha256"):
             findings.append(Finding(path, f"changed (SHA-256 {found[:12]}…, "
                                           f"expected {str(entry.get('sha256'))[:12]}…)"))
+    for name in sorted(set(recipes) - expected):
+        findings.append(Finding(revision / RECIPES, f"a recipe for {name}, which the manifest does not list"))
     for path in sorted(revision.rglob("*")):
         name = path.relative_to(revision).as_posix()
-        if path.is_symlink() or (path.is_file() and name not in expected and name != MANIFEST):
-            findings.append(Finding(path, "extra file (not in the manifest)"))
+        if path.is_symlink() or (path.is_file() and name not in expected and name not in (MANIFEST, RECIPES)):
+            findings.append(Finding(path, "a temporary file left by an interrupted write (the build or "
+                                          "finalize that next changes this revision removes it)"
+                                    if _is_temporary(path) else "extra file (not in the manifest)"))
     return findings
 
 
@@ -871,14 +1415,44 @@ def _verify_finals(folder: Path, numbers: list[int]) -> list[Finding]:
     return findings
 
 
+def _must_be_whole(folder: Path, numbers: list[int]) -> set[int]:
+    """Return the latest revision and, when it is partial, the latest full one (readable manifests)."""
+    found: set[int] = set()
+    for number in reversed(numbers):
+        found.add(number)
+        try:
+            if not is_partial(read_manifest(folder / revision_name(number))):
+                break
+        except ArchiveProblem:
+            continue
+    return found
+
+
+def _verify_store(folder: Path) -> list[Finding]:
+    """Return what the content store holds besides chunks: an interrupted conversion's record,
+    temporary files, anything else."""
+    store = folder / STORE_DIR
+    findings = []
+    if (store / CONVERTING).exists():
+        findings.append(Finding(store / CONVERTING, "an interrupted conversion (every file of the revisions "
+                                                    "it names verifies; the next build finishes it)"))
+    for path in chunks.leftovers(store):
+        findings.append(Finding(path, "a temporary file left by an interrupted write (the next build removes it)"))
+    for path in chunks.strays(store):
+        findings.append(Finding(path, "extra file in the content store (not a chunk)"))
+    return findings
+
+
 def verify_period(folder: Path, plan_id: str) -> list[Finding]:
     """Verify every revision of a period folder, the finalised ones against ``final.json``, and
     that ``index.json`` matches them."""
     findings: list[Finding] = []
     numbers = revision_numbers(folder)
+    whole = _must_be_whole(folder, numbers)
     for number in numbers:
-        findings += verify_revision(folder / revision_name(number))
+        findings += verify_revision(folder / revision_name(number), whole=number in whole)
     findings += _verify_finals(folder, numbers)
+    findings += _verify_store(folder)
     index_path = folder / INDEX
     if numbers or (folder / FINAL_RECORD).is_file():
         derived = period_index(folder, plan_id, folder.name)
@@ -1044,7 +1618,11 @@ def finalize(folder: Path, plan_id: str, period: Period | str, number: int | Non
             progress(f"Removing {display_path(revision / FINAL_DIR)}, left by an interrupted finalize")
             _make_writable(revision / FINAL_DIR)
             shutil.rmtree(revision / FINAL_DIR)
+        for leftover in remove_temporaries(revision):
+            progress(f"Removed {display_path(leftover)}, left by an interrupted write")
         _refuse_unverified(revision)
+        if make_whole(revision):  # an earlier revision kept by the change: its files whole again
+            progress(f"Wrote the files {revision_name(number)} kept as recipes whole again")
         if manifest.get("options", {}).get("pdf") and convert_pdf is not None:
             from review.office.pdf import require_soffice
             require_soffice()

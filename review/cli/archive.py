@@ -1,11 +1,12 @@
-"""``review archive …``: list, verify, finalize and rebuild archived revisions (issue 5).
+"""``review archive …``: list, verify, finalize, rebuild and extract archived revisions (issue 5).
 
 PLAN is a plan folder (holding plan.yaml, whose ``id`` names the archive) or a plan id under the
 output root. Exit codes: 0 success, 2 usage (unknown plan, period or revision, an ``--out`` that is
-not a folder, ``verify`` of one that does not exist, ``finalize`` of a partial revision), 1 when
-``verify`` finds a missing, changed or extra file or a finalised revision gone or altered,
-``rebuild`` finds differing bytes, or ``finalize`` refuses a revision that does not verify or does
-not render again identically.
+not a folder, ``verify`` of one that does not exist, ``finalize`` of a partial revision, ``extract``
+into a folder that is not empty), 1 when ``verify`` finds a missing, changed or extra file (or
+chunk) or a finalised revision gone or altered, ``rebuild`` finds differing bytes, ``finalize``
+refuses a revision that does not verify or does not render again identically, or ``extract`` finds
+a file that does not verify.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ EPILOG = """examples:
   review archive verify plans/services-1444 --period 1444-Q4
   review archive finalize plans/services-1444 --period 1444-Q4
   review archive rebuild plans/services-1444 --period 1444-Q4 --revision 2
+  review archive extract plans/services-1444 --period 1444-Q4 --revision 2 r2-whole
 
 layout: OUT/<plan-id>/<period>/r<N>/ holds one build's outputs, manifest.json and snapshot/
 (its inputs); final/ holds the packs without the draft mark once finalised; index.json lists
@@ -28,13 +30,16 @@ the revisions; final.json records each finalised revision's hashes, so that veri
 deleted or altered later. A --sector build is partial: it cannot be finalised. verify, rebuild
 and finalize exit 1 when they find a problem. A file identical to an earlier revision's is a hard
 link to it (a copy where the file system cannot link); a pack's draft mark names the revision in
-which its content last changed (pack_revisions in the manifest). See docs/archive.md."""
+which its content last changed (pack_revisions in the manifest). The latest revision and every
+finalised one hold every file whole; an earlier revision keeps whole what the latest shares with
+it and the rest as recipes (recipes.json) of chunks in OUT/<plan-id>/<period>/.store/: extract
+writes such a revision whole into a folder, for reading. See docs/archive.md."""
 
 
 def add_archive_commands(commands, common: argparse.ArgumentParser) -> None:
     """Add the ``archive`` command and its subcommands to the CLI's subparsers."""
     archive = commands.add_parser(
-        "archive", parents=[common], help="list, verify, finalize and rebuild archived packs",
+        "archive", parents=[common], help="list, verify, finalize, rebuild and extract archived packs",
         description="The archive of built revisions under the output folder: every build of a "
                     "period is a revision r<N> with its outputs, a snapshot of its inputs and a "
                     "manifest of SHA-256 hashes.",
@@ -59,10 +64,13 @@ def add_archive_commands(commands, common: argparse.ArgumentParser) -> None:
         "List every archived revision: issue date, when it was built, which is final and when, "
         "and the amendments with their reasons.", "optional", False)
     add("verify", "re-hash every archived file; name missing, changed or extra ones",
-        "Re-hash every file each revision's manifest lists and report missing, changed and extra "
-        "files and damaged manifests; exit 1 when anything is found.", "optional", False)
+        "Re-hash every file each revision's manifest lists, whole or by recipe (each chunk in the "
+        "period's .store/ against its name, then the file against the manifest), and report "
+        "missing, changed and extra files and chunks and damaged manifests, in every revision "
+        "they concern; exit 1 when anything is found.", "optional", False)
     finalize = add("finalize", "mark the revision presented at the workshop as final (read-only)",
-                   "Re-render the revision's packs from its own snapshot without the draft mark into "
+                   "Write the files an earlier revision keeps as recipes whole again, re-render the "
+                   "revision's packs from its own snapshot without the draft mark into "
                    "r<N>/final/ (with the issue date and SOURCE_DATE_EPOCH its build used; their "
                    "contents get page numbers where LibreOffice and poppler's pdfinfo are installed), record "
                    "their hashes in its manifest and the manifest's in final.json, and make the "
@@ -75,6 +83,13 @@ def add_archive_commands(commands, common: argparse.ArgumentParser) -> None:
                   "date and compare every output (and final pack) byte for byte; PDFs are not "
                   "compared. Exit 1 naming the files that differ.", "required", True)
     rebuild.add_argument("--revision", type=int, metavar="N", help="revision to rebuild (default: the latest)")
+    extract = add("extract", "write a revision's files whole into a folder, for reading",
+                  "Write every file of the revision (outputs, snapshot/, final/, manifest.json) whole "
+                  "into DIR, a new or empty folder, each checked against its manifest: an earlier "
+                  "revision keeps some files as recipes of chunks in the period's .store/. Nothing "
+                  "is written when a file does not verify (exit 1).", "required", True)
+    extract.add_argument("--revision", type=int, metavar="N", help="revision to extract (default: the latest)")
+    extract.add_argument("target", metavar="DIR", type=Path, help="folder to write into (new or empty)")
 
 
 def _plan_id(text: str, out_root: Path) -> str:
@@ -204,7 +219,8 @@ def run_verify(args: argparse.Namespace) -> int:
         return 0
     findings, revisions = [], 0
     for plan, period, folder in periods:
-        found = archive.verify_period(folder, plan)
+        with archive.reading(folder, plan, period):  # one period at a time, as a build locks it
+            found = archive.verify_period(folder, plan)
         revisions += len(archive.revision_numbers(folder))
         findings += found
         if not args.quiet:
@@ -255,9 +271,15 @@ def run_finalize(args: argparse.Namespace) -> int:
 def run_rebuild(args: argparse.Namespace) -> int:
     """Render a revision again from its snapshot and compare byte for byte."""
     from review.archive import revisions as archive
-    from review.pipeline.build import live_differences, render_snapshot
     plan_id = _plan_id(args.plan, args.out)
     folder = _folder(args, plan_id)
+    with archive.reading(folder, plan_id, args.period):  # no build converts it meanwhile
+        return _rebuild(args, plan_id, folder)
+
+
+def _rebuild(args: argparse.Namespace, plan_id: str, folder: Path) -> int:
+    from review.archive import revisions as archive
+    from review.pipeline.build import live_differences, render_snapshot
     number = archive.resolve_revision(folder, args.revision)
     revision = folder / archive.revision_name(number)
     manifest = archive.read_manifest(revision)
@@ -272,9 +294,10 @@ def run_rebuild(args: argparse.Namespace) -> int:
         require_soffice()
         require_pdfinfo()
     progress(f"Rendering r{number} again from {revision / archive.SNAPSHOT}")
-    differing, compared = archive.rebuild_differences(
-        revision, manifest, lambda rev, man, mark: render_snapshot(rev, man, mark, progress,
-                                                                   paged=paged and mark is None))
+    with archive.whole_revision(revision) as whole:  # a temporary copy when it holds recipes
+        differing, compared = archive.rebuild_differences(
+            whole, manifest, lambda rev, man, mark: render_snapshot(rev, man, mark, progress,
+                                                                    paged=paged and mark is None))
     if differing:
         for name in differing:
             print(f"{revision / name}: differs from the rebuild")
@@ -286,8 +309,21 @@ def run_rebuild(args: argparse.Namespace) -> int:
     return 0
 
 
+def run_extract(args: argparse.Namespace) -> int:
+    """Write a revision's files whole into a folder."""
+    from review.archive import revisions as archive
+    plan_id = _plan_id(args.plan, args.out)
+    folder = _folder(args, plan_id)
+    with archive.reading(folder, plan_id, args.period):
+        number, count = archive.extract(folder, args.revision, args.target)
+    print(f"Extracted {plan_id} {args.period} r{number}: {count} file(s), each checked against its "
+          f"manifest, into {args.target}")
+    return 0
+
+
 def run_archive(args: argparse.Namespace) -> int:
     """Run an archive subcommand and return its exit code."""
-    handlers = {"list": run_list, "verify": run_verify, "finalize": run_finalize, "rebuild": run_rebuild}
+    handlers = {"list": run_list, "verify": run_verify, "finalize": run_finalize, "rebuild": run_rebuild,
+                "extract": run_extract}
     _check_out(args)
     return handlers[args.action](args)

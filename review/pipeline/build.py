@@ -447,9 +447,12 @@ def _same_numbering(inputs: dict[str, bytes], settings: dict) -> Callable[[Path]
 
     def fingerprint(revision: Path) -> str:
         own = {key: value for key, value in inputs.items() if key != name}
-        recorded = revision / name
-        if recorded.is_file():
-            own[name] = recorded.read_bytes()
+        try:
+            recorded = archive.revision_bytes(revision, name)  # whole, or an earlier revision's recipe
+        except archive.ArchiveProblem:
+            recorded = None  # a damaged chunk: not up to date (verify names it)
+        if recorded is not None:
+            own[name] = recorded
         return archive.fingerprint(own, settings)
     return fingerprint
 
@@ -561,7 +564,7 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
         plan_page: bytes | None = None
 
         def while_waiting() -> None:  # the snapshot is written while the workers render
-            staged.append(archive.stage_inputs(folder, number, inputs))
+            staged.append(archive.stage_inputs(folder, number, inputs, early=not options.sectors))
 
         try:
             numbering = inputs.get(f"{archive.SNAPSHOT}/{archive.DECISIONS}")
@@ -589,7 +592,7 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
             progress(f"Writing {archive.revision_name(number)}: {len(files)} files and a snapshot of "
                      f"{len(inputs)} inputs to {folder}")
             revision = archive.write_revision(folder, number, files, inputs, manifest,
-                                              staging=staged[0] if staged else None)
+                                              staging=staged[0] if staged else None, progress=progress)
         except BaseException:
             # Whatever stopped the build (a failed PDF conversion, Ctrl+C), it leaves no staging folder.
             for staging in staged:

@@ -185,7 +185,8 @@ def test_another_source_date_epoch_is_another_build(capsys, plan_dir, out, monke
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000060")
     code, stdout, _ = build_cli(capsys, plan_dir, out)
     assert code == 0 and stdout.startswith("Built ") and stdout.strip().endswith("r2")
-    assert (period_dir(out) / "r1" / "health.docx").read_bytes() != (period_dir(out) / "r2" / "health.docx").read_bytes()
+    assert archive.revision_bytes(period_dir(out) / "r1", "health.docx") \
+        != (period_dir(out) / "r2" / "health.docx").read_bytes()
 
 
 @pytest.mark.parametrize("value", ["yesterday", "1.5", "-5", "9" * 30])
