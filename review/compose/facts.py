@@ -277,9 +277,13 @@ def indicator_facts(ctx: PackContext, results: list[IndicatorResult]) -> tuple[I
     """Return the facts of ``results`` in plan order."""
     index = ctx.plan.indicator_index
     facts = []
+    names: dict = {}  # the sectors' and entities' names, each written once
     for r in results:
         sector, _, indicator = index[r.id]
-        facts.append(IndicatorFact(r, ctx.text(indicator.name), ctx.text(sector.name), ctx.entity_name(r.entity),
+        if (sector.id, r.entity) not in names:
+            names[sector.id, r.entity] = ctx.text(sector.name), ctx.entity_name(r.entity)
+        sector_name, entity_name = names[sector.id, r.entity]
+        facts.append(IndicatorFact(r, ctx.text(indicator.name), sector_name, entity_name,
                                    ctx.unit(indicator.unit), indicator.direction,
                                    indicator_decimals(indicator, r.target, r.actual, indicator.baseline),
                                    _reported(ctx, indicator_id=r.id)))
@@ -321,10 +325,16 @@ def plan_facts(ctx: PackContext) -> GroupFacts:
 
 def _plan_facts(ctx: PackContext) -> GroupFacts:
     result = ctx.result
+    sectors = tuple(sector_facts(ctx, s) for s in ctx.plan.sectors)
+    # The plan's items are its sectors' (the same facts, computed once), in the results' order.
+    indicators = {i.id: i for s in sectors for i in s.indicators}
+    projects = {p.id: p for s in sectors for p in s.projects}
     return GroupFacts(
         None, ctx.text(ctx.plan.title), result.plan.score, result.plan.status, result.plan.coverage,
         trend_run([(r.period, r.plan.score) for r in ctx.history]),
-        indicator_facts(ctx, result.indicators), project_facts(ctx, result.projects), tuple(ctx.register),
+        tuple(indicators[r.id] if r.id in indicators else indicator_facts(ctx, [r])[0] for r in result.indicators),
+        tuple(projects[r.id] if r.id in projects else project_facts(ctx, [r])[0] for r in result.projects),
+        tuple(ctx.register),
         len(decisions(ctx)),  # as the decisions sheet lists them
         tuple(e.id for e in result.entities if e.completeness is not None and e.completeness < 100),
-        tuple(sector_facts(ctx, s) for s in ctx.plan.sectors))
+        sectors)
