@@ -242,8 +242,8 @@ def sector_rows(writer: PackWriter, ctx: PackContext, sector_id: str) -> dict[st
     they show has changed, keyed by everything the sector's pack shows
     (:func:`review.compose.sections.sector_key`: the items' results and reported causes, the
     sector's decisions with their numbers, the language and digits), the plan and the wording
-    (:func:`review.compose.sections.wording_key`: names, units, labels). Asked once per sector and
-    writer: the tables share one part.
+    (:func:`review.compose.sections.wording_key`: names, units, labels). Asked once per sector, by
+    the first table that lists one of its items: the tables share one part.
     """
     sector = ctx.plan.sector_by_id[sector_id]
 
@@ -259,8 +259,8 @@ def sector_rows(writer: PackWriter, ctx: PackContext, sector_id: str) -> dict[st
             return compute()
         return ctx.remember(("executive-sector", wording_key(ctx), sector_digest(ctx, sector)), compute)
 
-    # Once per writer (its language makes the rows) and context.
-    return memoized(ctx, ("executive-sector", sector_id, id(writer)), part)
+    # Once per context and language (the writer's, which makes the rows: the context's).
+    return memoized(ctx, ("executive-sector", sector_id, writer.lang), part)
 
 
 def _decisions_by_sector(ctx: PackContext) -> dict[str | None, tuple[Decision, ...]]:

@@ -254,6 +254,8 @@ def _reported(ctx: PackContext, indicator_id: str = "", project_id: str = "") ->
     """Return the causes, remedies, support and replies reported for one item this period."""
     by_item = memoized(ctx, ("challenges",), lambda: _challenges_by_item(ctx))
     challenges = by_item.get(("indicator", indicator_id), []) if indicator_id else by_item.get(("project", project_id), [])
+    if not challenges:
+        return _NOTHING_REPORTED
 
     def unique(values) -> tuple[str, ...]:
         return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
@@ -261,6 +263,9 @@ def _reported(ctx: PackContext, indicator_id: str = "", project_id: str = "") ->
     return ReportedCauses(unique(c.cause for c in challenges), unique(c.remedy for c in challenges),
                           unique(c.support_needed for c in challenges),
                           unique(c.reply for c in challenges))
+
+
+_NOTHING_REPORTED = ReportedCauses()
 
 
 def _challenges_by_item(ctx: PackContext) -> dict[tuple[str, str], list]:

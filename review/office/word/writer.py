@@ -31,7 +31,7 @@ from lxml import etree
 
 from review.office.word import digits, measure, rtl
 from review.office.word.template import open_template
-from review.office.package import MAX_PROPERTY_CHARS, fit_text, normalize_zip, patch_zip, source_date_time
+from review.office.package import MAX_PROPERTY_CHARS, fit_text, normalize_zip, patch_zip, source_date_time, zip_parts
 
 LANGUAGES = ("ar", "en")
 #: Fallback complex-script font when the template names none.
@@ -579,6 +579,9 @@ class PackWriter:
         Zip timestamps come from ``SOURCE_DATE_EPOCH`` (1980-01-01 when unset).
         """
         self._finish()
+        parts = _package_parts(self._document)
+        if parts is not None:
+            return zip_parts(parts, source_date_time())
         buffer = io.BytesIO()
         self._document.save(buffer)
         return normalize_zip(buffer.getvalue(), source_date_time())
@@ -766,6 +769,34 @@ class PackWriter:
         if header_style is not None:
             paragraph.style = header_style
         return paragraph
+
+
+def _package_parts(document) -> dict[str, bytes] | None:
+    """Return a document's package as ``{zip entry name: bytes}``, the parts python-docx's ``save``
+    writes, or None when this python-docx lacks the package writer's steps used here.
+
+    ``save`` deflates every part into a zip that :func:`normalize_zip` would inflate and deflate
+    again; collected here, the parts are deflated once (by :func:`zip_parts`: the same bytes).
+    """
+    from docx.opc.pkgwriter import PackageWriter
+    steps = ("_write_content_types_stream", "_write_pkg_rels", "_write_parts")
+    if not all(hasattr(PackageWriter, step) for step in steps):
+        return None
+    package = document.part.package
+    found: dict[str, bytes] = {}
+
+    class Collect:  # what PackageWriter asks of a zip being written
+        @staticmethod
+        def write(pack_uri, blob: bytes) -> None:
+            found[pack_uri.membername] = blob
+
+    parts = package.parts
+    for part in parts:  # as package.save does
+        part.before_marshal()
+    PackageWriter._write_content_types_stream(Collect, parts)
+    PackageWriter._write_pkg_rels(Collect, package.rels)
+    PackageWriter._write_parts(Collect, parts)
+    return found
 
 
 def is_arabic(text: str) -> bool:
