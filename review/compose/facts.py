@@ -250,9 +250,12 @@ def _low_first(value: float | None) -> tuple[int, float]:
     return (1, 0.0) if value is None else (0, value)
 
 
-def _reported(ctx: PackContext, indicator_id: str = "", project_id: str = "") -> ReportedCauses:
-    """Return the causes, remedies, support and replies reported for one item this period."""
-    by_item = memoized(ctx, ("challenges",), lambda: _challenges_by_item(ctx))
+def _reported(ctx: PackContext, indicator_id: str = "", project_id: str = "",
+              by_item: dict[tuple[str, str], list] | None = None) -> ReportedCauses:
+    """Return the causes, remedies, support and replies reported for one item this period
+    (``by_item``: the period's challenges by item, :func:`_challenges_by_item`, when the caller has them)."""
+    if by_item is None:
+        by_item = memoized(ctx, ("challenges",), lambda: _challenges_by_item(ctx))
     challenges = by_item.get(("indicator", indicator_id), []) if indicator_id else by_item.get(("project", project_id), [])
     if not challenges:
         return _NOTHING_REPORTED
@@ -283,6 +286,7 @@ def indicator_facts(ctx: PackContext, results: list[IndicatorResult]) -> tuple[I
     index = ctx.plan.indicator_index
     facts = []
     names: dict = {}  # the sectors' and entities' names, each written once
+    by_item = memoized(ctx, ("challenges",), lambda: _challenges_by_item(ctx))
     for r in results:
         sector, _, indicator = index[r.id]
         if (sector.id, r.entity) not in names:
@@ -291,15 +295,16 @@ def indicator_facts(ctx: PackContext, results: list[IndicatorResult]) -> tuple[I
         facts.append(IndicatorFact(r, ctx.text(indicator.name), sector_name, entity_name,
                                    ctx.unit(indicator.unit), indicator.direction,
                                    indicator_decimals(indicator, r.target, r.actual, indicator.baseline),
-                                   _reported(ctx, indicator_id=r.id)))
+                                   _reported(ctx, indicator_id=r.id, by_item=by_item)))
     return tuple(facts)
 
 
 def project_facts(ctx: PackContext, results: list[ProjectResult]) -> tuple[ProjectFact, ...]:
     """Return the facts of ``results`` in plan order."""
     index = ctx.plan.project_index
+    by_item = memoized(ctx, ("challenges",), lambda: _challenges_by_item(ctx))
     return tuple(ProjectFact(r, ctx.text(index[r.id][1].name), ctx.text(index[r.id][0].name),
-                             ctx.entity_name(r.entity), _reported(ctx, project_id=r.id)) for r in results)
+                             ctx.entity_name(r.entity), _reported(ctx, project_id=r.id, by_item=by_item)) for r in results)
 
 
 def sector_facts(ctx: PackContext, sector: Sector) -> GroupFacts:
@@ -316,11 +321,22 @@ def _sector_facts(ctx: PackContext, sector: Sector) -> GroupFacts:
     return GroupFacts(
         sector, ctx.text(sector.name), roll.score, roll.status, roll.coverage,
         trend_run([(r.period, r.sector(sector.id).score) for r in ctx.history]),
-        indicator_facts(ctx, [i for i in result.indicators if i.sector == sector.id]),
-        project_facts(ctx, [p for p in result.projects if p.sector == sector.id]),
+        indicator_facts(ctx, _by_sector(ctx, "indicators", result.indicators).get(sector.id, [])),
+        project_facts(ctx, _by_sector(ctx, "projects", result.projects).get(sector.id, [])),
         tuple(r for r in ctx.register if r.sector_id == sector.id),
-        sum(1 for d in decisions(ctx) if d.sector_id == sector.id),  # as its proposals table lists them
-        incomplete)
+        memoized(ctx, ("decisions-per-sector",), lambda: Counter(d.sector_id for d in decisions(ctx)))[sector.id],
+        incomplete)  # its decisions counted as its proposals table lists them
+
+
+def _by_sector(ctx: PackContext, name: str, results: list) -> dict[str, list]:
+    """Return the period's ``name`` results (indicators, projects) by sector, in their order, grouped
+    once per context (each sector scanning them all grows with the plan squared)."""
+    def compute() -> dict[str, list]:
+        found: dict[str, list] = {}
+        for r in results:
+            found.setdefault(r.sector, []).append(r)
+        return found
+    return memoized(ctx, ("by-sector", name), compute)
 
 
 def plan_facts(ctx: PackContext) -> GroupFacts:

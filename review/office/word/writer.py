@@ -253,18 +253,31 @@ class PackWriter:
         In an English pack an item in Arabic is set right to left.
         """
         has_style = self._paragraph_style("List Bullet") is not None
+        # The first plain item of each direction is written through python-docx, the next ones are
+        # copies of it with their own text (a national plan lists hundreds of named sources).
+        finished: dict[bool, object] = {}
+        body = self._document.element.body
         for item in items:
+            quoted = not self.rtl and isinstance(item, str) and is_arabic(item)
+            plain = has_style and isinstance(item, str) and bool(self._prepare(item))
+            if plain and quoted in finished:
+                p = deepcopy(finished[quoted])
+                p.r_lst[0].text = self._prepare(item)  # as add_run writes it: the run's format kept
+                body._insert_p(p)
+                continue
             if has_style:
                 paragraph = self._add_paragraph(item, style="List Bullet")
             elif isinstance(item, str):
                 paragraph = self._add_paragraph("• " + item)
             else:
                 paragraph = self._add_paragraph([Span("• "), *item])
-            if not self.rtl and isinstance(item, str) and is_arabic(item):
+            if quoted:
                 # Arabic the entities wrote (a source they named), quoted in an English pack.
                 rtl.set_paragraph_direction(paragraph, True)
                 for run in paragraph.runs:
                     rtl.set_run_direction(run, True)
+            if plain and len(paragraph._p) == 2 and len(paragraph.runs) == 1:  # its properties and its run
+                finished[quoted] = deepcopy(paragraph._p)
 
     def key_value_table(self, rows: Sequence[tuple[str, CellValue]],
                         widths_cm: tuple[float | None, float | None] | None = None) -> None:
