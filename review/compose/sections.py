@@ -252,7 +252,8 @@ class _SourcesIndex:
 def sector_key(ctx: PackContext, sector: Sector) -> tuple:
     """Return, as plain values, everything about ``sector`` that its pack shows, computed once per
     context: the part of a cache key that says a sector is unchanged (the sector pack's, and the
-    dashboard's and the deck's parts of one sector, which show nothing the pack does not).
+    dashboard's, the deck's and the executive pack's parts of one sector, which show nothing the
+    pack does not).
 
     Keep it in step with the ``write_*`` functions of :mod:`review.compose.sector` (each item says
     who reads it); the archive's ``rebuild`` re-renders without any cache and compares bytes,
