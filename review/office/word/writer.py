@@ -19,7 +19,7 @@ import zipfile
 from copy import deepcopy
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence, Union
+from typing import Any, Callable, Sequence, Union
 
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
@@ -257,7 +257,7 @@ class PackWriter:
         has_style = self._paragraph_style("List Bullet") is not None
         # The first plain item of each direction is written through python-docx, the next ones are
         # copies of it with their own text (a national plan lists hundreds of named sources).
-        finished: dict[bool, object] = {}
+        finished: dict = {}
         body = self._document.element.body
         for item in items:
             quoted = not self.rtl and isinstance(item, str) and is_arabic(item)
@@ -351,7 +351,7 @@ class PackWriter:
             made.append(row)
         header_texts = [self._prepare(h) for h in headers]
 
-        def measured(size: float) -> list[Sequence[tuple[int, int]]]:
+        def measured(size: float) -> Sequence[Sequence[tuple[int, int]]]:
             # The header wraps at its spaces rather than claim room from the data.
             return [tuple(_cell_widths(text, True, False, size, header=True) for text in header_texts)] + \
                 [row.measure(size) for row in made]
@@ -805,12 +805,13 @@ def _package_parts(document) -> dict[str, bytes] | None:
         def write(pack_uri, blob: bytes) -> None:
             found[pack_uri.membername] = blob
 
+    collect: Any = Collect  # stands for the PhysPkgWriter that save would open
     parts = package.parts
     for part in parts:  # as package.save does
         part.before_marshal()
-    PackageWriter._write_content_types_stream(Collect, parts)
-    PackageWriter._write_pkg_rels(Collect, package.rels)
-    PackageWriter._write_parts(Collect, parts)
+    PackageWriter._write_content_types_stream(collect, parts)
+    PackageWriter._write_pkg_rels(collect, package.rels)
+    PackageWriter._write_parts(collect, parts)
     return found
 
 
@@ -837,7 +838,7 @@ def fit_columns(texts: Sequence[Sequence[tuple[str, bool, bool]]], columns: int,
     :data:`MIN_TABLE_PT`; with ``shrink``), and past that the columns keep their longest word's width (the table is wider
     than the text: landscape it).
     """
-    def measured(size: float) -> list[Sequence[tuple[int, int]]]:
+    def measured(size: float) -> Sequence[Sequence[tuple[int, int]]]:
         return [tuple(_cell_widths(text, bold, whole, size, header=number == 0 and header)
                       for text, bold, whole in row[:columns]) for number, row in enumerate(texts)]
 
