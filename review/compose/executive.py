@@ -344,7 +344,7 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
         writer.paragraph(t("timeliness.late_list", entities=("، " if ctx.lang == "ar" else ", ").join(named)))
         incomplete += [e for e in late if e not in incomplete]
     if incomplete:
-        write_completeness(writer, ctx, sorted(incomplete, key=lambda e: (e.completeness or 0, e.id)))
+        write_completeness(writer, ctx, sorted(incomplete, key=lambda e: (e.completeness or 0, e.id)), kept=True)
     else:
         writer.paragraph(t("pack.none_reported"))
 
@@ -365,7 +365,7 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
 
     writer.heading(t("pack.annex"), 1)
     writer.heading(t("pack.completeness"), 2)
-    write_completeness(writer, ctx, result.entities)
+    write_completeness(writer, ctx, result.entities, kept=True)
     writer.heading(t("pack.methodology"), 2)
     write_methodology(writer, ctx)
     writer.heading(t("pack.sources"), 2)

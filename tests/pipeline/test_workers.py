@@ -172,9 +172,10 @@ def test_a_one_sector_change_recomputes_only_that_sectors_parts_of_the_plan_wide
     out = tmp_path / "out"
     run_build(folder, out)
     parts = set((out / ".cache" / PARTS).iterdir())
-    # The dashboard's section and the deck's slides of each of the two sectors, and the executive
-    # pack's rows of the items health has listed there (water has none).
-    assert len(parts) == 2 * 2 + 1
+    # The dashboard's section and the deck's slides of each of the two sectors, the executive
+    # pack's rows of the items health has listed there (water has none), and its two entity tables'
+    # rows (data sources, completeness), kept by their cells.
+    assert len(parts) == 2 * 2 + 1 + 2
     (folder / "data/2024-Q1/indicators.csv").write_text("indicator_id,value\nH1,71\nH2,95\nW1,120\n", encoding="utf-8")
     second = run_build(folder, out)
     assert len(set((out / ".cache" / PARTS).iterdir()) - parts) == 3  # health's, not water's
