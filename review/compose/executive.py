@@ -14,13 +14,17 @@ from dataclasses import replace
 from review.model import status as st
 from review.charts import ChartSpec
 from review.compose.context import PackContext, change_text, describe, start_document
-from review.compose.sections import (chart_thresholds, quarter_words, recommendation_cell, trend_caption, timeliness_shown, write_charts, write_completeness,
-                                     write_methodology, write_sources)
-from review.compose.facts import Decision, GroupFacts, decisions, plan_facts
+from review.compose.sections import (chart_thresholds, quarter_words, recommendation_cell, sector_digest, trend_caption, timeliness_shown,
+                                     wording_key, write_charts, write_completeness, write_methodology, write_sources)
+from review.compose.facts import (Decision, GroupFacts, IndicatorFact, ProjectFact, decisions, memoized, plan_facts,
+                                  sector_facts)
 from review.compose.sentences import overall_sentence, project_gap_values, reported_lines, values_text
-from review.office.word.writer import Cell, CellValue, PackWriter
+from review.office.word.writer import Cell, CellValue, PackWriter, Row
 
 EXECUTIVE = "executive"
+#: Font size of the tables that list items of every sector (lagging indicators, projects behind
+#: plan, decisions): their rows are measured at it once, with the sector's part (:func:`sector_rows`).
+ITEMS_PT = 8.5
 
 
 def executive_charts(ctx: PackContext) -> list[ChartSpec]:
@@ -160,15 +164,18 @@ def write_lagging(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> No
     if not facts.lagging:
         writer.paragraph(t("chair.no_lagging"))
         return
-    rows: list[list[CellValue]] = []
-    for i in facts.lagging:
-        r = i.result
-        rows.append([i.sector_name, i.name, i.entity_name, i.unit or "—", ctx.number(r.target, i.decimals),
-                     ctx.number(r.actual, i.decimals), ctx.percent(r.achievement), ctx.status_cell(r.status),
-                     ctx.trend_cell(r.trend), reported_lines(ctx, i)])
+    rows = [sector_rows(writer, ctx, i.result.sector)["lagging"][i.id] for i in facts.lagging]
     writer.table([t("column.sector"), t("column.indicator"), t("column.entity"), t("column.unit"), t("column.target"),
                   t("column.actual"), t("column.achievement"), t("column.status"), t("column.trend"),
-                  t("facts.reported")], rows, (2.2, 3.8, 2.6, 1.5, 2.0, 2.0, 1.9, 1.9, 1.7, 6.1), size_pt=8.5)
+                  t("facts.reported")], rows, (2.2, 3.8, 2.6, 1.5, 2.0, 2.0, 1.9, 1.9, 1.7, 6.1), size_pt=ITEMS_PT)
+
+
+def lagging_row(ctx: PackContext, i: IndicatorFact) -> list[CellValue]:
+    """Return a lagging indicator's row of :func:`write_lagging`."""
+    r = i.result
+    return [i.sector_name, i.name, i.entity_name, i.unit or "—", ctx.number(r.target, i.decimals),
+            ctx.number(r.actual, i.decimals), ctx.percent(r.achievement), ctx.status_cell(r.status),
+            ctx.trend_cell(r.trend), reported_lines(ctx, i)]
 
 
 def write_behind(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> None:
@@ -179,15 +186,18 @@ def write_behind(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> Non
     if not facts.behind:
         writer.paragraph(t("pack.none_reported"))
         return
-    rows: list[list[CellValue]] = []
-    for p in facts.behind:
-        r = p.result
-        rows.append([p.sector_name, p.name, p.entity_name, ctx.percent(r.planned), ctx.percent(r.actual),
-                     ctx.number(p.gap, 1), ctx.status_cell(r.status), ctx.percent(r.budget_execution),
-                     reported_lines(ctx, p)])
+    rows = [sector_rows(writer, ctx, p.result.sector)["behind"][p.id] for p in facts.behind]
     writer.table([t("column.sector"), t("column.project"), t("column.entity"), t("column.planned"),
                   t("column.progress"), t("facts.gap"), t("column.status"), t("column.budget_execution"),
-                  t("facts.reported")], rows, (2.2, 4.0, 2.6, 1.9, 1.9, 1.7, 2.0, 1.9, 7.5), size_pt=8.5)
+                  t("facts.reported")], rows, (2.2, 4.0, 2.6, 1.9, 1.9, 1.7, 2.0, 1.9, 7.5), size_pt=ITEMS_PT)
+
+
+def behind_row(ctx: PackContext, p: ProjectFact) -> list[CellValue]:
+    """Return a project's row of :func:`write_behind`."""
+    r = p.result
+    return [p.sector_name, p.name, p.entity_name, ctx.percent(r.planned), ctx.percent(r.actual),
+            ctx.number(p.gap, 1), ctx.status_cell(r.status), ctx.percent(r.budget_execution),
+            reported_lines(ctx, p)]
 
 
 def write_decisions(writer: PackWriter, ctx: PackContext, items: tuple[Decision, ...]) -> None:
@@ -199,18 +209,68 @@ def write_decisions(writer: PackWriter, ctx: PackContext, items: tuple[Decision,
         writer.paragraph(t("pack.no_proposals"))
         return
     writer.paragraph(t("decisions.intro", count=ctx.count(len(items), "decision")))
-    names = {s.id: ctx.text(s.name) for s in ctx.plan.sectors}
-    index, projects = ctx.plan.indicator_index, ctx.plan.project_index
-    rows: list[list[CellValue]] = []
+    sectors = ctx.plan.sector_by_id
+    rows: list[Row | list[CellValue]] = []
     for item in items:
-        covered = [ctx.text(index[i][2].name) if i in index else ctx.text(projects[i][1].name) for i in item.covers]
-        rows.append([ctx.number(item.number), ctx.data_text("\n".join(item.texts)),
-                     names.get(item.sector_id or "", t("decisions.plan_wide")),
-                     ctx.entity_name(item.owner) if item.owner else "—", ctx.short_label(item.due),
-                     ctx.data_text("\n".join(item.evidence)), "\n".join(covered) or "—"])
+        if item.sector_id in sectors:
+            rows.append(sector_rows(writer, ctx, item.sector_id)["decisions"][item.number])
+        else:  # a plan-wide decision
+            rows.append(decision_row(ctx, item))
     writer.table([t("pack.number"), t("decisions.decision"), t("column.sector"), t("pack.owner"),
                   t("decisions.due"), t("pack.evidence"), t("decisions.covers")], rows,
-                 (1.0, 7.6, 2.2, 2.6, 1.8, 6.5, 4.0), size_pt=8.5)
+                 (1.0, 7.6, 2.2, 2.6, 1.8, 6.5, 4.0), size_pt=ITEMS_PT)
+
+
+def decision_row(ctx: PackContext, item: Decision) -> list[CellValue]:
+    """Return a decision's row of :func:`write_decisions`."""
+    index, projects = ctx.plan.indicator_index, ctx.plan.project_index
+    sector = ctx.plan.sector_by_id.get(item.sector_id or "")
+    covered = [ctx.text(index[i][2].name) if i in index else ctx.text(projects[i][1].name) for i in item.covers]
+    return [ctx.number(item.number), ctx.data_text("\n".join(item.texts)),
+            ctx.text(sector.name) if sector is not None else ctx.t("decisions.plan_wide"),
+            ctx.entity_name(item.owner) if item.owner else "—", ctx.short_label(item.due),
+            ctx.data_text("\n".join(item.evidence)), "\n".join(covered) or "—"]
+
+
+def sector_rows(writer: PackWriter, ctx: PackContext, sector_id: str) -> dict[str, dict]:
+    """Return the rows of one sector's items in the executive pack's plan-wide tables, made ready
+    and measured by ``writer`` (:meth:`PackWriter.row`): ``lagging`` indicators and projects
+    ``behind`` plan by id, ``decisions`` by number.
+
+    A national plan's tables list thousands of items, and a rebuild after one sector's change
+    would prepare and measure them all again: the rows come from the build's cache when nothing
+    they show has changed, keyed by everything the sector's pack shows
+    (:func:`review.compose.sections.sector_key`: the items' results and reported causes, the
+    sector's decisions with their numbers, the language and digits), the plan and the wording
+    (:func:`review.compose.sections.wording_key`: names, units, labels). Asked once per sector, by
+    the first table that lists one of its items: the tables share one part.
+    """
+    sector = ctx.plan.sector_by_id[sector_id]
+
+    def compute() -> dict[str, dict]:
+        facts = sector_facts(ctx, sector)
+        mine = _decisions_by_sector(ctx).get(sector_id, ())
+        return {"lagging": {i.id: writer.row(lagging_row(ctx, i), ITEMS_PT) for i in facts.lagging},
+                "behind": {p.id: writer.row(behind_row(ctx, p), ITEMS_PT) for p in facts.behind},
+                "decisions": {d.number: writer.row(decision_row(ctx, d), ITEMS_PT) for d in mine}}
+
+    def part() -> dict[str, dict]:
+        if ctx.remember is None:
+            return compute()
+        return ctx.remember(("executive-sector", wording_key(ctx), sector_digest(ctx, sector)), compute)
+
+    # Once per context and language (the writer's, which makes the rows: the context's).
+    return memoized(ctx, ("executive-sector", sector_id, writer.lang), part)
+
+
+def _decisions_by_sector(ctx: PackContext) -> dict[str | None, tuple[Decision, ...]]:
+    """Return the decisions of each sector (None: plan-wide), by number, indexed once per context."""
+    def compute() -> dict[str | None, tuple[Decision, ...]]:
+        found: dict[str | None, list[Decision]] = {}
+        for item in decisions(ctx):
+            found.setdefault(item.sector_id, []).append(item)
+        return {key: tuple(items) for key, items in found.items()}
+    return memoized(ctx, ("decisions-by-sector",), compute)
 
 
 def write_plan_achievements(writer: PackWriter, ctx: PackContext, facts: GroupFacts) -> None:
@@ -258,12 +318,11 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
     by_id = {spec.name: spec for spec in specs}
     number = write_charts(writer, ctx, [by_id[f"{EXECUTIVE}-sectors.png"]], pngs)
     rows: list[list[CellValue]] = []
+    counts = Counter((i.sector, i.status) for i in result.indicators)
     for roll in result.sectors:
-        indicators = [i for i in result.indicators if i.sector == roll.id]
         rows.append([names[roll.id], ctx.percent(roll.score), ctx.status_cell(roll.status), ctx.percent(roll.coverage),
-                     ctx.trend_cell(roll.trend),
-                     ctx.number(sum(1 for i in indicators if i.status == st.STALLED)),
-                     ctx.number(sum(1 for i in indicators if i.status == st.OFF_TRACK))])
+                     ctx.trend_cell(roll.trend), ctx.number(counts[roll.id, st.STALLED]),
+                     ctx.number(counts[roll.id, st.OFF_TRACK])])
     writer.table([t("column.sector"), t("column.score"), t("column.status"), t("column.coverage"), t("column.trend"),
                   ctx.status_label(st.STALLED), ctx.status_label(st.OFF_TRACK)], rows,
                  (4.4, 2.0, 2.6, 2.2, 2.2, 1.8, 1.8), size_pt=9.5)
@@ -285,7 +344,7 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
         writer.paragraph(t("timeliness.late_list", entities=("، " if ctx.lang == "ar" else ", ").join(named)))
         incomplete += [e for e in late if e not in incomplete]
     if incomplete:
-        write_completeness(writer, ctx, sorted(incomplete, key=lambda e: (e.completeness or 0, e.id)))
+        write_completeness(writer, ctx, sorted(incomplete, key=lambda e: (e.completeness or 0, e.id)), kept=True)
     else:
         writer.paragraph(t("pack.none_reported"))
 
@@ -306,7 +365,7 @@ def write_executive_pack(ctx: PackContext, specs: list[ChartSpec], pngs: dict[st
 
     writer.heading(t("pack.annex"), 1)
     writer.heading(t("pack.completeness"), 2)
-    write_completeness(writer, ctx, result.entities)
+    write_completeness(writer, ctx, result.entities, kept=True)
     writer.heading(t("pack.methodology"), 2)
     write_methodology(writer, ctx)
     writer.heading(t("pack.sources"), 2)

@@ -250,10 +250,15 @@ def _low_first(value: float | None) -> tuple[int, float]:
     return (1, 0.0) if value is None else (0, value)
 
 
-def _reported(ctx: PackContext, indicator_id: str = "", project_id: str = "") -> ReportedCauses:
-    """Return the causes, remedies, support and replies reported for one item this period."""
-    by_item = memoized(ctx, ("challenges",), lambda: _challenges_by_item(ctx))
+def _reported(ctx: PackContext, indicator_id: str = "", project_id: str = "",
+              by_item: dict[tuple[str, str], list] | None = None) -> ReportedCauses:
+    """Return the causes, remedies, support and replies reported for one item this period
+    (``by_item``: the period's challenges by item, :func:`_challenges_by_item`, when the caller has them)."""
+    if by_item is None:
+        by_item = memoized(ctx, ("challenges",), lambda: _challenges_by_item(ctx))
     challenges = by_item.get(("indicator", indicator_id), []) if indicator_id else by_item.get(("project", project_id), [])
+    if not challenges:
+        return _NOTHING_REPORTED
 
     def unique(values) -> tuple[str, ...]:
         return tuple(dict.fromkeys(v.strip() for v in values if v and v.strip()))
@@ -261,6 +266,9 @@ def _reported(ctx: PackContext, indicator_id: str = "", project_id: str = "") ->
     return ReportedCauses(unique(c.cause for c in challenges), unique(c.remedy for c in challenges),
                           unique(c.support_needed for c in challenges),
                           unique(c.reply for c in challenges))
+
+
+_NOTHING_REPORTED = ReportedCauses()
 
 
 def _challenges_by_item(ctx: PackContext) -> dict[tuple[str, str], list]:
@@ -279,14 +287,19 @@ def indicator_facts(ctx: PackContext, results: list[IndicatorResult]) -> tuple[I
     index = ctx.plan.indicator_index
     known: dict[str, IndicatorFact] = memoized(ctx, ("indicator-facts",), dict)
     facts = []
+    names: dict = {}  # the sectors' and entities' names, each written once
+    by_item = memoized(ctx, ("challenges",), lambda: _challenges_by_item(ctx))
     for r in results:
         fact = known.get(r.id)
         if fact is None or fact.result is not r:
             sector, _, indicator = index[r.id]
-            fact = IndicatorFact(r, ctx.text(indicator.name), ctx.text(sector.name), ctx.entity_name(r.entity),
+            if (sector.id, r.entity) not in names:
+                names[sector.id, r.entity] = ctx.text(sector.name), ctx.entity_name(r.entity)
+            sector_name, entity_name = names[sector.id, r.entity]
+            fact = IndicatorFact(r, ctx.text(indicator.name), sector_name, entity_name,
                                  ctx.unit(indicator.unit), indicator.direction,
                                  indicator_decimals(indicator, r.target, r.actual, indicator.baseline),
-                                 _reported(ctx, indicator_id=r.id))
+                                 _reported(ctx, indicator_id=r.id, by_item=by_item))
             known[r.id] = fact
         facts.append(fact)
     return tuple(facts)
@@ -295,8 +308,9 @@ def indicator_facts(ctx: PackContext, results: list[IndicatorResult]) -> tuple[I
 def project_facts(ctx: PackContext, results: list[ProjectResult]) -> tuple[ProjectFact, ...]:
     """Return the facts of ``results`` in plan order."""
     index = ctx.plan.project_index
+    by_item = memoized(ctx, ("challenges",), lambda: _challenges_by_item(ctx))
     return tuple(ProjectFact(r, ctx.text(index[r.id][1].name), ctx.text(index[r.id][0].name),
-                             ctx.entity_name(r.entity), _reported(ctx, project_id=r.id)) for r in results)
+                             ctx.entity_name(r.entity), _reported(ctx, project_id=r.id, by_item=by_item)) for r in results)
 
 
 def sector_facts(ctx: PackContext, sector: Sector) -> GroupFacts:
@@ -313,11 +327,22 @@ def _sector_facts(ctx: PackContext, sector: Sector) -> GroupFacts:
     return GroupFacts(
         sector, ctx.text(sector.name), roll.score, roll.status, roll.coverage,
         trend_run([(r.period, r.sector(sector.id).score) for r in ctx.history]),
-        indicator_facts(ctx, [i for i in result.indicators if i.sector == sector.id]),
-        project_facts(ctx, [p for p in result.projects if p.sector == sector.id]),
+        indicator_facts(ctx, _by_sector(ctx, "indicators", result.indicators).get(sector.id, [])),
+        project_facts(ctx, _by_sector(ctx, "projects", result.projects).get(sector.id, [])),
         tuple(r for r in ctx.register if r.sector_id == sector.id),
-        sum(1 for d in decisions(ctx) if d.sector_id == sector.id),  # as its proposals table lists them
-        incomplete)
+        memoized(ctx, ("decisions-per-sector",), lambda: Counter(d.sector_id for d in decisions(ctx)))[sector.id],
+        incomplete)  # its decisions counted as its proposals table lists them
+
+
+def _by_sector(ctx: PackContext, name: str, results: list) -> dict[str, list]:
+    """Return the period's ``name`` results (indicators, projects) by sector, in their order, grouped
+    once per context (each sector scanning them all grows with the plan squared)."""
+    def compute() -> dict[str, list]:
+        found: dict[str, list] = {}
+        for r in results:
+            found.setdefault(r.sector, []).append(r)
+        return found
+    return memoized(ctx, ("by-sector", name), compute)
 
 
 def plan_facts(ctx: PackContext) -> GroupFacts:
@@ -327,10 +352,16 @@ def plan_facts(ctx: PackContext) -> GroupFacts:
 
 def _plan_facts(ctx: PackContext) -> GroupFacts:
     result = ctx.result
+    sectors = tuple(sector_facts(ctx, s) for s in ctx.plan.sectors)
+    # The plan's items are its sectors' (the same facts, computed once), in the results' order.
+    indicators = {i.id: i for s in sectors for i in s.indicators}
+    projects = {p.id: p for s in sectors for p in s.projects}
     return GroupFacts(
         None, ctx.text(ctx.plan.title), result.plan.score, result.plan.status, result.plan.coverage,
         trend_run([(r.period, r.plan.score) for r in ctx.history]),
-        indicator_facts(ctx, result.indicators), project_facts(ctx, result.projects), tuple(ctx.register),
+        tuple(indicators[r.id] if r.id in indicators else indicator_facts(ctx, [r])[0] for r in result.indicators),
+        tuple(projects[r.id] if r.id in projects else project_facts(ctx, [r])[0] for r in result.projects),
+        tuple(ctx.register),
         len(decisions(ctx)),  # as the decisions sheet lists them
         tuple(e.id for e in result.entities if e.completeness is not None and e.completeness < 100),
-        tuple(sector_facts(ctx, s) for s in ctx.plan.sectors))
+        sectors)

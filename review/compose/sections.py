@@ -20,7 +20,7 @@ from review.language.formats import format_date
 from review.model import status as st
 from review.model.periods import Period, period_heading_label
 from review.model.plan import Sector
-from review.office.word.writer import Cell, CellValue, PackWriter
+from review.office.word.writer import Cell, CellValue, PackWriter, Row
 from review.recommend.register import Recommendation
 
 
@@ -106,9 +106,10 @@ def timeliness_cell(ctx: PackContext, entity) -> CellValue:
     return Cell(text, fill=st.colour(key), colour=st.TEXT_COLOURS[key], bold=True, align="center")
 
 
-def write_completeness(writer: PackWriter, ctx: PackContext, entities) -> None:
+def write_completeness(writer: PackWriter, ctx: PackContext, entities, kept: bool = False) -> None:
     """Write the completeness table for the given entity results (with their timeliness when
-    the period has a deadline or a receipt log)."""
+    the period has a deadline or a receipt log); ``kept``: its rows from the build's cache
+    (:func:`kept_rows`; the executive pack's, a sector pack is kept whole)."""
     t = ctx.t
     timed = timeliness_shown(ctx)
     rows: list[list[CellValue]] = []
@@ -128,9 +129,20 @@ def write_completeness(writer: PackWriter, ctx: PackContext, entities) -> None:
     headers = [t("column.entity"), t("column.focal_point"), t("column.expected"), t("column.received"),
                t("column.completeness")]
     if timed:
-        writer.table(headers + [t("timeliness.column")], rows, (4.8, 3.6, 1.7, 1.7, 2.2, 3.0), size_pt=9)
+        writer.table(headers + [t("timeliness.column")], kept_rows(writer, ctx, rows, 9) if kept else rows,
+                     (4.8, 3.6, 1.7, 1.7, 2.2, 3.0), size_pt=9)
     else:
-        writer.table(headers, rows, (6.0, 4.4, 2.0, 2.0, 2.6), size_pt=9)
+        writer.table(headers, kept_rows(writer, ctx, rows, 9) if kept else rows, (6.0, 4.4, 2.0, 2.0, 2.6), size_pt=9)
+
+
+def kept_rows(writer: PackWriter, ctx: PackContext, rows: list[list[CellValue]], size_pt: float) -> Sequence[Sequence[CellValue] | Row]:
+    """Return a table's ``rows`` made ready and measured at ``size_pt`` by ``writer``
+    (:meth:`PackWriter.row`), from the build's cache when a table of the same cells was made before
+    (keyed by the cells themselves: a national plan's entity tables are measured once, not at every
+    rebuild); ``rows`` as they are without a cache."""
+    if ctx.remember is None:
+        return rows
+    return ctx.remember(("rows", writer.lang, size_pt, rows), lambda: [writer.row(row, size_pt) for row in rows])
 
 
 def write_methodology(writer: PackWriter, ctx: PackContext) -> None:
@@ -252,7 +264,8 @@ class _SourcesIndex:
 def sector_key(ctx: PackContext, sector: Sector) -> tuple:
     """Return, as plain values, everything about ``sector`` that its pack shows, computed once per
     context: the part of a cache key that says a sector is unchanged (the sector pack's, and the
-    dashboard's and the deck's parts of one sector, which show nothing the pack does not).
+    dashboard's, the deck's and the executive pack's parts of one sector, which show nothing the
+    pack does not).
 
     Keep it in step with the ``write_*`` functions of :mod:`review.compose.sector` (each item says
     who reads it); the archive's ``rebuild`` re-renders without any cache and compares bytes,
@@ -322,10 +335,12 @@ def write_sources(writer: PackWriter, ctx: PackContext, sector: Sector | None) -
     t = ctx.t
     table, named = pack_sources(ctx, sector)
     if table:
+        rows: list[list[CellValue]] = [[ctx.entity_name(row.entity_id) if row.entity_id else t("sources.other"),
+                                        "\n".join(row.files) or "—", received_text(ctx, row), ctx.number(row.rows)]
+                                       for row in table]
+        # The executive pack's rows from the build's cache (a sector pack is kept whole).
         writer.table([t("column.entity"), t("sources.files"), t("sources.received"), t("sources.rows")],
-                     [[ctx.entity_name(row.entity_id) if row.entity_id else t("sources.other"),
-                       "\n".join(row.files) or "—", received_text(ctx, row), ctx.number(row.rows)]
-                      for row in table], size_pt=9)
+                     kept_rows(writer, ctx, rows, 9) if sector is None else rows, size_pt=9)
     else:
         writer.paragraph(t("pack.none_reported"))
     if named:

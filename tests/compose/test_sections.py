@@ -130,3 +130,34 @@ def test_the_indexed_sources_are_those_of_a_scan_of_every_row():
         sources = [pack_sources(ctx, sector) for sector in [None, *ctx.plan.sectors]]
         assert sources == [_sources_by_scanning(ctx, sector) for sector in [None, *ctx.plan.sectors]]
         assert any(table for table, _ in sources[1:]) and any(len(table) > 1 for table, _ in sources)
+
+
+# -- the executive pack's entity tables kept by their cells (issue 20) ----------------------------
+
+def test_kept_rows_are_made_once_for_the_same_cells_and_again_for_others():
+    import pickle
+    from types import SimpleNamespace
+    from review.archive.canonical import digest
+    from review.compose.sections import kept_rows
+    from review.office.word.writer import Cell, PackWriter
+    memory: dict[str, bytes] = {}
+    computed: list[tuple] = []
+
+    def remember(key, compute):
+        entry = digest(key)
+        if entry not in memory:
+            computed.append(key)
+            memory[entry] = pickle.dumps(compute())  # as the build's cache keeps it
+        return pickle.loads(memory[entry])
+
+    ctx = SimpleNamespace(remember=remember)
+    arabic = PackWriter(lang="ar")
+    rows = [["وزارة الصحة", Cell("٨٥٫٠٪", fill="00B050", bold=True, align="center")], ["وزارة المياه", "—"]]
+    first = kept_rows(arabic, ctx, rows, 9)
+    assert first == kept_rows(arabic, ctx, [list(row) for row in rows], 9) == [arabic.row(row) for row in rows]
+    assert len(computed) == 1 and all(9 in row.measures for row in first)  # measured once, kept measured
+    kept_rows(arabic, ctx, [rows[0], ["وزارة المياه", "٥٠٫٠٪"]], 9)  # one cell changed
+    kept_rows(PackWriter(lang="en"), ctx, rows, 9)  # another language
+    kept_rows(arabic, ctx, rows, 8.5)  # another size
+    assert len(computed) == 4
+    assert kept_rows(arabic, SimpleNamespace(remember=None), rows, 9) is rows  # no cache: as they are

@@ -181,14 +181,17 @@ def test_a_one_sector_change_recomputes_only_that_sectors_parts_of_the_plan_wide
     out = tmp_path / "out"
     run_build(folder, out)
     # The dashboard's section and the deck's slides of each of the two sectors, the deck's
-    # compressed entries (the decisions' rows when there are decisions).
+    # compressed entries (the decisions' rows when there are decisions), the executive pack's rows
+    # of the items health has listed there (water has none), and its two entity tables' rows
+    # (data sources, completeness), kept by their cells.
     assert made["dashboard-sector"] == made["deck-sector"] == 2 and made["zip-entries"] >= 1
+    assert made["executive-sector"] == 1 and made["rows"] == 2
     made.clear()
     (folder / "data/2024-Q1/indicators.csv").write_text("indicator_id,value\nH1,71\nH2,95\nW1,120\n", encoding="utf-8")
     second = run_build(folder, out)
-    assert made["dashboard-sector"] == made["deck-sector"] == 1  # health's, not water's
+    assert made["dashboard-sector"] == made["deck-sector"] == made["executive-sector"] == 1  # health's, not water's
     fresh = run_build(folder, tmp_path / "fresh")  # no cache
-    for name in ("dashboard.html", "deck.pptx"):
+    for name in ("dashboard.html", "deck.pptx"):  # (the executive pack: tests/compose/test_executive.py)
         assert (second / name).read_bytes() == (fresh / name).read_bytes(), name
 
 

@@ -17,9 +17,9 @@ import io
 import re
 import zipfile
 from copy import deepcopy
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence, Union
+from typing import Any, Callable, Sequence, Union
 
 from docx.enum.section import WD_ORIENT, WD_SECTION
 from docx.enum.style import WD_STYLE_TYPE
@@ -31,7 +31,7 @@ from lxml import etree
 
 from review.office.word import digits, measure, rtl
 from review.office.word.template import open_template
-from review.office.package import MAX_PROPERTY_CHARS, fit_text, normalize_zip, patch_zip, source_date_time
+from review.office.package import MAX_PROPERTY_CHARS, fit_text, normalize_zip, patch_zip, source_date_time, zip_parts
 
 LANGUAGES = ("ar", "en")
 #: Fallback complex-script font when the template names none.
@@ -105,6 +105,33 @@ class Span:
 
 
 CellValue = Union[str, Cell, None]
+
+
+@dataclass(frozen=True)
+class Row:
+    """A table row made ready by :meth:`PackWriter.row`: its cells with their text as the writer
+    writes it (and, in an English pack, Arabic set right to left), and its cells' measurements by
+    font size. Plain values: a caller may keep a row (the build's cache) and give it to
+    :meth:`PackWriter.table` of another writer of the same language, unchanged rows then cost no
+    preparing or measuring again."""
+
+    #: Each cell as the fields of a :class:`Cell` in their order, ``(text, fill, colour, bold, align,
+    #: rtl)``: plain tuples, which the cache reads back five times faster than cells.
+    cells: tuple[tuple[str, str | None, str | None, bool, str | None, bool], ...]
+    lang: str
+    #: Whether a cell quotes Arabic in an English pack (the table is followed by :attr:`PackWriter.quoted_note`).
+    quoted: bool = False
+    #: Font size → each cell's (least, most) width in EMU, as :func:`fit_columns` counts them.
+    measures: dict = field(default_factory=dict, compare=False)
+
+    def measure(self, size_pt: float) -> tuple[tuple[int, int], ...]:
+        """Return each cell's (longest word, longest line) width in EMU at ``size_pt``, padding
+        included (measured once per size; a status cell is kept on one line)."""
+        found = self.measures.get(size_pt)
+        if found is None:
+            found = self.measures[size_pt] = tuple(_cell_widths(text, bold, fill is not None, size_pt)
+                                                   for text, fill, _, bold, _, _ in self.cells)
+        return found
 
 
 def clean_text(text: object) -> str:
@@ -228,18 +255,31 @@ class PackWriter:
         In an English pack an item in Arabic is set right to left.
         """
         has_style = self._paragraph_style("List Bullet") is not None
+        # The first plain item of each direction is written through python-docx, the next ones are
+        # copies of it with their own text (a national plan lists hundreds of named sources).
+        finished: dict = {}
+        body = self._document.element.body
         for item in items:
+            quoted = not self.rtl and isinstance(item, str) and is_arabic(item)
+            plain = has_style and isinstance(item, str) and bool(self._prepare(item))
+            if plain and quoted in finished:
+                p = deepcopy(finished[quoted])
+                p.r_lst[0].text = self._prepare(item)  # as add_run writes it: the run's format kept
+                body._insert_p(p)
+                continue
             if has_style:
                 paragraph = self._add_paragraph(item, style="List Bullet")
             elif isinstance(item, str):
                 paragraph = self._add_paragraph("• " + item)
             else:
                 paragraph = self._add_paragraph([Span("• "), *item])
-            if not self.rtl and isinstance(item, str) and is_arabic(item):
+            if quoted:
                 # Arabic the entities wrote (a source they named), quoted in an English pack.
                 rtl.set_paragraph_direction(paragraph, True)
                 for run in paragraph.runs:
                     rtl.set_run_direction(run, True)
+            if plain and len(paragraph._p) == 2 and len(paragraph.runs) == 1:  # its properties and its run
+                finished[quoted] = deepcopy(paragraph._p)
 
     def key_value_table(self, rows: Sequence[tuple[str, CellValue]],
                         widths_cm: tuple[float | None, float | None] | None = None) -> None:
@@ -264,13 +304,31 @@ class PackWriter:
             self._fill_cell(value_cell, value)
         self._after_table()
 
-    def table(self, headers: Sequence[str], rows: Sequence[Sequence[CellValue]],
+    def row(self, values: Sequence[CellValue], size_pt: float | None = None) -> Row:
+        """Return a table row of ``values`` made ready for :meth:`table`, measured at ``size_pt``
+        when given (the size of the table it goes in: measured now, the row can be kept with it)."""
+        cells = []
+        quoted = False
+        for given in values:
+            value = given if isinstance(given, Cell) else Cell("" if given is None else str(given))
+            marked = value.rtl
+            if not self.rtl and is_arabic(value.text):
+                # Arabic that entities wrote, quoted in an English pack: right to left in its cell.
+                marked = quoted = True
+            cells.append((self._prepare(value.text), value.fill, value.colour, value.bold, value.align, marked))
+        made = Row(tuple(cells), self.lang, quoted)
+        if size_pt is not None:
+            made.measure(size_pt)
+        return made
+
+    def table(self, headers: Sequence[str], rows: Sequence[Sequence[CellValue] | Row],
               widths_cm: Sequence[float] | None = None, header_fill: str = HEADER_FILL,
               header_colour: str = HEADER_TEXT, size_pt: float = TABLE_SIZE_PT,
               min_widths_cm: Sequence[float] | None = None, keep_together: bool = False) -> None:
         """Add a table with a shaded header row repeated on every page.
 
-        A cell is a ``str`` or a :class:`Cell` (status cells carry their fill colour). The
+        A cell is a ``str`` or a :class:`Cell` (status cells carry their fill colour); a row may
+        also be a :class:`Row` this writer's language made (:meth:`row`). The
         first column is on the right in Arabic. Columns are fitted to their text (see
         :func:`fit_columns`): no word is ever broken, the table spans the text width, and its
         text shrinks (to 8 pt at least) when its longest words would not fit, and the table goes on
@@ -279,42 +337,36 @@ class PackWriter:
         blank to be signed). Rows never break across pages, the header row stays with the first
         row, and ``keep_together`` keeps a short table on one page. In an English pack a cell whose
         text is Arabic is set right to left, and :attr:`quoted_note` is printed under the table.
-        Short rows are padded with empty cells; extra cells raise ValueError.
+        Short rows are padded with empty cells; extra cells (or a row of another language) raise ValueError.
         """
         columns = len(headers)
-        for index, row in enumerate(rows):
-            if len(row) > columns:
+        made: list[Row] = []
+        for index, given in enumerate(rows):
+            row = given if isinstance(given, Row) else self.row(given)
+            if len(row.cells) > columns:
                 raise ValueError(f"table row {index + 1}: expected at most {columns} cells, "
-                                 f"got {len(row)}")
-        # A status cell (filled) is kept on one line: its label is one term.
-        texts = [[(self._prepare(h), True, False) for h in headers]] + [
-            [(self._prepare(v.text if isinstance(v, Cell) else ("" if v is None else str(v))),
-              isinstance(v, Cell) and v.bold, isinstance(v, Cell) and v.fill is not None) for v in row]
-            for row in rows]
+                                 f"got {len(row.cells)}")
+            if row.lang != self.lang:
+                raise ValueError(f"table row {index + 1}: made for a {row.lang!r} pack, not {self.lang!r}")
+            made.append(row)
+        header_texts = [self._prepare(h) for h in headers]
+
+        def measured(size: float) -> Sequence[Sequence[tuple[int, int]]]:
+            # The header wraps at its spaces rather than claim room from the data.
+            return [tuple(_cell_widths(text, True, False, size, header=True) for text in header_texts)] + \
+                [row.measure(size) for row in made]
+
         # Portrait while the longest words fit at PORTRAIT_MIN_PT or more; else a landscape page.
-        portrait = fit_columns(texts, columns, self._text_width(), size_pt, minimums=min_widths_cm,
-                               smallest=PORTRAIT_MIN_PT)
+        portrait = _fit(measured, columns, self._text_width(), size_pt, minimums=min_widths_cm,
+                        smallest=PORTRAIT_MIN_PT)
         fits = sum(portrait[0]) <= self._text_width()
         turned = not fits and not self._landscape()
         if turned:  # the longest words do not fit a portrait page: a landscape one, headings and all
             self._turn_for_table()
         # Where the words fit, fitting again down to the smaller size would stop at the same size.
-        widths, size_pt = portrait if fits else fit_columns(texts, columns, self._text_width(), size_pt,
-                                                            minimums=min_widths_cm)
-        quoted = False
-        if not self.rtl:
-            # Arabic that entities wrote, quoted in an English pack: right to left in its cell.
-            marked = []
-            for row in rows:
-                cells = []
-                for given in row:
-                    value = given if isinstance(given, Cell) else Cell("" if given is None else str(given))
-                    if is_arabic(value.text):
-                        value = replace(value, rtl=True)
-                        quoted = True
-                    cells.append(value)
-                marked.append(cells)
-            rows = marked
+        widths, size_pt = portrait if fits else _fit(measured, columns, self._text_width(), size_pt,
+                                                     minimums=min_widths_cm)
+        quoted = any(row.quoted for row in made)
         table = self._new_table(1, columns, widths)
         # Work on the row and cell elements directly: python-docx's row/cell objects cost a
         # grid walk each, which adds up over a national plan's tables. The first cell of each
@@ -337,14 +389,15 @@ class PackWriter:
             blank_row.remove(blank_row.trPr)
         rtl.keep_row_together(blank_row)
         templates: dict = {}
-        for values in rows:
+        empty = ("", None, None, False, None, False)
+        for row in made:
             tr = deepcopy(blank_row)
             tbl.append(tr)
+            cells = row.cells
             for index, blank in enumerate(blanks):
-                given = values[index] if index < len(values) else ""
-                value = given if isinstance(given, Cell) else Cell("" if given is None else str(given))
-                key = _cell_key(value)
-                text = self._prepare(value.text)
+                cell = cells[index] if index < len(cells) else empty
+                text, fill, colour, bold, align, marked = cell  # its text as written: the row prepared it
+                key = (align or ("center" if fill else None), bold, colour, fill, marked)  # as _cell_key
                 template = templates.get((index, key, bool(text)))
                 if template is None and key in prototypes:
                     template = rtl.cell_template(blank, prototypes[key], bool(text))
@@ -354,7 +407,7 @@ class PackWriter:
                 else:
                     tc = deepcopy(blank)
                     tr.append(tc)
-                    self._fill_tc(table, tc, value, size_pt, prototypes)
+                    self._fill_tc(table, tc, Cell(*cell), size_pt, prototypes)
         if keep_together:
             for tr in tbl.tr_lst[:-1]:
                 rtl.keep_row_with_next(tr)
@@ -541,6 +594,9 @@ class PackWriter:
         Zip timestamps come from ``SOURCE_DATE_EPOCH`` (1980-01-01 when unset).
         """
         self._finish()
+        parts = _package_parts(self._document)
+        if parts is not None:
+            return zip_parts(parts, source_date_time())
         buffer = io.BytesIO()
         self._document.save(buffer)
         return normalize_zip(buffer.getvalue(), source_date_time())
@@ -730,6 +786,35 @@ class PackWriter:
         return paragraph
 
 
+def _package_parts(document) -> dict[str, bytes] | None:
+    """Return a document's package as ``{zip entry name: bytes}``, the parts python-docx's ``save``
+    writes, or None when this python-docx lacks the package writer's steps used here.
+
+    ``save`` deflates every part into a zip that :func:`normalize_zip` would inflate and deflate
+    again; collected here, the parts are deflated once (by :func:`zip_parts`: the same bytes).
+    """
+    from docx.opc.pkgwriter import PackageWriter
+    steps = ("_write_content_types_stream", "_write_pkg_rels", "_write_parts")
+    if not all(hasattr(PackageWriter, step) for step in steps):
+        return None
+    package = document.part.package
+    found: dict[str, bytes] = {}
+
+    class Collect:  # what PackageWriter asks of a zip being written
+        @staticmethod
+        def write(pack_uri, blob: bytes) -> None:
+            found[pack_uri.membername] = blob
+
+    collect: Any = Collect  # stands for the PhysPkgWriter that save would open
+    parts = package.parts
+    for part in parts:  # as package.save does
+        part.before_marshal()
+    PackageWriter._write_content_types_stream(collect, parts)
+    PackageWriter._write_pkg_rels(collect, package.rels)
+    PackageWriter._write_parts(collect, parts)
+    return found
+
+
 def is_arabic(text: str) -> bool:
     """Return whether ``text`` is mostly Arabic letters (more Arabic than Latin ones)."""
     arabic = len(_ARABIC_LETTER.findall(text))
@@ -753,21 +838,39 @@ def fit_columns(texts: Sequence[Sequence[tuple[str, bool, bool]]], columns: int,
     :data:`MIN_TABLE_PT`; with ``shrink``), and past that the columns keep their longest word's width (the table is wider
     than the text: landscape it).
     """
+    def measured(size: float) -> Sequence[Sequence[tuple[int, int]]]:
+        return [tuple(_cell_widths(text, bold, whole, size, header=number == 0 and header)
+                      for text, bold, whole in row[:columns]) for number, row in enumerate(texts)]
+
+    return _fit(measured, columns, available, size_pt, shrink, minimums, smallest)
+
+
+def _cell_widths(text: str, bold: bool, whole: bool, size_pt: float, header: bool = False) -> tuple[int, int]:
+    """Return a cell's (least, most) width in EMU at ``size_pt``: its longest word and its longest
+    line (a header's: its longest word, it wraps at its spaces), padding included; (0, 0) when empty."""
+    if not text:
+        return 0, 0
+    word = measure.longest_word(text, size_pt, bold) + CELL_PADDING
+    line = word if header else measure.longest_line(text, size_pt, bold) + CELL_PADDING
+    if whole:  # one line where the font is as wide as measured; at worst a break at a space
+        word = max(word, int(line / measure.SAFETY))
+    return word, line
+
+
+def _fit(measured: Callable[[float], Sequence[Sequence[tuple[int, int]]]], columns: int, available: int,
+         size_pt: float, shrink: bool = True, minimums: Sequence[float] | None = None,
+         smallest: float | None = None) -> tuple[list[int], float]:
+    """:func:`fit_columns` from the rows' cells' (least, most) widths at a size, ``measured(size)``."""
     reserved = [int(Cm(m)) for m in (minimums or ())] + [0] * columns
     while True:
         least = [max(CELL_PADDING, r) for r in reserved[:columns]]
         most = list(least)
-        for number, row in enumerate(texts):
-            for index, (text, bold, whole) in enumerate(row[:columns]):
-                if text:
-                    # A header wraps at its spaces rather than claim room from the data.
-                    line = (measure.longest_word(text, size_pt, bold) if number == 0 and header
-                            else measure.longest_line(text, size_pt, bold)) + CELL_PADDING
-                    word = measure.longest_word(text, size_pt, bold) + CELL_PADDING
-                    if whole:  # one line where the font is as wide as measured; at worst a break at a space
-                        word = max(word, int(line / measure.SAFETY))
-                    least[index] = max(least[index], word)
-                    most[index] = max(most[index], line)
+        for row in measured(size_pt):
+            for index, (word, line) in enumerate(row[:columns]):
+                if word > least[index]:
+                    least[index] = word
+                if line > most[index]:
+                    most[index] = line
         if sum(least) <= available or not shrink or size_pt <= (smallest or MIN_TABLE_PT):
             break
         size_pt -= 0.5

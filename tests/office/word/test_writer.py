@@ -426,3 +426,58 @@ def test_a_wide_table_right_after_a_landscape_one_leaves_no_empty_page():
     body = list(document.element.body)
     breaks = [i for i, e in enumerate(body) if e.find(f"{qn('w:pPr')}/{qn('w:sectPr')}") is not None]
     assert all(b - a > 1 for a, b in zip(breaks, breaks[1:]))
+
+
+# -- rows made ready once, kept and given again (issue 20) ----------------------------------------
+
+def _table_pack(lang: str, rows_of) -> bytes:
+    w = PackWriter(lang=lang, quoted_note="Arabic text is quoted as submitted.")
+    values = [["IND-01 -12.5", Cell("متعثر", fill="C00000", colour="FFFFFF", bold=True), None],
+              ["وزارة الصحة", "85%", Cell("\u2212 0.3", bold=True)],
+              ["two\nlines", ""]]
+    w.table(["A", "B", "C"], rows_of(w, values), size_pt=9)
+    return w.to_bytes()
+
+
+@pytest.mark.parametrize("lang", ["ar", "en"])
+def test_a_table_of_rows_made_ready_is_the_table_of_their_values(lang, monkeypatch):
+    import pickle
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    plain = _table_pack(lang, lambda w, values: values)
+    # Made ready (and measured) by one writer, kept as the build's cache keeps them, given to another.
+    made = pickle.loads(pickle.dumps([PackWriter(lang=lang).row(v, 9) for v in [
+        ["IND-01 -12.5", Cell("متعثر", fill="C00000", colour="FFFFFF", bold=True), None],
+        ["وزارة الصحة", "85%", Cell("\u2212 0.3", bold=True)], ["two\nlines", ""]]]))
+    assert all(9 in row.measures for row in made)
+    assert _table_pack(lang, lambda w, values: made) == plain
+    assert _table_pack(lang, lambda w, values: [w.row(v) for v in values]) == plain  # measured by the table
+
+
+def test_a_row_measures_as_fit_columns_does():
+    w = PackWriter(lang="ar")
+    row = w.row(["نص عربي طويل نوعا ما", Cell("متعثر", fill="C00000", bold=True), ""])
+    word, line = measure.longest_word("نص عربي طويل نوعا ما", 9), measure.longest_line("نص عربي طويل نوعا ما", 9)
+    status = measure.longest_word("متعثر", 9, True) + CELL_PADDING
+    assert row.measure(9) == ((word + CELL_PADDING, line + CELL_PADDING),
+                              (max(status, int(status / measure.SAFETY)), status), (0, 0))
+
+
+def test_a_row_of_another_language_or_too_many_cells_is_refused():
+    row = PackWriter(lang="en").row(["a", "b"])
+    with pytest.raises(ValueError, match="made for a 'en' pack"):
+        PackWriter(lang="ar").table(["A", "B"], [row])
+    with pytest.raises(ValueError, match="expected at most 1 cells"):
+        PackWriter(lang="en").table(["A"], [row])
+
+
+def test_the_pack_is_zipped_as_python_docx_saves_it_normalized(monkeypatch):
+    from review.office.package import normalize_zip, source_date_time
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    w = PackWriter(lang="ar")
+    w.heading("عنوان", 1)
+    w.picture(make_png(), "صورة")
+    w.table(["أ", "ب"], [["١", "٢"]])
+    fast = w.to_bytes()  # its parts collected and deflated once
+    buffer = io.BytesIO()
+    w._document.save(buffer)
+    assert fast == normalize_zip(buffer.getvalue(), source_date_time())
