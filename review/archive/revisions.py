@@ -1186,9 +1186,10 @@ def store_changes(folder: Path) -> tuple[int, int]:
         os.sync()
     store.mkdir(exist_ok=True)
     _fsync_dir(store)
-    # Every recipe read back from the store and checked before anything names it.
-    checked: dict[str, bytes] = {}
+    # Every recipe read back from the store and checked before anything names it (each chunk
+    # read once a revision: memory bounded by a revision's converted files).
     for number, recipes in converted.items():
+        checked: dict[str, bytes] = {}
         for name in sorted(recipes):
             try:
                 good = sha256(chunks.reassemble(store, recipes[name], checked)) == expected[f"{number}/{name}"]
@@ -1196,7 +1197,6 @@ def store_changes(folder: Path) -> tuple[int, int]:
                 good = False
             if not good:
                 del recipes[name]
-    checked.clear()
     replace_file(store / CONVERTING, _json_bytes({"revisions": sorted(converted)}))
     for number in sorted(converted):
         revision = folder / revision_name(number)
@@ -1266,10 +1266,10 @@ def _finish_converting(folder: Path) -> None:
         numbers = [n for n in listed.get("revisions", []) if isinstance(n, int)] if isinstance(listed, dict) else []
     except (OSError, ValueError):
         numbers = []
-    checked: dict[str, bytes] = {}
     for number in numbers:
         revision = folder / revision_name(number)
         remove_temporaries(revision)
+        checked: dict[str, bytes] = {}
         try:
             recipes = read_recipes(revision)
             manifest = read_manifest(revision)

@@ -67,7 +67,8 @@ def add_archive_commands(commands, common: argparse.ArgumentParser) -> None:
         "Re-hash every file each revision's manifest lists, whole or by recipe (each chunk in the "
         "period's .store/ against its name, then the file against the manifest), and report "
         "missing, changed and extra files and chunks and damaged manifests, in every revision "
-        "they concern; exit 1 when anything is found.", "optional", False)
+        "they concern; exit 1 when anything is found. Each period is verified under its lock: "
+        "a running build of it is waited for, as a second build waits.", "optional", False)
     finalize = add("finalize", "mark the revision presented at the workshop as final (read-only)",
                    "Write the files an earlier revision keeps as recipes whole again, re-render the "
                    "revision's packs from its own snapshot without the draft mark into "
@@ -89,7 +90,8 @@ def add_archive_commands(commands, common: argparse.ArgumentParser) -> None:
                   "revision keeps some files as recipes of chunks in the period's .store/. Nothing "
                   "is written when a file does not verify (exit 1).", "required", True)
     extract.add_argument("--revision", type=int, metavar="N", help="revision to extract (default: the latest)")
-    extract.add_argument("target", metavar="DIR", type=Path, help="folder to write into (new or empty)")
+    extract.add_argument("target", metavar="DIR", type=Path,
+                         help="folder to write into (new or empty, outside the output root)")
 
 
 def _plan_id(text: str, out_root: Path) -> str:
