@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import pickle
 import shutil
 import sys
 from pathlib import Path
@@ -12,6 +13,25 @@ import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 PLANS = ROOT / "plans"
+
+
+class Memory:
+    """A stand-in for the build's cache, as a pack context's ``remember(key, compute)``: each value
+    kept pickled (as the cache keeps it) by the digest of its key. ``computed`` lists, in order,
+    ``record(key)`` of every key it had to compute (the whole key unless told)."""
+
+    def __init__(self, record=lambda key: key) -> None:
+        self.kept: dict[str, bytes] = {}
+        self.computed: list = []
+        self.record = record
+
+    def __call__(self, key, compute):
+        from review.archive.canonical import digest
+        entry = digest(key)
+        if entry not in self.kept:
+            self.computed.append(self.record(key))
+            self.kept[entry] = pickle.dumps(compute())
+        return pickle.loads(self.kept[entry])
 
 
 def pytest_configure(config) -> None:

@@ -13,7 +13,7 @@ from review.model.data import DataSet, Origin, PeriodData, ProjectReport, Report
 from review.model.periods import Period
 from review.model.plan import EvaluationSettings, Indicator, Plan, Project
 
-from .conftest import base_plan
+from .conftest import Memory, base_plan
 
 P = Period.parse
 ORIGIN = Origin(Path("x.csv"), Location(row=2))
@@ -311,18 +311,11 @@ def test_history_covers_every_period_with_data():
 
 
 def test_history_remembers_the_earlier_periods_by_what_they_were_read_from():
-    import pickle
     plan = mini_plan()
     data = dataset({"2024-Q1": {"H1": 65}, "2024-Q2": {"H1": 70}, "2024-Q3": {"H1": 40}})
     fresh = ev.evaluate_history(plan, data, P("2024-Q3"))
-    kept: dict = {}
-    computed = []
-
-    def remember(key, compute):  # as the build's cache does: a pickled copy, by key
-        if key not in kept:
-            computed.append(key)
-            kept[key] = pickle.dumps(compute())
-        return pickle.loads(kept[key])
+    remember = Memory()
+    computed = remember.computed
 
     # Without keys (not read through a cache) nothing is remembered.
     assert ev.evaluate_history(plan, data, P("2024-Q3"), remember) == fresh and not computed

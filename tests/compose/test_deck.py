@@ -23,7 +23,7 @@ from review.language.phrases import load_phrases
 from review.model.periods import Period
 from review.pipeline.build import BuildOptions, build
 
-from tests.conftest import PLANS, audit
+from tests.conftest import PLANS, Memory, audit
 
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 C = "{http://schemas.openxmlformats.org/drawingml/2006/chart}"
@@ -431,21 +431,13 @@ def deck_context(plan_dir: Path, period: str):
 
 
 def test_sector_slides_from_the_memory_are_the_slides_made_afresh(monkeypatch):
-    import pickle
     from review.archive.canonical import digest
     from review.compose.deck import write_deck
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     plan_dir = PLANS / "diversification-2024"
     fresh = write_deck(deck_context(plan_dir, "2025-Q2"))
-    memory: dict[str, bytes] = {}
-    computed = []
-
-    def remember(key, compute):
-        entry = digest(key)
-        if entry not in memory:
-            computed.append(key[0])
-            memory[entry] = pickle.dumps(compute())  # as the build's cache keeps it
-        return pickle.loads(memory[entry])
+    remember = Memory(lambda key: key[0])
+    computed = remember.computed
 
     decks = []
     for _ in range(2):  # computed and remembered, then every sector's slides from the memory
@@ -478,21 +470,13 @@ def test_one_figure_changed_the_deck_from_the_memory_is_the_deck_made_afresh(tmp
     """One value of one sector changes: the deck made with the earlier build's memory is byte for
     byte the deck made without any (``remember=None``); only that sector's slides are made again,
     the other sectors' slides and decision rows come from the memory."""
-    import pickle
     from review.archive.canonical import digest
     from review.compose.deck import write_deck
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     plan_dir = tmp_path / "plan"
     shutil.copytree(PLANS / "diversification-2024", plan_dir)
-    memory: dict[str, bytes] = {}
-    computed: list[tuple] = []
-
-    def remember(key, compute):
-        entry = digest(key)
-        if entry not in memory:
-            computed.append(key)
-            memory[entry] = pickle.dumps(compute())
-        return pickle.loads(memory[entry])
+    remember = Memory()
+    computed = remember.computed
 
     def deck(memory_on: bool) -> bytes:
         ctx = deck_context(plan_dir, "2025-Q2")

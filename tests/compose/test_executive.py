@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import pickle
 from pathlib import Path
 
 import pytest
@@ -19,6 +18,7 @@ from review.recommend.proposals import load_rules, propose
 from review.recommend.register import build_register
 
 from tests.compose.test_truth import PNG
+from tests.conftest import Memory
 
 PERIOD = "2025-Q2"
 DATA = Path("data") / PERIOD
@@ -51,15 +51,8 @@ EDITS = {
 def test_the_pack_from_remembered_rows_is_the_pack_made_without_a_memory(sample, monkeypatch, edit):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     plan_dir = sample("diversification-2024")
-    memory: dict[str, bytes] = {}
-    computed: list[str] = []
-
-    def remember(key, compute):
-        entry = digest(key)
-        if entry not in memory:
-            computed.append(key[0])
-            memory[entry] = pickle.dumps(compute())  # as the build's cache keeps it
-        return pickle.loads(memory[entry])
+    remember = Memory(lambda key: key[0])
+    computed = remember.computed
 
     def remembering(ctx: PackContext) -> PackContext:
         ctx.remember, ctx.digest = remember, digest
@@ -89,13 +82,7 @@ def test_the_pack_from_remembered_rows_is_the_pack_made_without_a_memory(sample,
 def test_changed_wording_changes_the_parts(sample, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     plan_dir = sample("diversification-2024")
-    memory: dict[str, bytes] = {}
-
-    def remember(key, compute):
-        entry = digest(key)
-        if entry not in memory:
-            memory[entry] = pickle.dumps(compute())
-        return pickle.loads(memory[entry])
+    remember = Memory()
 
     def remembering(ctx: PackContext) -> PackContext:
         ctx.remember, ctx.digest = remember, digest

@@ -10,6 +10,8 @@ import docx
 from review.model.periods import Period
 from review.pipeline.build import BuildOptions, build
 
+from tests.conftest import Memory
+
 Q2 = Period(2024, 2)
 
 
@@ -135,20 +137,11 @@ def test_the_indexed_sources_are_those_of_a_scan_of_every_row():
 # -- the executive pack's entity tables kept by their cells (issue 20) ----------------------------
 
 def test_kept_rows_are_made_once_for_the_same_cells_and_again_for_others():
-    import pickle
     from types import SimpleNamespace
-    from review.archive.canonical import digest
     from review.compose.sections import kept_rows
     from review.office.word.writer import Cell, PackWriter
-    memory: dict[str, bytes] = {}
-    computed: list[tuple] = []
-
-    def remember(key, compute):
-        entry = digest(key)
-        if entry not in memory:
-            computed.append(key)
-            memory[entry] = pickle.dumps(compute())  # as the build's cache keeps it
-        return pickle.loads(memory[entry])
+    remember = Memory()
+    computed = remember.computed
 
     ctx = SimpleNamespace(remember=remember)
     arabic = PackWriter(lang="ar")
