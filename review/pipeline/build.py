@@ -270,7 +270,7 @@ def render_outputs(loaded: Loaded, options: BuildOptions, issue_date: dt.date,
     side_tasks: list[tuple] = [(results_workbook_file, (label, issue_time))]
     if options.dashboard:
         from review.pipeline.dashboards import dashboard_file
-        side_tasks.append((dashboard_file, ()))
+        side_tasks.append((dashboard_file, (files["results.json"],)))  # made once, read by both pages
         if revision is not None and options.out_root is not None:
             side_tasks.append((plan_page_file, (options.out_root, revision, issue_date.isoformat(), files["results.json"])))
     if options.deck:
