@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -364,13 +364,19 @@ def read_period(plan: Plan, period: Period, folder: Path,
     return reader.data, reader.problems
 
 
-def _folder_key(folder: Path) -> list | None:
+def _folder_key(folder: Path, contents: Mapping[Path, bytes] | None = None) -> list | None:
     """Return what decides a period folder's reading besides the plan — every entry's name and
     kind, and the SHA-256 of every data file — or None when a file cannot be read now (e.g. one
-    Excel holds open): then the folder is read without the cache, which reports it properly."""
+    Excel holds open): then the folder is read without the cache, which reports it properly.
+    ``contents`` holds files' bytes read already (the build's snapshot): those are not read again."""
+    contents = contents or {}
+
+    def content(path: Path) -> bytes:
+        found = contents.get(path)
+        return path.read_bytes() if found is None else found
     try:
         wanted = set(data_files(folder)) | {path for name in PERIOD_RECORDS if (path := record_path(folder, name))}
-        return [(path.name, hashlib.sha256(path.read_bytes()).hexdigest() if path in wanted
+        return [(path.name, hashlib.sha256(content(path)).hexdigest() if path in wanted
                  else "file" if path.is_file() else "other") for path in sorted(folder.iterdir())]
     except OSError:
         return None
@@ -403,12 +409,15 @@ def check_recommendations(periods: dict[Period, PeriodData]) -> list[Problem]:
 Remember = Callable[[tuple, Callable[[], Any], Callable[[Any], bool]], Any]
 
 
-def read_data(plan: Plan, plan_dir: Path, remember: Remember | None = None) -> DataSet:
+def read_data(plan: Plan, plan_dir: Path, remember: Remember | None = None,
+              contents: Mapping[Path, bytes] | None = None) -> DataSet:
     """Return every period's data of the plan, oldest first.
 
     Raises InputError with every error of every file (warnings ride along in the error, and in
     ``DataSet.warnings`` when there is no error). ``remember`` keeps each folder's reading by
-    content, so that only folders whose files changed are read again.
+    content, so that only folders whose files changed are read again; ``contents`` (by path: the
+    bytes the build has read already for its snapshot) spares reading them again to find out. A
+    folder read again is kept only when its files on disk are still those bytes.
     """
     plan_key = hashlib.sha256(plan.model_dump_json().encode("utf-8")).hexdigest() if remember else ""
     periods: dict[Period, PeriodData] = {}
@@ -423,7 +432,7 @@ def read_data(plan: Plan, plan_dir: Path, remember: Remember | None = None) -> D
         except ValueError as exc:
             problems.append(Problem(folder, WHOLE_FILE, "", f"{exc} (the plan's calendar is {plan.calendar})"))
             continue
-        listing = _folder_key(folder) if remember is not None else None
+        listing = _folder_key(folder, contents) if remember is not None else None
         if remember is None or listing is None:
             data, found = read_period(plan, period, folder)
         else:

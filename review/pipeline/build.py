@@ -142,12 +142,13 @@ class Loaded:
     data: DataSet
 
 
-def load(plan_dir: Path, cache: Path | None = None) -> Loaded:
+def load(plan_dir: Path, cache: Path | None = None, contents: dict[Path, bytes] | None = None) -> Loaded:
     """Return the validated plan of ``plan_dir`` and all its periods' data (raises InputError).
 
     ``cache`` (``<output root>/.cache``) keeps the plan and each period folder as read, by content:
-    a rebuild reads again only what changed. When the plan is invalid, the data files are still
-    read as files (what needs no plan) and their problems listed with the plan's.
+    a rebuild reads again only what changed; ``contents`` (:func:`read_inputs`) spares reading the
+    files again to find out. When the plan is invalid, the data files are still read as files
+    (what needs no plan) and their problems listed with the plan's.
     """
     import functools
     import hashlib
@@ -159,7 +160,8 @@ def load(plan_dir: Path, cache: Path | None = None) -> Loaded:
     plan_file = Path(plan_dir) / PLAN_FILE
     try:
         if cache is not None and plan_file.is_file():
-            key = ("plan", hashlib.sha256(plan_file.read_bytes()).hexdigest())
+            known = (contents or {}).get(plan_file)
+            key = ("plan", hashlib.sha256(plan_file.read_bytes() if known is None else known).hexdigest())
             plan = remembered(cache, INTAKE, key, lambda: load_plan(plan_dir))
         else:
             plan = load_plan(plan_dir)
@@ -168,7 +170,7 @@ def load(plan_dir: Path, cache: Path | None = None) -> Loaded:
                  for problem in read_file(path)[1]]
         raise InputError(invalid.problems + found) from None
     remember = None if cache is None else functools.partial(remembered, cache, INTAKE)
-    return Loaded(plan, read_data(plan, plan_dir, remember))
+    return Loaded(plan, read_data(plan, plan_dir, remember, contents))
 
 
 def check_period(loaded: Loaded, period: Period, plan_dir: Path) -> None:
@@ -334,11 +336,12 @@ def deck_file(context, template: bytes | None) -> dict[str, bytes]:
     return {DECK_FILE: write_deck(context, template)}
 
 
-def prepare(options: BuildOptions, progress: Progress = _quiet) -> Loaded:
-    """Return the loaded plan and data after checking every option; raises InputError/UsageError."""
+def prepare(options: BuildOptions, progress: Progress = _quiet, contents: dict[Path, bytes] | None = None) -> Loaded:
+    """Return the loaded plan and data after checking every option; raises InputError/UsageError.
+    ``contents``: the input files read already, by path (see :func:`load`)."""
     progress(f"Reading the plan and data of {options.plan_dir}")
     from review.archive.cache import cache_dir
-    loaded = load(options.plan_dir, cache_dir(options.out_root))
+    loaded = load(options.plan_dir, cache_dir(options.out_root), contents)
     plan = loaded.plan
     check_period(loaded, options.period, options.plan_dir)
     unknown = [s for s in options.sectors if s not in plan.sector_by_id]
@@ -354,9 +357,16 @@ def prepare(options: BuildOptions, progress: Progress = _quiet) -> Loaded:
     return loaded
 
 
-def collect_inputs(options: BuildOptions, archived: Path | None = None) -> tuple[dict[str, bytes], str]:
+#: What :func:`read_inputs` returns: the snapshot's files, its Word template's name, and the plan's
+#: and data files' bytes by path (the same bytes objects).
+ReadInputs = tuple[dict[str, bytes], str, dict[Path, bytes]]
+
+
+def collect_inputs(options: BuildOptions, archived: Path | None = None,
+                   read: ReadInputs | None = None) -> tuple[dict[str, bytes], str]:
     """Return every file a build of ``options`` reads, as ``{snapshot name: bytes}``, and the
-    snapshot name of its Word template.
+    snapshot name of its Word template; ``read``: what :func:`read_inputs` returned, when the
+    build has read them already (the decisions' numbers are read here, from the archive as it is).
 
     Snapshot names mirror a plan folder, so a snapshot builds like one: ``snapshot/plan.yaml``,
     ``snapshot/data/<period>/<file>`` (every period folder the intake reads), ``snapshot/templates/…``
@@ -365,30 +375,45 @@ def collect_inputs(options: BuildOptions, archived: Path | None = None) -> tuple
     numbers of its latest revision, which this build keeps. Reads files only: no parsing, so that an
     up-to-date check costs little.
     """
+    inputs, template_name, _ = read if read is not None else read_inputs(options)
+    inputs = dict(inputs)
+    numbering = archive.latest_numbering(archived) if archived is not None else None
+    if numbering is not None:
+        inputs[f"{archive.SNAPSHOT}/{archive.DECISIONS}"] = numbering
+    return inputs, template_name
+
+
+def read_inputs(options: BuildOptions) -> ReadInputs:
+    """Return the files of :func:`collect_inputs` but the decisions' numbers (which depend on the
+    archive), with the plan's and data files' bytes also by path: read once, they serve the
+    up-to-date check, the intake's cache keys and the snapshot alike (the snapshot holds the
+    bytes the build's data were read from)."""
     from review.intake.readers import data_files, data_folders
     from review.intake.receipts import record_path
 
     plan_dir = Path(options.plan_dir)
     snapshot = archive.SNAPSHOT
-    inputs = {f"{snapshot}/{PLAN_FILE}": (plan_dir / PLAN_FILE).read_bytes()}
+    contents: dict[Path, bytes] = {}
+
+    def read(path: Path) -> bytes:
+        contents[path] = path.read_bytes()
+        return contents[path]
+    inputs = {f"{snapshot}/{PLAN_FILE}": read(plan_dir / PLAN_FILE)}
     for period, folder in data_folders(plan_dir):
         if period is not None:
             for path in data_files(folder):
-                inputs[f"{snapshot}/{DATA_DIR}/{folder.name}/{path.name}"] = path.read_bytes()
+                inputs[f"{snapshot}/{DATA_DIR}/{folder.name}/{path.name}"] = read(path)
             for name in PERIOD_RECORDS:  # the receipt log and deadline: timeliness (issue 17)
                 record = record_path(folder, name)
                 if record is not None:
-                    inputs[f"{snapshot}/{DATA_DIR}/{folder.name}/{name}"] = record.read_bytes()
+                    inputs[f"{snapshot}/{DATA_DIR}/{folder.name}/{name}"] = read(record)
     for name in TEMPLATE_FILES:
         if (TEMPLATES_DIR / name).is_file():
             inputs[f"{snapshot}/templates/{name}"] = (TEMPLATES_DIR / name).read_bytes()
     template = Path(options.template or DEFAULT_TEMPLATE)
     template_name = f"{snapshot}/word/{template.name}"
     inputs[template_name] = template.read_bytes()
-    numbering = archive.latest_numbering(archived) if archived is not None else None
-    if numbering is not None:
-        inputs[f"{snapshot}/{archive.DECISIONS}"] = numbering
-    return inputs, template_name
+    return inputs, template_name, contents
 
 
 def quick_plan_id(plan_dir: Path) -> str | None:
@@ -485,9 +510,13 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
     from review.archive.cache import cache_limit
     cache_limit()  # a bad REVIEW_CACHE_MB is a usage error before any work
 
+    read: list[ReadInputs] = []  # the input files, read once for both checks and the intake
+
     def check(plan_id: str, folder: Path):
         """Return (inputs, template, fingerprint, the up-to-date revision's folder or None)."""
-        inputs, template = collect_inputs(options, folder)
+        if not read:
+            read.append(read_inputs(options))
+        inputs, template = collect_inputs(options, folder, read[0])
         settings = _fingerprint_settings(options, plan_id, issue_date, template, epoch)
         fingerprint = archive.fingerprint(inputs, settings)
         current = _up_to_date(folder, options.sectors, _same_numbering(inputs, settings), options.pdf)
@@ -518,15 +547,19 @@ def build_revision(options: BuildOptions, progress: Progress = _quiet) -> tuple[
                     return current, False
         if not early:
             service = start_chart_service(options.out_root)
-        return _build_new_revision(options, progress, issue_date, epoch, check, service)
+        # The files read by the fast check serve the intake's cache keys (a new period's first
+        # build reads them after validating: a file too large is refused before being read whole).
+        return _build_new_revision(options, progress, issue_date, epoch, check, service,
+                                   read[0][2] if read else None)
     finally:
         if service is not None:
             service.close()
 
 
 def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: dt.date, epoch: int | None,
-                        check, chart_service) -> tuple[Path, bool]:
-    """The part of :func:`build_revision` after the fast up-to-date check (``check`` as there)."""
+                        check, chart_service, contents: dict[Path, bytes] | None) -> tuple[Path, bool]:
+    """The part of :func:`build_revision` after the fast up-to-date check (``check`` as there;
+    ``contents``: the input files it read, by path, or None)."""
     from review import __version__
     from review.archive.cache import collector_paused, held_back
     out_root = options.out_root
@@ -534,7 +567,7 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
     # What the intake caches is written only once the build is accepted: a refused build writes
     # nothing under --out, not even a cache entry.
     with held_back() as parsed, collector_paused():
-        loaded = prepare(options, progress)
+        loaded = prepare(options, progress, contents)
     plan_id = loaded.plan.id
     folder = archive.period_folder(out_root, plan_id, options.period)
     with archive.locked(folder, plan_id, options.period):

@@ -80,6 +80,43 @@ def test_a_rebuild_reads_only_the_folder_that_changed(make_plan, tmp_path, monke
     assert fresh.data.periods == second.data.periods
 
 
+def test_a_rebuild_reads_each_input_file_once(make_plan, tmp_path, monkeypatch):
+    # The up-to-date check reads every input for the fingerprint; the intake's cache keys and the
+    # snapshot take those bytes rather than reading each file again (a national plan has thousands).
+    folder = make_plan(None, DATA)
+    options = dict(period=Period.parse("2024-Q2"), issue_date=dt.date(2024, 8, 1), out_root=tmp_path / "out")
+    build(BuildOptions(folder, **options))
+    changed = folder / "data/2024-Q2/indicators.csv"
+    changed.write_text("indicator_id,value\nH1,75\nW1,180\n", encoding="utf-8")
+    reads: list[Path] = []
+    read_bytes = Path.read_bytes
+
+    def counted(path: Path) -> bytes:
+        if folder in path.parents:
+            reads.append(path.relative_to(folder))
+        return read_bytes(path)
+    monkeypatch.setattr(Path, "read_bytes", counted)
+    second = build(BuildOptions(folder, **options))
+    assert second.name == "r2"
+    unchanged = Path("data/2024-Q1/indicators.csv")
+    assert reads.count(unchanged) == 1 and reads.count(Path("plan.yaml")) == 1
+    assert reads.count(changed.relative_to(folder)) == 2  # read for the check, then read again to be parsed
+    assert (second / "snapshot/data/2024-Q2/indicators.csv").read_bytes() == changed.read_bytes()
+
+
+def test_a_reading_is_kept_only_for_the_bytes_its_key_was_made_of(make_plan, tmp_path):
+    from review.intake.readers import data_files
+    folder = make_plan(None, DATA)
+    store = tmp_path / "cache"
+    path = data_files(folder / "data/2024-Q2")[0]
+    stale = {path: b"indicator_id,value\nH1,10\n"}  # what a check read before the file was edited
+    read = load(folder, store, contents=stale)
+    assert read.data.get(Period.parse("2024-Q2")).indicators["H1"].value == 72  # parsed from the file
+    # Kept under neither key: the bytes on disk are not those the key was made of.
+    assert load(folder, store, contents=stale).data.get(Period.parse("2024-Q2")).indicators["H1"].value == 72
+    assert len(list((store / cache_module.INTAKE).glob("*.pickle"))) == 2  # the plan and 2024-Q1 only
+
+
 def test_a_folder_with_errors_is_never_cached(make_plan, tmp_path):
     folder = make_plan(None, {"2024-Q1": {"indicators.csv": "indicator_id,value\nH1,سبعون\n"}})
     with pytest.raises(InputError):
