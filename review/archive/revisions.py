@@ -244,8 +244,13 @@ def _make_dir(parent: Path, prefix: str) -> Path:
             continue
 
 
-def _write_file(target: Path, data: bytes, durable: bool = True, twin: Path | None = None) -> None:
-    target.parent.mkdir(parents=True, exist_ok=True)
+def _write_file(target: Path, data: bytes, durable: bool = True, twin: Path | None = None,
+                made: set[Path] | None = None) -> None:
+    # ``made``: the folders made already (a snapshot puts thousands of files in a few folders).
+    if made is None or target.parent not in made:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if made is not None:
+            made.add(target.parent)
     if twin is not None and _link_twin(twin, target, data):
         return
     with open(target, "xb") as handle:
@@ -377,9 +382,10 @@ def _write_tree(folder: Path, files: dict[str, bytes], sync: bool = True,
     # ``sync`` False leaves the files to the os.sync() of a later call on the same folder.
     # ``twins`` ({sha256: earlier file}, see earlier_twins): identical files are linked to them.
     batch = hasattr(os, "sync")
+    made: set[Path] = set()
     for name in sorted(files):
         twin = twins.get(sha256(files[name])) if twins else None
-        _write_file(folder / _safe_relative(name), files[name], durable=not batch, twin=twin)
+        _write_file(folder / _safe_relative(name), files[name], durable=not batch, twin=twin, made=made)
     if not sync:
         return
     if batch:
