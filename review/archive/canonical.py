@@ -17,6 +17,13 @@ from pathlib import PurePath
 
 
 def _plain(value: object) -> object:
+    # The commonest kinds first, by exact type (a national plan's keys hold a hundred thousand
+    # values); anything else, subclasses included, goes through the checks below.
+    kind = type(value)
+    if kind is str or kind is int or value is None or kind is bool:
+        return value
+    if kind is tuple or kind is list:
+        return [_plain(v) for v in value]  # type: ignore[attr-defined]
     if isinstance(value, float):
         return {"float": repr(value)}
     if value is None or isinstance(value, (str, int, bool)):
@@ -37,7 +44,7 @@ def _plain(value: object) -> object:
     if callable(value) and hasattr(value, "__qualname__"):
         return {"function": f"{value.__module__}.{value.__qualname__}"}
     if dataclasses.is_dataclass(value):
-        return {type(value).__name__: {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}}
+        return {kind.__name__: {name: _plain(getattr(value, name)) for name in _field_names(kind)}}
     if hasattr(value, "model_dump"):  # pydantic
         return {type(value).__name__: _plain(value.model_dump(mode="python"))}
     if isinstance(value, PurePath):
@@ -47,6 +54,17 @@ def _plain(value: object) -> object:
     if isinstance(value, enum.Enum):
         return {"enum": f"{type(value).__name__}.{value.name}"}
     return {type(value).__name__: str(value)}  # e.g. Period: its text is its identity
+
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    """Return a dataclass's field names, in order (asked once per class, not per value)."""
+    names = _FIELDS.get(kind)
+    if names is None:
+        names = _FIELDS[kind] = tuple(f.name for f in dataclasses.fields(kind))
+    return names
 
 
 def canonical_bytes(value: object) -> bytes:

@@ -13,9 +13,10 @@ import datetime as dt
 import hashlib
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from operator import attrgetter
 
 from review.compose.context import PackContext, change_text
-from review.compose.facts import memoized
+from review.compose.facts import by_sector, memoized
 from review.compose.executive import plan_messages
 from review.compose.sections import sector_digest, wording_key
 from review.compose.sector import key_messages
@@ -117,10 +118,14 @@ def dashboard_page(ctx: PackContext, document: dict) -> dict:
     sectors = {s["id"]: s for s in document["sectors"]}
     indicators = {i["id"]: i for i in document["indicators"]}
     page["overview"] = _overview(ctx, document)
+    projects, objectives = defaultdict(list), defaultdict(list)  # by sector, in order: one pass each
+    for p in document["projects"]:
+        projects[p["sector"]].append(p)
+    for o in document["objectives"]:
+        objectives[o["sector"]].append(o)
     parts = [_sector_part(ctx, page, sector, sectors[sector.id],
                           [indicators[i.id] for _, i in sector.indicators()],
-                          [p for p in document["projects"] if p["sector"] == sector.id],
-                          [o for o in document["objectives"] if o["sector"] == sector.id])
+                          projects[sector.id], objectives[sector.id])
              for sector in plan.sectors]
     page["sectors"] = [{"id": sector.id, "name": ctx.text(sector.name), "html": html}
                        for sector, (html, _, _) in zip(plan.sectors, parts)]
@@ -193,7 +198,7 @@ def _sector_part(ctx: PackContext, page: dict, sector: Sector, roll: dict, indic
 
     if ctx.remember is None:
         return compute()
-    proposals = [(p.text, p.evidence) for p in ctx.proposals if p.sector_id == sector.id]
+    proposals = [(p.text, p.evidence) for p in by_sector(ctx, "proposals", ctx.proposals, attrgetter("sector_id")).get(sector.id, [])]
     # The page's labels and statuses come from the wording, and the sector's numbers in results.json
     # from its results (in the sector's key): neither is hashed again here.
     key = ("dashboard-sector", wording_key(ctx), sector_digest(ctx, sector), history_digest(ctx, sector.id), proposals)

@@ -45,8 +45,8 @@ def executive_charts(ctx: PackContext) -> list[ChartSpec]:
 
     title = ctx.t("pack.chart_heatmap")
     columns = [(ctx.status_label(key), key) for key in st.STATUSES]
-    counts = [[sum(1 for i in result.indicators if i.sector == s.id and i.status == key) for key in st.STATUSES]
-              for s in plan.sectors]
+    tally = Counter((i.sector, i.status) for i in result.indicators)
+    counts = [[tally[s.id, key] for key in st.STATUSES] for s in plan.sectors]
     rows = [names[s.id] for s in plan.sectors]
     specs.append(ChartSpec(f"{EXECUTIVE}-heatmap.png", "status_heatmap", (rows, columns, counts, title),
                            {**common, "count_format": formats["count"]}, title,

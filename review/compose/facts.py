@@ -9,8 +9,9 @@ the same facts into tables, so a sentence cannot say what its table does not.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import TypeVar
 
 from review.compose.context import PackContext
@@ -327,20 +328,22 @@ def _sector_facts(ctx: PackContext, sector: Sector) -> GroupFacts:
     return GroupFacts(
         sector, ctx.text(sector.name), roll.score, roll.status, roll.coverage,
         trend_run([(r.period, r.sector(sector.id).score) for r in ctx.history]),
-        indicator_facts(ctx, _by_sector(ctx, "indicators", result.indicators).get(sector.id, [])),
-        project_facts(ctx, _by_sector(ctx, "projects", result.projects).get(sector.id, [])),
-        tuple(r for r in ctx.register if r.sector_id == sector.id),
+        indicator_facts(ctx, by_sector(ctx, "indicators", result.indicators).get(sector.id, [])),
+        project_facts(ctx, by_sector(ctx, "projects", result.projects).get(sector.id, [])),
+        tuple(by_sector(ctx, "register", ctx.register, attrgetter("sector_id")).get(sector.id, ())),
         memoized(ctx, ("decisions-per-sector",), lambda: Counter(d.sector_id for d in decisions(ctx)))[sector.id],
         incomplete)  # its decisions counted as its proposals table lists them
 
 
-def _by_sector(ctx: PackContext, name: str, results: list) -> dict[str, list]:
-    """Return the period's ``name`` results (indicators, projects) by sector, in their order, grouped
-    once per context (each sector scanning them all grows with the plan squared)."""
-    def compute() -> dict[str, list]:
-        found: dict[str, list] = {}
-        for r in results:
-            found.setdefault(r.sector, []).append(r)
+def by_sector(ctx: PackContext, name: str, items: Iterable[T],
+              sector_of: Callable[[T], str | None] = attrgetter("sector")) -> dict[str | None, list[T]]:
+    """Return ``items`` (the period's results or rows named ``name``: ``indicators``,
+    ``challenges``, …) by sector (``sector_of``: their ``sector``), in their order, grouped once per
+    context: each sector scanning them all would grow with the plan squared."""
+    def compute() -> dict[str | None, list[T]]:
+        found: dict[str | None, list[T]] = {}
+        for item in items:
+            found.setdefault(sector_of(item), []).append(item)
         return found
     return memoized(ctx, ("by-sector", name), compute)
 

@@ -10,6 +10,7 @@ import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 from review.charts import ChartSpec
@@ -296,29 +297,49 @@ def wording_key(ctx: PackContext) -> str:
 
 
 def _sector_key(ctx: PackContext, sector: Sector) -> tuple:
-    from review.compose.facts import decisions
+    from review.compose.facts import by_sector, decisions
     result = ctx.result
-    period_data = ctx.data.get(ctx.period)
     involved = {i.entity for _, i in sector.indicators()} | {p.entity for p in sector.projects}
     items = {i.id for _, i in sector.indicators()} | {p.id for p in sector.projects}
+    # Each list is the sector's share of the plan-wide one, in its order, grouped once for all
+    # sectors (each sector scanning every row would grow with the plan squared).
+    def own(name: str, rows: Sequence, sector_of=attrgetter("sector")) -> list:
+        return by_sector(ctx, name, rows, sector_of).get(sector.id, [])
     return (
         ctx.lang, ctx.digits,                                      # number style
         str(ctx.period), sector.id,
         result.sector(sector.id),                                  # summary, key messages
         [(str(r.period), r.sector(sector.id).score) for r in ctx.history],  # trend across the quarters
-        [o for o in result.objectives if o.sector == sector.id],
-        [i for i in result.indicators if i.sector == sector.id],   # indicator table, messages
-        [p for p in result.projects if p.sector == sector.id],     # projects table, messages
+        own("objectives", result.objectives),
+        own("indicators", result.indicators),                      # indicator table, messages
+        own("projects", result.projects),                          # projects table, messages
         [e for e in result.entities if e.id in involved],          # completeness annex, messages
         timeliness_shown(ctx),                                     # the annex's timeliness column
         [(c.sector_id, c.description, c.entity_id, c.indicator_id, c.project_id, c.category, c.cause,
-          c.remedy, c.severity, c.support_needed, c.reply) for c in period_data.challenges
-         if c.sector_id == sector.id or c.indicator_id in items or c.project_id in items],  # and what items' facts report
-        [d for d in decisions(ctx) if d.sector_id == sector.id],  # proposals, with their plan-wide numbers
+          c.remedy, c.severity, c.support_needed, c.reply) for c in _challenges_of(ctx, sector.id, items)],
+        own("decisions", decisions(ctx), attrgetter("sector_id")),  # proposals, with their plan-wide numbers
         [(r.id, r.text, r.owner_entity, str(r.adopted), str(r.due_period), r.status, r.note, r.overdue)
-         for r in ctx.register if r.sector_id == sector.id],      # follow-up table
+         for r in own("register", ctx.register, attrgetter("sector_id"))],  # follow-up table
         pack_sources(ctx, sector),                                 # sources annex
     )
+
+
+def _challenges_of(ctx: PackContext, sector_id: str, items: set[str]) -> list:
+    """Return the period's challenges of a sector or of one of its ``items`` (indicators and
+    projects: their facts report them), in the order they were read; indexed once per context."""
+    def index() -> dict[tuple[str, str], list[int]]:
+        found: dict[tuple[str, str], list[int]] = {}
+        for n, c in enumerate(ctx.data.get(ctx.period).challenges):
+            for where in (("sector", c.sector_id), ("item", c.indicator_id), ("item", c.project_id)):
+                if where[1] is not None:
+                    found.setdefault(where, []).append(n)
+        return found
+    places = memoized(ctx, ("challenges-by-place",), index)
+    challenges = ctx.data.get(ctx.period).challenges
+    chosen = set(places.get(("sector", sector_id), ()))
+    for item in items:
+        chosen.update(places.get(("item", item), ()))
+    return [challenges[n] for n in sorted(chosen)]
 
 
 def received_text(ctx: PackContext, row: EntitySources) -> str:

@@ -18,7 +18,7 @@ from review.model.plan import Sector
 from review.charts import ChartSpec
 from review.office.word.writer import Cell, CellValue, PackWriter
 from review.compose.context import PackContext, change_text, describe, start_document, status_items
-from review.compose.facts import GroupFacts, decisions, sector_facts
+from review.compose.facts import GroupFacts, by_sector, decisions, sector_facts
 from review.compose.sentences import (completeness_sentence, decision_sentence, indicators_sentence, overall_sentence,
                                       projects_sentence, values_text)
 from review.compose.sections import chart_thresholds, quarter_words, trend_caption, write_charts, write_completeness, write_follow_up, write_methodology, write_proposals, write_sources
@@ -39,7 +39,7 @@ def sector_charts(ctx: PackContext, sector: Sector) -> list[ChartSpec]:
     result, rtl = ctx.result, ctx.lang == "ar"
     formats = ctx.chart_formats()
     common = {"rtl": rtl, "empty_message": ctx.t("pack.chart_no_data")}
-    indicators = [i for i in result.indicators if i.sector == sector.id]
+    indicators = by_sector(ctx, "indicators", result.indicators).get(sector.id, [])
     specs = []
 
     title = ctx.t("pack.chart_status")
@@ -50,7 +50,7 @@ def sector_charts(ctx: PackContext, sector: Sector) -> list[ChartSpec]:
 
     title = ctx.t("pack.chart_objectives")
     names = {o.id: ctx.text(o.name) for o in sector.objectives}
-    objectives = [o for o in result.objectives if o.sector == sector.id]
+    objectives = by_sector(ctx, "objectives", result.objectives).get(sector.id, [])
     scores = [(names[o.id], o.score, o.status) for o in objectives]
     specs.append(ChartSpec(f"{sector.id}-objectives.png", "score_bars", (scores, title),
                            {**common, "value_format": formats["percent"], "no_data_label": ctx.status_label(st.NO_DATA),
@@ -84,7 +84,7 @@ def sector_charts(ctx: PackContext, sector: Sector) -> list[ChartSpec]:
     if sector.projects:
         title = ctx.t("pack.chart_projects")
         projects = {p.id: p for p in sector.projects}
-        rows = [p for p in result.projects if p.sector == sector.id]
+        rows = by_sector(ctx, "projects", result.projects).get(sector.id, [])
         progress = [(ctx.text(projects[p.id].name), p.planned, p.actual, p.status) for p in rows]
         specs.append(ChartSpec(f"{sector.id}-projects.png", "project_progress", (progress, title),
                                {**common, "labels": (ctx.t("pack.planned_label"), ctx.t("pack.progress_label")),

@@ -154,3 +154,33 @@ def test_kept_rows_are_made_once_for_the_same_cells_and_again_for_others():
     kept_rows(arabic, ctx, rows, 8.5)  # another size
     assert len(computed) == 4
     assert kept_rows(arabic, SimpleNamespace(remember=None), rows, 9) is rows  # no cache: as they are
+
+
+# -- each sector's share of the plan-wide lists, grouped once (issue 20) -------------------------
+
+def test_a_sectors_challenges_and_results_are_those_a_scan_of_every_row_finds():
+    from types import SimpleNamespace
+    from review.compose.facts import by_sector
+    from review.compose.sections import _challenges_of
+
+    def challenge(n, sector=None, indicator=None, project=None):
+        return SimpleNamespace(n=n, sector_id=sector, indicator_id=indicator, project_id=project)
+    challenges = [challenge(0, "health", "H1"), challenge(1, "water", "W1"), challenge(2, None, "H2"),
+                  challenge(3, "water", None, "P-health"), challenge(4, "health"), challenge(5, "water", "H1"),
+                  challenge(6)]
+    data = SimpleNamespace(challenges=challenges)
+    ctx = SimpleNamespace(facts_memo={}, period="2024-Q2", data=SimpleNamespace(get=lambda period: data),
+                          history=[], proposals=[], register=[], decision_numbers={}, plan=None, phrases=None)
+    health = {"H1", "H2", "P-health"}
+    # Its own, and the other sectors' that name its indicators or projects; in order, each once.
+    assert [c.n for c in _challenges_of(ctx, "health", health)] == [0, 2, 3, 4, 5]
+    assert [c.n for c in _challenges_of(ctx, "water", {"W1"})] == [1, 3, 5]
+    assert _challenges_of(ctx, "energy", set()) == []
+    for sector, items in (("health", health), ("water", {"W1"})):
+        assert _challenges_of(ctx, sector, items) == [
+            c for c in challenges if c.sector_id == sector or c.indicator_id in items or c.project_id in items]
+
+    results = [SimpleNamespace(id=i, sector=s) for i, s in (("H1", "health"), ("W1", "water"), ("H2", "health"))]
+    grouped = by_sector(ctx, "indicators", results)
+    assert {s: [r.id for r in rows] for s, rows in grouped.items()} == {"health": ["H1", "H2"], "water": ["W1"]}
+    assert by_sector(ctx, "indicators", []) is grouped  # grouped once per context, by name

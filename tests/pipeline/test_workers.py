@@ -41,6 +41,25 @@ def test_canonical_bytes_ignore_object_identity():
     assert digest(one) != digest({**one, "c": 1.50000001})
 
 
+def test_canonical_bytes_spell_out_each_kind_of_value():
+    import dataclasses
+    import enum
+
+    class Colour(str, enum.Enum):  # a str subclass: written as its text
+        RED = "red"
+
+    @dataclasses.dataclass
+    class Point:
+        x: float
+        label: str
+
+    value = ("a", 1, True, None, 1.5, [Point(0.1, "p")], {"b": 2, "a": (3,)}, Colour.RED, frozenset({2, 1}))
+    assert canonical_bytes(value) == (
+        b'["a",1,true,null,{"float":"1.5"},[{"Point":{"x":{"float":"0.1"},"label":"p"}}],'
+        b'{"dict":[["a",[3]],["b",2]]},"red",{"set":[1,2]}]')
+    assert canonical_bytes([1]) != canonical_bytes([True]) and canonical_bytes(1.0) != canonical_bytes(1)
+
+
 def test_unchanged_sector_pack_is_reused_and_keeps_the_mark_of_its_revision(make_plan, tmp_path, monkeypatch):
     monkeypatch.setenv("REVIEW_WORKERS", "1")
     folder = make_plan(None, DATA)
