@@ -802,7 +802,9 @@ def test_a_damaged_record_of_the_packs_revisions_is_reported_not_a_traceback(cap
 # -- earlier revisions kept by the change: recipes and the content store (issue 20) ------------------
 
 def chunk_files(folder: Path) -> list[Path]:
-    return sorted(p for p in (folder / archive.STORE_DIR).rglob("*") if p.is_file())
+    """The chunk files of a period's store (not borrowed.json nor converting.json)."""
+    return sorted(p for p in (folder / archive.STORE_DIR).rglob("*")
+                  if p.is_file() and archive.chunks.is_digest(p.name.removesuffix(archive.chunks.COMPRESSED)))
 
 
 def flip_a_byte(path: Path, at: int = 10) -> None:
@@ -1096,26 +1098,31 @@ def test_the_latest_full_revision_stays_whole_while_a_partial_one_is_the_latest(
     assert archive.verify_period(folder, "p") == []
 
 
-def test_the_previous_revisions_plan_wide_outputs_are_stored_while_the_workers_render(tmp_path):
+def test_nothing_is_stored_ahead_and_the_conversion_borrows_what_the_latest_holds(tmp_path):
     folder = tmp_path / "p" / "2025-Q1"
+    inputs = {"snapshot/plan.yaml": b"plan"}
     page = "".join(f"<tr><td>{n}</td></tr>\n" for n in range(2000)).encode()
-    r1 = _revision(folder, 1, {"dashboard.html": page, "health.docx": b"H1"}, {"snapshot/plan.yaml": b"plan"})
-    staging = archive.stage_inputs(folder, 2, {"snapshot/plan.yaml": b"plan"})
-    stored = chunk_files(folder)
-    # The dashboard's chunks (a plan-wide output), not the sector pack's, and nothing refers to them yet.
-    assert stored and not (r1 / archive.RECIPES).exists() and (r1 / "dashboard.html").is_file()
-    archive.write_revision(folder, 2, {"dashboard.html": page + b"<p>2</p>\n", "health.docx": b"H2"},
-                           {"snapshot/plan.yaml": b"plan"}, {"plan": "p", "period": "2025-Q1", "options": {}},
-                           staging=staging)
+    r1 = _revision(folder, 1, {"dashboard.html": page, "health.docx": b"H1"}, inputs)
+    staging = archive.stage_inputs(folder, 2, inputs)  # while the workers render: the snapshot only
+    assert not (folder / archive.STORE_DIR).exists()
+    page2 = page.replace(b"<td>1000<", b"<td>X<")
+    r2 = archive.write_revision(folder, 2, {"dashboard.html": page2, "health.docx": b"H2"}, inputs,
+                                {"plan": "p", "period": "2025-Q1", "options": {}}, staging=staging)
     recipes = archive.read_recipes(r1)
     assert set(recipes) == {"dashboard.html", "health.docx"}
-    assert {p.name.removesuffix(".z") for p in stored} == set(recipes["dashboard.html"])
+    # Stored: the one or two chunks of r1's page around the edit, and the pack; the rest of the
+    # page is borrowed from r2's, which the latest keeps whole.
+    latest = {digest for digest, _, _ in archive.chunks.chunk_places("dashboard.html", page2)}
+    differing = set(recipes["dashboard.html"]) - latest
+    stored = {p.name.removesuffix(archive.chunks.COMPRESSED) for p in chunk_files(folder)}
+    assert 1 <= len(differing) <= 2 and len(recipes["dashboard.html"]) >= 8
+    assert stored == differing | set(recipes["health.docx"])
+    borrowed = archive.chunks.read_borrowed(folder / archive.STORE_DIR)
+    assert borrowed.files() == ["r2/dashboard.html"] and set(borrowed.places) == set(recipes["dashboard.html"]) - differing
+    assert all(archive.sha256(page2[offset:offset + size]) == digest
+               for digest, (_, offset, size) in borrowed.places.items())
+    assert archive.revision_bytes(r1, "dashboard.html") == page and (r2 / "dashboard.html").read_bytes() == page2
     assert archive.verify_period(folder, "p") == []
-    # A finalised previous revision is never converted: nothing is stored ahead for it.
-    archive.finalize_revision(folder, 2, {"health.docx": b"F"})
-    before = chunk_files(folder)
-    assert archive.prestore(folder, 3) == 0 and chunk_files(folder) == before
-    make_writable(folder / "r2")
 
 
 def test_a_damaged_recipes_record_does_not_stop_the_next_build(tmp_path):
@@ -1139,8 +1146,8 @@ def test_a_file_whose_recipe_does_not_give_its_bytes_stays_whole(tmp_path, monke
     r1 = _revision(folder, 1, {"a.docx": b"A1" * 3000, "b.docx": b"B1" * 3000}, inputs)
     real = archive.chunks.store_file
 
-    def wrong(store, name, data, durable):  # a recipe naming good chunks of other bytes
-        return real(store, name, data.replace(b"A1", b"A9") if name == "a.docx" else data, durable)
+    def wrong(store, name, data, durable, borrow=None):  # a recipe naming good chunks of other bytes
+        return real(store, name, data.replace(b"A1", b"A9") if name == "a.docx" else data, durable, borrow)
     monkeypatch.setattr(archive.chunks, "store_file", wrong)
     _revision(folder, 2, {"a.docx": b"A2" * 3000, "b.docx": b"B2" * 3000}, inputs)
     monkeypatch.undo()
@@ -1157,7 +1164,7 @@ def test_manifest_entries_of_the_wrong_type_never_stop_a_build(tmp_path):
     manifest["outputs"] += [{"path": ["dashboard.html"], "sha256": "0" * 64, "size": 1},
                             {"path": "results.json", "sha256": ["x"], "size": 1}]
     (r1 / archive.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-    # Stores ahead (prestore) and converts r1: no TypeError, and no warning (_revision fails on one).
+    # Converts r1 (borrowing from r2's files): no TypeError, and no warning (_revision fails on one).
     _revision(folder, 2, {"a.docx": b"A2" * 99, "dashboard.html": b"<p>2</p>\n" * 99}, inputs)
     assert sorted(archive.read_recipes(r1)) == ["a.docx", "dashboard.html"]
     assert archive.make_whole(r1) == 2 and (r1 / "a.docx").read_bytes() == b"A1" * 99
@@ -1252,15 +1259,6 @@ def test_a_build_reads_no_recipes_of_revisions_converted_before(tmp_path, monkey
     # Only the last three, whose files a new revision may link to (earlier_twins).
     assert sorted(set(read)) == ["r3", "r4", "r5"]
     assert archive.read_recipes(folder / "r5") and archive.verify_period(folder, "p") == []
-
-
-def test_a_partial_build_stores_nothing_ahead(tmp_path):
-    folder = tmp_path / "p" / "2025-Q1"
-    page = "".join(f"<tr><td>{n}</td></tr>\n" for n in range(2000)).encode()
-    _revision(folder, 1, {"dashboard.html": page}, {"snapshot/plan.yaml": b"plan"})
-    staging = archive.stage_inputs(folder, 2, {"snapshot/plan.yaml": b"plan"}, early=False)
-    assert chunk_files(folder) == []
-    archive.discard_staging(staging)
 
 
 def test_a_read_only_file_stays_whole_for_root_too(tmp_path):
