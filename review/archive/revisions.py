@@ -1265,7 +1265,7 @@ def _relocate(folder: Path, old: chunks.Borrowed, places: dict[str, tuple[str, i
     return added
 
 
-def _remove_stored(revision: Path, recipes: dict[str, list[str]], borrowed_from: set[str] = frozenset()) -> None:
+def _remove_stored(revision: Path, recipes: dict[str, list[str]], borrowed_from: frozenset[str] | set[str] = frozenset()) -> None:
     # A file that cannot be removed (open in Word on Windows, a read-only folder) stays whole:
     # whole and by recipe, it verifies both ways. A file borrowed.json points into stays too.
     for name in sorted(recipes):

@@ -341,7 +341,7 @@ class Borrowed:
         missing or unreadable, or the bytes there changed."""
         place = self.places.get(digest)
         if place is None:
-            why = f" ({BORROWED} is unreadable: {self.problem})" if self.problem else ""
+            why = f" ({BORROWED}: {self.problem})" if self.problem else ""
             raise ChunkProblem(digest, f"missing from {STORE_DIR}{why}")
         name, offset, size = place
         data = self._file(name)
