@@ -9,7 +9,8 @@ Layout of one period (issue 5)::
                             of its final packs; written by finalize only, never by a build, read-only
       .lock                 held while a build or finalize of this period runs (never part of a revision)
       .store/               the content store: chunks of the files earlier revisions keep as recipes
-                            (:mod:`review.archive.store`)
+                            (:mod:`review.archive.store`), and borrowed.json: where the chunks it
+                            does not hold are found inside the files the latest revision keeps whole
       r1/                   one build: every output, plus
         manifest.json       tool version, command line (without --out), issue date, the
                             SOURCE_DATE_EPOCH used, whether it is partial (--sector), every input
@@ -45,8 +46,9 @@ system cannot link, a copy.
 
 The latest revision (and the latest full one), and every finalised revision, keep every file
 whole; each other revision keeps whole what those share with it and the rest as recipes of chunks
-in the period's content store (:func:`store_changes`, run by :func:`write_revision`): a
-one-figure correction costs about what changed. ``verify`` checks every chunk and every
+in the period's content store (:func:`store_changes`, run by :func:`write_revision`), a chunk that
+the latest's version of the file holds too borrowed from there rather than stored: a one-figure
+correction costs about what changed. ``verify`` checks every chunk and every
 reassembled file, ``finalize`` makes a revision whole again (:func:`make_whole`), ``rebuild``
 renders from a whole copy (:func:`whole_revision`) and ``extract`` writes one out (:func:`extract`).
 """
