@@ -469,8 +469,10 @@ def growth(before: dict, after: dict) -> tuple[int, int, int, list[tuple[int, st
     gone = [before[key] for key in before.keys() - after.keys()]
     size = sum(s for s, _, _ in new) - sum(s for s, _, _ in gone)
     disk = sum(d for _, d, _ in new) - sum(d for _, d, _ in gone)
-    chunks = [s for s, _, name in new if name.startswith(".store/")]
-    listed = [(s, name) for s, _, name in new if not name.startswith(".store/")]
+    def is_chunk(name: str) -> bool:  # not the store's records (borrowed.json, converting.json)
+        return name.startswith(".store/") and not name.endswith(".json")
+    chunks = [s for s, _, name in new if is_chunk(name)]
+    listed = [(s, name) for s, _, name in new if not is_chunk(name)]
     if chunks:
         listed.append((sum(chunks), f".store/ ({len(chunks)} new chunks)"))
     return size, disk, sum(s for s, _, _ in gone), sorted(listed, reverse=True)
@@ -499,8 +501,9 @@ def bench_archive(scale: float, corrections: int, work: Path) -> dict:
     build added to the period's folder and the cache's size at the end.
 
     *Added* is what the whole period folder grew by: the new revision's files it does not share
-    (hard links once), the content store's new chunks and the recipes, minus what the earlier
-    revision freed (files it now keeps as recipes). Bytes are file sizes; ``disk`` counts the
+    (hard links once), the content store's new chunks, its index of borrowed chunks and the
+    recipes, minus what the earlier revision freed (files it now keeps as recipes, and the index
+    it replaced). Bytes are file sizes; ``disk`` counts the
     blocks the file system allocates (a small chunk takes a whole block)."""
     review, env = review_command(), child_env()
     plan_dir, out = work / "plan", work / "out"
@@ -545,8 +548,9 @@ def archive_section(result: dict, command: str, started: str) -> str:
         f"{result['corrections']} times after a one-figure correction ({result['change']}, a new value "
         "each time), each build a new revision. *Added* is what the whole period folder grew by: the "
         "new revision's files it does not share with an earlier one (a hard link adds nothing), the "
-        "content store's new chunks and the recipes, minus the files the previous revision freed "
-        "(kept as recipes since); file sizes, and in brackets the blocks allocated on disk.",
+        "content store's new chunks, its index of borrowed chunks (`borrowed.json`, rewritten: counted "
+        "by what it grew) and the recipes, minus the files the previous revision freed (kept as "
+        "recipes since); file sizes, and in brackets the blocks allocated on disk.",
         "",
         "| measured | value | target | result |",
         "|---|---|---|---|",

@@ -9,7 +9,8 @@ Layout of one period (issue 5)::
                             of its final packs; written by finalize only, never by a build, read-only
       .lock                 held while a build or finalize of this period runs (never part of a revision)
       .store/               the content store: chunks of the files earlier revisions keep as recipes
-                            (:mod:`review.archive.store`)
+                            (:mod:`review.archive.store`), and borrowed.json: where the chunks it
+                            does not hold are found inside the files the latest revision keeps whole
       r1/                   one build: every output, plus
         manifest.json       tool version, command line (without --out), issue date, the
                             SOURCE_DATE_EPOCH used, whether it is partial (--sector), every input
@@ -45,8 +46,9 @@ system cannot link, a copy.
 
 The latest revision (and the latest full one), and every finalised revision, keep every file
 whole; each other revision keeps whole what those share with it and the rest as recipes of chunks
-in the period's content store (:func:`store_changes`, run by :func:`write_revision`): a
-one-figure correction costs about what changed. ``verify`` checks every chunk and every
+in the period's content store (:func:`store_changes`, run by :func:`write_revision`), a chunk that
+the latest's version of the file holds too borrowed from there rather than stored: a one-figure
+correction costs about what changed. ``verify`` checks every chunk and every
 reassembled file, ``finalize`` makes a revision whole again (:func:`make_whole`), ``rebuild``
 renders from a whole copy (:func:`whole_revision`) and ``extract`` writes one out (:func:`extract`).
 """
@@ -80,7 +82,10 @@ RECIPES = "recipes.json"
 STORE_DIR = chunks.STORE_DIR
 #: In the store while a conversion runs: the revisions it changes, so that the next build of the
 #: period finishes one interrupted after their recipes were written.
-CONVERTING = "converting.json"
+CONVERTING = chunks.CONVERTING
+#: In the store: where the chunks recipes name but the store does not hold are found inside the
+#: whole files of the revisions that keep them (:class:`review.archive.store.Borrowed`).
+BORROWED = chunks.BORROWED
 #: Whether an earlier revision keeps whole only the files the latest (and latest full) revision
 #: shares with it, and the others as recipes (:func:`store_changes`); False keeps every file whole.
 STORE_CHANGES = True
@@ -592,7 +597,8 @@ def _recipe_numbering(revision: Path) -> bytes | None:
     if not isinstance(size, int) or size > MAX_RECORD_BYTES:
         raise ArchiveProblem(f"{display_path(path)}: its manifest records no size of at most {MAX_RECORD_BYTES:,} bytes")
     try:
-        data = chunks.reassemble(revision.parent / STORE_DIR, recipe)
+        store = revision.parent / STORE_DIR
+        data = chunks.reassemble(store, recipe, borrowed=chunks.read_borrowed(store))
     except chunks.ChunkProblem as exc:
         raise ArchiveProblem(f"{display_path(path)}: {exc}", str(exc)) from None
     if len(data) != size or sha256(data) != entries[0].get("sha256"):
@@ -750,68 +756,20 @@ def next_revision_number(folder: Path) -> int:
 
 # -- writing a revision ---------------------------------------------------------------------------
 
-def stage_inputs(folder: Path, number: int, inputs: dict[str, bytes], early: bool = True) -> Path:
+def stage_inputs(folder: Path, number: int, inputs: dict[str, bytes]) -> Path:
     """Start revision ``number``: create its staging folder and write the input snapshot there.
 
     ``inputs`` are named as for :func:`write_revision`, which completes the revision (pass it the
     folder returned as ``staging``); until then nothing is durable, and :func:`discard_staging`
-    removes it. A build writes the snapshot while its workers render, and stores the chunks of the
-    previous revision's plan-wide outputs then too (:func:`prestore`; ``early`` False skips that,
-    for a partial build, after which the previous full revision stays whole). A failure of the
-    early storing never stops the build (nothing names those chunks). Call while holding the lock.
+    removes it. A build writes the snapshot while its workers render. Call while holding the lock.
     """
     staging = _make_dir(folder, f"{STAGING_PREFIX}{revision_name(number)}-")
     try:
         _write_tree(staging, inputs, sync=False, twins=earlier_twins(folder, number))
-        if early:
-            with contextlib.suppress(Exception):  # the conversion stores what is missing
-                prestore(folder, number)
     except BaseException:
         discard_staging(staging)
         raise
     return staging
-
-
-#: The outputs that show the whole plan and so change with any figure (and the decisions' numbers):
-#: :func:`prestore` stores the previous revision's chunks of them before the new revision exists.
-PLAN_WIDE = ("dashboard.html", "deck.pptx", "executive.docx", "results.json", "results.xlsx", DECISIONS)
-
-
-def prestore(folder: Path, before: int) -> int:
-    """Store the chunks of the plan-wide outputs (:data:`PLAN_WIDE`) of the latest revision numbered
-    below ``before``, ahead of :func:`store_changes`; return the bytes added to the store.
-
-    A build calls it while its workers render (see :func:`stage_inputs`), so that the conversion
-    after the new revision is written finds most chunks stored already: the first conversion of a
-    period stores about a thousand. Nothing refers to these chunks until the conversion writes its
-    recipes (it syncs them first); a build that fails leaves them unused, and a later conversion
-    uses them. Skipped for a finalised or partial revision (never converted next) and when
-    :data:`STORE_CHANGES` is off. Call while holding the lock.
-    """
-    numbers = [n for n in revision_numbers(folder) if n < before]
-    if not STORE_CHANGES or not numbers:
-        return 0
-    revision = folder / revision_name(numbers[-1])
-    if (revision / RECIPES).exists() or any(e["revision"] == numbers[-1] for e in _final_entries(folder)):
-        return 0
-    try:
-        manifest = read_manifest(revision)
-    except ArchiveProblem:
-        return 0
-    if manifest.get("final") or is_partial(manifest):
-        return 0
-    recorded = _hashes(manifest["outputs"])
-    added = 0
-    for name in PLAN_WIDE:
-        path = revision / name
-        if name not in recorded or not path.is_file() or path.is_symlink():
-            continue
-        data = path.read_bytes()
-        if sha256(data) == recorded[name]:
-            added += chunks.store_file(folder / STORE_DIR, name, data, durable=not hasattr(os, "sync"))[1]
-    # Nothing names these chunks yet; the conversion syncs them (os.sync) before its recipes do,
-    # and checks every chunk it finds in the store before using it (store.put).
-    return added
 
 
 def discard_staging(staging: Path) -> None:
@@ -980,7 +938,8 @@ def revision_bytes(revision: Path, name: str) -> bytes | None:
     if recipe is None:
         return None
     try:
-        return chunks.reassemble(revision.parent / STORE_DIR, recipe)
+        store = revision.parent / STORE_DIR
+        return chunks.reassemble(store, recipe, borrowed=chunks.read_borrowed(store))
     except chunks.ChunkProblem as exc:
         raise ArchiveProblem(f"{display_path(path)}: {exc}", str(exc)) from None
 
@@ -992,6 +951,8 @@ def revision_files(revision: Path) -> dict[str, bytes]:
     manifest = read_manifest(revision)
     recipes = read_recipes(revision)
     store = revision.parent / STORE_DIR
+    borrowed = chunks.read_borrowed(store) if recipes else None
+    checked: dict[str, bytes] = {}
     files, problems = {MANIFEST: (revision / MANIFEST).read_bytes()}, []
     for entry in _recorded(manifest):
         name = str(entry.get("path"))
@@ -1004,7 +965,7 @@ def revision_files(revision: Path) -> dict[str, bytes]:
             if path.is_file() and not path.is_symlink():
                 data = path.read_bytes()
             elif name in recipes:
-                data = chunks.reassemble(store, recipes[name])
+                data = chunks.reassemble(store, recipes[name], checked, borrowed)
             else:
                 problems.append(f"{display_path(path)}: missing")
                 continue
@@ -1070,13 +1031,15 @@ def make_whole(revision: Path) -> int:
     manifest = read_manifest(revision)
     recorded = _hashes(manifest["inputs"] + manifest["outputs"])
     store = revision.parent / STORE_DIR
+    borrowed = chunks.read_borrowed(store)
+    checked: dict[str, bytes] = {}
     written = 0
     for name in sorted(recipes):
         path = revision / _safe_relative(name)
         if path.is_file() or name not in recorded:
             continue
         try:
-            data = chunks.reassemble(store, recipes[name])
+            data = chunks.reassemble(store, recipes[name], checked, borrowed)
         except chunks.ChunkProblem as exc:
             raise ArchiveProblem(f"{display_path(path)}: {exc}", str(exc)) from None
         if sha256(data) != recorded[name]:
@@ -1114,18 +1077,26 @@ def store_changes(folder: Path) -> tuple[int, int]:
     The latest revision (and the latest full one, when the latest is partial) and every finalised
     revision keep every file whole. Each other revision that has no ``recipes.json`` yet keeps
     whole only the files those share with it (hard links) and replaces each other file by a recipe
-    of its chunks in ``<period>/.store/``: the chunks are written (a chunk found there already is
-    checked first) and synced, each recipe is reassembled from the store and checked against the
-    manifest's SHA-256 (a file whose recipe does not give its bytes stays whole, without a recipe),
-    then ``recipes.json`` is written (atomically, synced), then the whole files are removed (one
-    that cannot be, e.g. open in another program on Windows, stays whole). A whole file that is
-    read-only (a link to a finalised revision's file) or no longer matches its manifest stays. A
-    file also held, as the same file (a link), by an earlier revision already converted becomes a
-    recipe there too. ``converting.json`` in the store names the revisions changed until the
-    whole files are gone, so an interrupted conversion leaves each file whole or by recipe (both
-    verify) and the next call finishes it. An earlier revision converted before is not read (its
-    ``recipes.json`` only when it shares a file with one converted now). Call while holding the
-    period's lock.
+    of its chunks: a chunk in ``<period>/.store/`` already is used (checked first); one that is the
+    same bytes as a part of a file the latest (or latest full) revision holds whole — its version
+    of the same file, or a chart, the pictures inside the packs — is *borrowed* from there
+    (recorded in ``.store/borrowed.json``, nothing written); any other is written to the store.
+
+    Order (crash safety): the new chunks are written; every borrowed chunk whose place is in a file
+    this conversion removes is re-pointed to a file that stays whole, or written to the store
+    (never lost); the chunks are synced; ``borrowed.json`` is written (atomically, synced); each
+    recipe is reassembled and checked against the manifest's SHA-256 (a file whose recipe does not
+    give its bytes stays whole, without a recipe); ``recipes.json`` is written (atomically,
+    synced); then the whole files are removed (one that cannot be, e.g. open in another program on
+    Windows, stays whole; one ``borrowed.json`` still points into is never removed). A whole file
+    that is read-only (a link to a finalised revision's file) or no longer matches its manifest
+    stays. A file also held, as the same file (a link), by an earlier revision already converted
+    becomes a recipe there too. ``converting.json`` in the store names the revisions changed until
+    the whole files are gone, so an interrupted conversion leaves each file whole or by recipe
+    (both verify) and the next call finishes it. An earlier revision converted before is not read
+    (its ``recipes.json`` only when it shares a file with one converted now). Raises ArchiveProblem
+    (before changing anything) when ``borrowed.json`` is unreadable: the chunks it records could
+    not be kept. Call while holding the period's lock.
     """
     store = folder / STORE_DIR
     _finish_converting(folder)
@@ -1138,6 +1109,12 @@ def store_changes(folder: Path) -> tuple[int, int]:
     candidates = [n for n in numbers if n not in keep and n not in finals]
     converted_before = [n for n in candidates if (folder / revision_name(n) / RECIPES).exists()]
     targets = [n for n in candidates if n not in converted_before]
+    if not targets:
+        return 0, 0
+    old = chunks.read_borrowed(store)
+    if old.problem is not None:
+        raise ArchiveProblem(f"{display_path(store / BORROWED)}: {old.problem}; the earlier revisions "
+                             "keep their files whole until it is restored (or removed)", old.problem)
     earlier: dict[int, dict[str, list[str]] | None] = {}  # read when a file is shared with them
 
     def earlier_recipes(number: int) -> dict[str, list[str]] | None:
@@ -1148,10 +1125,8 @@ def store_changes(folder: Path) -> tuple[int, int]:
                 earlier[number] = None
         return earlier[number]
 
-    batch = hasattr(os, "sync")
     converted: dict[int, dict[str, list[str]]] = {n: {} for n in targets}
-    expected: dict[str, str] = {}  # {name@revision: sha256} of each file converted
-    added = 0
+    planned: list[tuple[int, str, str]] = []  # (revision, file, its manifest's SHA-256)
     for number in targets:
         revision = folder / revision_name(number)
         remove_temporaries(revision)
@@ -1162,43 +1137,62 @@ def store_changes(folder: Path) -> tuple[int, int]:
         if manifest.get("final"):  # unreadable, or a finalize interrupted before final.json: untouched
             del converted[number]
             continue
-        for name, digest in _hashes(manifest["inputs"] + manifest["outputs"]).items():
+        for name, digest in sorted(_hashes(manifest["inputs"] + manifest["outputs"]).items()):
             if digest in shared or not _is_safe(name):
                 continue
             path = revision / name
-            if not path.is_file() or path.is_symlink() or not _writable(path):
-                continue
-            data = path.read_bytes()
-            if sha256(data) != digest:
-                continue  # altered since its manifest: left whole for verify to report
-            recipe, written = chunks.store_file(store, name, data, durable=not batch)
-            converted[number][name] = recipe
-            expected[f"{number}/{name}"] = digest
-            added += written
-            links = path.stat().st_nlink - 1
-            for other in reversed(converted_before):  # the same file in earlier revisions converted before
-                if links <= 0:
-                    break
-                twin = folder / revision_name(other) / name
-                if twin.is_file() and os.path.samefile(twin, path):
-                    links -= 1
-                    if earlier_recipes(other) is not None:
-                        converted.setdefault(other, {})[name] = recipe
-                        expected[f"{other}/{name}"] = digest
+            if path.is_file() and not path.is_symlink() and _writable(path):
+                planned.append((number, name, digest))
+    sources = _borrow_sources(folder, keep, {name for _, name, _ in planned})
+    places = dict(old.places)
+
+    def borrow(digest: str) -> bool:  # a chunk not in the store: borrowed from a place just checked
+        if digest in sources:
+            places[digest] = sources[digest]
+            return True
+        return False
+
+    batch = hasattr(os, "sync")
+    expected: dict[str, str] = {}  # {name@revision: sha256} of each file converted
+    added = 0
+    for number, name, digest in planned:
+        path = folder / revision_name(number) / name
+        data = path.read_bytes()
+        if sha256(data) != digest:
+            continue  # altered since its manifest: left whole for verify to report
+        recipe, written = chunks.store_file(store, name, data, durable=not batch, borrow=borrow)
+        converted[number][name] = recipe
+        expected[f"{number}/{name}"] = digest
+        added += written
+        links = path.stat().st_nlink - 1
+        for other in reversed(converted_before):  # the same file in earlier revisions converted before
+            if links <= 0:
+                break
+            twin = folder / revision_name(other) / name
+            if twin.is_file() and os.path.samefile(twin, path):
+                links -= 1
+                if earlier_recipes(other) is not None:
+                    converted.setdefault(other, {})[name] = recipe
+                    expected[f"{other}/{name}"] = digest
     converted = {n: r for n, r in converted.items() if r or n in targets}
     if not converted:
         return 0, 0
+    added += _relocate(folder, old, places, sources, converted, durable=not batch)
     if batch:
         os.sync()
     store.mkdir(exist_ok=True)
     _fsync_dir(store)
-    # Every recipe read back from the store and checked before anything names it (each chunk
-    # read once a revision: memory bounded by a revision's converted files).
+    borrowed = chunks.Borrowed(folder, places)
+    if places != old.places:  # before any recipe names a chunk borrowed now
+        replace_file(store / BORROWED, borrowed.to_bytes())
+    # Every recipe read back and checked before anything names it (each chunk read once a
+    # revision: memory bounded by a revision's converted files).
     for number, recipes in converted.items():
         checked: dict[str, bytes] = {}
         for name in sorted(recipes):
             try:
-                good = sha256(chunks.reassemble(store, recipes[name], checked)) == expected[f"{number}/{name}"]
+                good = sha256(chunks.reassemble(store, recipes[name], checked, borrowed)) \
+                    == expected[f"{number}/{name}"]
             except chunks.ChunkProblem:
                 good = False
             if not good:
@@ -1210,17 +1204,81 @@ def store_changes(folder: Path) -> tuple[int, int]:
         recipes.update(converted[number])
         _write_recipes(revision, recipes)
     pause_at("storing")
+    sources_kept = set(borrowed.files())
     for number in sorted(converted):
-        _remove_stored(folder / revision_name(number), converted[number])
+        _remove_stored(folder / revision_name(number), converted[number], sources_kept)
     (store / CONVERTING).unlink()
     _fsync_dir(store)
     return sum(len(r) for r in converted.values()), added
 
 
-def _remove_stored(revision: Path, recipes: dict[str, list[str]]) -> None:
+def _borrow_sources(folder: Path, keep: set[int], names: set[str]) -> dict[str, tuple[str, int, int]]:
+    """Return ``{chunk SHA-256: (file, offset, size)}`` of the chunks a conversion may borrow: those
+    of the files the revisions in ``keep`` hold whole that are named as one converted (``names``:
+    the latest's version of the same file) or are a chart (``charts/*.png``: the pictures inside
+    the packs), each read only when it matches its manifest. Files named relative to ``folder``."""
+    sources: dict[str, tuple[str, int, int]] = {}
+    for number in sorted(keep, reverse=True):
+        revision = folder / revision_name(number)
+        try:
+            manifest = read_manifest(revision)
+        except ArchiveProblem:
+            continue
+        for name, digest in sorted(_hashes(manifest["inputs"] + manifest["outputs"]).items()):
+            if name not in names and not (name.startswith("charts/") and name.endswith(".png")) \
+                    or not _is_safe(name):
+                continue
+            path = revision / name
+            try:
+                if not path.is_file() or path.is_symlink():
+                    continue
+                data = path.read_bytes()
+            except OSError:
+                continue
+            if sha256(data) != digest:
+                continue  # altered: never a place to borrow from (verify reports it)
+            for chunk, offset, size in chunks.chunk_places(name, data):
+                sources.setdefault(chunk, (f"{revision.name}/{name}", offset, size))
+    return sources
+
+
+def _relocate(folder: Path, old: chunks.Borrowed, places: dict[str, tuple[str, int, int]],
+              sources: dict[str, tuple[str, int, int]], converted: dict[int, dict[str, list[str]]],
+              durable: bool) -> int:
+    """Before a conversion removes the whole files it converted, re-point each borrowed chunk
+    whose place (in ``places``, updated) is in one of them: to the same bytes in a file that stays
+    whole (``sources``), else to the chunk in the store (written from its old place, checked).
+    A file holding a chunk that cannot be moved (its bytes there changed) is not converted
+    (dropped from ``converted``): it stays whole. Returns the bytes added to the store."""
+    store = folder / STORE_DIR
+    removing = {f"{revision_name(n)}/{name}": (n, name) for n, recipes in converted.items() for name in recipes}
+    added = 0
+    for digest, (name, _, _) in sorted(places.items()):
+        if name not in removing:
+            continue
+        if digest in sources:
+            places[digest] = sources[digest]
+            continue
+        with contextlib.suppress(chunks.ChunkProblem):
+            chunks.get(store, digest)  # stored already (by this conversion too), intact
+            del places[digest]
+            continue
+        try:
+            added += chunks.put(store, old.read(digest), durable)[1]
+        except chunks.ChunkProblem:
+            number, converted_name = removing[name]
+            converted[number].pop(converted_name, None)  # its only good copy: stays whole
+            continue
+        del places[digest]
+    return added
+
+
+def _remove_stored(revision: Path, recipes: dict[str, list[str]], borrowed_from: frozenset[str] | set[str] = frozenset()) -> None:
     # A file that cannot be removed (open in Word on Windows, a read-only folder) stays whole:
-    # whole and by recipe, it verifies both ways.
+    # whole and by recipe, it verifies both ways. A file borrowed.json points into stays too.
     for name in sorted(recipes):
+        if f"{revision.name}/{name}" in borrowed_from:
+            continue
         with contextlib.suppress(OSError):
             os.unlink(revision / name)
     for directory in sorted({(revision / name).parent for name in recipes}, key=lambda p: -len(p.parts)):
@@ -1257,8 +1315,9 @@ def remove_temporaries(revision: Path) -> list[Path]:
 def _finish_converting(folder: Path) -> None:
     """Finish a conversion interrupted after its recipes were written (``converting.json``):
     remove each whole file whose recipe gives exactly the bytes its manifest records, and the
-    temporary files left in those revisions; also remove the temporary files an interrupted chunk
-    write left in the store."""
+    temporary files left in those revisions, but never a file ``borrowed.json`` points into (the
+    conversion re-pointed those before writing its recipes); also remove the temporary files an
+    interrupted chunk write left in the store."""
     store = folder / STORE_DIR
     for leftover in chunks.leftovers(store):
         with contextlib.suppress(OSError):
@@ -1272,6 +1331,7 @@ def _finish_converting(folder: Path) -> None:
         numbers = [n for n in listed.get("revisions", []) if isinstance(n, int)] if isinstance(listed, dict) else []
     except (OSError, ValueError):
         numbers = []
+    borrowed = chunks.read_borrowed(store)  # damaged: borrowed chunks are missing, the files stay
     for number in numbers:
         revision = folder / revision_name(number)
         remove_temporaries(revision)
@@ -1288,11 +1348,11 @@ def _finish_converting(folder: Path) -> None:
         for name, recipe in recipes.items():
             if (revision / name).is_file() and name in recorded:
                 try:
-                    if sha256(chunks.reassemble(store, recipe, checked)) == recorded[name]:
+                    if sha256(chunks.reassemble(store, recipe, checked, borrowed)) == recorded[name]:
                         done[name] = recipe
                 except chunks.ChunkProblem:
                     continue  # the whole file is the one good copy: it stays
-        _remove_stored(revision, done)
+        _remove_stored(revision, done, set(borrowed.files()))
     record.unlink()
     _fsync_dir(store)
 
@@ -1315,7 +1375,7 @@ def _recorded(manifest: dict) -> list[dict]:
     return list(manifest["inputs"]) + list(manifest["outputs"]) + list(final.get("outputs", []))
 
 
-def verify_revision(revision: Path, whole: bool = False) -> list[Finding]:
+def verify_revision(revision: Path, whole: bool = False, borrowed: chunks.Borrowed | None = None) -> list[Finding]:
     """Re-hash every file a revision's manifest lists, whole or by recipe; return what is
     missing, changed or extra.
 
@@ -1324,7 +1384,9 @@ def verify_revision(revision: Path, whole: bool = False) -> list[Finding]:
     reported in every revision whose recipes use it. A file both whole and by recipe (a
     conversion or finalize interrupted) is checked both ways. Each chunk is read once. A
     ``recipes.json`` in a finalised revision, or in one that must hold every file whole (``whole``:
-    the latest, and the latest full one), is reported.
+    the latest, and the latest full one), is reported. A chunk borrowed from a whole file
+    (``borrowed``: the store's index, read here when None) is checked at its place there, so an
+    altered byte of that file is reported in every revision whose recipe borrows it too.
     """
     try:
         manifest = read_manifest(revision)
@@ -1340,6 +1402,8 @@ def verify_revision(revision: Path, whole: bool = False) -> list[Finding]:
         which = "a finalised revision" if manifest.get("final") else "the latest (full) revision"
         findings.append(Finding(revision / RECIPES, f"{which} must keep every file whole, not by recipe"))
     store = revision.parent / STORE_DIR
+    if borrowed is None and recipes:
+        borrowed = chunks.read_borrowed(store)
     checked: dict[str, bytes] = {}
     expected: set[str] = set()
     for entry in _recorded(manifest):
@@ -1353,7 +1417,7 @@ def verify_revision(revision: Path, whole: bool = False) -> list[Finding]:
         recipe = recipes.get(name)
         if recipe is not None:
             try:
-                data = chunks.reassemble(store, recipe, checked)
+                data = chunks.reassemble(store, recipe, checked, borrowed)
             except chunks.ChunkProblem as exc:
                 findings.append(Finding(path, f"kept by recipe, but its {exc}"))
             else:
@@ -1434,11 +1498,21 @@ def _must_be_whole(folder: Path, numbers: list[int]) -> set[int]:
     return found
 
 
-def _verify_store(folder: Path) -> list[Finding]:
+def _verify_store(folder: Path, borrowed: chunks.Borrowed) -> list[Finding]:
     """Return what the content store holds besides chunks: an interrupted conversion's record,
-    temporary files, anything else."""
+    temporary files, anything else; and a ``borrowed.json`` that is unreadable or names a file
+    that is missing."""
     store = folder / STORE_DIR
     findings = []
+    if borrowed.problem is not None:
+        findings.append(Finding(store / BORROWED, f"{borrowed.problem} (the chunks earlier revisions borrow "
+                                                  "from whole files cannot be found)"))
+    for name in borrowed.files():
+        path = folder / name
+        if path.is_symlink() or not path.is_file():
+            count = sum(1 for place in borrowed.places.values() if place[0] == name)
+            findings.append(Finding(store / BORROWED, f"{count} chunk{'s' if count != 1 else ''} borrowed "
+                                                      f"from {name}, which is missing"))
     if (store / CONVERTING).exists():
         findings.append(Finding(store / CONVERTING, "an interrupted conversion (every file of the revisions "
                                                     "it names verifies; the next build finishes it)"))
@@ -1455,10 +1529,11 @@ def verify_period(folder: Path, plan_id: str) -> list[Finding]:
     findings: list[Finding] = []
     numbers = revision_numbers(folder)
     whole = _must_be_whole(folder, numbers)
+    borrowed = chunks.read_borrowed(folder / STORE_DIR)  # read once: every revision's recipes use it
     for number in numbers:
-        findings += verify_revision(folder / revision_name(number), whole=number in whole)
+        findings += verify_revision(folder / revision_name(number), whole=number in whole, borrowed=borrowed)
     findings += _verify_finals(folder, numbers)
-    findings += _verify_store(folder)
+    findings += _verify_store(folder, borrowed)
     index_path = folder / INDEX
     if numbers or (folder / FINAL_RECORD).is_file():
         derived = period_index(folder, plan_id, folder.name)

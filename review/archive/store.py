@@ -20,6 +20,14 @@ same chunks as before and is stored once:
   cut after ``,"`` and between ``><``), and at the first line end past :data:`TEXT_MAX` bytes;
 - anything else: one chunk (a chart's PNG is the same bytes as the picture in a pack).
 
+*Borrowed chunks* (:class:`Borrowed`, ``.store/borrowed.json``): a chunk a recipe names need not
+be in the store. When it is the same bytes as a part of a file that a revision keeps whole (the
+latest, the latest full one, a finalised one), the index records where: ``{digest: [file,
+offset, size]}``, the file named relative to the period folder. A chunk is looked up in the store
+first, then at its borrowed place; either way its bytes are checked against its name. So an
+earlier revision's version of a file that changed by a figure costs the chunks that differ from
+the latest's version, not the whole file (a reverse delta against the whole revisions).
+
 No symbolic links; the store works the same on Windows.
 """
 
@@ -28,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import json
 import os
 import re
 import secrets
@@ -35,10 +44,15 @@ import stat
 import struct
 import zipfile
 import zlib
-from pathlib import Path
+from collections.abc import Callable
+from pathlib import Path, PurePosixPath
 
 #: The store's folder in a period folder.
 STORE_DIR = ".store"
+#: In the store: where the chunks not in it are found inside whole files (:class:`Borrowed`).
+BORROWED = "borrowed.json"
+#: In the store while a conversion runs (written by ``review.archive.revisions``).
+CONVERTING = "converting.json"
 #: The suffix of a chunk stored compressed with zlib.
 COMPRESSED = ".z"
 #: Text chunks: a cut after a line whose last WINDOW bytes have a CRC-32 that is a multiple of
@@ -202,10 +216,14 @@ def _compressible(chunk: bytes) -> bool:
     return len(zlib.compress(sample, 1)) < 0.9 * len(sample)
 
 
-def get(store: Path, digest: str) -> bytes:
-    """Return the bytes of chunk ``digest``, checked against its name; raises ChunkProblem."""
+def get(store: Path, digest: str, borrowed: Borrowed | None = None) -> bytes:
+    """Return the bytes of chunk ``digest``, checked against its name: from its file in the store,
+    else from its place in ``borrowed`` (the store's index of borrowed chunks, loaded once by the
+    caller with :func:`read_borrowed`). Raises ChunkProblem."""
     path = chunk_path(store, digest)
     if path is None:
+        if borrowed is not None:
+            return borrowed.read(digest)
         raise ChunkProblem(digest, f"missing from {STORE_DIR}")
     try:
         data = path.read_bytes()
@@ -222,28 +240,52 @@ def get(store: Path, digest: str) -> bytes:
     return data
 
 
-def store_file(store: Path, name: str, data: bytes, durable: bool) -> tuple[list[str], int]:
-    """Cut file ``name`` into chunks and store the new ones; return ``(its recipe, bytes written)``."""
+def store_file(store: Path, name: str, data: bytes, durable: bool,
+               borrow: Callable[[str], bool] | None = None) -> tuple[list[str], int]:
+    """Cut file ``name`` into chunks and store the new ones; return ``(its recipe, bytes written)``.
+
+    ``borrow`` is asked about each chunk not in the store (by its SHA-256): True when the caller
+    records it as borrowed from a whole file (:class:`Borrowed`), and nothing is written for it.
+    """
     recipe, written, start = [], 0, 0
     Path(store).mkdir(parents=True, exist_ok=True)
     view = memoryview(data)
     for end in chunk_ends(name, data):
-        digest, added = put(store, bytes(view[start:end]), durable)
+        chunk = bytes(view[start:end])
+        start = end
+        if borrow is not None:
+            digest = hashlib.sha256(chunk).hexdigest()
+            if chunk_path(store, digest) is None and borrow(digest):
+                recipe.append(digest)
+                continue
+        digest, added = put(store, chunk, durable)
         recipe.append(digest)
         written += added
-        start = end
     return recipe, written
 
 
-def reassemble(store: Path, recipe: list[str], checked: dict[str, bytes] | None = None) -> bytes:
+def chunk_places(name: str, data: bytes) -> list[tuple[str, int, int]]:
+    """Return ``(SHA-256, offset, size)`` of each chunk of file ``name`` (its bytes ``data``), in
+    order: the places a recipe may borrow them from."""
+    places, start = [], 0
+    view = memoryview(data)
+    for end in chunk_ends(name, data):
+        places.append((hashlib.sha256(view[start:end]).hexdigest(), start, end - start))
+        start = end
+    return places
+
+
+def reassemble(store: Path, recipe: list[str], checked: dict[str, bytes] | None = None,
+               borrowed: Borrowed | None = None) -> bytes:
     """Return the file a recipe describes: its chunks concatenated, each checked against its
-    name. ``checked`` memoizes chunks across calls. Raises ChunkProblem for the first bad chunk."""
+    name (found in the store, else at its place in ``borrowed``). ``checked`` memoizes chunks
+    across calls. Raises ChunkProblem for the first bad chunk."""
     parts = []
     for digest in recipe:
         if checked is not None and digest in checked:
             parts.append(checked[digest])
             continue
-        chunk = get(store, digest)
+        chunk = get(store, digest, borrowed)
         if checked is not None:
             checked[digest] = chunk
         parts.append(chunk)
@@ -252,11 +294,11 @@ def reassemble(store: Path, recipe: list[str], checked: dict[str, bytes] | None 
 
 def strays(store: Path) -> list[Path]:
     """Return the files in the store that are no chunk (named neither ``<SHA-256>`` nor
-    ``<SHA-256>.z``), temporary files and ``converting.json`` aside."""
+    ``<SHA-256>.z``), temporary files, ``converting.json`` and ``borrowed.json`` aside."""
     if not store.is_dir():
         return []
     return sorted(p for p in store.iterdir()
-                  if not is_digest(p.name.removesuffix(COMPRESSED)) and p.name != "converting.json"
+                  if not is_digest(p.name.removesuffix(COMPRESSED)) and p.name not in (CONVERTING, BORROWED)
                   and not (p.name.startswith(".") and p.name.endswith(".tmp")))
 
 
@@ -265,3 +307,114 @@ def leftovers(store: Path) -> list[Path]:
     if not store.is_dir():
         return []
     return sorted(p for p in store.iterdir() if p.name.startswith(".") and p.name.endswith(".tmp"))
+
+
+# -- borrowed chunks: found inside the whole files of the revisions that keep them ----------------
+
+#: The largest ``borrowed.json`` read, in bytes (a national plan's is well under a megabyte).
+MAX_BORROWED_BYTES = 64 * 1024 * 1024
+
+
+class Borrowed:
+    """The store's index of borrowed chunks: ``{SHA-256: (file, offset, size)}``, the file named
+    relative to the period folder (``r3/dashboard.html``), a file the archive keeps whole.
+
+    Loaded once per operation (:func:`read_borrowed`); a file's bytes are read once and kept while
+    the object lives. ``problem`` says why ``borrowed.json`` could not be read (then no chunk is
+    borrowed, and a recipe naming one reports it missing, with that reason).
+    """
+
+    def __init__(self, folder: Path, places: dict[str, tuple[str, int, int]] | None = None,
+                 problem: str | None = None):
+        self.folder = Path(folder)
+        self.places: dict[str, tuple[str, int, int]] = dict(places or {})
+        self.problem = problem
+        self._files: dict[str, bytes | OSError] = {}
+
+    def files(self) -> list[str]:
+        """Return the files the index borrows from, sorted."""
+        return sorted({place[0] for place in self.places.values()})
+
+    def read(self, digest: str) -> bytes:
+        """Return the bytes of borrowed chunk ``digest``, checked against its name; raises
+        ChunkProblem (naming the file it is borrowed from) when it is not borrowed, its file is
+        missing or unreadable, or the bytes there changed."""
+        place = self.places.get(digest)
+        if place is None:
+            why = f" ({BORROWED}: {self.problem})" if self.problem else ""
+            raise ChunkProblem(digest, f"missing from {STORE_DIR}{why}")
+        name, offset, size = place
+        data = self._file(name)
+        if isinstance(data, OSError):
+            raise ChunkProblem(digest, f"borrowed from {name}, which is unreadable "
+                                       f"({data.strerror or data})")
+        chunk = data[offset:offset + size]
+        if len(chunk) != size or hashlib.sha256(chunk).hexdigest() != digest:
+            raise ChunkProblem(digest, f"changed in {name} (borrowed from there: its bytes at "
+                                       f"{offset:,}–{offset + size:,} no longer have the SHA-256 it is named by)")
+        return chunk
+
+    def _file(self, name: str) -> bytes | OSError:
+        if name not in self._files:
+            path = self.folder / name
+            try:
+                if path.is_symlink() or not path.is_file():
+                    raise FileNotFoundError(2, "missing or not a regular file")
+                self._files[name] = path.read_bytes()
+            except OSError as exc:
+                self._files[name] = exc
+        return self._files[name]
+
+    def to_bytes(self) -> bytes:
+        """Return ``borrowed.json`` for this index: one line, files listed once, sorted."""
+        files = self.files()
+        number = {name: n for n, name in enumerate(files)}
+        record = {"format": 1, "files": files,
+                  "chunks": {d: [number[f], o, s] for d, (f, o, s) in sorted(self.places.items())}}
+        return (json.dumps(record, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
+
+
+def read_borrowed(store: Path) -> Borrowed:
+    """Return the index of borrowed chunks of ``store`` (empty when it has none); never raises:
+    a damaged ``borrowed.json`` gives an empty index whose ``problem`` says what is wrong."""
+    store = Path(store)
+    path = store / BORROWED
+    try:
+        if path.stat().st_size > MAX_BORROWED_BYTES:
+            raise ValueError(f"larger than {MAX_BORROWED_BYTES:,} bytes")
+        record = json.loads(path.read_bytes().decode("utf-8"))
+    except FileNotFoundError:
+        return Borrowed(store.parent)
+    except (OSError, ValueError, RecursionError) as exc:
+        return Borrowed(store.parent, problem=f"unreadable ({exc})")
+    places = _places(record)
+    if places is None:
+        return Borrowed(store.parent, problem='not an index of borrowed chunks (expected {"files": '
+                                              '["r<N>/<name>", …], "chunks": {"<SHA-256>": [file, offset, size]}})')
+    return Borrowed(store.parent, places)
+
+
+def _places(record: object) -> dict[str, tuple[str, int, int]] | None:
+    """Return the places a ``borrowed.json`` record holds, None when it is not such a record."""
+    if not isinstance(record, dict):
+        return None
+    files, found = record.get("files"), record.get("chunks")
+    if not isinstance(files, list) or not isinstance(found, dict) or not all(map(_is_period_path, files)):
+        return None
+    places = {}
+    for digest, place in found.items():
+        if not is_digest(digest) or not isinstance(place, list) or len(place) != 3 \
+                or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in place) \
+                or place[0] >= len(files) or place[2] == 0:
+            return None
+        places[digest] = (files[place[0]], place[1], place[2])
+    return places
+
+
+def _is_period_path(name: object) -> bool:
+    """Whether ``name`` is a file below a revision folder of the period (``r<N>/…``), relative."""
+    if not isinstance(name, str) or "\\" in name:
+        return False
+    path = PurePosixPath(name)
+    return not path.is_absolute() and ".." not in path.parts and len(path.parts) >= 2 \
+        and re.fullmatch(r"r[1-9][0-9]*", path.parts[0]) is not None

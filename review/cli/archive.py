@@ -32,7 +32,8 @@ and finalize exit 1 when they find a problem. A file identical to an earlier rev
 link to it (a copy where the file system cannot link); a pack's draft mark names the revision in
 which its content last changed (pack_revisions in the manifest). The latest revision and every
 finalised one hold every file whole; an earlier revision keeps whole what the latest shares with
-it and the rest as recipes (recipes.json) of chunks in OUT/<plan-id>/<period>/.store/: extract
+it and the rest as recipes (recipes.json) of chunks in OUT/<plan-id>/<period>/.store/, or
+borrowed from the files the latest keeps whole (.store/borrowed.json says where): extract
 writes such a revision whole into a folder, for reading. See docs/archive.md."""
 
 
@@ -64,8 +65,9 @@ def add_archive_commands(commands, common: argparse.ArgumentParser) -> None:
         "List every archived revision: issue date, when it was built, which is final and when, "
         "and the amendments with their reasons.", "optional", False)
     add("verify", "re-hash every archived file; name missing, changed or extra ones",
-        "Re-hash every file each revision's manifest lists, whole or by recipe (each chunk in the "
-        "period's .store/ against its name, then the file against the manifest), and report "
+        "Re-hash every file each revision's manifest lists, whole or by recipe (each chunk, in the "
+        "period's .store/ or borrowed from a file kept whole, against its name, then the file "
+        "against the manifest), and report "
         "missing, changed and extra files and chunks and damaged manifests, in every revision "
         "they concern; exit 1 when anything is found. Each period is verified under its lock: "
         "a running build of it is waited for, as a second build waits.", "optional", False)

@@ -597,7 +597,7 @@ def _build_new_revision(options: BuildOptions, progress: Progress, issue_date: d
         plan_page: bytes | None = None
 
         def while_waiting() -> None:  # the snapshot is written while the workers render
-            staged.append(archive.stage_inputs(folder, number, inputs, early=not options.sectors))
+            staged.append(archive.stage_inputs(folder, number, inputs))
 
         try:
             numbering = inputs.get(f"{archive.SNAPSHOT}/{archive.DECISIONS}")

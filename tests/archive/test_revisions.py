@@ -802,7 +802,9 @@ def test_a_damaged_record_of_the_packs_revisions_is_reported_not_a_traceback(cap
 # -- earlier revisions kept by the change: recipes and the content store (issue 20) ------------------
 
 def chunk_files(folder: Path) -> list[Path]:
-    return sorted(p for p in (folder / archive.STORE_DIR).rglob("*") if p.is_file())
+    """The chunk files of a period's store (not borrowed.json nor converting.json)."""
+    return sorted(p for p in (folder / archive.STORE_DIR).rglob("*")
+                  if p.is_file() and archive.chunks.is_digest(p.name.removesuffix(archive.chunks.COMPRESSED)))
 
 
 def flip_a_byte(path: Path, at: int = 10) -> None:
@@ -967,10 +969,28 @@ def test_a_build_killed_while_converting_leaves_a_verifiable_archive(capsys, pla
     assert code == 1 and stdout.splitlines()[0].endswith(
         f"{archive.CONVERTING}: an interrupted conversion (every file of the revisions it names verifies; "
         "the next build finishes it)") and len(stdout.splitlines()) == 2, stdout
+    assert borrowed_index(period_dir(out)).places  # r1's recipes borrow from r2's files
     set_value(plan_dir, "W1", "80")
     assert build_cli(capsys, plan_dir, out)[0] == 0
     assert not any((r1 / name).exists() for name in archive.read_recipes(r1))
     assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+    # Killed again while r3, which r1 and r2 borrow from, is converted: their chunks borrowed from
+    # the files r3 (and r2, holding the same files) keep by recipe now were re-pointed first.
+    set_value(plan_dir, "W1", "70")
+    process = _start_paused(plan_dir, out, "storing", "2024-05-01")
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    process.stderr.close()
+    lenders = [name.split("/", 1) for name in borrowed_index(period_dir(out)).files()]
+    assert any(r == "r4" for r, _ in lenders)
+    assert not [(r, n) for r, n in lenders if n in archive.read_recipes(period_dir(out) / r)]
+    assert archive.read_recipes(period_dir(out) / "r3")
+    code, stdout, _ = cli(capsys, "archive", "verify", "--out", str(out))
+    assert code == 1 and f"{archive.CONVERTING}: an interrupted conversion" in stdout and len(stdout.splitlines()) == 2
+    set_value(plan_dir, "W1", "60")
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+    assert archive.revision_files(r1) and archive.revision_files(period_dir(out) / "r2")
 
 
 def test_rebuild_finalize_and_extract_of_a_revision_kept_by_recipe(capsys, plan_dir, out, tmp_path):
@@ -1096,26 +1116,31 @@ def test_the_latest_full_revision_stays_whole_while_a_partial_one_is_the_latest(
     assert archive.verify_period(folder, "p") == []
 
 
-def test_the_previous_revisions_plan_wide_outputs_are_stored_while_the_workers_render(tmp_path):
+def test_nothing_is_stored_ahead_and_the_conversion_borrows_what_the_latest_holds(tmp_path):
     folder = tmp_path / "p" / "2025-Q1"
+    inputs = {"snapshot/plan.yaml": b"plan"}
     page = "".join(f"<tr><td>{n}</td></tr>\n" for n in range(2000)).encode()
-    r1 = _revision(folder, 1, {"dashboard.html": page, "health.docx": b"H1"}, {"snapshot/plan.yaml": b"plan"})
-    staging = archive.stage_inputs(folder, 2, {"snapshot/plan.yaml": b"plan"})
-    stored = chunk_files(folder)
-    # The dashboard's chunks (a plan-wide output), not the sector pack's, and nothing refers to them yet.
-    assert stored and not (r1 / archive.RECIPES).exists() and (r1 / "dashboard.html").is_file()
-    archive.write_revision(folder, 2, {"dashboard.html": page + b"<p>2</p>\n", "health.docx": b"H2"},
-                           {"snapshot/plan.yaml": b"plan"}, {"plan": "p", "period": "2025-Q1", "options": {}},
-                           staging=staging)
+    r1 = _revision(folder, 1, {"dashboard.html": page, "health.docx": b"H1"}, inputs)
+    staging = archive.stage_inputs(folder, 2, inputs)  # while the workers render: the snapshot only
+    assert not (folder / archive.STORE_DIR).exists()
+    page2 = page.replace(b"<td>1000<", b"<td>X<")
+    r2 = archive.write_revision(folder, 2, {"dashboard.html": page2, "health.docx": b"H2"}, inputs,
+                                {"plan": "p", "period": "2025-Q1", "options": {}}, staging=staging)
     recipes = archive.read_recipes(r1)
     assert set(recipes) == {"dashboard.html", "health.docx"}
-    assert {p.name.removesuffix(".z") for p in stored} == set(recipes["dashboard.html"])
+    # Stored: the one or two chunks of r1's page around the edit, and the pack; the rest of the
+    # page is borrowed from r2's, which the latest keeps whole.
+    latest = {digest for digest, _, _ in archive.chunks.chunk_places("dashboard.html", page2)}
+    differing = set(recipes["dashboard.html"]) - latest
+    stored = {p.name.removesuffix(archive.chunks.COMPRESSED) for p in chunk_files(folder)}
+    assert 1 <= len(differing) <= 2 and len(recipes["dashboard.html"]) >= 8
+    assert stored == differing | set(recipes["health.docx"])
+    borrowed = archive.chunks.read_borrowed(folder / archive.STORE_DIR)
+    assert borrowed.files() == ["r2/dashboard.html"] and set(borrowed.places) == set(recipes["dashboard.html"]) - differing
+    assert all(archive.sha256(page2[offset:offset + size]) == digest
+               for digest, (_, offset, size) in borrowed.places.items())
+    assert archive.revision_bytes(r1, "dashboard.html") == page and (r2 / "dashboard.html").read_bytes() == page2
     assert archive.verify_period(folder, "p") == []
-    # A finalised previous revision is never converted: nothing is stored ahead for it.
-    archive.finalize_revision(folder, 2, {"health.docx": b"F"})
-    before = chunk_files(folder)
-    assert archive.prestore(folder, 3) == 0 and chunk_files(folder) == before
-    make_writable(folder / "r2")
 
 
 def test_a_damaged_recipes_record_does_not_stop_the_next_build(tmp_path):
@@ -1139,8 +1164,8 @@ def test_a_file_whose_recipe_does_not_give_its_bytes_stays_whole(tmp_path, monke
     r1 = _revision(folder, 1, {"a.docx": b"A1" * 3000, "b.docx": b"B1" * 3000}, inputs)
     real = archive.chunks.store_file
 
-    def wrong(store, name, data, durable):  # a recipe naming good chunks of other bytes
-        return real(store, name, data.replace(b"A1", b"A9") if name == "a.docx" else data, durable)
+    def wrong(store, name, data, durable, borrow=None):  # a recipe naming good chunks of other bytes
+        return real(store, name, data.replace(b"A1", b"A9") if name == "a.docx" else data, durable, borrow)
     monkeypatch.setattr(archive.chunks, "store_file", wrong)
     _revision(folder, 2, {"a.docx": b"A2" * 3000, "b.docx": b"B2" * 3000}, inputs)
     monkeypatch.undo()
@@ -1157,7 +1182,7 @@ def test_manifest_entries_of_the_wrong_type_never_stop_a_build(tmp_path):
     manifest["outputs"] += [{"path": ["dashboard.html"], "sha256": "0" * 64, "size": 1},
                             {"path": "results.json", "sha256": ["x"], "size": 1}]
     (r1 / archive.MANIFEST).write_text(json.dumps(manifest), encoding="utf-8")
-    # Stores ahead (prestore) and converts r1: no TypeError, and no warning (_revision fails on one).
+    # Converts r1 (borrowing from r2's files): no TypeError, and no warning (_revision fails on one).
     _revision(folder, 2, {"a.docx": b"A2" * 99, "dashboard.html": b"<p>2</p>\n" * 99}, inputs)
     assert sorted(archive.read_recipes(r1)) == ["a.docx", "dashboard.html"]
     assert archive.make_whole(r1) == 2 and (r1 / "a.docx").read_bytes() == b"A1" * 99
@@ -1254,15 +1279,6 @@ def test_a_build_reads_no_recipes_of_revisions_converted_before(tmp_path, monkey
     assert archive.read_recipes(folder / "r5") and archive.verify_period(folder, "p") == []
 
 
-def test_a_partial_build_stores_nothing_ahead(tmp_path):
-    folder = tmp_path / "p" / "2025-Q1"
-    page = "".join(f"<tr><td>{n}</td></tr>\n" for n in range(2000)).encode()
-    _revision(folder, 1, {"dashboard.html": page}, {"snapshot/plan.yaml": b"plan"})
-    staging = archive.stage_inputs(folder, 2, {"snapshot/plan.yaml": b"plan"}, early=False)
-    assert chunk_files(folder) == []
-    archive.discard_staging(staging)
-
-
 def test_a_read_only_file_stays_whole_for_root_too(tmp_path):
     folder = tmp_path / "p" / "2025-Q1"
     inputs = {"snapshot/plan.yaml": b"plan"}
@@ -1296,3 +1312,216 @@ def test_the_decisions_numbers_kept_by_recipe_are_checked_against_the_manifest(t
                                       encoding="utf-8")
     with pytest.raises(archive.ArchiveProblem, match="its recipe does not give the bytes its manifest records"):
         archive.latest_numbering(folder)
+
+
+# -- borrowed chunks: an earlier revision's recipe finds unchanged chunks in the latest's files ------
+
+def rows(changed: tuple[int, ...] = ()) -> bytes:
+    """A page of 3,000 rows (about 40 chunks), row n reading X where n is in ``changed``."""
+    return "".join(f"<tr><td>الصف {n}</td><td>{'X' if n in changed else n}</td></tr>\n"
+                   for n in range(3000)).encode("utf-8")
+
+
+def borrowed_index(folder: Path) -> archive.chunks.Borrowed:
+    return archive.chunks.read_borrowed(folder / archive.STORE_DIR)
+
+
+def test_a_borrowed_chunk_is_re_pointed_before_the_file_it_is_in_is_removed(tmp_path):
+    folder = tmp_path / "p" / "2025-Q1"
+    inputs = {"snapshot/plan.yaml": b"plan"}
+    pages = [rows(), rows((1000,)), rows((1000, 2000)), rows((1000, 2000, 2500))]
+    r1 = _revision(folder, 1, {"dashboard.html": pages[0]}, inputs)
+    r2 = _revision(folder, 2, {"dashboard.html": pages[1]}, inputs)
+    assert borrowed_index(folder).files() == ["r2/dashboard.html"]
+    r1_chunks = set(archive.read_recipes(r1)["dashboard.html"])
+    # r3 converts r2: r2's page goes, so r1's chunks borrowed from it are re-pointed first, to r3's
+    # page where it has them, else to the store (r1's chunk around row 2000: r2's too, stored now).
+    r3 = _revision(folder, 3, {"dashboard.html": pages[2]}, inputs)
+    assert not (r2 / "dashboard.html").exists()
+    index = borrowed_index(folder)
+    assert index.files() == ["r3/dashboard.html"]
+    in_r3 = {digest for digest, _, _ in archive.chunks.chunk_places("dashboard.html", pages[2])}
+    assert r1_chunks & in_r3 <= set(index.places)
+    assert all(archive.chunks.chunk_path(folder / archive.STORE_DIR, d) is not None for d in r1_chunks - in_r3)
+    assert archive.revision_bytes(r1, "dashboard.html") == pages[0]
+    assert archive.revision_bytes(r2, "dashboard.html") == pages[1]
+    assert archive.verify_period(folder, "p") == []
+    # And once more: r1 and r2 extract byte for byte after r4 converts r3.
+    _revision(folder, 4, {"dashboard.html": pages[3]}, inputs)
+    assert borrowed_index(folder).files() == ["r4/dashboard.html"] and not (r3 / "dashboard.html").exists()
+    for number, page in ((1, pages[0]), (2, pages[1]), (3, pages[2])):
+        target = tmp_path.parent / f"{tmp_path.name}-r{number}"
+        assert archive.extract(folder, number, target)[0] == number
+        assert (target / "dashboard.html").read_bytes() == page
+    assert archive.verify_period(folder, "p") == []
+
+
+def test_a_borrowed_chunk_that_nothing_else_holds_is_stored_from_its_place_before_it_goes(tmp_path):
+    # The fallback of the relocation: neither a file that stays nor the store has the chunk.
+    folder = tmp_path / "p" / "2025-Q1"
+    (folder / "r2").mkdir(parents=True)
+    data = rows((7,))
+    (folder / "r2" / "dashboard.html").write_bytes(data)
+    places = {d: ("r2/dashboard.html", o, n) for d, o, n in archive.chunks.chunk_places("dashboard.html", data)}
+    old = archive.chunks.Borrowed(folder, places)
+    moved = dict(places)
+    converted = {2: {"dashboard.html": list(places)}}
+    (folder / archive.STORE_DIR).mkdir()
+    assert archive._relocate(folder, old, moved, {}, converted, durable=False) > 0
+    assert moved == {} and converted == {2: {"dashboard.html": list(places)}}
+    assert archive.chunks.reassemble(folder / archive.STORE_DIR, list(places)) == data
+    # Its bytes there altered (so not the chunk any more): the file is not converted, and stays.
+    (folder / "r3").mkdir()
+    altered = bytearray(data)
+    altered[5] ^= 1
+    (folder / "r3" / "dashboard.html").write_bytes(bytes(altered))
+    first = next(d for d, (_, o, _) in places.items() if o == 0)
+    old = archive.chunks.Borrowed(folder, {first: ("r3/dashboard.html", 0, places[first][2])})
+    stored = archive.chunks.chunk_path(folder / archive.STORE_DIR, first)
+    stored.chmod(stat.S_IREAD | stat.S_IWRITE)
+    stored.unlink()
+    moved, converted = dict(old.places), {3: {"dashboard.html": [first]}}
+    assert archive._relocate(folder, old, moved, {}, converted, durable=False) == 0
+    assert moved == old.places and converted == {3: {}}
+
+
+def test_an_interrupted_conversion_that_re_pointed_borrowed_chunks_verifies(tmp_path, monkeypatch):
+    folder = tmp_path / "p" / "2025-Q1"
+    inputs = {"snapshot/plan.yaml": b"plan"}
+    pages = [rows(), rows((1000,)), rows((1000, 2000)), rows((1000, 2000, 2500))]
+    r1 = _revision(folder, 1, {"dashboard.html": pages[0]}, inputs)
+    r2 = _revision(folder, 2, {"dashboard.html": pages[1]}, inputs)
+
+    def stop(stage: str) -> None:
+        if stage == "storing":
+            raise KeyboardInterrupt
+    monkeypatch.setattr(archive, "pause_at", stop)
+    with pytest.raises(KeyboardInterrupt):
+        _revision(folder, 3, {"dashboard.html": pages[2]}, inputs)
+    monkeypatch.undo()
+    # r2's page is whole and by recipe; r1's chunks borrowed from it were re-pointed already.
+    assert (r2 / "dashboard.html").is_file() and archive.read_recipes(r2)
+    assert borrowed_index(folder).files() == ["r3/dashboard.html"]
+    assert [f.path.name for f in archive.verify_period(folder, "p")] == [archive.CONVERTING]
+    assert archive.revision_bytes(r1, "dashboard.html") == pages[0]
+    _revision(folder, 4, {"dashboard.html": pages[3]}, inputs)  # finishes r2's, converts r3
+    assert not (r2 / "dashboard.html").exists() and borrowed_index(folder).files() == ["r4/dashboard.html"]
+    for number, page in ((1, pages[0]), (2, pages[1]), (3, pages[2])):
+        assert archive.revision_bytes(folder / f"r{number}", "dashboard.html") == page
+    assert archive.verify_period(folder, "p") == []
+
+
+def test_a_damaged_or_dangling_index_of_borrowed_chunks_is_reported_and_stops_no_build(capsys, tmp_path):
+    folder = tmp_path / "p" / "2025-Q1"
+    inputs = {"snapshot/plan.yaml": b"plan"}
+    r1 = _revision(folder, 1, {"dashboard.html": rows()}, inputs)
+    r2 = _revision(folder, 2, {"dashboard.html": rows((5,))}, inputs)
+    index = folder / archive.STORE_DIR / archive.BORROWED
+    good = index.read_bytes()
+    index.write_text('{"files": ["r2/dashboard.html"], "chunks": {"x": 1}}', encoding="utf-8")
+    found = [(f.path, f.message) for f in archive.verify_period(folder, "p")]
+    assert [path for path, _ in found] == [r1 / "dashboard.html", index]
+    assert "kept by recipe, but its chunk " in found[0][1] and "missing from .store (borrowed.json: not an index" in found[0][1]
+    assert found[1][1].startswith("not an index of borrowed chunks")
+    code, stdout, err = cli(capsys, "archive", "verify", "--out", str(tmp_path))
+    assert code == 1 and "borrowed.json: not an index of borrowed chunks" in stdout and "Traceback" not in err
+    # The next build writes its revision and warns; the previous one stays whole meanwhile.
+    messages: list[str] = []
+    _revision(folder, 3, {"dashboard.html": rows((6,))}, inputs, messages.append)
+    assert len(messages) == 1 and "borrowed.json: not an index of borrowed chunks" in messages[0]
+    assert (r2 / "dashboard.html").is_file() and not (r2 / archive.RECIPES).exists()
+    # Restored, nothing was lost; the next build converts what waited.
+    index.write_bytes(good)
+    assert archive.verify_period(folder, "p") == []
+    _revision(folder, 4, {"dashboard.html": rows((7,))}, inputs)
+    assert archive.read_recipes(r2) and archive.verify_period(folder, "p") == []
+    # A file it borrows from gone: named in the index and in each revision borrowing from it.
+    (folder / "r4" / "dashboard.html").unlink()
+    found = [(f.path.relative_to(folder).as_posix(), f.message) for f in archive.verify_period(folder, "p")]
+    assert (f"{archive.STORE_DIR}/{archive.BORROWED}",
+            f"{len(borrowed_index(folder).places)} chunks borrowed from r4/dashboard.html, which is missing") in found
+    assert {path for path, message in found if "borrowed from r4/dashboard.html, which is unreadable" in message} \
+        == {"r1/dashboard.html", "r2/dashboard.html", "r3/dashboard.html"}
+    assert ("r4/dashboard.html", "missing") in found
+
+
+def test_finalising_a_revision_that_borrows_makes_it_whole_and_its_lender_is_never_removed(tmp_path):
+    folder = tmp_path / "p" / "2025-Q1"
+    inputs = {"snapshot/plan.yaml": b"plan"}
+    r1 = _revision(folder, 1, {"dashboard.html": rows(), "a.docx": b"A1"}, inputs)
+    r2 = _revision(folder, 2, {"dashboard.html": rows((1000,)), "a.docx": b"A2"}, inputs)
+    r3 = _revision(folder, 3, {"dashboard.html": rows((1000, 2000)), "a.docx": b"A3"}, inputs)
+    assert borrowed_index(folder).files() == ["r3/dashboard.html"]
+    # r1 borrows from r3: finalised, it is whole again (its chunks read from r3's page) and read-only.
+    archive.finalize_revision(folder, 1, {"a.docx": b"F1"})
+    assert not (r1 / archive.RECIPES).exists() and (r1 / "dashboard.html").read_bytes() == rows()
+    assert all(is_read_only(p) for p in r1.rglob("*") if p.is_file())
+    # r3, finalised while r2 borrows from it (the chunk around row 1000, which later pages do not
+    # have), stays whole whatever is built after it, and lends r2 that chunk still.
+    archive.finalize_revision(folder, 3, {"a.docx": b"F3"})
+    r4 = _revision(folder, 4, {"dashboard.html": rows((2000, 2500)), "a.docx": b"A4"}, inputs)
+    _revision(folder, 5, {"dashboard.html": rows((2000, 2600)), "a.docx": b"A5"}, inputs)
+    assert (r3 / "dashboard.html").read_bytes() == rows((1000, 2000))
+    assert borrowed_index(folder).files() == ["r3/dashboard.html", "r5/dashboard.html"]
+    assert archive.read_recipes(r4) and archive.revision_bytes(r2, "dashboard.html") == rows((1000,))
+    assert archive.verify_period(folder, "p") == []
+    make_writable(r1)
+    make_writable(r3)
+
+
+def chunks_of(revision: Path, names: set[str]) -> set[str]:
+    """The chunks of the files of a whole revision named in ``names`` or charts."""
+    found: set[str] = set()
+    for entry in archive.read_manifest(revision)["inputs"] + archive.read_manifest(revision)["outputs"]:
+        name = entry["path"]
+        if name in names or (name.startswith("charts/") and name.endswith(".png")):
+            found |= {d for d, _, _ in archive.chunks.chunk_places(name, (revision / name).read_bytes())}
+    return found
+
+
+def test_corrections_store_what_differs_from_the_latest_and_an_altered_byte_there_is_named_everywhere(
+        capsys, plan_dir, out, tmp_path):
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    folder = period_dir(out)
+    r1, r2, r3, r4 = (folder / f"r{n}" for n in range(1, 5))
+    set_value(plan_dir, "W1", "90")
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    # The first correction stores only those chunks of r1's changed files that r2's versions of
+    # them (and its charts, the packs' pictures) do not hold; the rest is borrowed from r2.
+    recipes = archive.read_recipes(r1)
+    assert {"dashboard.html", "deck.pptx", "executive.docx", "water.docx"} <= set(recipes)
+    differing = {d for recipe in recipes.values() for d in recipe} - chunks_of(r2, set(recipes))
+    stored = {p.name.removesuffix(archive.chunks.COMPRESSED): p.stat().st_size for p in chunk_files(folder)}
+    assert set(stored) <= differing
+    converted = sum(len(archive.revision_bytes(r1, name)) for name in recipes)
+    assert sum(stored.values()) < converted / 2
+    index = borrowed_index(folder)
+    assert {"r2/dashboard.html", "r2/deck.pptx", "r2/executive.docx"} <= set(index.files())
+    assert any(d in index.places for d in recipes["dashboard.html"])
+    expected = {n: {e["path"]: e["sha256"] for e in archive.read_manifest(folder / f"r{n}")["outputs"]
+                    + archive.read_manifest(folder / f"r{n}")["inputs"]} for n in (1, 2)}
+    set_value(plan_dir, "H1", "75")
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    set_value(plan_dir, "H2", "85")
+    assert build_cli(capsys, plan_dir, out)[0] == 0
+    assert all(archive.read_recipes(r) for r in (r1, r2, r3)) and not (r4 / archive.RECIPES).exists()
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 0
+    # r1 and r2 extract to their manifests' bytes.
+    for number in (1, 2):
+        target = tmp_path / f"r{number}"
+        assert cli(capsys, "archive", "extract", "mini", "--period", PERIOD, "--revision", str(number),
+                   str(target), "--out", str(out))[0] == 0
+        assert {n: h for n, h in hashes(target).items() if n != archive.MANIFEST} == expected[number]
+    # An altered byte in r4's dashboard, inside a chunk the earlier dashboards borrow: named in r4
+    # (its whole file) and in r1, r2 and r3 (their recipes).
+    index = borrowed_index(folder)
+    shared = set.intersection(*(set(archive.read_recipes(r)["dashboard.html"]) for r in (r1, r2, r3)))
+    digest = next(d for d in sorted(shared) if index.places.get(d, ("",))[0] == "r4/dashboard.html")
+    _, offset, size = index.places[digest]
+    flip_a_byte(r4 / "dashboard.html", at=offset + size // 2)
+    found = {f.path.relative_to(folder).as_posix(): f.message for f in archive.verify_period(folder, "mini")}
+    assert set(found) == {f"r{n}/dashboard.html" for n in range(1, 5)}
+    assert found["r4/dashboard.html"].startswith("changed (SHA-256")
+    assert all(found[f"r{n}/dashboard.html"].startswith(f"kept by recipe, but its chunk {digest[:12]}… changed in "
+                                                        "r4/dashboard.html (borrowed from there") for n in (1, 2, 3))
+    assert cli(capsys, "archive", "verify", "--out", str(out))[0] == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
 import random
 import stat
@@ -186,3 +187,61 @@ def test_bytes_after_a_compressed_chunk_are_reported(tmp_path):
     path.write_bytes(zlib.compress(chunk)[:-6])
     with pytest.raises(store.ChunkProblem, match="cut short"):
         store.get(folder, digest)
+
+
+# -- borrowed chunks: found inside whole files (issue 20 item 2) ------------------------------------
+
+def test_a_chunk_not_in_the_store_is_read_from_its_borrowed_place_and_checked(tmp_path):
+    period = tmp_path / "2025-Q1"
+    folder = period / store.STORE_DIR
+    folder.mkdir(parents=True)
+    latest = a_page(2000, changed=5)
+    (period / "r2").mkdir()
+    (period / "r2" / "dashboard.html").write_bytes(latest)
+    earlier = a_page(2000)
+    places = {digest: ("r2/dashboard.html", offset, size)
+              for digest, offset, size in store.chunk_places("dashboard.html", latest)}
+    # Storing r1's page with every chunk r2's page holds borrowed: only the differing ones written.
+    recipe, written = store.store_file(folder, "dashboard.html", earlier, durable=False,
+                                       borrow=lambda digest: digest in places)
+    written_chunks = {p.name.removesuffix(store.COMPRESSED) for p in folder.iterdir()}
+    assert written_chunks == set(recipe) - set(places) and 1 <= len(written_chunks) <= 2
+    assert 0 < written < 3 * store.TEXT_MAX
+    borrowed = store.Borrowed(period, places)
+    assert store.reassemble(folder, recipe, borrowed=borrowed) == earlier
+    with pytest.raises(store.ChunkProblem, match="missing from .store"):
+        store.reassemble(folder, recipe)  # without the index, the borrowed chunks are not found
+    # The index as written reads back the same, and lists each file once.
+    (folder / store.BORROWED).write_bytes(borrowed.to_bytes())
+    again = store.read_borrowed(folder)
+    assert again.places == places and again.problem is None and again.files() == ["r2/dashboard.html"]
+    assert json.loads((folder / store.BORROWED).read_text(encoding="utf-8"))["files"] == ["r2/dashboard.html"]
+    assert store.strays(folder) == []
+    # An altered byte in the whole file: the chunk holding it is named with the file.
+    digest, (_, offset, size) = next((d, p) for d, p in sorted(places.items()) if d in recipe)
+    page = bytearray(latest)
+    page[offset + 3] ^= 1
+    (period / "r2" / "dashboard.html").write_bytes(bytes(page))
+    with pytest.raises(store.ChunkProblem, match=f"chunk {digest[:12]}… changed in r2/dashboard.html "
+                                                 r"\(borrowed from there") as caught:
+        store.reassemble(folder, recipe, borrowed=store.read_borrowed(folder))
+    assert caught.value.digest == digest
+    (period / "r2" / "dashboard.html").unlink()
+    with pytest.raises(store.ChunkProblem, match="borrowed from r2/dashboard.html, which is unreadable"):
+        store.get(folder, digest, store.read_borrowed(folder))
+
+
+@pytest.mark.parametrize("damaged", ["{", "[]", '{"files": ["../x"], "chunks": {}}',
+                                     '{"files": ["r2/a"], "chunks": {"abc": [0, 0, 1]}}',
+                                     '{"files": ["r2/a"], "chunks": {"' + "a" * 64 + '": [1, 0, 1]}}',
+                                     '{"files": ["r2/a"], "chunks": {"' + "a" * 64 + '": [0, -1, 1]}}',
+                                     '{"files": ["a"], "chunks": {}}'])
+def test_a_damaged_index_of_borrowed_chunks_is_a_problem_not_a_traceback(tmp_path, damaged):
+    folder = tmp_path / store.STORE_DIR
+    folder.mkdir()
+    (folder / store.BORROWED).write_text(damaged, encoding="utf-8")
+    borrowed = store.read_borrowed(folder)
+    assert borrowed.places == {} and borrowed.problem is not None
+    with pytest.raises(store.ChunkProblem, match=r"missing from \.store \(borrowed\.json: "):
+        store.get(folder, "a" * 64, borrowed)
+    assert store.read_borrowed(tmp_path / "none").problem is None  # no index: nothing borrowed
