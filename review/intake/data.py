@@ -27,7 +27,7 @@ from review.model.plan import Plan
 from review.intake.numbers import parse_number
 from review.intake.receipts import read_deadline, read_receipts, record_path
 from review.model.layout import PERIOD_RECORDS
-from review.intake.readers import FORM_COVER, KINDS, Table, data_files, data_folders, read_file, scan_folder
+from review.intake.readers import FORM_COVER, KINDS, Table, data_files, data_folders, name_order, read_file, scan_folder
 
 
 #: Column → Arabic aliases (SPEC §3.3). The English name is always accepted too.
@@ -377,7 +377,7 @@ def _folder_key(folder: Path, contents: Mapping[Path, bytes] | None = None) -> l
     try:
         wanted = set(data_files(folder)) | {path for name in PERIOD_RECORDS if (path := record_path(folder, name))}
         return [(path.name, hashlib.sha256(content(path)).hexdigest() if path in wanted
-                 else "file" if path.is_file() else "other") for path in sorted(folder.iterdir())]
+                 else "file" if path.is_file() else "other") for path in sorted(folder.iterdir(), key=name_order)]
     except OSError:
         return None
 

@@ -671,6 +671,13 @@ def _not_a_file(path: Path) -> str | None:
     return "a socket" if stat.S_ISSOCK(mode) else "not a regular file"
 
 
+def name_order(path: Path) -> str:
+    """Sort key of the entries of one folder: the order of the paths themselves (by name; case
+    folded where the file system folds it, as on Windows), without comparing whole paths (a
+    national plan's period folder holds thousands of files)."""
+    return os.path.normcase(path.name)
+
+
 def scan_folder(folder: Path) -> tuple[list[Path], list[Problem]]:
     """Return the files of a period folder that the tool reads, in name order, and the problems
     of its other entries.
@@ -686,7 +693,7 @@ def scan_folder(folder: Path) -> tuple[list[Path], list[Problem]]:
     files: list[Path] = []
     problems: list[Problem] = []
     try:
-        entries = sorted(folder.iterdir())
+        entries = sorted(folder.iterdir(), key=name_order)
     except OSError as exc:
         return [], [_unreadable(folder, exc)]
     for path in entries:

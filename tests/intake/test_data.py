@@ -267,3 +267,21 @@ def test_every_problem_of_a_project_row(make_plan):
     text = problems_of(make_plan, {"projects.csv": "project_id,progress,spent\nP1,140,-5\n"})
     assert "column 'progress': project P1 (sector health): expected a progress between 0 and 100 %" in text
     assert "column 'spent': project P1 (sector health): expected an amount ≥ 0, got '-5'" in text
+
+
+def test_a_folders_entries_are_sorted_as_their_paths_are(monkeypatch):
+    # By name alone (issue 20: comparing thousands of whole paths cost a tenth of a second), in
+    # the paths' own order: as is on POSIX, case folded on Windows.
+    import ntpath
+    import os
+    from pathlib import PurePosixPath, PureWindowsPath
+    from review.intake.readers import name_order
+    names = ["indicators-b.csv", "Indicators-A.csv", "projects.xlsx", "indicators-a2.csv", "_x.csv", "Z.csv", "١.csv"]
+    folder = "plan/data/2024-Q2"
+    posix = [PurePosixPath(folder, n) for n in names]
+    assert sorted(posix, key=name_order) == sorted(posix)
+    assert [p.name for p in sorted(posix, key=name_order)][:2] == ["Indicators-A.csv", "Z.csv"]
+    monkeypatch.setattr(os.path, "normcase", ntpath.normcase)
+    windows = [PureWindowsPath(folder, n) for n in names]
+    assert sorted(windows, key=name_order) == sorted(windows)
+    assert [p.name for p in sorted(windows, key=name_order)][:2] == ["_x.csv", "Indicators-A.csv"]
